@@ -1,0 +1,75 @@
+"""The site's user model: readers, editors and moderators, each with a display name and an @handle."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+__all__ = ["User"]
+
+handle_validator = RegexValidator(
+    r"^[A-Za-z0-9_]{3,30}\Z",
+    "A handle is 3 to 30 letters, digits or underscores.",
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, handle):
+        # Handles are unique regardless of case, so "@Alex" signs in as "alex".
+        return self.get(handle__iexact=handle)
+
+    def _create_user(self, handle, email, password, **extra_fields):
+        user = self.model(handle=handle, email=self.normalize_email(email or ""), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, handle, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(handle, email, password, **extra_fields)
+
+    def create_superuser(self, handle, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(handle, email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    handle = models.CharField(
+        max_length=30,
+        validators=[handle_validator],
+        help_text="Shown as @handle beside comments; 3-30 letters, digits or underscores.",
+    )
+    display_name = models.CharField(max_length=60, help_text="The name shown beside the reader's comments.")
+    email = models.EmailField(blank=True, help_text="Used for password resets and notifications.")
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
+    is_active = models.BooleanField(default=True, help_text="Unticked accounts cannot sign in.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "handle"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email", "display_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="user_handle_unique_ci"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} (@{self.handle})"
+
+    def get_full_name(self):
+        return self.display_name
+
+    def get_short_name(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("profile", kwargs={"handle": self.handle})
