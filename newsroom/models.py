@@ -42,6 +42,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     handle = models.CharField(
         max_length=30,
+        unique=True,
         validators=[handle_validator],
         help_text="Shown as @handle beside comments; 3-30 letters, digits or underscores.",
     )
@@ -59,7 +60,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("handle"), name="user_handle_unique_ci"),
+            # Exact uniqueness is the field's; this one also keeps "Alex" and "alex" apart.
+            models.UniqueConstraint(
+                Lower("handle"),
+                name="user_handle_unique_ci",
+                violation_error_message="That handle is taken.",
+            ),
         ]
 
     def __str__(self):

@@ -1,0 +1,18 @@
+# The web image for `docker compose up` (development) and for production behind gunicorn.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first, so that editing the code does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir newsroom articles comments && touch newsroom/__init__.py articles/__init__.py comments/__init__.py \
+    && pip install --upgrade pip && pip install --editable . --group dev
+
+COPY . .
+
+EXPOSE 8000
+CMD ["gunicorn", "newsroom.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]

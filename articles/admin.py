@@ -1,0 +1,196 @@
+"""The editors' admin: stories with their lead image and MORE links, and the image library."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html
+
+from articles import services, text
+from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+def thumbnail(image: Image | None):
+    if image is None or not image.file:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="{}" width="80" style="height:auto">', image.rendition_url(width=480), image.alt_text
+    )
+
+
+class ImageForm(forms.ModelForm):
+    # A plain file field: our own checks give the editor a precise reason for each refusal.
+    file = forms.FileField(help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed on upload.")
+
+    class Meta:
+        model = Image
+        fields = ["file", "alt_text", "credit", "focal_x", "focal_y"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        self.cleaned_image = None
+        if "file" in self.changed_data:
+            self.cleaned_image = services.image_clean(upload)
+        return upload
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
+    list_display = ["preview", "alt_text", "credit", "width", "height", "uploaded_at"]
+    search_fields = ["alt_text", "credit"]
+    readonly_fields = ["preview", "width", "height"]
+
+    @admin.display(description="Preview")
+    def preview(self, obj):
+        return thumbnail(obj)
+
+    def save_model(self, request, obj, form, change):
+        services.image_save(image=obj, clean=form.cleaned_image, name=form.cleaned_data["file"].name)
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    extra = 1
+    min_num = 1
+    autocomplete_fields = ["author"]
+    verbose_name = "author"
+    verbose_name_plural = "byline (in order)"
+
+
+class LeadImageInline(admin.StackedInline):
+    model = LeadImage
+    autocomplete_fields = ["image"]
+    verbose_name = "lead image"
+
+
+class RelatedLinkForm(forms.ModelForm):
+    class Meta:
+        model = RelatedLink
+        fields = ["target", "url", "label", "after_paragraph", "order"]
+
+    def __init__(self, *args, paragraph_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The editor picks a paragraph by its first words rather than counting.
+        self.fields["after_paragraph"] = forms.TypedChoiceField(
+            choices=[("", "At the end of the story")] + list(paragraph_choices),
+            coerce=int,
+            empty_value=None,
+            required=False,
+            label="Placement",
+        )
+
+
+class RelatedLinkInline(admin.TabularInline):
+    model = RelatedLink
+    fk_name = "article"
+    form = RelatedLinkForm
+    extra = 1
+    autocomplete_fields = ["target"]
+    verbose_name = "MORE link"
+    verbose_name_plural = "MORE links"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        previews = text.paragraph_previews(obj.body) if obj else []
+        choices = [(number, f"After {preview}") for number, preview in enumerate(previews, start=1)]
+
+        class PlacementFormSet(formset):
+            def get_form_kwargs(self, index):
+                return {**super().get_form_kwargs(index), "paragraph_choices": choices}
+
+        return PlacementFormSet
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("draft", "Draft"), ("review", "In review"), ("scheduled", "Scheduled"), ("live", "Live")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "draft" | "review" as status:
+                return queryset.filter(status=status)
+            case "scheduled":
+                return queryset.filter(status=Article.Status.PUBLISHED, publish_at__gt=now)
+            case "live":
+                return queryset.published()
+        return queryset
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["headline", "section", "state", "publish_at", "lead_thumbnail", "view_link"]
+    list_filter = [StateFilter, "section", "bylines__author"]
+    list_select_related = ["section", "lead__image"]
+    search_fields = ["headline", "deck", "slug"]
+    date_hierarchy = "publish_at"
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["tags"]
+    inlines = [BylineInline, LeadImageInline, RelatedLinkInline]
+    actions = ["publish_now", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["section", "headline", "deck", "slug", "body"]}),
+        ("Publishing", {"fields": ["status", "publish_at", "updated_at", "correction", "comments", "tags"]}),
+    ]
+
+    @admin.display(description="State")
+    def state(self, obj):
+        if obj.is_scheduled:
+            return "Scheduled"
+        if obj.is_live:
+            return "Live"
+        return obj.get_status_display()
+
+    @admin.display(description="Lead image")
+    def lead_thumbnail(self, obj):
+        lead = getattr(obj, "lead", None)
+        return thumbnail(lead.image if lead else None)
+
+    @admin.display(description="On site")
+    def view_link(self, obj):
+        label = "View" if obj.is_live else "Preview"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), label)
+
+    def save_model(self, request, obj, form, change):
+        old_slug = form.initial.get("slug", "") if change else ""
+        if obj.status == Article.Status.PUBLISHED and obj.publish_at is None:
+            # "Published" with no time means now; a time in the future schedules the story.
+            obj.publish_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        if change:
+            services.article_record_slug_change(article=obj, old_slug=old_slug)
+
+    @admin.action(description="Publish selected stories now", permissions=["change"])
+    def publish_now(self, request, queryset):
+        for article in queryset:
+            services.article_publish(article=article)
+        self.message_user(request, f"Published {len(queryset)} stories.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected stories", permissions=["change"])
+    def unpublish(self, request, queryset):
+        for article in queryset:
+            services.article_unpublish(article=article)
+        self.message_user(request, f"Unpublished {len(queryset)} stories.", messages.SUCCESS)

@@ -1,0 +1,325 @@
+"""Stories and what they are made of: sections, authors, tags, images, lead images and "MORE:" links."""
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from articles import text
+
+__all__ = [
+    "Section",
+    "Author",
+    "Tag",
+    "Image",
+    "Article",
+    "Byline",
+    "LeadImage",
+    "RelatedLink",
+    "SlugHistory",
+    "SavedArticle",
+]
+
+
+class HttpsURLField(models.URLField):
+    """A URL field whose form assumes https:// when the editor types a bare domain (Django 6's default)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=60, unique=True, help_text="Shown above headlines, e.g. “World”.")
+    slug = models.SlugField(max_length=60, unique=True, help_text="The first part of every story URL in the section.")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Sections are listed in this order, lowest first.")
+    description = models.CharField(max_length=300, blank=True, help_text="One sentence for the section page and feeds.")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100, help_text="As printed in bylines.")
+    slug = models.SlugField(max_length=100, unique=True, help_text="The author page's address.")
+    bio = models.TextField(blank=True, help_text="One or two sentences for the author page.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True, help_text="A topic shared by several stories.")
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class Image(models.Model):
+    """A picture in the library; uploads are cleaned and resized by articles.images before they get here."""
+
+    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
+    alt_text = models.CharField(
+        max_length=250, help_text="What the picture shows, for readers who cannot see it. Required."
+    )
+    credit = models.CharField(
+        max_length=120, blank=True, help_text="“Agency / Photographer”, or just the agency. Stories may override it."
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    focal_x = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Horizontal centre of interest, 0 (left) to 1 (right); crops keep it in frame.",
+    )
+    focal_y = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Vertical centre of interest, 0 (top) to 1 (bottom).",
+    )
+    # [{"crop": "full", "width": 800, "height": 450, "format": "WEBP", "name": "renditions/..."}], written by services.
+    renditions = models.JSONField(default=list, editable=False)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.alt_text
+
+    def renditions_of(self, crop="full", fmt="JPEG"):
+        return sorted(
+            (r for r in self.renditions if r["crop"] == crop and r["format"] == fmt), key=lambda r: r["width"]
+        )
+
+    def srcset(self, fmt="JPEG"):
+        return ", ".join(f"{default_storage.url(r['name'])} {r['width']}w" for r in self.renditions_of("full", fmt))
+
+    def rendition_url(self, crop="full", fmt="JPEG", width=1200):
+        """The rendition closest to `width` (the widest below it, or the smallest one)."""
+        candidates = self.renditions_of(crop, fmt)
+        if not candidates:
+            return self.file.url
+        fitting = [r for r in candidates if r["width"] <= width] or candidates[:1]
+        return default_storage.url(fitting[-1]["name"])
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Stories a reader may see: published, and due (a future `publish_at` is a scheduled story)."""
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def for_listing(self):
+        """What a list of story cards shows, in a fixed number of queries."""
+        return self.select_related("section", "lead__image").prefetch_related("bylines__author")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    class Comments(models.TextChoices):
+        OPEN = "open", "Open"
+        PREMODERATED = "premoderated", "Open, held for moderation"
+        CLOSED = "closed", "Closed"
+
+    headline = models.CharField(max_length=200, help_text="One line; keep it under about 120 characters.")
+    deck = models.CharField(
+        max_length=400, help_text="One or two sentences under the headline; also the description for search and feeds."
+    )
+    slug = models.SlugField(max_length=200, unique=True, help_text="The last part of the story's URL.")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    authors = models.ManyToManyField(Author, through="Byline", related_name="articles")
+    body = models.TextField(
+        help_text="Plain paragraphs separated by a blank line. Links (<a href>) and emphasis (<em>, <strong>) are kept."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the story goes live. A future time schedules it; empty means on publish."
+    )
+    updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set only for a substantive update; shown to readers as “Updated”."
+    )
+    correction = models.TextField(blank=True, help_text="A correction note shown at the foot of the story.")
+    comments = models.CharField(
+        "discussion", max_length=12, choices=Comments, default=Comments.OPEN, help_text="Whether readers may comment."
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-publish_at"], name="article_live_idx")]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        day = self.dateline
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "section": self.section.slug,
+                "year": day.year,
+                "month": f"{day.month:02d}",
+                "day": f"{day.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def dateline(self):
+        """The date in the story's URL: when it went (or will go) live; a never-published draft uses its creation."""
+        return timezone.localdate(self.publish_at or self.created_at or timezone.now())
+
+    @property
+    def is_live(self):
+        return (
+            self.status == self.Status.PUBLISHED and self.publish_at is not None and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and self.publish_at is not None and self.publish_at > timezone.now()
+
+    @cached_property
+    def paragraphs(self):
+        return text.render_paragraphs(self.body)
+
+    @property
+    def byline_authors(self):
+        return [byline.author for byline in self.bylines.all()]
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Authors are named in this order.")
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author")]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class LeadImage(models.Model):
+    """The picture at the top of one story, with the caption and credit that belong to this use of it."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="lead")
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="uses")
+    caption = models.CharField(max_length=400, help_text="What is in the picture, and where.")
+    credit = models.CharField(max_length=120, blank=True, help_text="Overrides the library credit for this story.")
+
+    def __str__(self):
+        return f"Lead image of {self.article}"
+
+    @property
+    def effective_credit(self):
+        return self.credit or self.image.credit
+
+
+class RelatedLink(models.Model):
+    """A "MORE:" link: to another story of the site or an outside address, after a paragraph or at the end."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    target = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="linked_from",
+        help_text="A story of this site. Its current headline is the link text unless a label is given.",
+    )
+    url = HttpsURLField(blank=True, help_text="Or an outside address (then a label is required).")
+    label = models.CharField(max_length=200, blank=True, help_text="Link text; empty means the story's headline.")
+    after_paragraph = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Shown after this paragraph (1 is the first); empty puts it at the end of the story.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(target__isnull=False) & Q(url="")) | (Q(target__isnull=True) & ~Q(url="")),
+                name="relatedlink_story_or_url",
+                violation_error_message="A MORE link points either at a story or at an outside address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(target__isnull=False) | ~Q(label=""),
+                name="relatedlink_url_needs_label",
+                violation_error_message="A link to an outside address needs a label.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"MORE: {self.text}"
+
+    @property
+    def text(self):
+        return self.label or (self.target.headline if self.target_id else self.url)
+
+    @property
+    def href(self):
+        return self.target.get_absolute_url() if self.target_id else self.url
+
+
+class SlugHistory(models.Model):
+    """A slug a story used to have, so old links keep working (301 to the current address)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "slug history"
+
+    def __str__(self):
+        return self.slug
+
+
+class SavedArticle(models.Model):
+    """A story on a reader's "Read later" list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_articles")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="saved_by")
+    saved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-saved_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "article"], name="saved_article_once")]
+
+    def __str__(self):
+        return f"{self.article} saved by {self.user}"

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from articles import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("saved/", views.saved_list, name="saved"),
+    path("saved/<int:pk>/", views.read_later_toggle, name="read_later"),
+    path("author/<slug:slug>/", views.author_detail, name="author"),
+    path("tag/<slug:slug>/", views.tag_detail, name="tag"),
+    path(
+        "<slug:section>/<int:year>/<str:month>/<str:day>/<slug:slug>/",
+        views.article_detail,
+        name="detail",
+    ),
+    # Last: a section's address is its bare slug, so it must not shadow the fixed prefixes above.
+    path("<slug:slug>/", views.section_detail, name="section"),
+]

@@ -1,0 +1,110 @@
+"""Reader pages for stories: home, story, section, author, tag, and the "Read later" list."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from articles import selectors, services
+from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
+
+STORIES_PER_PAGE = 20
+PENDING_SAVE_SESSION_KEY = "read_later_pending"
+
+
+def _page(request, queryset, per_page=STORIES_PER_PAGE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def home(request):
+    page = _page(request, selectors.live_stories())
+    return render(
+        request, "articles/home.html", {"page_obj": page, "lead": page[0] if page.number == 1 and page else None}
+    )
+
+
+def section_detail(request, slug):
+    section = get_object_or_404(Section, slug=slug)
+    page = _page(request, selectors.live_stories().filter(section=section))
+    return render(request, "articles/section.html", {"section": section, "page_obj": page})
+
+
+def author_detail(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    page = _page(request, selectors.live_stories().filter(bylines__author=author))
+    return render(request, "articles/author.html", {"author": author, "page_obj": page})
+
+
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    page = _page(request, selectors.live_stories().filter(tags=tag))
+    return render(request, "articles/tag.html", {"tag": tag, "page_obj": page})
+
+
+def article_detail(request, section, year, month, day, slug):
+    staff = request.user.is_staff
+    stories = selectors.story_for_page(None if staff else Article.objects.published())
+    article = stories.filter(slug=slug).first()
+    if article is None:
+        old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
+        if old is not None and (staff or old.article.is_live):
+            return HttpResponsePermanentRedirect(old.article.get_absolute_url())
+        raise Http404("No story at this address.")
+    if request.path != article.get_absolute_url():
+        # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
+    preview = not article.is_live
+    saved = request.user.is_authenticated and SavedArticle.objects.filter(user=request.user, article=article).exists()
+    response = render(
+        request,
+        "articles/article_detail.html",
+        {
+            "article": article,
+            "layout": selectors.story_layout(article),
+            "authors": article.byline_authors,
+            "preview": preview,
+            "saved": saved,
+            "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
+        },
+    )
+    if preview:
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_POST
+def read_later_toggle(request, pk):
+    article = get_object_or_404(Article.objects.published(), pk=pk)
+    if not request.user.is_authenticated:
+        # Remembered in the session; the sign-in view saves it and brings the reader back to the story.
+        request.session[PENDING_SAVE_SESSION_KEY] = article.pk
+        return redirect(f"{reverse('login')}?next={article.get_absolute_url()}")
+    saved = services.saved_article_toggle(user=request.user, article=article)
+    messages.success(request, "Saved to Read later." if saved else "Removed from Read later.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = article.get_absolute_url()
+    return redirect(next_url)
+
+
+def apply_pending_save(request) -> None:
+    """After sign-in: save the story an anonymous reader asked to read later."""
+    pk = request.session.pop(PENDING_SAVE_SESSION_KEY, None)
+    article = Article.objects.published().filter(pk=pk).first() if pk else None
+    if article is not None:
+        services.saved_article_add(user=request.user, article=article)
+        messages.success(request, f"Saved “{article.headline}” to Read later.")
+
+
+@login_required
+def saved_list(request):
+    stories = selectors.live_stories().filter(saved_by__user=request.user).order_by("-saved_by__saved_at")
+    return render(request, "articles/saved.html", {"page_obj": _page(request, stories)})

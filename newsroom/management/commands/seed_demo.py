@@ -1,0 +1,183 @@
+"""Create the demo site: sections, authors, readers, an editor, stories with drawn lead images and MORE links.
+
+Why a command and not fixtures: everything goes through the same services the site uses (image cleaning and
+renditions, publishing), so the demo exercises the real code paths, and a second run adds only what is missing.
+"""
+
+import io
+import random
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFilter
+
+from articles import services
+from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from newsroom import demo_data
+
+User = get_user_model()
+
+DEMO_PASSWORDS = {"admin": "newsroom-admin", "editor": "newsroom-editor", "reader": "newsroom-reader"}
+
+EDITOR_PERMISSIONS = {
+    "articles": {
+        "article": "add change delete view",
+        "byline": "add change delete view",
+        "leadimage": "add change delete view",
+        "relatedlink": "add change delete view",
+        "image": "add change view",
+        "author": "add change view",
+        "tag": "add change view",
+        "section": "view",
+    },
+}
+
+
+def draw_picture(palette: list[str], seed: str, size=(1600, 900)) -> ContentFile:
+    """An abstract picture drawn for the demo: layered bands and discs in the story's colours (no downloads)."""
+    rng = random.Random(seed)
+    picture = PILImage.new("RGB", size, palette[0])
+    draw = ImageDraw.Draw(picture)
+    width, height = size
+    for band in range(6):
+        top = int(height * (0.35 + band * 0.12 + rng.uniform(-0.05, 0.05)))
+        draw.polygon(
+            [(0, top), (width, top - rng.randint(-120, 120)), (width, height), (0, height)],
+            fill=palette[1 + band % (len(palette) - 1)],
+        )
+    for _ in range(5):
+        x, y, r = rng.randint(0, width), rng.randint(0, int(height * 0.6)), rng.randint(40, 180)
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=palette[rng.randrange(len(palette))])
+    buffer = io.BytesIO()
+    picture.filter(ImageFilter.GaussianBlur(2)).save(buffer, "PNG")
+    return ContentFile(buffer.getvalue(), name=f"{seed}.png")
+
+
+class Command(BaseCommand):
+    help = "Create demo content (idempotent: a second run adds only what is missing). --reset deletes it first."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Delete the demo stories and accounts, then reseed.")
+
+    def handle(self, *args, reset=False, **options):
+        if reset:
+            self.reset()
+        with transaction.atomic():
+            passwords = self.seed_accounts()
+            created = self.seed_stories()
+        self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} new stories)."))
+        self.report(passwords)
+
+    def reset(self):
+        slugs = [story["slug"] for story in demo_data.STORIES]
+        handles = [handle for handle, _ in demo_data.READERS] + ["admin", "editor"]
+        with transaction.atomic():
+            RelatedLink.objects.filter(article__slug__in=slugs).delete()
+            Article.objects.filter(slug__in=slugs).delete()
+            Image.objects.filter(uses__isnull=True, file__startswith="images/").delete()
+            Author.objects.filter(slug__in=[slug for _, slug, _ in demo_data.AUTHORS]).delete()
+            User.objects.filter(handle__in=handles).delete()
+        self.stdout.write("Deleted the demo content.")
+
+    def password(self, role: str) -> str:
+        # Known passwords only on a development machine; anywhere else nobody can guess them.
+        return DEMO_PASSWORDS[role] if settings.DEBUG else secrets.token_urlsafe(18)
+
+    def seed_accounts(self) -> dict[str, str]:
+        passwords = {}
+        existing = set(User.objects.values_list("handle", flat=True))
+        if "admin" not in existing:
+            passwords["admin"] = self.password("admin")
+            User.objects.create_superuser("admin", "admin@example.com", passwords["admin"], display_name="Site Admin")
+        if "editor" not in existing:
+            passwords["editor"] = self.password("editor")
+            editor = User.objects.create_user(
+                "editor", "editor@example.com", passwords["editor"], display_name="Duty Editor", is_staff=True
+            )
+            editor.groups.add(self.editors_group())
+        new_readers = [(handle, name) for handle, name in demo_data.READERS if handle not in existing]
+        if new_readers:
+            passwords["readers"] = self.password("reader")
+            for handle, name in new_readers:
+                User.objects.create_user(handle, f"{handle}@example.com", passwords["readers"], display_name=name)
+        return passwords
+
+    def editors_group(self) -> Group:
+        group, _ = Group.objects.get_or_create(name="Editors")
+        for app_label, models in EDITOR_PERMISSIONS.items():
+            for model, actions in models.items():
+                codenames = [f"{action}_{model}" for action in actions.split()]
+                group.permissions.add(
+                    *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+                )
+        return group
+
+    def seed_stories(self) -> int:
+        sections = {}
+        for order, (name, slug, description) in enumerate(demo_data.SECTIONS):
+            sections[slug], _ = Section.objects.get_or_create(
+                slug=slug, defaults={"name": name, "order": order, "description": description}
+            )
+        authors = {}
+        for name, slug, bio in demo_data.AUTHORS:
+            authors[slug], _ = Author.objects.get_or_create(slug=slug, defaults={"name": name, "bio": bio})
+        existing = set(
+            Article.objects.filter(slug__in=[s["slug"] for s in demo_data.STORIES]).values_list("slug", flat=True)
+        )
+        new_stories = [story for story in demo_data.STORIES if story["slug"] not in existing]
+        now = timezone.now()
+        for story in new_stories:
+            article = Article.objects.create(
+                slug=story["slug"],
+                section=sections[story["section"]],
+                headline=story["headline"],
+                deck=story["deck"],
+                body="\n\n".join(story["body"]),
+                correction=story["correction"],
+            )
+            Byline.objects.bulk_create(
+                Byline(article=article, author=authors[slug], order=order)
+                for order, slug in enumerate(story["authors"])
+            )
+            for name in story["tags"]:
+                tag, _ = Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+                article.tags.add(tag)
+            image = services.image_create(
+                file=draw_picture(story["palette"], story["slug"]), alt_text=story["alt"], credit=story["credit"]
+            )
+            LeadImage.objects.create(article=article, image=image, caption=story["caption"], credit="")
+            published = now - timedelta(hours=story["hours_ago"])
+            services.article_publish(article=article, at=published)
+            if story["updated"]:
+                article.updated_at = published + timedelta(hours=2)
+                article.save(update_fields=["updated_at"])
+        # Links last: their targets must exist. Only for stories created now, so reruns add nothing twice.
+        by_slug = {a.slug: a for a in Article.objects.filter(slug__in=[s["slug"] for s in demo_data.STORIES])}
+        RelatedLink.objects.bulk_create(
+            RelatedLink(article=by_slug[story["slug"]], target=by_slug[target], after_paragraph=after, order=order)
+            for story in new_stories
+            for order, (target, after) in enumerate(story["more"])
+        )
+        return len(new_stories)
+
+    def report(self, passwords: dict[str, str]) -> None:
+        if not settings.DEBUG:
+            if passwords:
+                self.stdout.write("New demo accounts have random passwords: set one with `manage.py changepassword`.")
+            return
+        reader = demo_data.READERS[0][0]
+        self.stdout.write(
+            "\nSign in at http://127.0.0.1:8000/accounts/login/ (the admin is at /admin/):\n"
+            f"  superuser  admin / {DEMO_PASSWORDS['admin']}\n"
+            f"  editor     editor / {DEMO_PASSWORDS['editor']}\n"
+            f"  reader     {reader} / {DEMO_PASSWORDS['reader']}  (every demo reader has this password)"
+        )

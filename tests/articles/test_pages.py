@@ -1,0 +1,195 @@
+"""Reader pages for stories: what renders, who sees what, and the queries each page costs."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, SavedArticle
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    LeadImageFactory,
+    RelatedLinkFactory,
+    SectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_live_stories_only(client):
+    live = ArticleFactory(headline="Live story")
+    ArticleFactory(headline="Draft story", status=Article.Status.DRAFT)
+    ArticleFactory(headline="Scheduled story", publish_at=timezone.now() + timezone.timedelta(hours=2))
+    html = client.get("/").content.decode()
+    assert live.headline in html
+    assert "Draft story" not in html
+    assert "Scheduled story" not in html
+
+
+def test_story_page_shows_headline_deck_byline_dates_image_and_body(client):
+    author = AuthorFactory(name="Ana Reyes")
+    article = ArticleFactory(authors=[author], body="Opening paragraph.\n\nSecond <em>emphasised</em> paragraph.")
+    LeadImageFactory(article=article, caption="Boats at dawn.", image__credit="Wire / J. Doe")
+    response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<h1 class="story__headline">{article.headline}</h1>' in html
+    assert article.deck in html
+    assert "Ana Reyes" in html
+    assert f'datetime="{article.publish_at.isoformat()}"' in html
+    assert "Boats at dawn." in html and "Wire / J. Doe" in html
+    assert "<p>Opening paragraph.</p>" in html
+    assert "<em>emphasised</em>" in html
+    assert 'srcset="' in html and 'width="1000" height="600"' in html
+
+
+def test_story_url_is_section_date_slug():
+    article = ArticleFactory(slug="rain-returns", section=SectionFactory(slug="world"))
+    day = timezone.localdate(article.publish_at)
+    assert article.get_absolute_url() == f"/world/{day:%Y/%m/%d}/rain-returns/"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"status": Article.Status.DRAFT}, {"publish_at": timezone.now() + timezone.timedelta(days=1)}],
+    ids=["draft", "scheduled"],
+)
+def test_unpublished_story_is_404_for_readers_and_a_noindex_preview_for_staff(client, changes):
+    article = ArticleFactory(**changes)
+    assert client.get(article.get_absolute_url()).status_code == 404
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "Preview:" in response.content.decode()
+    assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_scheduled_story_appears_by_itself_when_its_time_comes(client):
+    article = ArticleFactory(publish_at=timezone.now() + timezone.timedelta(seconds=1))
+    assert client.get("/").content.decode().count(article.headline) == 0
+    Article.objects.filter(pk=article.pk).update(publish_at=timezone.now() - timezone.timedelta(seconds=1))
+    assert article.headline in client.get("/").content.decode()
+
+
+def test_hostile_headline_is_escaped(client):
+    article = ArticleFactory(headline='<script>alert(1)</script>"><img src=x onerror=alert(2)>')
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_body_keeps_links_and_emphasis_but_strips_everything_else(client):
+    article = ArticleFactory(
+        body='<a href="https://example.org/x" onclick="steal()">report</a> <script>bad()</script>'
+        '<a href="javascript:alert(1)">js</a> <strong>bold</strong>'
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<a href="https://example.org/x" rel="noopener">report</a>' in html
+    assert "onclick" not in html and "<script>bad" not in html and "javascript:" not in html
+    assert "<strong>bold</strong>" in html
+
+
+def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    section = SectionFactory()
+    for _ in range(3):
+        LeadImageFactory(article=ArticleFactory(section=section, authors=[AuthorFactory(), AuthorFactory()]))
+    with django_assert_max_num_queries(6):
+        assert client.get("/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(section.get_absolute_url()).status_code == 200
+    for _ in range(10):
+        LeadImageFactory(article=ArticleFactory(section=section, authors=[AuthorFactory(), AuthorFactory()]))
+    with django_assert_max_num_queries(6):
+        assert client.get("/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(section.get_absolute_url()).status_code == 200
+
+
+def test_story_page_queries_do_not_grow_with_links_and_authors(client, django_assert_max_num_queries):
+    article = ArticleFactory(authors=[AuthorFactory() for _ in range(4)])
+    LeadImageFactory(article=article)
+    for _ in range(6):
+        RelatedLinkFactory(article=article)
+    with django_assert_max_num_queries(7):
+        assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_unknown_story_is_404(client):
+    assert client.get("/world/2020/01/01/no-such-story/").status_code == 404
+
+
+def test_read_later_for_signed_in_reader_toggles(client):
+    reader = UserFactory()
+    article = ArticleFactory()
+    client.force_login(reader)
+    client.post(reverse("articles:read_later", args=[article.pk]))
+    assert SavedArticle.objects.filter(user=reader, article=article).exists()
+    assert "Saved to Read later" in client.get(article.get_absolute_url()).content.decode()
+    assert article.headline in client.get(reverse("articles:saved")).content.decode()
+    client.post(reverse("articles:read_later", args=[article.pk]))
+    assert not SavedArticle.objects.filter(user=reader, article=article).exists()
+
+
+def test_anonymous_read_later_signs_in_and_comes_back_with_the_story_saved(client):
+    reader = UserFactory(handle="marta")
+    article = ArticleFactory()
+    response = client.post(reverse("articles:read_later", args=[article.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    login_page = client.get(response["Location"])
+    assert login_page.status_code == 200
+    response = client.post(
+        response["Location"],
+        {"username": "Marta", "password": "correct horse battery staple", "next": article.get_absolute_url()},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+    assert SavedArticle.objects.filter(user=reader, article=article).exists()
+
+
+def test_saved_page_needs_sign_in(client):
+    response = client.get(reverse("articles:saved"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_admin_publish_creates_a_live_story(admin_client):
+    section = SectionFactory()
+    author = AuthorFactory()
+    data = {
+        "section": section.pk,
+        "headline": "Admin-made story",
+        "deck": "Made in the admin.",
+        "slug": "admin-made-story",
+        "body": "One.\n\nTwo.",
+        "status": "published",
+        "publish_at_0": "",
+        "publish_at_1": "",
+        "updated_at_0": "",
+        "updated_at_1": "",
+        "correction": "",
+        "comments": "open",
+        "bylines-TOTAL_FORMS": "1",
+        "bylines-INITIAL_FORMS": "0",
+        "bylines-MIN_NUM_FORMS": "1",
+        "bylines-MAX_NUM_FORMS": "1000",
+        "bylines-0-author": author.pk,
+        "bylines-0-order": "0",
+        "lead-TOTAL_FORMS": "0",
+        "lead-INITIAL_FORMS": "0",
+        "lead-MIN_NUM_FORMS": "0",
+        "lead-MAX_NUM_FORMS": "1",
+        "related_links-TOTAL_FORMS": "0",
+        "related_links-INITIAL_FORMS": "0",
+        "related_links-MIN_NUM_FORMS": "0",
+        "related_links-MAX_NUM_FORMS": "1000",
+    }
+    response = admin_client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    article = Article.objects.get(slug="admin-made-story")
+    assert article.is_live
+    assert admin_client.get(article.get_absolute_url()).status_code == 200

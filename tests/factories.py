@@ -1,0 +1,109 @@
+"""Model factories for every app's tests."""
+
+import io
+
+import factory
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+from PIL import Image as PILImage
+
+from articles import services
+from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from newsroom.models import User
+
+
+class UserFactory(DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ["handle"]
+
+    handle = factory.Sequence(lambda n: f"reader{n}")
+    display_name = factory.LazyAttribute(lambda o: o.handle.title())
+    email = factory.LazyAttribute(lambda o: f"{o.handle}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class SectionFactory(DjangoModelFactory[Section]):
+    class Meta:
+        model = Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+
+
+class AuthorFactory(DjangoModelFactory[Author]):
+    class Meta:
+        model = Author
+
+    name = factory.Sequence(lambda n: f"Reporter {n}")
+    slug = factory.Sequence(lambda n: f"reporter-{n}")
+
+
+class TagFactory(DjangoModelFactory[Tag]):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class ArticleFactory(DjangoModelFactory[Article]):
+    """A live story by one author; `status`/`publish_at` make drafts and scheduled ones."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    headline = factory.Sequence(lambda n: f"Story number {n} makes the news")
+    deck = "A short summary of what happened and why it matters."
+    slug = factory.Sequence(lambda n: f"story-{n}")
+    section = factory.SubFactory(SectionFactory)
+    body = "First paragraph.\n\nSecond paragraph.\n\nThird paragraph.\n\nFourth paragraph."
+    status = Article.Status.PUBLISHED
+    publish_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for order, author in enumerate(extracted or [AuthorFactory()]):
+            Byline.objects.create(article=self, author=author, order=order)
+
+
+def png_file(width=64, height=48, color="#336699", name="picture.png") -> ContentFile:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), color).save(buffer, "PNG")
+    return ContentFile(buffer.getvalue(), name=name)
+
+
+class ImageFactory(DjangoModelFactory[Image]):
+    """A library image made through the real upload service (cleaning and renditions)."""
+
+    class Meta:
+        model = Image
+
+    alt_text = "A blue rectangle"
+    credit = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, width=1000, height=600, **kwargs):
+        return services.image_create(file=png_file(width, height), **kwargs)
+
+
+class LeadImageFactory(DjangoModelFactory[LeadImage]):
+    class Meta:
+        model = LeadImage
+
+    article = factory.SubFactory(ArticleFactory)
+    image = factory.SubFactory(ImageFactory)
+    caption = "Boats in the harbour at dawn."
+
+
+class RelatedLinkFactory(DjangoModelFactory[RelatedLink]):
+    class Meta:
+        model = RelatedLink
+
+    article = factory.SubFactory(ArticleFactory)
+    target = factory.SubFactory(ArticleFactory)

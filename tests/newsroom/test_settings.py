@@ -1,0 +1,73 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        # No developer .env either: only what the test passes.
+        env={**clean, "DJANGO_SETTINGS_MODULE": "newsroom.settings", "DJANGO_ENV_FILE": "/nonexistent", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_refuses_to_start_without_secret_key_outside_debug():
+    result = run_settings(DJANGO_DEBUG="false")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_starts_with_secret_key_outside_debug():
+    result = run_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_debug_needs_no_secret_key():
+    result = run_settings(DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3"),
+        ("postgres://postgres@127.0.0.1:5432/newsroom", "django.db.backends.postgresql"),
+    ],
+)
+def test_database_url_picks_the_engine(url, engine):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+            "DJANGO_DEBUG": "true",
+            "DATABASE_URL": url,
+            "DJANGO_ENV_FILE": "/nonexistent",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == engine, result.stderr
