@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article
-from articles.selectors import story_layout, story_for_page
+from articles.selectors import story_for_page, story_layout
 from tests.factories import ArticleFactory, RelatedLinkFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,9 @@ def test_placement_past_the_last_paragraph_falls_back_to_the_end():
 )
 def test_unpublished_more_link_disappears(client, target_changes):
     article = ArticleFactory(body=BODY)
-    RelatedLinkFactory(article=article, target=ArticleFactory(headline="Hidden target", **target_changes), after_paragraph=1)
+    RelatedLinkFactory(
+        article=article, target=ArticleFactory(headline="Hidden target", **target_changes), after_paragraph=1
+    )
     RelatedLinkFactory(article=article, target=ArticleFactory(headline="Hidden at end", **target_changes))
     layout = layout_of(article)
     assert kinds(layout) == ["One.", "Two.", "Three.", "Four."]
