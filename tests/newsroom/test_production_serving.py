@@ -21,8 +21,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+def get(url: str, **headers) -> tuple[int, dict, bytes]:
+    # As the TLS-terminating proxy would forward it.
+    headers = {"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https", **headers}
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, dict(response.headers), response.read()
 
@@ -38,6 +40,8 @@ def server(tmp_path_factory):
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "production-test-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_BEHIND_PROXY": "true",
+        "CACHE_URL": "redis://127.0.0.1:6379/15",
         "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
         "DJANGO_STATIC_ROOT": str(tmp / "static"),
         "DJANGO_MEDIA_ROOT": str(tmp / "media"),
@@ -86,3 +90,20 @@ def test_debug_pages_are_off(server):
         assert b"URLconf" not in error.read()
     else:
         pytest.fail("expected a 404")
+
+
+def test_plain_http_is_redirected_to_https_and_https_gets_hsts(server):
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(urllib.request.Request(server + "/", headers={"X-Forwarded-Proto": "http"}), timeout=10)
+    assert caught.value.code == 301
+    assert caught.value.headers["Location"].startswith("https://127.0.0.1")
+    status, headers, _ = get(server + "/")
+    assert status == 200
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_settings(**env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL"))}
     return subprocess.run(
         [
             sys.executable,
@@ -31,10 +31,19 @@ def test_refuses_to_start_without_secret_key_outside_debug():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_starts_with_secret_key_outside_debug():
-    result = run_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50)
+def test_starts_with_secret_key_and_shared_cache_outside_debug():
+    result = run_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50, CACHE_URL="redis://127.0.0.1:6379/15")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("cache_url", ["", "locmemcache://", "dummycache://"])
+def test_refuses_a_per_process_cache_outside_debug(cache_url):
+    result = run_settings(
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50, **({"CACHE_URL": cache_url} if cache_url else {})
+    )
+    assert result.returncode != 0
+    assert "CACHE_URL must name a shared cache" in result.stderr
 
 
 def test_debug_needs_no_secret_key():
@@ -71,3 +80,24 @@ def test_database_url_picks_the_engine(url, engine):
         timeout=60,
     )
     assert result.stdout.strip() == engine, result.stderr
+
+
+def test_production_settings_pass_the_deploy_check_without_warnings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+            "DJANGO_ENV_FILE": "/nonexistent",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "k3y-for-the-deploy-check-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "DJANGO_ALLOWED_HOSTS": "news.example.com",
+            "CACHE_URL": "redis://127.0.0.1:6379/15",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
