@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from articles import selectors
@@ -152,7 +152,8 @@ class StoryRssFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.deck
+        # Feed readers take descriptions as HTML; the deck is plain text.
+        return escape(item.deck)
 
     def item_pubdate(self, item):
         return item.publish_at
