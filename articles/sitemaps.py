@@ -44,7 +44,7 @@ class SectionSitemap(Sitemap):
 
     def items(self):
         live = Q(articles__status=Article.Status.PUBLISHED, articles__publish_at__lte=timezone.now())
-        return Section.objects.annotate(latest=Max("articles__publish_at", filter=live))
+        return Section.objects.annotate(latest=Max("articles__publish_at", filter=live)).order_by("order", "name")
 
     def lastmod(self, item):
         return item.latest

@@ -77,6 +77,12 @@ def social_meta(context, title="", description="", og_type="website", image=None
 
 
 @register.filter
+def isoformat(moment):
+    """A W3C/ISO 8601 timestamp to the second, in the site's time zone (sitemaps, structured data)."""
+    return seo.isoformat(moment) if moment else ""
+
+
+@register.filter
 def ld_json(value):
     """`value` as a JSON-LD data block, escaped like json_script so no string in it can end the element."""
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(seo.json_for_script(value)))
