@@ -36,6 +36,9 @@ class SearchForm(forms.Form):
 def search_stories(query: str, stories: QuerySet[Article] | None = None) -> QuerySet[Article]:
     """Live stories matching `query` (web-search syntax: words, "phrases", -excluded), best match first."""
     stories = stories if stories is not None else Article.objects.published()
+    if not _terms(query)[0]:
+        # Only exclusions ("-rain") would list nearly every story: that is browsing, not a search.
+        return stories.none()
     if connections[stories.db].vendor == "postgresql":
         return _postgres_search(stories, query)
     return _fallback_search(stories, query)
