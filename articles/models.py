@@ -1,6 +1,7 @@
 """Stories and what they are made of: sections, authors, tags, images, lead images and "MORE:" links."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -32,6 +33,12 @@ class HttpsURLField(models.URLField):
         return super().formfield(**{"assume_scheme": "https", **kwargs})
 
 
+# First path segments the site routes itself: a section with one of these slugs would be hidden behind them.
+RESERVED_SECTION_SLUGS = frozenset(
+    {"accounts", "admin", "author", "feeds", "media", "saved", "search", "static", "tag"}
+)
+
+
 class Section(models.Model):
     name = models.CharField(max_length=60, unique=True, help_text="Shown above headlines, e.g. “World”.")
     slug = models.SlugField(max_length=60, unique=True, help_text="The first part of every story URL in the section.")
@@ -46,6 +53,10 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.slug in RESERVED_SECTION_SLUGS:
+            raise ValidationError({"slug": f"“{self.slug}” is an address the site already uses; choose another slug."})
 
 
 class Author(models.Model):
