@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from articles import seo
-from tests.factories import ArticleFactory, AuthorFactory, LeadImageFactory, SectionFactory
+from tests.factories import ArticleFactory, AuthorFactory, LeadImageFactory, SectionFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +194,17 @@ def test_story_page_query_count_is_unchanged_by_the_head(client, django_assert_m
     LeadImageFactory(article=article)
     with django_assert_max_num_queries(7):
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_author_and_tag_pages_have_their_own_cards(client):
+    author = AuthorFactory(name="Ana Reyes", slug="ana-reyes", bio="Covers the weather.")
+    tag = TagFactory(name="Weather", slug="weather")
+    head = parse(client.get(author.get_absolute_url()))
+    assert (one(head, "og:title"), one(head, "og:description")) == ("Ana Reyes", "Covers the weather.")
+    head = parse(client.get(tag.get_absolute_url()))
+    assert one(head, "og:title") == "Weather"
+
+
+def test_404_page_has_no_canonical_link(client):
+    head = parse(client.get("/no/such/page/here/"))
+    assert not [link for link in head.links if link.get("rel") == "canonical"]

@@ -94,3 +94,13 @@ def test_robots_txt_keeps_crawlers_out_of_private_and_search_pages_and_links_the
         assert f"Disallow: {path}" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert "Sitemap: http://testserver/news-sitemap.xml" in lines
+
+
+def test_section_lastmod_is_its_newest_live_story(client):
+    world = SectionFactory(slug="world")
+    newest = ArticleFactory(section=world, publish_at=timezone.now() - timezone.timedelta(days=2))
+    ArticleFactory(section=world, publish_at=timezone.now() - timezone.timedelta(days=5))
+    ArticleFactory(section=world, status=Article.Status.DRAFT, publish_at=timezone.now())
+    root = xml(client, "/sitemap-sections.xml")
+    (url,) = root.findall("sm:url", NS)
+    assert url.find("sm:lastmod", NS).text == newest.publish_at.date().isoformat()
