@@ -33,15 +33,41 @@ class HttpsURLField(models.URLField):
         return super().formfield(**{"assume_scheme": "https", **kwargs})
 
 
-# First path segments the site routes itself: a section with one of these slugs would be hidden behind them.
+# A section's page lives at /<slug>/, so a section may not take the name of one of the site's own paths.
 RESERVED_SECTION_SLUGS = frozenset(
-    {"accounts", "admin", "author", "feeds", "media", "saved", "search", "static", "tag"}
+    [
+        "accounts",
+        "admin",
+        "author",
+        "comments",
+        "feeds",
+        "media",
+        "news-sitemap.xml",
+        "notifications",
+        "robots.txt",
+        "saved",
+        "search",
+        "settings",
+        "sitemap.xml",
+        "static",
+        "tag",
+    ]
 )
+
+
+def validate_section_slug(value):
+    if value in RESERVED_SECTION_SLUGS:
+        raise ValidationError(f"“{value}” is one of the site's own addresses; choose another slug.")
 
 
 class Section(models.Model):
     name = models.CharField(max_length=60, unique=True, help_text="Shown above headlines, e.g. “World”.")
-    slug = models.SlugField(max_length=60, unique=True, help_text="The first part of every story URL in the section.")
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        validators=[validate_section_slug],
+        help_text="The first part of every story URL in the section.",
+    )
     order = models.PositiveSmallIntegerField(default=0, help_text="Sections are listed in this order, lowest first.")
     description = models.CharField(max_length=300, blank=True, help_text="One sentence for the section page and feeds.")
 
@@ -53,10 +79,6 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
-
-    def clean(self):
-        if self.slug in RESERVED_SECTION_SLUGS:
-            raise ValidationError({"slug": f"“{self.slug}” is an address the site already uses; choose another slug."})
 
 
 class Author(models.Model):
