@@ -1,8 +1,9 @@
 """Site-wide writes: the staff roles and what each may do in the admin."""
 
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 
-__all__ = ["EDITOR_PERMISSIONS", "editors_group"]
+__all__ = ["EDITOR_PERMISSIONS", "editors_group", "account_delete"]
 
 # app label -> model -> actions. Editors run stories and the image library; sections and accounts stay with admins.
 EDITOR_PERMISSIONS = {
@@ -32,3 +33,9 @@ def editors_group() -> Group:
     ]
     group.permissions.set(wanted)
     return group
+
+
+@transaction.atomic
+def account_delete(*, user) -> None:
+    """Delete a reader's account; saved stories and notifications go with it."""
+    user.delete()
