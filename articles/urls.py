@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import feeds, views
 
 app_name = "articles"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("saved/", views.saved_list, name="saved"),
     path("saved/<int:pk>/", views.read_later_toggle, name="read_later"),
+    path("search/", views.search_results, name="search"),
+    path("feeds/rss/", feeds.StoryRssFeed(), name="feed_rss"),
+    path("feeds/atom/", feeds.StoryAtomFeed(), name="feed_atom"),
+    path("feeds/<slug:section>/rss/", feeds.StoryRssFeed(), name="section_feed_rss"),
+    path("feeds/<slug:section>/atom/", feeds.StoryAtomFeed(), name="section_feed_atom"),
     path("author/<slug:slug>/", views.author_detail, name="author"),
     path("tag/<slug:slug>/", views.tag_detail, name="tag"),
     path(

@@ -10,7 +10,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from articles import selectors, services
+from articles import search, selectors, services
 from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
 
 STORIES_PER_PAGE = 20
@@ -44,6 +44,21 @@ def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     page = _page(request, selectors.live_stories().filter(tags=tag))
     return render(request, "articles/tag.html", {"tag": tag, "page_obj": page})
+
+
+def search_results(request):
+    form = search.SearchForm(request.GET if "q" in request.GET else None)
+    page = None
+    if form.is_valid():
+        page = _page(request, search.search_stories(form.cleaned_data["q"]).for_listing())
+    response = render(
+        request,
+        "articles/search.html",
+        {"form": form, "page_obj": page, "search_query": request.GET.get("q", "")[: search.MAX_QUERY_LENGTH]},
+    )
+    # Result pages are endless and thin: crawlers should follow the stories, not index the lists.
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def article_detail(request, section, year, month, day, slug):

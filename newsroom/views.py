@@ -1,4 +1,4 @@
-"""Pages that belong to no single app: accounts (sign-up, sign-in, settings, deletion) and reader profiles."""
+"""Pages that belong to no single app: accounts (sign-up, sign-in, settings, deletion), reader profiles, robots.txt."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from articles.views import apply_pending_save
 from newsroom import ratelimit, services
@@ -118,3 +118,8 @@ def profile(request, handle):
 password_change = login_required(
     auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done"))
 )
+
+
+@require_GET
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain; charset=utf-8")

@@ -1,10 +1,12 @@
-"""Template tags for story pages: responsive pictures and share links."""
+"""Template tags for story pages: responsive pictures, share links, and the head's canonical URL, cards and JSON-LD."""
 
 from urllib.parse import quote, urlencode
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from articles import seo
 
 register = template.Library()
 
@@ -35,3 +37,57 @@ def share_links(article, url):
         "facebook": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
         "email": f"mailto:?subject={quote(article.headline)}&body={quote(article.deck + chr(10) + chr(10) + url)}",
     }
+
+
+# ------------------------------------------------------------------------------
+# The head: canonical address, social cards, structured data
+# ------------------------------------------------------------------------------
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """The view's `canonical_url` when it gives one; else this path, absolute, keeping only a page number."""
+    if context.get("canonical_url"):
+        return context["canonical_url"]
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = request.build_absolute_uri(request.path)
+    page_obj = context.get("page_obj")
+    number = getattr(page_obj, "number", 1)
+    return f"{url}?page={number}" if number and number > 1 else url
+
+
+@register.inclusion_tag("articles/includes/_social_meta.html", takes_context=True)
+def social_meta(context, title="", description="", og_type="website", image=None, article=None):
+    """Open Graph and Twitter card tags; a story passes itself for its image, dates and section."""
+    request = context.get("request")
+    site_name = context.get("SITE_NAME", "")
+    if article is not None and image is None:
+        image = seo.lead_image_of(article)
+    return {
+        "title": title or site_name,
+        "description": description or f"News, analysis and discussion from {site_name}.",
+        "og_type": og_type,
+        "url": canonical_url(context),
+        "site_name": site_name,
+        "image": seo.card_image(image, request) if request is not None else None,
+        "article": article,
+        "published": seo.isoformat(article.publish_at) if article is not None and article.publish_at else "",
+        "modified": seo.isoformat(article.updated_at) if article is not None and article.updated_at else "",
+    }
+
+
+@register.filter
+def isoformat(moment):
+    """A W3C/ISO 8601 timestamp to the second, in the site's time zone (sitemaps, structured data)."""
+    return seo.isoformat(moment) if moment else ""
+
+
+@register.filter
+def ld_json(value):
+    """`value` as a JSON-LD data block, escaped like json_script so no string in it can end the element."""
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(seo.json_for_script(value)))
+
+
+@register.simple_tag(takes_context=True)
+def news_article_ld(context, article):
+    return ld_json(seo.news_article(article, context["request"]))

@@ -1,0 +1,75 @@
+"""What search engines and social networks read in a page's head: card images and schema.org NewsArticle data."""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Image
+
+__all__ = ["card_image", "lead_image_of", "news_article", "json_for_script", "isoformat"]
+
+# The same characters Django's json_script escapes: nothing in the data can close the <script> element.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_for_script(value: Any) -> str:
+    """JSON safe to place inside a <script> element (the caller marks it safe)."""
+    return json.dumps(value, cls=DjangoJSONEncoder).translate(_SCRIPT_ESCAPES)
+
+
+def isoformat(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def card_image(image: Image | None, request: HttpRequest, crop: str = "16x9", width: int = 1200) -> dict | None:
+    """{url, width, height, alt} of the `crop` JPEG closest to `width` (picked as rendition_url does), or the file."""
+    if image is None:
+        return None
+    candidates = image.renditions_of(crop, "JPEG")
+    if candidates:
+        chosen = ([r for r in candidates if r["width"] <= width] or candidates[:1])[-1]
+        url, w, h = default_storage.url(chosen["name"]), chosen["width"], chosen["height"]
+    else:
+        url, w, h = image.file.url, image.width, image.height
+    return {"url": request.build_absolute_uri(url), "width": w, "height": h, "alt": image.alt_text}
+
+
+def lead_image_of(article: Article) -> Image | None:
+    lead = getattr(article, "lead", None)  # a story without a lead image raises (an AttributeError) here
+    return lead.image if lead is not None else None
+
+
+def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
+    """schema.org NewsArticle for a story page; uses only what selectors.story_for_page already fetched."""
+    url = request.build_absolute_uri(article.get_absolute_url())
+    published = article.publish_at or article.created_at
+    image = lead_image_of(article)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": article.headline,
+        "description": article.deck,
+        "datePublished": isoformat(published),
+        "dateModified": isoformat(article.updated_at or published),
+        "author": [
+            {"@type": "Person", "name": author.name, "url": request.build_absolute_uri(author.get_absolute_url())}
+            for author in article.byline_authors
+        ],
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": request.build_absolute_uri(reverse("articles:home")),
+        },
+        "articleSection": article.section.name,
+    }
+    if image is not None:
+        data["image"] = [card_image(image, request, crop)["url"] for crop in ("16x9", "4x3", "1x1")]
+    return data
