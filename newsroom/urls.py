@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("@<str:handle>/", views.profile, name="profile"),
+    path("comments/", include("comments.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -14,3 +14,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Most tests post as established readers; the pre-moderation tests turn this on themselves.
+COMMENTS_PREMODERATE_FIRST = 0
