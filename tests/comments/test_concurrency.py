@@ -50,7 +50,7 @@ def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(sett
                 comment = services.comment_create(article=story, author=reader, body=f"post {n}", parent=parent)
                 with posted_lock:
                     posted.append(comment)
-        except BaseException as error:  # noqa: BLE001 - reported to the main thread below
+        except BaseException as error:  # reported to the main thread below
             errors.append(error)
         finally:
             connections.close_all()
