@@ -8,7 +8,7 @@ from django.utils import timezone
 from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
 
-__all__ = ["Comment", "Mention", "CommentLike", "CommentReport", "BannedWord", "Restriction"]
+__all__ = ["Comment", "Mention", "CommentLike", "CommentReport", "BannedWord", "Restriction", "ModerationItem"]
 
 
 class Comment(MPTTModel):
@@ -172,3 +172,12 @@ class Restriction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.user_id}"
+
+
+class ModerationItem(Comment):
+    """The moderation queue in the admin: pending and reported comments (a proxy, no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "comment to moderate"
+        verbose_name_plural = "moderation queue"
