@@ -45,11 +45,11 @@ check: $(STAMP) ## Django system checks and missing migrations
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: $(STAMP) ## The test suite on SQLite
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test-postgres: $(STAMP) ## The test suite on PostgreSQL (DATABASE_URL, default $(POSTGRES_URL))
 	@if $(PY) scripts/postgres_ready.py "$${DATABASE_URL:-$(POSTGRES_URL)}"; then \
-		DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_URL)}" $(BIN)/pytest; \
+		DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_URL)}" $(BIN)/pytest -n auto; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is unreachable and CI=true: failing."; exit 1; \
 	else \

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles import services, text
+from articles import selectors, services, text
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
 
 
@@ -173,6 +173,11 @@ class ArticleAdmin(admin.ModelAdmin):
     def view_link(self, obj):
         label = "View" if obj.is_live else "Preview"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), label)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        article = self.get_object(request, object_id)
+        problems = selectors.prepublish_problems(article) if article else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "problems": problems})
 
     def save_model(self, request, obj, form, change):
         old_slug = form.initial.get("slug", "") if change else ""

@@ -1,6 +1,7 @@
 """Stories and what they are made of: sections, authors, tags, images, lead images and "MORE:" links."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -32,9 +33,41 @@ class HttpsURLField(models.URLField):
         return super().formfield(**{"assume_scheme": "https", **kwargs})
 
 
+# A section's page lives at /<slug>/, so a section may not take the name of one of the site's own paths.
+RESERVED_SECTION_SLUGS = frozenset(
+    [
+        "accounts",
+        "admin",
+        "author",
+        "comments",
+        "feeds",
+        "media",
+        "news-sitemap.xml",
+        "notifications",
+        "robots.txt",
+        "saved",
+        "search",
+        "settings",
+        "sitemap.xml",
+        "static",
+        "tag",
+    ]
+)
+
+
+def validate_section_slug(value):
+    if value in RESERVED_SECTION_SLUGS:
+        raise ValidationError(f"“{value}” is one of the site's own addresses; choose another slug.")
+
+
 class Section(models.Model):
     name = models.CharField(max_length=60, unique=True, help_text="Shown above headlines, e.g. “World”.")
-    slug = models.SlugField(max_length=60, unique=True, help_text="The first part of every story URL in the section.")
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        validators=[validate_section_slug],
+        help_text="The first part of every story URL in the section.",
+    )
     order = models.PositiveSmallIntegerField(default=0, help_text="Sections are listed in this order, lowest first.")
     description = models.CharField(max_length=300, blank=True, help_text="One sentence for the section page and feeds.")
 

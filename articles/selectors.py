@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from articles.models import Article, RelatedLink
+from articles.models import Article, LeadImage, RelatedLink
 
-__all__ = ["StoryLayout", "story_for_page", "story_layout", "live_stories"]
+__all__ = ["StoryLayout", "story_for_page", "story_layout", "live_stories", "prepublish_problems"]
 
 
 def live_stories() -> QuerySet[Article]:
@@ -47,3 +47,31 @@ def story_layout(article: Article) -> StoryLayout:
         blocks.append(("paragraph", html))
         blocks.extend(("more", link) for link in inline.get(number, []))
     return StoryLayout(blocks=blocks, end_links=end_links)
+
+
+HEADLINE_MAX = 120
+DECK_MAX = 300
+
+
+def prepublish_problems(article: Article) -> list[str]:
+    """What an editor should fix before the story goes out; shown in the admin form, never blocking."""
+    problems = []
+    if len(article.headline) > HEADLINE_MAX:
+        problems.append(f"The headline is {len(article.headline)} characters; keep it under {HEADLINE_MAX}.")
+    if len(article.deck) > DECK_MAX:
+        problems.append(f"The deck is {len(article.deck)} characters; keep it under {DECK_MAX}.")
+    if article.pk is None:
+        return problems
+    lead = LeadImage.objects.select_related("image").filter(article=article).first()
+    if lead is None:
+        problems.append("The story has no lead image.")
+    else:
+        if not lead.image.alt_text.strip():
+            problems.append("The lead image has no alt text.")
+        if not lead.effective_credit.strip():
+            problems.append("The lead image has no credit, in the library or for this story.")
+    for link in RelatedLink.objects.filter(article=article, target__isnull=False).select_related("target"):
+        if not link.target.is_live:
+            state = "is scheduled" if link.target.is_scheduled else "is not published"
+            problems.append(f"The MORE link to “{link.target.headline}” {state}: readers will not see it until it is.")
+    return problems

@@ -26,6 +26,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_NAME = env.str("NEWSROOM_SITE_NAME", default="The Newsroom")
+# How many reverse proxies in front of the site append to X-Forwarded-For (0: trust only REMOTE_ADDR).
+NEWSROOM_PROXY_COUNT = env.int("NEWSROOM_PROXY_COUNT", default=0)
 
 # ------------------------------------------------------------------------------
 # Applications
@@ -89,8 +91,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "newsroom.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -98,6 +100,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling: failed attempts per account and per address in a 15-minute window.
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_PER_IP = 30
+LOGIN_FAILURE_WINDOW = 15 * 60
+SIGNUPS_PER_IP_PER_HOUR = 10
+PASSWORD_RESETS_PER_IP_PER_HOUR = 10
 
 # ------------------------------------------------------------------------------
 # Internationalisation

@@ -1,22 +1,120 @@
-"""Pages that belong to no single app: sign-in and sign-out, reader profiles."""
+"""Pages that belong to no single app: accounts (sign-up, sign-in, settings, deletion) and reader profiles."""
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
-from django.shortcuts import get_object_or_404, render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from articles.views import apply_pending_save
+from newsroom import ratelimit, services
+from newsroom.forms import AccountForm, SignUpForm, ThrottledAuthenticationForm
+
+
+def safe_next(request, default: str = "/") -> str:
+    """The `next` address if it stays on this site, else `default`: sign-in never sends a reader to another host."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def too_many(request, template: str, context: dict, limit: ratelimit.Limit):
+    response = render(request, template, {**context, "retry_minutes": limit.retry_after_minutes}, status=429)
+    response["Retry-After"] = str(limit.retry_after)
+    return response
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        ratelimit.reset("login-account", form.get_user().handle, window=settings.LOGIN_FAILURE_WINDOW)
         apply_pending_save(self.request)
         return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect(safe_next(request))
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        limit = ratelimit.hit(
+            "signup", ratelimit.client_ip(request), limit=settings.SIGNUPS_PER_IP_PER_HOUR, window=3600
+        )
+        if not limit.allowed:
+            return too_many(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")}, limit)
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            apply_pending_save(request)
+            messages.success(request, f"Welcome, {user.display_name}. You are signed in as @{user.handle}.")
+            return redirect(safe_next(request))
+    return render(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def post(self, request, *args, **kwargs):
+        limit = ratelimit.hit(
+            "password-reset",
+            ratelimit.client_ip(request),
+            limit=settings.PASSWORD_RESETS_PER_IP_PER_HOUR,
+            window=3600,
+        )
+        if not limit.allowed:
+            return too_many(request, self.template_name, {"form": self.get_form()}, limit)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request):
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your account is updated.")
+        return redirect("account")
+    return render(request, "newsroom/account.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    if request.method == "POST":
+        if not request.user.check_password(request.POST.get("password", "")):
+            messages.error(request, "That password is not right; your account was not deleted.")
+            return render(request, "newsroom/account_delete.html", status=400)
+        user = request.user
+        logout(request)
+        services.account_delete(user=user)
+        messages.success(request, "Your account is deleted. Your comments now show as from a deleted account.")
+        return redirect("articles:home")
+    return render(request, "newsroom/account_delete.html")
 
 
 def profile(request, handle):
     member = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
+    if member.handle != handle:
+        return redirect("profile", handle=member.handle, permanent=True)
     return render(request, "newsroom/profile.html", {"member": member})
+
+
+password_change = login_required(
+    auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done"))
+)

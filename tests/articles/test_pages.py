@@ -11,6 +11,7 @@ from tests.factories import (
     LeadImageFactory,
     RelatedLinkFactory,
     SectionFactory,
+    TagFactory,
     UserFactory,
 )
 
@@ -158,7 +159,7 @@ def test_saved_page_needs_sign_in(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_admin_publish_creates_a_live_story(admin_client):
+def test_editor_publishes_a_story_from_the_admin(editor_client):
     section = SectionFactory()
     author = AuthorFactory()
     data = {
@@ -189,8 +190,40 @@ def test_admin_publish_creates_a_live_story(admin_client):
         "related_links-MIN_NUM_FORMS": "0",
         "related_links-MAX_NUM_FORMS": "1000",
     }
-    response = admin_client.post(reverse("admin:articles_article_add"), data)
+    response = editor_client.post(reverse("admin:articles_article_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     article = Article.objects.get(slug="admin-made-story")
     assert article.is_live
-    assert admin_client.get(article.get_absolute_url()).status_code == 200
+    assert editor_client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_author_and_tag_pages_list_their_live_stories(client, django_assert_max_num_queries):
+    author = AuthorFactory(name="Ines Valcourt", bio="Covers water and borders.")
+    tagged = ArticleFactory(authors=[author], headline="Tagged and authored")
+    tag = TagFactory(name="Water")
+    tagged.tags.add(tag)
+    ArticleFactory(headline="Someone else's story")
+    ArticleFactory(authors=[author], headline="Unpublished by her", status=Article.Status.DRAFT)
+    with django_assert_max_num_queries(6):
+        html = client.get(author.get_absolute_url()).content.decode()
+    assert "Ines Valcourt" in html and "Covers water and borders." in html
+    assert "Tagged and authored" in html
+    assert "Someone else" not in html and "Unpublished by her" not in html
+    html = client.get(tag.get_absolute_url()).content.decode()
+    assert "Tagged and authored" in html and "Someone else" not in html
+
+
+def test_lists_paginate(client):
+    section = SectionFactory()
+    ArticleFactory.create_batch(25, section=section)
+    first = client.get(section.get_absolute_url()).content.decode()
+    assert "Page 1 of 2" in first and 'rel="next" href="?page=2"' in first
+    second = client.get(section.get_absolute_url(), {"page": 2})
+    assert second.status_code == 200 and second.context["page_obj"].object_list.__len__() == 5
+
+
+def test_section_slug_cannot_shadow_the_sites_own_paths():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="one of the site's own addresses"):
+        SectionFactory.build(name="Saved", slug="saved").full_clean()

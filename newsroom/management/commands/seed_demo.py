@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -23,23 +22,11 @@ from PIL import ImageDraw, ImageFilter
 from articles import services
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
 from newsroom import demo_data
+from newsroom.services import editors_group
 
 User = get_user_model()
 
 DEMO_PASSWORDS = {"admin": "newsroom-admin", "editor": "newsroom-editor", "reader": "newsroom-reader"}
-
-EDITOR_PERMISSIONS = {
-    "articles": {
-        "article": "add change delete view",
-        "byline": "add change delete view",
-        "leadimage": "add change delete view",
-        "relatedlink": "add change delete view",
-        "image": "add change view",
-        "author": "add change view",
-        "tag": "add change view",
-        "section": "view",
-    },
-}
 
 
 def draw_picture(palette: list[str], seed: str, size=(1600, 900)) -> ContentFile:
@@ -103,23 +90,13 @@ class Command(BaseCommand):
             editor = User.objects.create_user(
                 "editor", "editor@example.com", passwords["editor"], display_name="Duty Editor", is_staff=True
             )
-            editor.groups.add(self.editors_group())
+            editor.groups.add(editors_group())
         new_readers = [(handle, name) for handle, name in demo_data.READERS if handle not in existing]
         if new_readers:
             passwords["readers"] = self.password("reader")
             for handle, name in new_readers:
                 User.objects.create_user(handle, f"{handle}@example.com", passwords["readers"], display_name=name)
         return passwords
-
-    def editors_group(self) -> Group:
-        group, _ = Group.objects.get_or_create(name="Editors")
-        for app_label, models in EDITOR_PERMISSIONS.items():
-            for model, actions in models.items():
-                codenames = [f"{action}_{model}" for action in actions.split()]
-                group.permissions.add(
-                    *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-                )
-        return group
 
     def seed_stories(self) -> int:
         sections = {}

@@ -1,0 +1,138 @@
+"""Reader account forms: sign-up, sign-in with throttling, account settings."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+
+from newsroom import ratelimit
+from newsroom.models import User
+
+# Names a reader may not take: the site's own roles and accounts, and words that would pass for staff.
+RESERVED_HANDLES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "anonymous",
+        "deleted",
+        "editor",
+        "editors",
+        "help",
+        "mod",
+        "moderator",
+        "moderators",
+        "newsroom",
+        "root",
+        "staff",
+        "support",
+        "system",
+        "thenewsroom",
+        "webmaster",
+    }
+)
+
+
+def clean_handle(handle: str, *, instance: User | None = None) -> str:
+    handle = handle.strip().lstrip("@")
+    site_name = "".join(ch for ch in settings.SITE_NAME.lower() if ch.isalnum())
+    if handle.lower() in RESERVED_HANDLES or handle.lower() == site_name:
+        raise forms.ValidationError("That handle is reserved for the site. Please choose another.")
+    taken = User.objects.filter(handle__iexact=handle)
+    if instance is not None:
+        taken = taken.exclude(pk=instance.pk)
+    if taken.exists():
+        raise forms.ValidationError("That handle is taken. Please choose another.")
+    return handle
+
+
+class SignUpForm(forms.ModelForm):
+    password1 = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name", "handle", "email"]
+        help_texts = {"handle": "3 to 30 letters, digits or underscores. Others mention you as @handle."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["handle"].widget.attrs.update(autocomplete="username", autocapitalize="none")
+        self.fields["email"].widget.attrs.update(autocomplete="email")
+
+    def clean_handle(self):
+        return clean_handle(self.cleaned_data["handle"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get("password1")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
+    """Sign-in that slows guessing, per account and per address, and says the same whether the account exists."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": "That handle and password do not match. Check them and try again.",
+        "throttled": "Too many failed sign-in attempts. Please wait %(minutes)s minutes and try again.",
+    }
+
+    throttled = False
+
+    def _limits(self, handle: str):
+        ip = ratelimit.client_ip(self.request) if self.request else ""
+        window = settings.LOGIN_FAILURE_WINDOW
+        return [
+            ("login-account", handle, settings.LOGIN_FAILURES_PER_ACCOUNT, window),
+            ("login-ip", ip, settings.LOGIN_FAILURES_PER_IP, window),
+        ]
+
+    def clean(self):
+        handle = (self.cleaned_data.get("username") or "").strip().lstrip("@")
+        self.cleaned_data["username"] = handle
+        limits = self._limits(handle)
+        for scope, key, limit, window in limits:
+            state = ratelimit.peek(scope, key, limit=limit, window=window)
+            if not state.allowed:
+                self.throttled = True
+                raise forms.ValidationError(
+                    self.error_messages["throttled"], code="throttled", params={"minutes": state.retry_after_minutes}
+                )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for scope, key, limit, window in limits:
+                ratelimit.hit(scope, key, limit=limit, window=window)
+            raise
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "handle", "email"]
+        help_texts = {"handle": "Changing it keeps your old mentions pointing at you."}
+
+    def clean_handle(self):
+        return clean_handle(self.cleaned_data["handle"], instance=self.instance)

@@ -1,0 +1,232 @@
+"""The editors' admin: an editor who is not a superuser runs stories and images; readers stay out."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from articles.models import Article, Image
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    ImageFactory,
+    LeadImageFactory,
+    RelatedLinkFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
+
+
+def test_reader_cannot_reach_the_admin(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:articles_article_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_editor_sees_the_story_list_with_state_thumbnail_and_view_link(editor_client, django_assert_max_num_queries):
+    for _ in range(5):
+        LeadImageFactory(article=ArticleFactory(authors=[AuthorFactory(), AuthorFactory()]))
+    ArticleFactory(headline="Tomorrow's story", publish_at=timezone.now() + timezone.timedelta(days=1))
+    with django_assert_max_num_queries(15):
+        response = editor_client.get(reverse("admin:articles_article_changelist"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Scheduled" in html and "Live" in html
+    assert html.count('<img src="/media/renditions/') == 5
+    assert ">View</a>" in html and ">Preview</a>" in html
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [("live", {"live"}), ("scheduled", {"scheduled"}), ("draft", {"draft"}), ("review", {"review"})],
+)
+def test_state_filter(editor_client, state, expected):
+    ArticleFactory(headline="live")
+    ArticleFactory(headline="scheduled", publish_at=timezone.now() + timezone.timedelta(days=1))
+    ArticleFactory(headline="draft", status=Article.Status.DRAFT)
+    ArticleFactory(headline="review", status=Article.Status.REVIEW)
+    response = editor_client.get(reverse("admin:articles_article_changelist"), {"state": state})
+    assert {a.headline for a in response.context["cl"].result_list} == expected
+
+
+def test_publish_now_and_unpublish_actions(editor_client):
+    draft = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
+    url = reverse("admin:articles_article_changelist")
+    editor_client.post(url, {"action": "publish_now", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.is_live
+    editor_client.post(url, {"action": "unpublish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert not draft.is_live
+
+
+def test_change_form_shows_prepublish_problems(editor_client):
+    article = ArticleFactory(headline="H" * 130)
+    LeadImageFactory(article=article, image__credit="")
+    RelatedLinkFactory(article=article, target=ArticleFactory(headline="Unfinished draft", status=Article.Status.DRAFT))
+    html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert "The headline is 130 characters" in html
+    assert "The lead image has no credit" in html
+    assert "Unfinished draft” is not published" in html
+
+
+def test_more_link_placement_offers_paragraphs_by_their_first_words(editor_client):
+    article = ArticleFactory(body="Talks collapsed on Thursday evening after three weeks.\n\nSecond one here.")
+    html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert "After 1. Talks collapsed on Thursday evening after three weeks." in html
+    assert "After 2. Second one here." in html
+    assert "At the end of the story" in html
+
+
+def test_changing_the_slug_in_the_admin_keeps_the_old_address_working(editor_client):
+    article = ArticleFactory(slug="before")
+    LeadImageFactory(article=article)
+    old_url = article.get_absolute_url()
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    data = admin_post_data(editor_client.get(change_url), slug="after")
+    response = editor_client.post(change_url, data)
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors,
+        [f.errors for inline in response.context["inline_admin_formsets"] for f in inline.formset],
+    )
+    article.refresh_from_db()
+    assert article.slug == "after"
+    response = Client().get(old_url)
+    assert response.status_code == 301 and response["Location"].endswith("/after/")
+
+
+def admin_post_data(response, **overrides):
+    """Everything the admin change form would post back, from the rendered form and its inline formsets."""
+    data = {}
+    form = response.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if hasattr(value, "pk"):
+            value = value.pk
+        if isinstance(value, list | tuple):
+            value = [getattr(v, "pk", v) for v in value]
+        if value is None:
+            continue
+        if name in ("publish_at", "updated_at"):
+            data[f"{name}_0"] = timezone.localtime(value).strftime("%Y-%m-%d")
+            data[f"{name}_1"] = timezone.localtime(value).strftime("%H:%M:%S")
+            continue
+        data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)  # no extra, empty forms
+        for index, inline_form in enumerate(formset.initial_forms):
+            data[f"{formset.prefix}-{index}-id"] = inline_form.instance.pk
+            for name in inline_form.fields:
+                value = inline_form.initial.get(name)
+                if value is not None:
+                    data[f"{formset.prefix}-{index}-{name}"] = getattr(value, "pk", value)
+    data.update(overrides)
+    return data
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def png_bytes(**info) -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (300, 200), "#884422").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("filename", "message"),
+    [
+        ("SVG_XSS1.svg", "SVG images are not accepted"),
+        ("xss_alert.txt", "not an image"),
+        ("blns.json", "not an image"),
+    ],
+)
+def test_image_upload_refuses_hostile_corpora_files_with_a_reason(editor_client, filename, message):
+    content = (CORPORA / filename).read_bytes()
+    response = editor_client.post(
+        reverse("admin:articles_image_add"),
+        {"file": upload(filename, content), "alt_text": "x", "credit": "", "focal_x": "0.5", "focal_y": "0.5"},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Image.objects.exists()
+
+
+def test_image_upload_refuses_a_decompression_bomb(editor_client):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
+    response = editor_client.post(
+        reverse("admin:articles_image_add"),
+        {"file": upload("bomb.png", bomb), "alt_text": "x", "focal_x": "0.5", "focal_y": "0.5"},
+    )
+    assert "The image is 30000 x 30000 pixels" in response.content.decode()
+    assert not Image.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "filename", ["payload_in_all_known_metadata.jpg", "xss_comment_exif_metadata_double_quote.png"]
+)
+def test_image_upload_accepts_real_pictures_and_strips_their_metadata(editor_client, filename):
+    content = (CORPORA / filename).read_bytes()
+    response = editor_client.post(
+        reverse("admin:articles_image_add"),
+        {
+            "file": upload(filename, content),
+            "alt_text": "A test picture",
+            "credit": "Wire",
+            "focal_x": "0.5",
+            "focal_y": "0.5",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    image = Image.objects.get()
+    stored = image.file.read()
+    assert b"<script" not in stored.lower() and b"alert(" not in stored
+    assert {r["format"] for r in image.renditions} == {"WEBP", "JPEG"}
+
+
+def test_image_needs_alt_text(editor_client):
+    response = editor_client.post(
+        reverse("admin:articles_image_add"),
+        {"file": upload("ok.png", png_bytes()), "alt_text": "", "focal_x": "0.5", "focal_y": "0.5"},
+    )
+    assert "This field is required." in response.content.decode()
+    assert not Image.objects.exists()
+
+
+def test_moving_the_focal_point_remakes_the_crops(editor_client):
+    image = ImageFactory(width=1600, height=900)
+    before = {r["name"] for r in image.renditions}
+    response = editor_client.get(reverse("admin:articles_image_change", args=[image.pk]))
+    assert response.status_code == 200
+    response = editor_client.post(
+        reverse("admin:articles_image_change", args=[image.pk]),
+        {"alt_text": image.alt_text, "credit": "", "focal_x": "0.1", "focal_y": "0.5"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    image.refresh_from_db()
+    assert image.focal_x == 0.1
+    assert image.renditions and {r["name"] for r in image.renditions} == before  # same names, new pictures

@@ -1,0 +1,220 @@
+"""Reader accounts: sign-up, sign-in (with `next` and throttling), settings, password reset, deletion."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from articles.models import SavedArticle
+from newsroom.models import User
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+def signup_data(**overrides):
+    return {
+        "display_name": "Marta K.",
+        "handle": "marta_k",
+        "email": "marta@example.com",
+        "password1": "a long enough passphrase 42",
+        "password2": "a long enough passphrase 42",
+        **overrides,
+    }
+
+
+def test_signup_creates_the_account_signs_in_and_returns_to_next(client):
+    article = ArticleFactory()
+    response = client.post(reverse("signup") + f"?next={article.get_absolute_url()}", signup_data())
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+    user = User.objects.get(handle="marta_k")
+    assert user.display_name == "Marta K." and user.check_password("a long enough passphrase 42")
+    assert client.get(reverse("account")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("handle", "message"),
+    [
+        ("ab", "3 to 30 letters"),
+        ("a" * 31, "3 to 30 letters"),
+        ("has space", "3 to 30 letters"),
+        ("dash-ed", "3 to 30 letters"),
+        ("Admin", "reserved"),
+        ("moderator", "reserved"),
+        ("TheNewsroom", "reserved"),
+        ("MARTA", "taken"),
+    ],
+)
+def test_signup_refuses_bad_handles_and_keeps_what_was_typed(client, handle, message):
+    UserFactory(handle="marta")
+    response = client.post(reverse("signup"), signup_data(handle=handle, display_name="Kept Name"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert 'value="Kept Name"' in html
+    assert not User.objects.filter(display_name="Kept Name").exists()
+
+
+def test_signup_refuses_mismatched_and_weak_passwords(client):
+    html = client.post(reverse("signup"), signup_data(password2="something else entirely")).content.decode()
+    assert "The two passwords differ." in html
+    html = client.post(reverse("signup"), signup_data(password1="12345678", password2="12345678")).content.decode()
+    assert "too common" in html or "entirely numeric" in html
+    assert not User.objects.filter(handle="marta_k").exists()
+
+
+def test_signin_with_handle_any_case_and_at_sign_returns_to_next(client):
+    UserFactory(handle="Marta_K")
+    article = ArticleFactory()
+    response = client.post(
+        reverse("login"), {"username": "@marta_k", "password": PASSWORD, "next": article.get_absolute_url()}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example.com/",
+        "//evil.example.com/path",
+        "///evil.example.com",
+        "http:evil.example.com",
+        "javascript:alert(1)",
+        "\\\\evil.example.com",
+        "/\\evil.example.com",
+        "https://testserver.evil.example.com/",
+    ],
+)
+def test_signin_and_signup_never_redirect_to_another_host(client, next_url):
+    UserFactory(handle="marta")
+    response = client.post(reverse("login"), {"username": "marta", "password": PASSWORD, "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    client.logout()
+    response = client.post(reverse("signup"), signup_data(handle="newbie", email="n@example.com", next=next_url))
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_login_is_throttled_per_account_without_revealing_whether_it_exists(client, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    UserFactory(handle="marta")
+    pages = {}
+    for handle in ("marta", "nobody_here"):
+        for _ in range(3):
+            client.post(reverse("login"), {"username": handle, "password": "wrong"})
+        pages[handle] = client.post(reverse("login"), {"username": handle, "password": "wrong"})
+    for response in pages.values():
+        assert response.status_code == 429
+        assert "Too many failed sign-in attempts" in response.content.decode()
+    # Even the right password waits out the window: a guesser learns nothing from a late hit.
+    response = client.post(reverse("login"), {"username": "marta", "password": PASSWORD})
+    assert response.status_code == 429
+    # Another account from the same address is not locked by marta's failures.
+    UserFactory(handle="other")
+    assert client.post(reverse("login"), {"username": "other", "password": PASSWORD}).status_code == 302
+
+
+def test_login_is_throttled_per_address_across_accounts(client, settings):
+    settings.LOGIN_FAILURES_PER_IP = 4
+    for number in range(4):
+        client.post(reverse("login"), {"username": f"guess{number}", "password": "wrong"})
+    UserFactory(handle="marta")
+    response = client.post(reverse("login"), {"username": "marta", "password": PASSWORD})
+    assert response.status_code == 429
+    other_address = client.post(reverse("login"), {"username": "marta", "password": PASSWORD}, REMOTE_ADDR="10.9.8.7")
+    assert other_address.status_code == 302
+
+
+def test_wrong_password_message_is_the_same_for_unknown_accounts(client):
+    UserFactory(handle="marta")
+    known = client.post(reverse("login"), {"username": "marta", "password": "wrong"}).content.decode()
+    unknown = client.post(reverse("login"), {"username": "ghost", "password": "wrong"}).content.decode()
+    message = "That handle and password do not match."
+    assert message in known and message in unknown
+
+
+def test_reader_changes_display_name_email_and_handle(client):
+    user = UserFactory(handle="marta")
+    client.force_login(user)
+    response = client.post(
+        reverse("account"), {"display_name": "Marta Kowal", "handle": "marta_kowal", "email": "mk@example.com"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.display_name, user.handle, user.email) == ("Marta Kowal", "marta_kowal", "mk@example.com")
+    UserFactory(handle="taken")
+    html = client.post(
+        reverse("account"), {"display_name": "X", "handle": "TAKEN", "email": "mk@example.com"}
+    ).content.decode()
+    assert "That handle is taken" in html
+
+
+def test_password_reset_sends_a_working_link(client):
+    user = UserFactory(handle="marta", email="marta@example.com")
+    response = client.post(reverse("password_reset"), {"email": "MARTA@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and "@marta" in mail.outbox[0].body
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+    response = client.get(link, follow=True)
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": "brand new passphrase 7", "new_password2": "brand new passphrase 7"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("brand new passphrase 7")
+
+
+def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302 and response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_password_reset_requests_are_rate_limited(client, settings):
+    settings.PASSWORD_RESETS_PER_IP_PER_HOUR = 2
+    for _ in range(2):
+        client.post(reverse("password_reset"), {"email": "x@example.com"})
+    response = client.post(reverse("password_reset"), {"email": "x@example.com"})
+    assert response.status_code == 429
+    assert "Too many reset requests" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+
+
+def test_signups_are_rate_limited_and_keep_the_form(client, settings):
+    settings.SIGNUPS_PER_IP_PER_HOUR = 1
+    client.post(reverse("signup"), signup_data(handle="first_one", email="1@example.com"))
+    client.logout()
+    response = client.post(reverse("signup"), signup_data(handle="second_one", email="2@example.com"))
+    assert response.status_code == 429
+    assert 'value="second_one"' in response.content.decode()
+    assert not User.objects.filter(handle="second_one").exists()
+
+
+def test_account_deletion_needs_the_password_and_removes_saved_stories(client):
+    user = UserFactory(handle="leaving")
+    SavedArticle.objects.create(user=user, article=ArticleFactory())
+    client.force_login(user)
+    response = client.post(reverse("account_delete"), {"password": "wrong"})
+    assert response.status_code == 400
+    assert User.objects.filter(pk=user.pk).exists()
+    response = client.post(reverse("account_delete"), {"password": PASSWORD})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not SavedArticle.objects.exists()
+    assert client.get(reverse("account")).status_code == 302  # signed out
+
+
+def test_profile_page_and_case_redirect(client):
+    user = UserFactory(handle="Marta", display_name="Marta K.")
+    response = client.get("/@Marta/")
+    assert response.status_code == 200 and "Marta K." in response.content.decode()
+    response = client.get("/@marta/")
+    assert response.status_code == 301 and response["Location"] == user.get_absolute_url()
+    assert client.get("/@nobody/").status_code == 404

@@ -1,0 +1,88 @@
+"""DJANGO_DEBUG=false with gunicorn serves a complete site: pages and their hashed, compressed CSS."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("prod")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DJANGO_ENV_FILE": "/nonexistent",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "production-test-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "DJANGO_STATIC_ROOT": str(tmp / "static"),
+        "DJANGO_MEDIA_ROOT": str(tmp / "media"),
+    }
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "newsroom.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            get(base + "/")
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited: {process.stderr.read().decode()}")
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_home_page_links_hashed_css_that_whitenoise_serves_compressed(server):
+    status, headers, body = get(server + "/")
+    assert status == 200
+    css = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', body.decode())
+    assert css, "the page should link the hashed stylesheet from the manifest"
+    status, headers, body = get(server + css.group(1))
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/css")
+    assert headers.get("Content-Encoding") == "gzip"
+    assert "max-age=315360000" in headers["Cache-Control"]
+
+
+def test_debug_pages_are_off(server):
+    try:
+        get(server + "/no/such/page/here/")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+        assert b"URLconf" not in error.read()
+    else:
+        pytest.fail("expected a 404")

@@ -1,0 +1,66 @@
+"""The demo content command: what it creates, that a rerun adds nothing, and what it costs."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article, RelatedLink
+from newsroom import demo_data
+from newsroom.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args):
+    call_command("seed_demo", *args, stdout=io.StringIO())
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True
+    seed()
+
+
+def test_creates_stories_accounts_and_a_rerun_adds_nothing(seeded, client):
+    stories = Article.objects.published()
+    assert stories.count() == len(demo_data.STORIES) >= 8
+    assert {story.section.slug for story in stories} == {slug for _, slug, _ in demo_data.SECTIONS}
+    assert all(story.lead.image.renditions and story.lead.caption and story.lead.effective_credit for story in stories)
+    assert RelatedLink.objects.filter(after_paragraph__isnull=False).count() >= 2 * len(demo_data.STORIES)
+    first = stories.get(slug=demo_data.STORIES[0]["slug"])
+    html = client.get(first.get_absolute_url()).content.decode()
+    assert "(<a href=" in html and "MORE:" in html
+
+    assert User.objects.filter(is_staff=False).count() >= 12
+    editor = User.objects.get(handle="editor")
+    assert editor.is_staff and not editor.is_superuser
+    assert editor.has_perm("articles.change_article") and editor.has_perm("articles.add_relatedlink")
+    assert User.objects.get(handle="admin").is_superuser
+    client.login(username="editor", password="newsroom-editor")
+    assert client.get("/admin/articles/article/").status_code == 200
+    client.login(username=demo_data.READERS[0][0], password="newsroom-reader")
+    assert client.get("/admin/articles/article/").status_code == 302  # readers are sent to the admin's sign-in
+
+    counts = (Article.objects.count(), User.objects.count(), RelatedLink.objects.count())
+    with CaptureQueriesContext(connection) as queries:
+        seed()
+    assert (Article.objects.count(), User.objects.count(), RelatedLink.objects.count()) == counts
+    assert len(queries) <= 30, [q["sql"] for q in queries]
+
+
+def test_reset_starts_over(seeded):
+    first_ids = set(Article.objects.values_list("pk", flat=True))
+    seed("--reset")
+    assert Article.objects.count() == len(demo_data.STORIES)
+    assert not first_ids & set(Article.objects.values_list("pk", flat=True))
+
+
+def test_passwords_are_printed_only_in_development(settings, capsys):
+    settings.DEBUG = False
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "newsroom-admin" not in out
+    assert not User.objects.get(handle="admin").check_password("newsroom-admin")
