@@ -228,3 +228,21 @@ def test_reply_page_works_without_javascript(client):
     client.force_login(UserFactory())
     html = client.get(f"/comments/{parent.pk}/reply/").content.decode()
     assert "Parent text" in html and f'name="parent" value="{parent.pk}"' in html
+
+
+def test_thread_page_and_fragment_queries_do_not_grow_with_replies(client, django_assert_max_num_queries):
+    root = CommentFactory()
+    client.force_login(UserFactory())
+    parent = CommentFactory(parent=root)
+    thread_url = f"/comments/{root.pk}/thread/"
+    fragment_url = reverse("comments:story_threads", kwargs={"article_pk": root.article_id})
+    with django_assert_max_num_queries(12) as thread_few:
+        client.get(thread_url)
+    with django_assert_max_num_queries(12) as fragment_few:
+        client.get(fragment_url)
+    for _ in range(15):
+        parent = CommentFactory(parent=parent if parent.level < 4 else root)
+    with django_assert_max_num_queries(len(thread_few.captured_queries)):
+        assert client.get(thread_url).status_code == 200
+    with django_assert_max_num_queries(len(fragment_few.captured_queries)):
+        assert client.get(fragment_url).status_code == 200
