@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from articles import search, selectors, services
 from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
+from comments.selectors import discussion_for_story
 
 STORIES_PER_PAGE = 20
 PENDING_SAVE_SESSION_KEY = "read_later_pending"
@@ -85,6 +86,9 @@ def article_detail(request, section, year, month, day, slug):
             "preview": preview,
             "saved": saved,
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
+            "discussion": discussion_for_story(
+                article=article, user=request.user, sort=request.GET.get("sort"), page=request.GET.get("page")
+            ),
         },
     )
     if preview:

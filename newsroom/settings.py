@@ -149,6 +149,18 @@ IMAGE_MAX_UPLOAD_BYTES = env.int("NEWSROOM_IMAGE_MAX_BYTES", default=15 * 1024 *
 IMAGE_MAX_PIXELS = env.int("NEWSROOM_IMAGE_MAX_PIXELS", default=40_000_000)
 
 # ------------------------------------------------------------------------------
+# Discussion (comments app)
+# ------------------------------------------------------------------------------
+COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=5000)
+COMMENTS_EDIT_WINDOW_MINUTES = env.int("COMMENTS_EDIT_WINDOW_MINUTES", default=15)
+# A reader's first N comments wait for a moderator until N of theirs have been approved; 0 turns it off.
+COMMENTS_PREMODERATE_FIRST = env.int("COMMENTS_PREMODERATE_FIRST", default=1)
+# This many distinct readers' reports hold a comment for review.
+COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
+COMMENTS_RATE_PER_MINUTE = env.int("COMMENTS_RATE_PER_MINUTE", default=5)
+COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=10)
+
+# ------------------------------------------------------------------------------
 # E-mail
 # ------------------------------------------------------------------------------
 vars().update(env.email("EMAIL_URL", default="consolemail://"))

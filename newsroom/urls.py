@@ -42,6 +42,7 @@ urlpatterns = [
         {"sitemaps": {"news": NewsSitemap}, "template_name": "articles/news_sitemap.xml"},
         name="news_sitemap",
     ),
+    path("comments/", include("comments.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -10,6 +10,8 @@ from PIL import Image as PILImage
 
 from articles import services
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from comments import services as comment_services
+from comments.models import Comment
 from newsroom.models import User
 
 
@@ -107,3 +109,19 @@ class RelatedLinkFactory(DjangoModelFactory[RelatedLink]):
 
     article = factory.SubFactory(ArticleFactory)
     target = factory.SubFactory(ArticleFactory)
+
+
+class CommentFactory(DjangoModelFactory[Comment]):
+    """A comment posted through comments.services.comment_create (locks, rendering, mentions); `parent` replies."""
+
+    class Meta:
+        model = Comment
+
+    article = factory.LazyAttribute(lambda o: o.parent.article if o.parent else ArticleFactory())
+    author = factory.SubFactory(UserFactory)
+    parent = None
+    body = factory.Sequence(lambda n: f"Comment number {n}.")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return comment_services.comment_create(**kwargs)

@@ -18,3 +18,5 @@ STORAGES = {
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # The test client speaks plain http; the production https behaviour has its own test against gunicorn.
 SECURE_SSL_REDIRECT = False
+# Most tests post as established readers; the pre-moderation tests turn this on themselves.
+COMMENTS_PREMODERATE_FIRST = 0

@@ -137,8 +137,9 @@ def test_hostile_headline_cannot_break_out_of_json_ld_or_attributes(client):
     response = client.get(article.get_absolute_url())
     html = response.content.decode()
     head = parse(response)
-    # The only scripts are the site's own file and the data block: nothing the headline injected.
+    # The only scripts are the site's own files and the data block: nothing the headline injected.
     assert sorted(attrs.get("type") or attrs.get("src") for attrs, _ in head.scripts) == [
+        "/static/js/comments.js",
         "/static/js/site.js",
         "application/ld+json",
     ]
@@ -192,7 +193,7 @@ def test_section_page_card_and_feed_links(client):
 def test_story_page_query_count_is_unchanged_by_the_head(client, django_assert_max_num_queries):
     article = ArticleFactory(authors=AuthorFactory.create_batch(3))
     LeadImageFactory(article=article)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image as PILImage
@@ -21,6 +22,8 @@ from PIL import ImageDraw, ImageFilter
 
 from articles import services
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from comments import services as comment_services
+from comments.models import Comment
 from newsroom import demo_data
 from newsroom.services import editors_group
 
@@ -61,7 +64,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             passwords = self.seed_accounts()
             created = self.seed_stories()
-        self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} new stories)."))
+            comments = self.seed_discussions()
+        self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} new stories, {comments} new comments)."))
         self.report(passwords)
 
     def reset(self):
@@ -145,6 +149,26 @@ class Command(BaseCommand):
             for order, (target, after) in enumerate(story["more"])
         )
         return len(new_stories)
+
+    @override_settings(COMMENTS_RATE_PER_MINUTE=0, COMMENTS_PREMODERATE_FIRST=0)
+    def seed_discussions(self) -> int:
+        """Post the demo discussions through comment_create (rendering, mentions, tree locks) on stories that
+        have none yet, so a rerun adds nothing twice. Handles of accounts that do not exist stay plain text."""
+        discussions = {demo_data.STORIES[0]["slug"]: demo_data.COMMENTS, **demo_data.SMALL_DISCUSSIONS}
+        users = {user.handle.lower(): user for user in User.objects.all()}
+        stories = Article.objects.filter(slug__in=discussions).exclude(comment_set__isnull=False)
+        created = 0
+        for article in stories:
+            posted: dict[str, Comment] = {}
+            for key, parent_key, handle, body in discussions[article.slug]:
+                author = users.get(handle.lower())
+                if author is None or (parent_key and parent_key not in posted):
+                    continue
+                posted[key] = comment_services.comment_create(
+                    article=article, author=author, body=body, parent=posted.get(parent_key)
+                )
+                created += 1
+        return created
 
     def report(self, passwords: dict[str, str]) -> None:
         if not settings.DEBUG:

@@ -1,0 +1,29 @@
+"""The one lock every write to a story's comment trees takes, so concurrent posts never corrupt the trees."""
+
+from django.db import connection
+
+from articles.models import Article
+
+__all__ = ["lock_story_threads", "TREE_ID_LOCK_KEY"]
+
+# Any fixed 64-bit number unique to this purpose in the database; "cmtree" in ASCII.
+TREE_ID_LOCK_KEY = 0x636D74726565
+
+
+def lock_story_threads(article_id: int, *, new_thread: bool) -> Article:
+    """Lock the story's row (serialising writes to its trees) and, for a new top-level comment, the tree ids.
+
+    Why both: django-mptt numbers a new tree MAX(tree_id) + 1 over the whole table, so two stories' new
+    top-level comments collide unless something site-wide serialises them; replies and deletes only shift
+    lft/rght inside one story's trees, which the story lock covers. Measured (issue 4): the story lock alone
+    still corrupted trees across four stories; with the advisory lock added, none at 16 x 100 posts.
+    On SQLite a write transaction already excludes every other writer. Always taken in this order (story,
+    then tree ids) so two writers cannot wait on each other. Must be called inside transaction.atomic().
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_story_threads() needs an open transaction (use transaction.atomic()).")
+    article = Article.objects.select_for_update().get(pk=article_id)
+    if new_thread and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_ID_LOCK_KEY])
+    return article

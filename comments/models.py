@@ -1,0 +1,183 @@
+"""Reader discussion: threaded comments (one MPTT tree per top-level comment), likes, reports and moderation."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from mptt.fields import TreeForeignKey
+from mptt.models import MPTTModel
+
+__all__ = ["Comment", "Mention", "CommentLike", "CommentReport", "BannedWord", "Restriction", "ModerationItem"]
+
+
+class Comment(MPTTModel):
+    """A reader's comment on a story. Write through comments.services only: tree writes need the story lock."""
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        PENDING = "pending", "Waiting for moderation"
+        REMOVED = "removed", "Removed by a moderator"
+        DELETED = "deleted", "Deleted by its author"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comment_set")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        help_text="Empty for deleted accounts and imported comments; then the name below is shown.",
+    )
+    author_name = models.CharField(
+        max_length=60, blank=True, help_text="Shown name when the comment has no account (imported or deleted)."
+    )
+    parent = TreeForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The comment this one replies to; empty for a top-level comment.",
+    )
+    body = models.TextField(help_text="The text as the reader typed it.")
+    body_html = models.TextField(editable=False, help_text="The body rendered to safe HTML when it was written.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.VISIBLE, db_index=True)
+    removal_reason = models.CharField(max_length=200, blank=True, help_text="Why a moderator removed or held it.")
+    # Kept on the row so "most liked" sorts and the like count shows without a query per comment.
+    like_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class MPTTMeta:
+        # No order_insertion_by: inserting as last child already keeps replies in time order.
+        pass
+
+    class Meta:
+        indexes = [
+            # mptt declares this index only in its own Meta, which migrations never see (mptt issue 682).
+            models.Index(fields=["tree_id", "lft"], name="comment_tree_lft_idx"),
+            # Top-level threads of a story, by status, for the page of threads and the count.
+            models.Index(fields=["article", "parent", "status", "created_at"], name="comment_story_roots_idx"),
+            models.Index(fields=["article", "status"], name="comment_story_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"Comment {self.pk} by {self.shown_name}"
+
+    def get_absolute_url(self):
+        return reverse("comments:permalink", kwargs={"pk": self.pk})
+
+    @property
+    def shown_name(self) -> str:
+        if self.author_id and self.author:
+            return self.author.display_name
+        return self.author_name or "Former reader"
+
+    @property
+    def has_replies(self) -> bool:
+        return self.rght - self.lft > 1
+
+
+class Mention(models.Model):
+    """A reader named with @handle in a comment; kept by user id, so a later handle change does not lose it."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentioned_in")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="mention_once")]
+
+    def __str__(self):
+        return f"@{self.user_id} in comment {self.comment_id}"
+
+
+class CommentLike(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="comment_like_once")]
+        indexes = [models.Index(fields=["user", "comment"], name="comment_like_user_idx")]
+
+    def __str__(self):
+        return f"Like of comment {self.comment_id} by {self.user_id}"
+
+
+class CommentReport(models.Model):
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abuse or harassment"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Something else"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_reports")
+    reason = models.CharField(max_length=10, choices=Reason)
+    note = models.CharField(max_length=500, blank=True, help_text="What the reader added, if anything.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="comment_report_once")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} report on comment {self.comment_id}"
+
+
+class BannedWord(models.Model):
+    """A word or phrase that holds a new comment for moderation (matched as whole words, any case)."""
+
+    word = models.CharField(max_length=100, unique=True, help_text="A word or phrase; matched as whole words.")
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word
+
+
+class RestrictionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(Q(until__isnull=True) | Q(until__gt=timezone.now()))
+
+
+class Restriction(models.Model):
+    """A suspension (until a time) or a ban (no end) that stops a reader from commenting."""
+
+    class Kind(models.TextChoices):
+        SUSPENSION = "suspension", "Suspended"
+        BAN = "ban", "Banned"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_restrictions")
+    kind = models.CharField(max_length=10, choices=Kind)
+    until = models.DateTimeField(null=True, blank=True, help_text="End of a suspension; empty for a ban.")
+    reason = models.CharField(max_length=200, blank=True, help_text="Shown to the reader.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="ban", until__isnull=True) | Q(kind="suspension", until__isnull=False),
+                name="restriction_ban_has_no_end",
+                violation_error_message="A suspension needs an end; a ban has none.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.user_id}"
+
+
+class ModerationItem(Comment):
+    """The moderation queue in the admin: pending and reported comments (a proxy, no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "comment to moderate"
+        verbose_name_plural = "moderation queue"

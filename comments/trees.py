@@ -1,0 +1,62 @@
+"""Check comment trees against what a rebuild from the parent links would produce; pure, no database."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+__all__ = ["Row", "expected_positions", "tree_problems"]
+
+
+class Row(NamedTuple):
+    id: int
+    parent_id: int | None
+    tree_id: int
+    lft: int
+    rght: int
+    level: int
+
+
+def expected_positions(rows: list[Row]) -> dict[int, tuple[int, int, int]]:
+    """(lft, rght, level) per node of one tree, numbered as django-mptt's rebuild() does: children in insertion
+    (id) order, since comments have no order_insertion_by. Iterative: threads can be thousands deep."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r.id):
+        children[row.parent_id].append(row.id)
+    positions: dict[int, tuple[int, int, int]] = {}
+    counter = 0
+    lefts: dict[int, int] = {}
+    stack: list[tuple[int, int, bool]] = [(root, 0, False) for root in reversed(children[None])]
+    while stack:
+        node, level, done = stack.pop()
+        counter += 1
+        if done:
+            positions[node] = (lefts[node], counter, level)
+            continue
+        lefts[node] = counter
+        stack.append((node, level, True))
+        stack.extend((child, level + 1, False) for child in reversed(children[node]))
+    return positions
+
+
+def tree_problems(rows: Iterable[Row]) -> dict[int, str]:
+    """What is wrong with each broken tree among `rows` (whole trees), keyed by tree_id; empty when all are sound."""
+    trees: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        trees[row.tree_id].append(row)
+    problems: dict[int, str] = {}
+    for tree_id, members in trees.items():
+        ids = {row.id for row in members}
+        roots = [row for row in members if row.parent_id is None]
+        strays = [row.id for row in members if row.parent_id is not None and row.parent_id not in ids]
+        if len(roots) != 1:
+            problems[tree_id] = (
+                f"{len(roots)} top-level comments share the tree ({', '.join(str(r.id) for r in roots)})"
+            )
+        elif strays:
+            problems[tree_id] = f"comments whose parent is in another tree: {strays[:10]}"
+        else:
+            expected = expected_positions(members)
+            wrong = [row.id for row in members if (row.lft, row.rght, row.level) != expected.get(row.id)]
+            if wrong:
+                problems[tree_id] = f"lft/rght/level differ from a rebuild for comments {wrong[:10]}"
+    return problems

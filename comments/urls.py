@@ -1,0 +1,18 @@
+from django.urls import path
+
+from comments import views
+
+app_name = "comments"
+
+urlpatterns = [
+    path("<int:pk>/", views.permalink, name="permalink"),
+    path("<int:pk>/thread/", views.thread, name="thread"),
+    path("<int:pk>/reply/", views.reply, name="reply"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/like/", views.like, name="like"),
+    path("<int:pk>/report/", views.report, name="report"),
+    path("story/<int:article_pk>/", views.story_threads, name="story_threads"),
+    path("story/<int:article_pk>/post/", views.post, name="post"),
+    path("member/<int:pk>/", views.member, name="member"),
+]

@@ -1,0 +1,208 @@
+"""Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes and reports."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from articles.models import Article
+from comments import selectors, services
+from comments.forms import CommentForm, ReportForm
+from comments.models import Comment
+
+
+def member(request, pk):
+    """Where an @mention links: by account, so the link survives a change of handle."""
+    user = get_object_or_404(get_user_model(), pk=pk, is_active=True)
+    return redirect(user.get_absolute_url())
+
+
+def _readable(request):
+    stories = Article.objects.all() if request.user.is_staff else Article.objects.published()
+    return Comment.objects.filter(article__in=stories).select_related("article__section", "author")
+
+
+def _comment(request, pk) -> Comment:
+    return get_object_or_404(_readable(request), pk=pk)
+
+
+def _story_link(article: Article, page: int = 1, anchor: str = "comments") -> str:
+    query = f"?{urlencode({'page': page})}" if page > 1 else ""
+    return f"{article.get_absolute_url()}{query}#{anchor}"
+
+
+def permalink(request, pk):
+    """/comments/<id>/: the story page at the page and anchor that show the comment (or its thread page)."""
+    comment = _comment(request, pk)
+    if comment.level > selectors.INDENT_CAP:
+        # Shown on the thread page of its ancestor at the last indented depth above it.
+        depth = (comment.level - 1) // selectors.INDENT_CAP * selectors.INDENT_CAP
+        ancestor = comment.get_ancestors().get(level=depth)
+        return redirect(f"{ancestor.get_absolute_url()}thread/#comment-{comment.pk}")
+    return redirect(_story_link(comment.article, selectors.page_of(comment, request.user), f"comment-{comment.pk}"))
+
+
+def thread(request, pk):
+    comment = _comment(request, pk)
+    rows, reply_to = selectors.thread_for_comment(comment=comment, user=request.user)
+    if not rows:
+        raise Http404("This comment is not available.")
+    return render(
+        request,
+        "comments/thread.html",
+        {
+            "comment": comment,
+            "article": comment.article,
+            "rows": rows,
+            "reply_to": reply_to,
+            "is_open": comment.article.comments != Article.Comments.CLOSED,
+            "story_url": _story_link(comment.article),
+        },
+    )
+
+
+def story_threads(request, article_pk):
+    """The list of threads alone, for the "Show more comments" script (the link itself works without it)."""
+    article = get_object_or_404(Article.objects.published(), pk=article_pk)
+    discussion = selectors.discussion_for_story(
+        article=article, user=request.user, sort=request.GET.get("sort"), page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "comments/includes/_threads.html",
+        {"rows": discussion.rows, "is_open": discussion.is_open, "next_page": discussion.next_page},
+    )
+
+
+def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action=""):
+    return render(
+        request,
+        "comments/form_page.html",
+        {"article": article, "form": form, "parent": parent, "title": title, "action": action},
+        status=status,
+    )
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            # Only the text box shows errors beside it; the rest (a hidden parent) go at the top of the form.
+            form.add_error(name if name == "body" and name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_POST
+def post(request, article_pk):
+    """Post a top-level comment or (with `parent`) a reply; land on it. Errors keep the reader's text."""
+    article = get_object_or_404(Article.objects.published().select_related("section"), pk=article_pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(_story_link(article))
+    form = CommentForm(request.POST)
+    parent = None
+    if form.is_valid():
+        parent_id = form.cleaned_data.get("parent")
+        parent = Comment.objects.select_related("author").filter(pk=parent_id).first() if parent_id else None
+        if parent_id and parent is None:
+            form.add_error(None, "The comment you replied to no longer exists.")
+        else:
+            try:
+                comment = services.comment_create(
+                    article=article, author=request.user, body=form.cleaned_data["body"], parent=parent
+                )
+            except services.RateLimited as error:
+                form.add_error(None, error)
+                return _form_page(request, article=article, form=form, parent=parent, status=429)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+                return _form_page(request, article=article, form=form, parent=parent, status=403)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                if comment.status == Comment.Status.PENDING:
+                    messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
+                return redirect(comment.get_absolute_url())
+    return _form_page(request, article=article, form=form, parent=parent)
+
+
+def reply(request, pk):
+    """The reply form on a page of its own, for readers without JavaScript."""
+    parent = _comment(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    form = CommentForm(initial={"parent": parent.pk})
+    return _form_page(request, article=parent.article, form=form, parent=parent, status=200, title="Reply")
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    comment = _comment(request, pk)
+    if comment.author_id != request.user.pk or not request.user.is_authenticated:
+        return HttpResponseForbidden("You can only edit your own comments.")
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_edit(comment=comment, user=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect(comment.get_absolute_url())
+    return _form_page(
+        request,
+        article=comment.article,
+        form=form,
+        status=400 if form.errors else 200,
+        title="Edit your comment",
+        action=f"{comment.get_absolute_url()}edit/",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request, pk):
+    comment = _comment(request, pk)
+    if comment.author_id != request.user.pk or not request.user.is_authenticated:
+        return HttpResponseForbidden("You can only delete your own comments.")
+    if request.method == "POST":
+        services.comment_delete(comment=comment, user=request.user)
+        messages.success(request, "Your comment was deleted.")
+        return redirect(_story_link(comment.article))
+    return render(request, "comments/delete.html", {"comment": comment, "article": comment.article})
+
+
+@require_POST
+def like(request, pk):
+    comment = _comment(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(comment.get_absolute_url())
+    try:
+        services.comment_like_toggle(comment=comment, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(comment.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def report(request, pk):
+    comment = _comment(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_report(comment=comment, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Thank you: a moderator will look at this comment.")
+            return redirect(comment.get_absolute_url())
+    return render(
+        request,
+        "comments/report.html",
+        {"comment": comment, "article": comment.article, "form": form},
+        status=400 if form.errors else 200,
+    )

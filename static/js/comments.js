@@ -1,0 +1,74 @@
+// Discussion enhancements; posting, replying and "Show more comments" all work without this script.
+(() => {
+  const counters = (root) => {
+    for (const area of root.querySelectorAll("textarea[data-counter]")) {
+      if (area.dataset.counted) continue;
+      area.dataset.counted = "1";
+      const output = document.createElement("p");
+      output.className = "counter";
+      output.setAttribute("aria-live", "polite");
+      const update = () => {
+        const max = Number(area.getAttribute("maxlength")) || 5000;
+        output.textContent = `${area.value.length.toLocaleString()} / ${max.toLocaleString()} characters`;
+        output.classList.toggle("counter--full", area.value.length >= max);
+      };
+      area.addEventListener("input", update);
+      area.after(output);
+      update();
+    }
+  };
+
+  const openReply = (link) => {
+    const item = link.closest("li");
+    const main = document.getElementById("comment-form");
+    if (!item || !main) return false;
+    item.querySelector(".reply-inline")?.remove();
+    const form = main.cloneNode(true);
+    form.removeAttribute("id");
+    form.classList.add("reply-inline");
+    form.querySelector("input[name=parent]").value = link.dataset.replyTo;
+    const area = form.querySelector("textarea");
+    area.id = `reply-to-${link.dataset.replyTo}`;
+    area.value = "";
+    form.querySelector("label").htmlFor = area.id;
+    form.querySelector("label").textContent = "Your reply";
+    form.querySelector(".counter")?.remove();
+    delete area.dataset.counted;
+    form.querySelector("button[type=submit]").textContent = "Post reply";
+    item.append(form);
+    counters(form);
+    area.focus();
+    return true;
+  };
+
+  const showMore = async (link) => {
+    const list = document.querySelector("[data-comment-list]");
+    const response = await fetch(link.dataset.moreUrl, { headers: { "X-Requested-With": "fetch" } });
+    if (!response.ok) throw new Error(String(response.status));
+    const holder = document.createElement("ol");
+    holder.innerHTML = await response.text();
+    const marker = holder.querySelector("[data-next-page]");
+    marker?.remove();
+    list.append(...holder.children);
+    if (marker) {
+      const page = marker.dataset.nextPage;
+      link.dataset.moreUrl = link.dataset.moreUrl.replace(/page=\d+/, `page=${page}`);
+      link.href = link.href.replace(/page=\d+/, `page=${page}`);
+    } else {
+      link.closest("p").remove();
+    }
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    counters(document);
+    document.addEventListener("click", (event) => {
+      const reply = event.target.closest("[data-reply-to]");
+      if (reply && openReply(reply)) event.preventDefault();
+      const more = event.target.closest("[data-more-url]");
+      if (more) {
+        event.preventDefault();
+        showMore(more).catch(() => { window.location.href = more.href; });
+      }
+    });
+  });
+})();

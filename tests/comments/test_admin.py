@@ -1,0 +1,81 @@
+"""Moderation in the admin: the queue, bulk actions through the services, and lists that stay cheap."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from articles.models import Article
+from comments.models import Comment, CommentReport, Restriction
+from tests.comments.conftest import assert_trees_sound
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:comments_comment_changelist")
+QUEUE = reverse("admin:comments_moderationitem_changelist")
+
+
+@pytest.fixture
+def moderator(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def act(client, url, action, comments):
+    return client.post(url, {"action": action, ACTION_CHECKBOX_NAME: [c.pk for c in comments]}, follow=True)
+
+
+@pytest.mark.parametrize("url", [CHANGELIST, QUEUE], ids=["comments", "queue"])
+def test_lists_cost_the_same_queries_with_more_comments(client, moderator, django_assert_max_num_queries, url):
+    article = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    for _ in range(3):
+        CommentReport.objects.create(comment=CommentFactory(parent=CommentFactory()), user=UserFactory(), reason="spam")
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(20):
+        c = CommentFactory(article=article, parent=None)
+        CommentReport.objects.create(comment=c, user=UserFactory(), reason="abuse")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_queue_holds_pending_and_reported_with_parent_context(client, moderator):
+    parent = CommentFactory(body="The parent says hello")
+    reported = CommentFactory(parent=parent, body="Reported reply")
+    CommentReport.objects.create(comment=reported, user=UserFactory(), reason="spam")
+    pending = CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED), body="Pending one")
+    CommentFactory(body="Quiet comment")
+    html = client.get(QUEUE).content.decode()
+    assert "Reported reply" in html and "Pending one" in html and "The parent says hello" in html
+    assert "Quiet comment" not in html
+    assert pending.status == Comment.Status.PENDING
+
+
+def test_bulk_approve_and_remove_with_reason(client, moderator):
+    story = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    held = [CommentFactory(article=story) for _ in range(2)]
+    act(client, QUEUE, "approve", held)
+    assert set(Comment.objects.values_list("status", flat=True)) == {Comment.Status.VISIBLE}
+    act(client, CHANGELIST, "remove_spam", held[:1])
+    removed = Comment.objects.get(pk=held[0].pk)
+    assert removed.status == Comment.Status.REMOVED and removed.removal_reason == "Spam"
+
+
+def test_suspend_and_ban_authors(client, moderator):
+    a, b = CommentFactory(), CommentFactory()
+    act(client, CHANGELIST, "restrict_suspension_7", [a])
+    act(client, CHANGELIST, "restrict_ban_0", [b])
+    assert Restriction.objects.get(user=a.author).kind == "suspension"
+    assert Restriction.objects.get(user=b.author).until is None
+
+
+def test_admin_delete_goes_through_the_locked_purge_and_keeps_trees_sound(client, moderator):
+    root = CommentFactory()
+    child = CommentFactory(parent=root)
+    CommentFactory(parent=child)
+    CommentFactory(parent=root)
+    response = client.post(reverse("admin:comments_comment_delete", args=[child.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert Comment.objects.count() == 2
+    assert_trees_sound()

@@ -1,0 +1,248 @@
+"""The discussion on the story page and its forms: what readers see, what they may do, and the query budget."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import Article
+from comments import selectors
+from comments.models import Comment, CommentLike, CommentReport
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_url(article):
+    return reverse("comments:post", kwargs={"article_pk": article.pk})
+
+
+def make_discussion(article, threads=3, replies=3):
+    for _ in range(threads):
+        parent = CommentFactory(article=article)
+        for _ in range(replies):
+            parent = CommentFactory(parent=parent)
+
+
+def test_story_page_shows_count_comments_and_action_bar_link(client):
+    article = ArticleFactory()
+    alex = UserFactory(handle="alex", display_name="Alex Doe")
+    root = CommentFactory(article=article, author=alex, body="Good piece, see example.co/abc")
+    CommentFactory(parent=root, body="@alex agreed")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<h2 id="comments-heading">2 comments</h2>' in html
+    assert '<a class="action-bar__comments" href="#comments">2 comments</a>' in html
+    assert 'Alex Doe</a> <span class="handle">@alex</span>' in html
+    assert f'id="comment-{root.pk}"' in html and 'class="comment comment--visible indent-1"' in html
+    assert 'rel="nofollow ugc noopener"' in html
+    assert f'<time datetime="{root.created_at.isoformat()}"' in html or "<time datetime=" in html
+    assert "Sign in to join the discussion" in html
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_story_page_queries_do_not_grow_with_comments(client, django_assert_max_num_queries, signed_in):
+    article = ArticleFactory()
+    reader = UserFactory()
+    if signed_in:
+        client.force_login(reader)
+    make_discussion(article, threads=2, replies=2)
+    with django_assert_max_num_queries(14) as small:
+        client.get(article.get_absolute_url())
+    make_discussion(article, threads=12, replies=6)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(article.get_absolute_url())
+    assert response.context["discussion"].next_page == 2
+
+
+def test_show_more_is_a_real_link_and_the_fragment_holds_the_next_threads(client, settings):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    article = ArticleFactory()
+    roots = [CommentFactory(article=article, body=f"Thread {n}") for n in range(3)]
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert 'href="?page=2&amp;sort=oldest#comments"' in html and "Thread 2" not in html
+    page2 = client.get(article.get_absolute_url() + "?page=2").content.decode()
+    assert "Thread 2" in page2 and "Thread 0" not in page2
+    fragment = client.get(reverse("comments:story_threads", kwargs={"article_pk": article.pk}) + "?page=2")
+    assert f'id="comment-{roots[2].pk}"' in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+
+
+def test_sorts_keep_replies_in_time_order(client):
+    article = ArticleFactory()
+    old = CommentFactory(article=article, body="old")
+    new = CommentFactory(article=article, body="new")
+    first, second = CommentFactory(parent=old), CommentFactory(parent=old)
+    services_like = UserFactory()
+    from comments import services
+
+    services.comment_like_toggle(comment=new, user=services_like)
+    for sort, order in [("oldest", [old, first, second, new]), ("newest", [new, old, first, second])]:
+        rows = selectors.discussion_for_story(article=article, user=services_like, sort=sort).rows
+        assert [r.pk for r in rows] == [c.pk for c in order]
+    liked = selectors.discussion_for_story(article=article, user=services_like, sort="liked").rows
+    assert [r.pk for r in liked][0] == new.pk and liked[0].liked
+
+
+def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client):
+    parent = root = CommentFactory()
+    chain = [root]
+    for _ in range(9):
+        parent = CommentFactory(parent=parent)
+        chain.append(parent)
+    rows = selectors.discussion_for_story(article=root.article, user=UserFactory()).rows
+    assert [r.indent for r in rows] == [0, 1, 2, 3, 4, 5, 6]
+    capped = rows[-1]
+    assert capped.reply_to == chain[5].author.handle
+    assert capped.continue_url == f"/comments/{chain[6].pk}/thread/" and capped.continue_count == 3
+    html = client.get(capped.continue_url).content.decode()
+    assert f'id="comment-{chain[9].pk}"' in html and f"in reply to @{chain[5].author.handle}" in html
+    # The permalink of a comment past the cap goes to the thread page that shows it.
+    assert client.get(chain[9].get_absolute_url()).url == f"/comments/{chain[6].pk}/thread/#comment-{chain[9].pk}"
+
+
+def test_permalink_redirects_to_the_right_page_and_anchor(client, settings):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    article = ArticleFactory()
+    roots = [CommentFactory(article=article) for _ in range(3)]
+    reply = CommentFactory(parent=roots[2])
+    assert client.get(roots[0].get_absolute_url()).url == f"{article.get_absolute_url()}#comment-{roots[0].pk}"
+    assert client.get(reply.get_absolute_url()).url == f"{article.get_absolute_url()}?page=2#comment-{reply.pk}"
+
+
+def test_signed_in_reader_posts_and_lands_on_the_comment(client):
+    article, reader = ArticleFactory(), UserFactory()
+    client.force_login(reader)
+    response = client.post(post_url(article), {"body": "Well reported."})
+    comment = Comment.objects.get()
+    assert response.url == f"/comments/{comment.pk}/"
+    reply = client.post(post_url(article), {"body": "Replying to myself", "parent": comment.pk})
+    assert Comment.objects.get(pk=reply.url.split("/")[2]).parent_id == comment.pk
+
+
+def test_anonymous_post_is_sent_to_sign_in_and_back():
+    article = ArticleFactory()
+    response = Client().post(post_url(article), {"body": "hi"})
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=") and "%23comments" in response.url
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("setup", "data", "status", "message"),
+    [
+        ("open", {"body": ""}, 400, "the comment is empty"),
+        ("open", {"body": "y" * 5001}, 400, "at most 5,000 characters"),
+        ("closed", {"body": "kept text"}, 400, "closed"),
+        ("other-story-parent", {"body": "kept text"}, 400, "only reply to a comment on this story"),
+        ("removed-parent", {"body": "kept text"}, 400, "removed"),
+    ],
+)
+def test_bad_input_gets_a_message_and_keeps_the_text(client, setup, data, status, message):
+    article = ArticleFactory(comments=Article.Comments.CLOSED if setup == "closed" else Article.Comments.OPEN)
+    if setup == "other-story-parent":
+        data["parent"] = CommentFactory().pk
+    if setup == "removed-parent":
+        parent = CommentFactory(article=article)
+        Comment.objects.filter(pk=parent.pk).update(status=Comment.Status.REMOVED)
+        data["parent"] = parent.pk
+    client.force_login(UserFactory())
+    response = client.post(post_url(article), data)
+    html = response.content.decode()
+    assert response.status_code == status
+    assert message in html
+    assert data["body"][:50] in html
+
+
+def test_rate_limited_reader_gets_429_and_keeps_the_text(client, settings):
+    settings.COMMENTS_RATE_PER_MINUTE = 1
+    article = ArticleFactory()
+    client.force_login(UserFactory())
+    client.post(post_url(article), {"body": "one"})
+    response = client.post(post_url(article), {"body": "second thoughts"})
+    assert response.status_code == 429
+    assert "Wait a minute" in response.content.decode() and "second thoughts" in response.content.decode()
+
+
+def test_missing_csrf_token_gets_a_clear_403_page():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    response = client.post(post_url(ArticleFactory()), {"body": "hi"})
+    assert response.status_code == 403
+    assert "That form could not be sent" in response.content.decode()
+
+
+def test_closed_story_is_read_only_with_a_notice(client):
+    article = ArticleFactory(comments=Article.Comments.CLOSED)
+    client.force_login(UserFactory())
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Comments on this story are closed" in html
+    assert 'id="comment-form"' not in html
+
+
+def test_pending_comment_is_shown_to_its_author_only(client):
+    article = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    pending = CommentFactory(article=article, body="Held text")
+    client.force_login(pending.author)
+    assert "Waiting for moderation" in client.get(article.get_absolute_url()).content.decode()
+    client.force_login(UserFactory())
+    assert "Held text" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_tombstone_keeps_replies_visible(client):
+    root = CommentFactory(body="Gone soon")
+    CommentFactory(parent=root, body="Still here")
+    client.force_login(root.author)
+    client.post(f"/comments/{root.pk}/delete/")
+    html = client.get(root.article.get_absolute_url()).content.decode()
+    assert "Comment deleted." in html and "Still here" in html and "Gone soon" not in html
+
+
+def test_others_cannot_edit_or_delete(client):
+    comment = CommentFactory()
+    client.force_login(UserFactory())
+    assert client.post(f"/comments/{comment.pk}/edit/", {"body": "x"}).status_code == 403
+    assert client.post(f"/comments/{comment.pk}/delete/").status_code == 403
+    assert client.get(f"/comments/{comment.pk}/edit/").status_code == 403
+
+
+def test_author_edits_and_sees_edited(client):
+    comment = CommentFactory(body="Frist")
+    client.force_login(comment.author)
+    assert client.get(f"/comments/{comment.pk}/edit/").status_code == 200
+    client.post(f"/comments/{comment.pk}/edit/", {"body": "First"})
+    assert "· edited" in client.get(comment.article.get_absolute_url()).content.decode()
+
+
+def test_like_and_report_forms(client):
+    comment = CommentFactory()
+    reader = UserFactory()
+    client.force_login(reader)
+    client.post(f"/comments/{comment.pk}/like/")
+    assert CommentLike.objects.filter(user=reader).exists()
+    assert client.get(f"/comments/{comment.pk}/report/").status_code == 200
+    client.post(f"/comments/{comment.pk}/report/", {"reason": "spam", "note": "ads"})
+    assert CommentReport.objects.get().reason == "spam"
+
+
+def test_reply_page_works_without_javascript(client):
+    parent = CommentFactory(body="Parent text")
+    client.force_login(UserFactory())
+    html = client.get(f"/comments/{parent.pk}/reply/").content.decode()
+    assert "Parent text" in html and f'name="parent" value="{parent.pk}"' in html
+
+
+def test_thread_page_and_fragment_queries_do_not_grow_with_replies(client, django_assert_max_num_queries):
+    root = CommentFactory()
+    client.force_login(UserFactory())
+    parent = CommentFactory(parent=root)
+    thread_url = f"/comments/{root.pk}/thread/"
+    fragment_url = reverse("comments:story_threads", kwargs={"article_pk": root.article_id})
+    with django_assert_max_num_queries(12) as thread_few:
+        client.get(thread_url)
+    with django_assert_max_num_queries(12) as fragment_few:
+        client.get(fragment_url)
+    for _ in range(15):
+        parent = CommentFactory(parent=parent if parent.level < 4 else root)
+    with django_assert_max_num_queries(len(thread_few.captured_queries)):
+        assert client.get(thread_url).status_code == 200
+    with django_assert_max_num_queries(len(fragment_few.captured_queries)):
+        assert client.get(fragment_url).status_code == 200
