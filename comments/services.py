@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -17,6 +16,7 @@ from comments import text
 from comments.locking import lock_story_threads
 from comments.mentions import find_mentions
 from comments.models import BannedWord, Comment, CommentLike, CommentReport, Mention, Restriction
+from newsroom import ratelimit
 
 __all__ = [
     "RateLimited",
@@ -37,7 +37,11 @@ User = get_user_model()
 
 
 class RateLimited(ValidationError):
-    """Too many comments in a minute; the view answers 429."""
+    """Too many comments in a minute; the view answers 429 with Retry-After."""
+
+    def __init__(self, message: str, *, retry_after: int, code: str = "rate_limited"):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 
 def _clean_body(body: str) -> str:
@@ -78,21 +82,16 @@ def _check_may_comment(user) -> None:
 
 
 def _count_towards_rate_limit(user) -> None:
-    """A per-reader counter for the current minute in the cache; over the limit raises RateLimited."""
+    """Count the post against the reader's per-minute allowance (shared cache); over it raises RateLimited."""
     limit = settings.COMMENTS_RATE_PER_MINUTE
     if limit <= 0 or user.is_staff:
         return
-    key = f"comments:rate:{user.pk}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
+    state = ratelimit.hit("comment", str(user.pk), limit=limit, window=60)
+    if not state.allowed:
         raise RateLimited(
-            f"You have posted {limit} comments in the last minute. Wait a minute, then post again; your text is kept.",
-            code="rate_limited",
+            f"You have posted {limit} comments in the last minute. Wait {state.retry_after} seconds, then post "
+            "again; your text is kept.",
+            retry_after=state.retry_after,
         )
 
 

@@ -117,7 +117,9 @@ def post(request, article_pk):
                 )
             except services.RateLimited as error:
                 form.add_error(None, error)
-                return _form_page(request, article=article, form=form, parent=parent, status=429)
+                response = _form_page(request, article=article, form=form, parent=parent, status=429)
+                response["Retry-After"] = str(error.retry_after)
+                return response
             except PermissionDenied as error:
                 form.add_error(None, str(error))
                 return _form_page(request, article=article, form=form, parent=parent, status=403)
