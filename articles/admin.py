@@ -20,6 +20,7 @@ class SectionAdmin(admin.ModelAdmin):
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
+    autocomplete_fields = ["user"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -85,6 +85,14 @@ class Author(models.Model):
     name = models.CharField(max_length=100, help_text="As printed in bylines.")
     slug = models.SlugField(max_length=100, unique=True, help_text="The author page's address.")
     bio = models.TextField(blank=True, help_text="One or two sentences for the author page.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author_profile",
+        help_text="The reporter's site account: their comments under their own stories carry an “Author” badge.",
+    )
 
     class Meta:
         ordering = ["name"]

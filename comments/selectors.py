@@ -37,6 +37,7 @@ class CommentRow:
     handle: str
     profile_url: str
     is_staff: bool
+    is_story_author: bool
     created_iso: str
     created_exact: str
     created_ago: str
@@ -85,8 +86,14 @@ def _as_int(value, default: int = 1) -> int:
         return default
 
 
+def story_author_ids(article: Article) -> set[int]:
+    """Accounts of the story's bylined authors (uses the story page's prefetched bylines when present)."""
+    return {byline.author.user_id for byline in article.bylines.all() if byline.author.user_id}
+
+
 class _RowBuilder:
-    def __init__(self, user, now: datetime):
+    def __init__(self, user, now: datetime, author_ids: set[int] = frozenset()):
+        self.author_ids = author_ids
         self.user = user
         self.now = now
         self.user_id = user.pk if user.is_authenticated else None
@@ -133,9 +140,14 @@ class _RowBuilder:
             handle=author.handle if author and shown else "",
             profile_url=self.profile.format(author.handle) if author and shown else "",
             is_staff=bool(author and author.is_staff),
+            is_story_author=bool(author and author.pk in self.author_ids),
             created_iso=created.isoformat(),
             created_exact=f"{created:%B %-d, %Y %H:%M}",
-            created_ago=f"{timesince(comment.created_at, self.now, depth=1)} ago",
+            created_ago=(
+                "just now"
+                if self.now - comment.created_at < timedelta(minutes=1)
+                else f"{timesince(comment.created_at, self.now, depth=1)} ago"
+            ),
             edited=comment.edited_at is not None,
             like_count=comment.like_count,
             liked=comment.pk in liked,
@@ -182,7 +194,7 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     # One query in tree order; threads are then put in the page's sort order (replies keep their time order).
     position = {tree_id: index for index, tree_id in enumerate(tree_ids)}
     comments.sort(key=lambda c: (position[c.tree_id], c.lft))
-    builder = _RowBuilder(user, timezone.now())
+    builder = _RowBuilder(user, timezone.now(), story_author_ids(article))
     return Discussion(
         article=article,
         count=visible_count(article),
@@ -201,7 +213,7 @@ def thread_for_comment(*, comment: Comment, user) -> tuple[list[CommentRow], str
         .select_related("author")
         .order_by("lft")
     )
-    builder = _RowBuilder(user, timezone.now())
+    builder = _RowBuilder(user, timezone.now(), story_author_ids(comment.article))
     rows = builder.rows(comments, base_level=comment.level, liked=_liked(user, comments))
     parent = Comment.objects.select_related("author").filter(pk=comment.parent_id).first()
     return rows, (parent.author.handle if parent and parent.author_id else "")

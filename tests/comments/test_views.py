@@ -9,7 +9,7 @@ from django.urls import reverse
 from articles.models import Article
 from comments import selectors
 from comments.models import Comment, CommentLike, CommentReport
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, AuthorFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +250,17 @@ def test_thread_page_and_fragment_queries_do_not_grow_with_replies(client, djang
         assert client.get(thread_url).status_code == 200
     with django_assert_max_num_queries(len(fragment_few.captured_queries)):
         assert client.get(fragment_url).status_code == 200
+
+
+def test_story_author_and_staff_badges(client):
+    reporter = UserFactory(handle="reporter", display_name="Ines Valcourt")
+    article = ArticleFactory(authors=[AuthorFactory(user=reporter)])
+    other_story = ArticleFactory()
+    editor = UserFactory(handle="deskeditor", is_staff=True)
+    CommentFactory(article=article, author=reporter, body="Reporter here: the figures are in the report.")
+    CommentFactory(article=article, author=editor, body="Editor's note.")
+    CommentFactory(article=other_story, author=reporter, body="On someone else's story.")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert html.count('<span class="badge badge--author">Author</span>') == 1
+    assert html.count('<span class="badge">Staff</span>') == 1
+    assert "badge--author" not in client.get(other_story.get_absolute_url()).content.decode()

@@ -168,6 +168,12 @@ class Command(BaseCommand):
                     article=article, author=author, body=body, parent=posted.get(parent_key)
                 )
                 created += 1
+            # Spread the posting times over the hours since publication, keeping their order.
+            comments = list(posted.values())
+            span = timezone.now() - article.publish_at
+            for number, comment in enumerate(comments, start=1):
+                comment.created_at = article.publish_at + span * number / (len(comments) + 1)
+            Comment.objects.bulk_update(comments, ["created_at"])
         return created
 
     def report(self, passwords: dict[str, str]) -> None:
