@@ -11,8 +11,12 @@ ADDR ?= 127.0.0.1:8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 # Tests and the demo run with debug on only where said so: these are development commands.
 DEV := DJANGO_DEBUG=true
+# The real-client tests drive Debian's Chromium (Playwright never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+NODE_STAMP := node_modules/.installed
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: help install run migrate seed test lint check test-sqlite test-postgres clean
+.PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -24,6 +28,26 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
+
+# Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
+# tests skip saying what is missing; under CI=true (root) a failed install fails the run.
+tools: ## Install what the browser and validator tests need: Chromium, Java, Node.js (Debian) and npm packages
+	@missing=""; \
+	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing from Debian:$$missing"; \
+		if ! { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; then \
+			if [ "$$CI" = "true" ]; then echo "Could not install$$missing and CI=true: failing."; exit 1; fi; \
+			echo "Could not install$$missing: the tests that need it are SKIPPED (they are required under CI=true)."; \
+		fi; \
+	fi
+	@$(MAKE) --no-print-directory $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 migrate: $(STAMP) ## Apply database migrations
 	$(DEV) $(PY) manage.py migrate --noinput
@@ -45,7 +69,7 @@ check: $(STAMP) ## Django system checks and missing migrations
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: $(STAMP) ## The test suite on SQLite
-	$(BIN)/pytest -n auto
+	env -u DATABASE_URL $(BIN)/pytest -n auto
 
 test-postgres: $(STAMP) ## The test suite on PostgreSQL (DATABASE_URL, default $(POSTGRES_URL))
 	@if $(PY) scripts/postgres_ready.py "$${DATABASE_URL:-$(POSTGRES_URL)}"; then \
@@ -56,7 +80,7 @@ test-postgres: $(STAMP) ## The test suite on PostgreSQL (DATABASE_URL, default $
 		echo "PostgreSQL is unreachable: the PostgreSQL run is SKIPPED (it is required under CI=true)."; \
 	fi
 
-test: lint check test-sqlite test-postgres ## Every check: lint, Django checks, the suite on SQLite then PostgreSQL
+test: tools lint check test-sqlite test-postgres ## Every check: lint, Django checks, the suite on SQLite then PostgreSQL
 
-clean: ## Delete the virtualenv, the SQLite database and uploaded media
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+clean: ## Delete the virtualenv, node_modules, the SQLite database and uploaded media
+	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles

@@ -1,0 +1,50 @@
+"""The outside tools the real-client tests run (Chromium, Java, npm packages): found, or skipped with the reason.
+
+Under CI=true a missing tool fails the test instead (tests/conftest.py turns these skips into failures), so the
+checks cannot vanish from CI because an install step did not run. `make test` installs every one of them.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+__all__ = ["MISSING_TOOL", "ROOT", "CORPORA", "chromium", "java", "node_module"]
+
+# Every skip for a missing tool starts with this, so the CI hook can tell them from deliberate skips.
+MISSING_TOOL = "missing tool:"
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+def _missing(what: str) -> None:
+    pytest.skip(f"{MISSING_TOOL} {what} (`make test` installs it; required under CI=true)")
+
+
+def chromium() -> str:
+    """Debian's Chromium (Playwright drives it; we never download a browser build of Playwright's own)."""
+    path = os.environ.get("NEWSROOM_CHROMIUM", "/usr/bin/chromium")
+    if not os.access(path, os.X_OK):
+        _missing(f"Chromium at {path} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing("the playwright Python package (pyproject's dev group)")
+    return path
+
+
+def java() -> str:
+    path = shutil.which("java")
+    if path is None:
+        _missing("java, which runs the Nu HTML checker (apt-get install default-jre-headless)")
+    return path
+
+
+def node_module(relative: str) -> Path:
+    """A file from the project's node_modules (installed by `npm ci` from package-lock.json)."""
+    path = ROOT / "node_modules" / relative
+    if not path.exists():
+        _missing(f"node_modules/{relative} (npm ci)")
+    return path
