@@ -1,5 +1,6 @@
 """The one lock every write to a story's comment trees takes, so concurrent posts never corrupt the trees."""
 
+from django.conf import settings
 from django.db import connection
 
 from articles.models import Article
@@ -22,6 +23,11 @@ def lock_story_threads(article_id: int, *, new_thread: bool) -> Article:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("lock_story_threads() needs an open transaction (use transaction.atomic()).")
+    if connection.vendor == "postgresql":
+        # Wait a bounded time: past it the transaction fails whole and the reader is told, text kept, instead of
+        # the request hanging until the web server kills it. (SQLite has its busy timeout in DATABASES.)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.COMMENTS_LOCK_TIMEOUT}s"])
     article = Article.objects.select_for_update().get(pk=article_id)
     if new_thread and connection.vendor == "postgresql":
         with connection.cursor() as cursor:

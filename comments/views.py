@@ -1,11 +1,13 @@
 """Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes and reports."""
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,6 +16,15 @@ from articles.models import Article
 from comments import selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
+
+logger = logging.getLogger(__name__)
+
+# A failed write (a lock timeout under load, a lost connection) rolled back whole: say so and keep the text.
+NOT_SAVED = (
+    "Sorry, your comment could not be saved just now: the site is busy or had a problem. Nothing was posted. "
+    "Your text is still here: post it again in a moment."
+)
+NOT_SAVED_RETRY_AFTER = 5
 
 
 def member(request, pk):
@@ -88,6 +99,15 @@ def _form_page(request, *, article, form, parent=None, status=400, title="Your c
     )
 
 
+def _not_saved(request, form, **page):
+    """The form again, with the reader's text and a clear error, after a database failure (503, retry soon)."""
+    logger.exception("A comment write failed and was rolled back")
+    form.add_error(None, NOT_SAVED)
+    response = _form_page(request, form=form, status=503, **page)
+    response["Retry-After"] = str(NOT_SAVED_RETRY_AFTER)
+    return response
+
+
 def _apply_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
@@ -123,6 +143,8 @@ def post(request, article_pk):
             except PermissionDenied as error:
                 form.add_error(None, str(error))
                 return _form_page(request, article=article, form=form, parent=parent, status=403)
+            except DatabaseError:
+                return _not_saved(request, form, article=article, parent=parent)
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
@@ -148,10 +170,13 @@ def edit(request, pk):
         return HttpResponseForbidden("You can only edit your own comments.")
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
+        action = f"{comment.get_absolute_url()}edit/"
         try:
             services.comment_edit(comment=comment, user=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
             _apply_errors(form, error)
+        except DatabaseError:
+            return _not_saved(request, form, article=comment.article, title="Edit your comment", action=action)
         else:
             return redirect(comment.get_absolute_url())
     return _form_page(
