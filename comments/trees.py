@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-__all__ = ["Row", "expected_positions", "tree_problems"]
+__all__ = ["Row", "expected_positions", "tree_problems", "repair_plan"]
 
 
 class Row(NamedTuple):
@@ -60,3 +60,47 @@ def tree_problems(rows: Iterable[Row]) -> dict[int, str]:
             if wrong:
                 problems[tree_id] = f"lft/rght/level differ from a rebuild for comments {wrong[:10]}"
     return problems
+
+
+def repair_plan(rows: Iterable[Row], next_tree_id: int) -> dict[int, tuple[int, int, int, int]]:
+    """New (tree_id, lft, rght, level) for each comment among `rows` that is out of place, from the parent links alone.
+
+    `rows` must hold whole trees and every ancestor of each row. Each top-level comment heads one tree: the oldest of
+    several roots sharing a tree_id keeps it, the others get fresh ids from `next_tree_id` (the caller holds the lock
+    that serialises new trees); a reply filed under another tree moves to its root's tree. Rows already in place are
+    left out, so only what changed is written.
+    """
+    by_id = {row.id: row for row in rows}
+    root_of: dict[int, int] = {}
+    for row in by_id.values():
+        path, node = [], row
+        while node.parent_id is not None and node.id not in root_of:
+            path.append(node.id)
+            if node.parent_id not in by_id:
+                raise ValueError(f"comment {node.id}'s parent {node.parent_id} is not among the rows")
+            node = by_id[node.parent_id]
+            if len(path) > len(by_id):
+                raise ValueError(f"the parent links of comment {row.id} form a loop")
+        root = root_of.get(node.id, node.id)
+        for pk in path:
+            root_of[pk] = root
+        root_of[node.id] = root
+    members: dict[int, list[Row]] = defaultdict(list)
+    for row in by_id.values():
+        members[root_of[row.id]].append(row)
+    target_tree: dict[int, int] = {}
+    kept: set[int] = set()
+    for root in sorted(members):
+        tree_id = by_id[root].tree_id
+        if tree_id in kept:
+            tree_id, next_tree_id = next_tree_id, next_tree_id + 1
+        kept.add(tree_id)
+        target_tree[root] = tree_id
+    plan: dict[int, tuple[int, int, int, int]] = {}
+    for root, tree in members.items():
+        for pk, (lft, rght, level) in expected_positions(tree).items():
+            row = by_id[pk]
+            wanted = (target_tree[root], lft, rght, level)
+            if (row.tree_id, row.lft, row.rght, row.level) != wanted:
+                plan[pk] = wanted
+    return plan
