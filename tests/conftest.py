@@ -34,7 +34,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The figures the real-client tests record (record_property("figures", ...)), e.g. payloads tried and blocked."""
+    """The figures the hardening tests record (record_property("figures", ...)): payloads blocked, posts stored..."""
     lines = [
         f"{report.nodeid.split('::')[-1]}: {value}"
         for key in ("passed", "failed")
@@ -44,6 +44,6 @@ def pytest_terminal_summary(terminalreporter):
         if name == "figures"
     ]
     if lines:
-        terminalreporter.section("figures from the real-client checks")
+        terminalreporter.section("figures from the hardening checks")
         for line in sorted(lines):
             terminalreporter.write_line(line)
