@@ -141,7 +141,7 @@ class _RowBuilder:
             profile_url=self.profile.format(author.handle) if author and shown else "",
             is_staff=bool(author and author.is_staff),
             is_story_author=bool(author and author.pk in self.author_ids),
-            created_iso=created.isoformat(),
+            created_iso=created.isoformat(timespec="seconds"),  # HTML allows at most milliseconds
             created_exact=f"{created:%B %-d, %Y %H:%M}",
             created_ago=(
                 "just now"

@@ -38,7 +38,7 @@ def test_story_page_shows_headline_deck_byline_dates_image_and_body(client):
     assert f'<h1 class="story__headline">{article.headline}</h1>' in html
     assert article.deck in html
     assert "Ana Reyes" in html
-    assert f'datetime="{article.publish_at.isoformat()}"' in html
+    assert f'datetime="{timezone.localtime(article.publish_at).isoformat(timespec="seconds")}"' in html
     assert "Boats at dawn." in html and "Wire / J. Doe" in html
     assert "<p>Opening paragraph.</p>" in html
     assert "<em>emphasised</em>" in html

@@ -70,3 +70,9 @@ def sign_in(context, live_server):
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def no_comment_rate_limit(settings):
+    """These tests build discussions of hundreds of comments by a few readers; the limit has its own tests."""
+    settings.COMMENTS_RATE_PER_MINUTE = 0

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from django.core.exceptions import ValidationError
 
 from comments import services
@@ -126,7 +125,6 @@ def test_the_watch_catches_a_payload_that_does_run(context):
 
 
 def test_every_corpus_payload_renders_as_inert_text(context, live_server, settings, record_property):
-    settings.COMMENTS_RATE_PER_MINUTE = 0
     payloads = corpora()
     assert len(payloads) == 667 + 515
     # Hostile display names too: the name beside each comment is the other text a reader controls.
@@ -196,8 +194,3 @@ def test_every_corpus_payload_renders_as_inert_text(context, live_server, settin
         + ", ".join(f"{len(v)} {k}" for k, v in ran.items())
         + f", {len(watch.findings)} on*/javascript: attributes",
     )
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings):
-    settings.COMMENTS_RATE_PER_MINUTE = 0

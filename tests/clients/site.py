@@ -1,0 +1,96 @@
+"""A small but complete site for the validators: every kind of block each checked page can show."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from articles import services as article_services
+from articles.models import Article
+from comments import services as comment_services
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    CommentFactory,
+    LeadImageFactory,
+    RelatedLinkFactory,
+    SectionFactory,
+    TagFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class Page:
+    name: str
+    url: str
+    signed_in: bool = False
+
+
+@dataclass
+class Site:
+    reader: object
+    pages: list[Page]
+
+
+def build_site(*, threads_per_page: int) -> Site:
+    """Stories with lead images, MORE links, tags and a correction; a discussion with replies deep enough to be
+    continued, a mention, a link, likes, an edit, a tombstone, the story author's badge and a second page."""
+    world = SectionFactory(name="World", slug="world", order=1)
+    SectionFactory(name="Sport", slug="sport", order=2)
+    reporter = UserFactory(handle="ana_reyes", display_name="Ana Reyes")
+    byline = AuthorFactory(name="Ana Reyes", slug="ana-reyes", user=reporter)
+    story = ArticleFactory(
+        headline="Harbour reopens after the storm",
+        deck="Boats return to the quay a week after the flood; repairs will take the summer.",
+        section=world,
+        authors=[byline, AuthorFactory(name="Bo Li")],
+        body="Boats returned at dawn.\n\nThe mayor spoke at noon.\n\nRepairs go on through the summer.",
+        correction="An earlier version gave the wrong date for the flood.",
+        updated_at=timezone.now(),
+    )
+    story.tags.add(TagFactory(name="Weather"), TagFactory(name="Ports"))
+    LeadImageFactory(article=story, caption="The quay at first light.", image__credit="Wire / J. Doe")
+    for n in range(3):
+        other = ArticleFactory(section=world, headline=f"Harbour story {n}: the tide and the town")
+        LeadImageFactory(article=other)
+    RelatedLinkFactory(article=story, target=other, after_paragraph=1)
+    RelatedLinkFactory(article=story, target=ArticleFactory(section=world, headline="How the storm was forecast"))
+    RelatedLinkFactory(article=story, target=None, url="https://example.org/report", label="The flood report")
+    ArticleFactory(headline="A draft nobody sees", status=Article.Status.DRAFT, section=world)
+
+    reader = UserFactory(handle="mira", display_name="Mira Kovač")
+    alex = UserFactory(handle="alex", display_name="Alex Doe")
+    first = CommentFactory(article=story, author=alex, body="Good piece. The port's own figures: example.org/figures")
+    reply = CommentFactory(parent=first, author=reader, body="@alex agreed, and\nthanks for the link.")
+    comment_services.comment_like_toggle(comment=first, user=reader)
+    CommentFactory(parent=first, author=reporter, body="Author here: we will follow up.")
+    deep = reply
+    for depth in range(8):  # past the indentation cap: "Continue this thread"
+        deep = CommentFactory(parent=deep, author=alex if depth % 2 else reader, body=f"Level {depth + 2}.")
+    gone = CommentFactory(article=story, author=reader, body="I take this back.")
+    CommentFactory(parent=gone, author=alex, body="Replying to a comment that was deleted.")
+    comment_services.comment_delete(comment=gone, user=reader)
+    edited = CommentFactory(article=story, author=reader, body="Fist draft.")
+    comment_services.comment_edit(comment=edited, user=reader, body="First draft.")
+    for n in range(threads_per_page):
+        CommentFactory(article=story, author=alex, body=f"Thread {n} for the second page.")
+    article_services.saved_article_add(user=reader, article=story)
+    article_services.saved_article_add(user=reader, article=other)
+
+    story_url = story.get_absolute_url()
+    return Site(
+        reader=reader,
+        pages=[
+            Page("home", "/"),
+            Page("section", "/world/"),
+            Page("story", story_url),
+            Page("story-signed-in", story_url, signed_in=True),
+            Page("story-page-2", f"{story_url}?page=2"),
+            Page("thread", f"{deep.get_ancestors().get(level=6).get_absolute_url()}thread/"),
+            Page("profile", "/@alex/"),
+            Page("sign-in", "/accounts/login/?next=/"),
+            Page("sign-up", "/accounts/signup/"),
+            Page("search", "/search/?q=harbour"),
+            Page("saved", "/saved/", signed_in=True),
+        ],
+    )
