@@ -78,7 +78,9 @@ def test_search_page_lists_ranked_results_and_keeps_the_query(client):
 
 def test_search_box_in_every_page_header(client):
     html = client.get("/").content.decode()
-    assert '<form class="masthead__search" role="search" method="get" action="/search/">' in html
+    assert (
+        '<form class="masthead__search" role="search" aria-label="Site search" method="get" action="/search/">' in html
+    )
 
 
 def test_search_box_keeps_the_query_in_the_header(client):
