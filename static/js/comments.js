@@ -49,7 +49,13 @@
     holder.innerHTML = await response.text();
     const marker = holder.querySelector("[data-next-page]");
     marker?.remove();
-    list.append(...holder.children);
+    const added = [...holder.children];
+    list.append(...added);
+    // Keyboard and screen-reader users continue from the first new comment (the link may be about to go).
+    if (added[0]) {
+      added[0].tabIndex = -1;
+      added[0].focus();
+    }
     if (marker) {
       const page = marker.dataset.nextPage;
       link.dataset.moreUrl = link.dataset.moreUrl.replace(/page=\d+/, `page=${page}`);

@@ -78,6 +78,7 @@ def test_post_a_comment_and_land_on_it(page, sign_in, story, reader):
     page.get_by_label("Your comment").fill("Glad the boats are back.\n\nSecond thought.")
     expect(page.locator(".counter")).to_have_text("41 / 5,000 characters")
     page.get_by_role("button", name="Post comment").click()
+    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
     comment = Comment.objects.get()
     expect(page).to_have_url(re.compile(rf"#comment-{comment.pk}$"))
     item = comment_item(page, comment)
@@ -97,6 +98,7 @@ def test_reply_in_place_opens_the_form_under_the_comment_without_leaving_the_pag
     expect(form.get_by_label("Your reply")).to_be_focused()
     form.get_by_label("Your reply").fill("The port authority did.")
     form.get_by_role("button", name="Post reply").click()
+    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
     reply = Comment.objects.get(parent=parent)
     expect(page).to_have_url(re.compile(rf"#comment-{reply.pk}$"))
     expect(comment_item(page, reply)).to_have_class(re.compile(r"\bindent-1\b"))
@@ -109,6 +111,7 @@ def test_mention_links_to_the_readers_profile(page, sign_in, story, reader):
     page.goto(story.get_absolute_url())
     page.get_by_label("Your comment").fill("@alex was right about the tide.")
     page.get_by_role("button", name="Post comment").click()
+    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
     comment = Comment.objects.get()
     assert list(Mention.objects.values_list("comment", "user")) == [(comment.pk, alex.pk)]
     comment_item(page, comment).get_by_role("link", name="@alex").click()
