@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
@@ -118,6 +119,12 @@ def profile(request, handle):
 password_change = login_required(
     auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done"))
 )
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on whatever names no icon (the admin, files opened directly): no 404 for it."""
+    return redirect(static("favicon.svg"))
 
 
 @require_GET

@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from articles import sitemaps
@@ -104,3 +105,9 @@ def test_section_lastmod_is_its_newest_live_story(client):
     root = xml(client, "/sitemap-sections.xml")
     (url,) = root.findall("sm:url", NS)
     assert url.find("sm:lastmod", NS).text == newest.publish_at.date().isoformat()
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
+    assert finders.find("favicon.svg")
