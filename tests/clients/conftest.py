@@ -73,6 +73,11 @@ def sign_in(context, live_server):
 
 
 @pytest.fixture(autouse=True)
+def media_served(settings):
+    settings.ROOT_URLCONF = "tests.clients.urls"
+
+
+@pytest.fixture(autouse=True)
 def no_comment_rate_limit(settings):
     """These tests build discussions of hundreds of comments by a few readers; the limit has its own tests."""
     settings.COMMENTS_RATE_PER_MINUTE = 0
