@@ -23,6 +23,8 @@ def _keep(char: str) -> bool:
         return True
     if char in _BIDI_CONTROLS:
         return False
+    if 0xFDD0 <= ord(char) <= 0xFDEF or ord(char) & 0xFFFE == 0xFFFE:
+        return False  # noncharacters: never text, and forbidden in HTML
     # Cc: control characters (NUL breaks PostgreSQL); Cs: lone surrogates, which no database can store.
     return unicodedata.category(char) not in {"Cc", "Cs"}
 

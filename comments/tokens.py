@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
+from urllib.parse import quote, urlsplit
 
 __all__ = ["Token", "tokenize", "HANDLE_PATTERN"]
 
@@ -30,6 +31,11 @@ _TOKENS = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?'\"*"
+# What a URL may hold as typed (RFC 3986); anything else, and a "%" not starting an escape, is percent-encoded.
+_NOT_URL = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+# A host whose last label is a number is an IPv4 address to a browser, also written in hex or octal (0x42, 0102).
+_NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
+_DECIMAL_OCTET = re.compile(r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])")
 
 
 class Token(NamedTuple):
@@ -49,13 +55,31 @@ def _trim_url(url: str) -> str:
     return url
 
 
+def _href(typed: str) -> str | None:
+    """The address to link for what the reader typed: a valid URL, or None for a disguised IP address
+    ("http://0x42.0102.7.147/"), which stays text."""
+    href = typed if "://" in typed else f"https://{typed}"
+    try:
+        host = urlsplit(href).hostname or ""
+    except ValueError:
+        return None
+    labels = host.split(".")
+    if _NUMERIC_LABEL.fullmatch(labels[-1]) and not (
+        len(labels) == 4 and all(_DECIMAL_OCTET.fullmatch(label) for label in labels)
+    ):
+        return None
+    return _NOT_URL.sub(lambda match: quote(match.group(0), safe=""), href)
+
+
 def tokenize(line: str) -> Iterator[Token]:
     position = 0
     for match in _TOKENS.finditer(line):
         start = match.start()
         if match.group("url"):
             typed = _trim_url(match.group("url"))
-            href = typed if "://" in typed else f"https://{typed}"
+            href = _href(typed)
+            if href is None:
+                continue  # left in the surrounding text
             end = start + len(typed)
             token = Token("url", typed, href)
         else:

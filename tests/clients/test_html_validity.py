@@ -8,6 +8,8 @@ from django.test import Client
 
 from tests import tools
 from tests.clients.site import build_site
+from tests.clients.test_hostile_comments import corpora, post_all
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +49,24 @@ def test_nu_html_checker_reports_no_errors_on_the_reader_pages(tmp_path, setting
     )
     assert not errors, "\n".join(errors)
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_the_hostile_corpora_leave_a_story_page_valid_html(tmp_path, settings, record_property):
+    """Every payload of the shared corpora as a reply in one thread, on one page: still no checker errors."""
+    java = tools.java()
+    vnu = tools.node_module("vnu-jar/build/dist/vnu.jar")
+    payloads = corpora()
+    authors = [UserFactory(display_name=payload[:60]) for _, payload in payloads[:: len(payloads) // 12]]
+    article = ArticleFactory()
+    root = CommentFactory(article=article)
+    stored, refused = post_all(payloads, article=article, authors=authors, parent=root)
+    path = tmp_path / "hostile.html"
+    path.write_bytes(Client().get(article.get_absolute_url()).content)
+    run = subprocess.run([java, "-jar", str(vnu), "--format", "json", str(path)], capture_output=True, text=True)
+    errors = [
+        f"{m.get('lastLine')}: {m['message']} [{m.get('extract', '').strip()}]"
+        for m in json.loads(run.stderr)["messages"]
+        if m["type"] in ("error", "non-document-error")
+    ]
+    record_property("figures", f"one page with {len(stored)} hostile comments: {len(errors)} errors")
+    assert not errors, "\n".join(errors)

@@ -38,6 +38,12 @@ MENTIONS = {"alex": "/comments/member/1/", "news_desk": "/comments/member/2/"}
         ),
         ("http://example.org", f'<p><a href="http://example.org" {LINK}>http://example.org</a></p>'),
         ("www.example.com", f'<p><a href="https://www.example.com" {LINK}>www.example.com</a></p>'),
+        # Found by the Nu HTML checker on the corpora: hrefs must be valid URLs, disguised IP addresses stay text.
+        ("http://a.b/x}y%z", f'<p><a href="http://a.b/x%7Dy%25z" {LINK}>http://a.b/x}}y%z</a></p>'),
+        ("http://a.example/café", f'<p><a href="http://a.example/caf%C3%A9" {LINK}>http://a.example/café</a></p>'),
+        ("http://0x42.0102.7.147/", "<p>http://0x42.0102.7.147/</p>"),
+        ("http://192.0.2.7/", f'<p><a href="http://192.0.2.7/" {LINK}>http://192.0.2.7/</a></p>'),
+        ("not\ufffe a\ufdd0 character", "<p>not a character</p>"),
         ("javascript:alert(1)", "<p>javascript:alert(1)</p>"),
         ("ftp://example.com/file", "<p>ftp://example.com/file</p>"),
         ("data:text/html,<script>", "<p>data:text/html,&lt;script&gt;</p>"),
