@@ -8,17 +8,13 @@ a dialog, a call to alert/confirm/prompt/print/open (stubbed by an init script t
 call, a CSP violation, a new global, an uncaught error, a navigation, a popup or a request off the site.
 """
 
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
-
-from comments import services
 from comments.models import Comment
+from tests.clients.hostile import corpora, post_all
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
-from tests.tools import CORPORA
 
 HERE = Path(__file__).resolve().parent
 PROBE = (HERE / "probe.js").read_text()
@@ -26,29 +22,6 @@ SCAN = (HERE / "scan.js").read_text()
 
 SHOWN_BODIES = """() => [...document.querySelectorAll("[data-comment-list] li[id^='comment-']")].map((li) => [
   Number(li.id.slice(8)), li.querySelector(".comment__body")?.textContent ?? null])"""
-
-
-def corpora() -> list[tuple[str, str]]:
-    # A missing corpus must fail loudly: skipping would let the hostile-input coverage vanish unnoticed.
-    assert CORPORA.is_dir(), f"the shared corpora are missing at {CORPORA}"
-    xss = (CORPORA / "xss_alert.txt").read_text(encoding="utf-8").splitlines()
-    blns = json.loads((CORPORA / "blns.json").read_text(encoding="utf-8"))
-    return [("xss_alert.txt", payload) for payload in xss] + [("blns.json", payload) for payload in blns]
-
-
-def post_all(payloads, *, article, authors, parent=None) -> tuple[dict[int, str], list[str]]:
-    """Post each payload through the service; returns {comment pk: payload} and the payloads refused."""
-    stored, refused = {}, []
-    for n, (_, payload) in enumerate(payloads):
-        try:
-            comment = services.comment_create(
-                article=article, author=authors[n % len(authors)], body=payload, parent=parent
-            )
-        except ValidationError:
-            refused.append(payload)  # empty once control characters are gone: the form says so
-        else:
-            stored[comment.pk] = payload
-    return stored, refused
 
 
 def squeeze(text: str) -> str:

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from tests import tools
+from tests.clients.hostile import corpora, post_all
 from tests.clients.site import build_site
-from tests.clients.test_hostile_comments import corpora, post_all
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
