@@ -164,8 +164,9 @@ class Command(BaseCommand):
                 author = users.get(handle.lower())
                 if author is None or (parent_key and parent_key not in posted):
                     continue
+                # Readers find notifications waiting; nobody is e-mailed about demo content.
                 posted[key] = comment_services.comment_create(
-                    article=article, author=author, body=body, parent=posted.get(parent_key)
+                    article=article, author=author, body=body, parent=posted.get(parent_key), notify_by_email=False
                 )
                 created += 1
             # Spread the posting times over the hours since publication, keeping their order.
