@@ -8,7 +8,16 @@ from django.utils import timezone
 from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
 
-__all__ = ["Comment", "Mention", "CommentLike", "CommentReport", "BannedWord", "Restriction", "ModerationItem"]
+__all__ = [
+    "Comment",
+    "Mention",
+    "CommentLike",
+    "CommentReport",
+    "BannedWord",
+    "Restriction",
+    "ModerationItem",
+    "Notification",
+]
 
 
 class Comment(MPTTModel):
@@ -181,3 +190,39 @@ class ModerationItem(Comment):
         proxy = True
         verbose_name = "comment to moderate"
         verbose_name_plural = "moderation queue"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_reader(self, user):
+        """A reader's notifications about comments they can still see."""
+        return self.filter(recipient=user, comment__status=Comment.Status.VISIBLE)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Someone replied to a reader's comment or mentioned them: one row per reader and comment, even when both."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    is_reply = models.BooleanField(default=False)
+    is_mention = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "comment"], name="notification_once")]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return f"{self.summary} (for {self.recipient_id})"
+
+    @property
+    def summary(self) -> str:
+        if self.is_reply and self.is_mention:
+            return "replied to you and mentioned you"
+        return "replied to your comment" if self.is_reply else "mentioned you"

@@ -10,9 +10,19 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from articles.models import Article
-from comments.models import Comment, CommentLike
+from comments.models import Comment, CommentLike, Notification
 
-__all__ = ["INDENT_CAP", "SORTS", "CommentRow", "Discussion", "discussion_for_story", "thread_for_comment", "page_of"]
+__all__ = [
+    "notifications_for",
+    "member_comments",
+    "INDENT_CAP",
+    "SORTS",
+    "CommentRow",
+    "Discussion",
+    "discussion_for_story",
+    "thread_for_comment",
+    "page_of",
+]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
 INDENT_CAP = 6
@@ -109,7 +119,11 @@ class _RowBuilder:
             return "visible"
         if comment.status == Comment.Status.PENDING:
             return "pending" if self.user_id and comment.author_id == self.user_id else None
-        return comment.status if comment.has_replies else None
+        if not comment.has_replies:
+            return None
+        if comment.status == Comment.Status.DELETED and not comment.author_id and not comment.author_name:
+            return "account_deleted"
+        return comment.status
 
     def rows(self, comments: list[Comment], *, base_level: int, liked: set[int]) -> list[CommentRow]:
         rows: list[CommentRow] = []
@@ -228,3 +242,17 @@ def page_of(comment: Comment, user) -> int:
         .count()
     )
     return before // settings.COMMENTS_THREADS_PER_PAGE + 1
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """A reader's notifications, newest first, with what each row shows, in one query."""
+    return Notification.objects.for_reader(user).select_related("comment__author", "comment__article")
+
+
+def member_comments(member) -> QuerySet[Comment]:
+    """A reader's visible comments on live stories, newest first, for their profile (one query a page)."""
+    return (
+        Comment.objects.filter(author=member, status=Comment.Status.VISIBLE, article__in=Article.objects.published())
+        .select_related("article__section")
+        .order_by("-created_at", "-pk")
+    )

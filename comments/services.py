@@ -16,6 +16,7 @@ from comments import text
 from comments.locking import lock_story_threads
 from comments.mentions import find_mentions
 from comments.models import BannedWord, Comment, CommentLike, CommentReport, Mention, Restriction
+from comments.notifications import notify_for_comment
 from newsroom import ratelimit
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "comment_approve",
     "comment_remove",
     "comment_purge",
+    "comments_of_leaving_reader",
     "reader_restrict",
     "reader_restriction",
     "render_body",
@@ -110,9 +112,12 @@ def _held_reason(*, article: Article, author, body: str) -> str | None:
     return None
 
 
-def comment_create(*, article: Article, author, body: str, parent: Comment | None = None) -> Comment:
+def comment_create(
+    *, article: Article, author, body: str, parent: Comment | None = None, notify_by_email: bool = True
+) -> Comment:
     """Post a top-level comment or a reply. Raises ValidationError (shown in the form), RateLimited or
-    PermissionDenied (suspended or banned readers)."""
+    PermissionDenied (suspended or banned readers). The parent's author and mentioned readers are notified
+    (in-app always, by e-mail unless `notify_by_email` is off, e.g. for demo content)."""
     body = _clean_body(body)
     _check_may_comment(author)
     with transaction.atomic():
@@ -146,6 +151,7 @@ def comment_create(*, article: Article, author, body: str, parent: Comment | Non
         comment.full_clean()
         comment.save()
         Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
+        notify_for_comment(comment=comment, email=notify_by_email)
     return comment
 
 
@@ -179,6 +185,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         comment.mentions.exclude(user__in=mentioned).delete()
         known = set(comment.mentions.values_list("user_id", flat=True))
         Mention.objects.bulk_create(Mention(comment=comment, user=u) for u in mentioned if u.pk not in known)
+        notify_for_comment(comment=comment)  # readers newly mentioned; nobody twice
     return comment
 
 
@@ -212,6 +219,31 @@ def comment_delete(*, comment: Comment, user) -> Comment | None:
             return comment
         _delete_leaf_and_empty_tombstones(comment)
     return None
+
+
+def comments_of_leaving_reader(*, user) -> None:
+    """Before an account is deleted: its comments with replies become "deleted account" tombstones (the replies
+    keep their place), the others leave their trees. Story by story, under the same lock as every tree write."""
+    stories = Comment.objects.filter(author=user).values_list("article_id", flat=True).distinct()
+    for article_id in sorted(set(stories)):
+        with transaction.atomic():
+            lock_story_threads(article_id, new_thread=True)
+            # Deepest first, re-read each time: removing a leaf can leave its parent without replies.
+            for pk in (
+                Comment.objects.filter(article_id=article_id, author=user)
+                .order_by("tree_id", "-lft")
+                .values_list("pk", flat=True)
+            ):
+                comment = Comment.objects.filter(pk=pk).first()
+                if comment is None:
+                    continue
+                if comment.has_replies:
+                    comment.status, comment.body, comment.body_html = Comment.Status.DELETED, "", ""
+                    comment.author, comment.author_name = None, ""
+                    comment.save(update_fields=["status", "body", "body_html", "author", "author_name"])
+                    comment.mentions.all().delete()
+                else:
+                    _delete_leaf_and_empty_tombstones(comment)
 
 
 def comment_purge(*, comment: Comment) -> None:
@@ -275,12 +307,13 @@ def _moderate(comments, *, status: str, reason: str) -> int:
 
 
 def comment_approve(*, comments, moderator) -> int:
-    """Make pending or reported comments visible. Returns how many changed."""
-    return _moderate(
-        [c for c in comments if c.status in (Comment.Status.PENDING, Comment.Status.VISIBLE)],
-        status=Comment.Status.VISIBLE,
-        reason="",
-    )
+    """Make pending or reported comments visible, and notify as if they had just been posted."""
+    comments = [c for c in comments if c.status in (Comment.Status.PENDING, Comment.Status.VISIBLE)]
+    changed = _moderate(comments, status=Comment.Status.VISIBLE, reason="")
+    for comment in Comment.objects.filter(pk__in=[c.pk for c in comments]).select_related("parent"):
+        with transaction.atomic():
+            notify_for_comment(comment=comment)
+    return changed
 
 
 def comment_remove(*, comments, moderator, reason: str) -> int:

@@ -5,8 +5,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +19,7 @@ from articles.models import Article
 from comments import selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
+from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +33,9 @@ NOT_SAVED_RETRY_AFTER = 5
 
 def member(request, pk):
     """Where an @mention links: by account, so the link survives a change of handle."""
-    user = get_object_or_404(get_user_model(), pk=pk, is_active=True)
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise Http404("This reader's account is closed.")
     return redirect(user.get_absolute_url())
 
 
@@ -233,3 +239,44 @@ def report(request, pk):
         {"comment": comment, "article": comment.article, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+@login_required
+def notifications(request):
+    page = Paginator(selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "comments/notifications.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request, pk=None):
+    notifications_mark_read(user=request.user, pk=pk)
+    if pk is None:
+        messages.success(request, "All notifications are marked read.")
+    if pk is not None:
+        # Opening one notification marks it read and goes to the comment it is about.
+        notification = get_object_or_404(request.user.notifications, pk=pk)
+        return redirect(notification.comment.get_absolute_url())
+    return redirect("notifications:list")
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """One click from an e-mail: GET asks (link scanners must not unsubscribe anyone), POST turns the e-mail off;
+    mail clients POST directly (RFC 8058 List-Unsubscribe-Post)."""
+    try:
+        user_id, kind = unsubscribe_read(token)
+    except signing.BadSignature:
+        return render(request, "comments/unsubscribe.html", {"invalid": True}, status=400)
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    field = EMAIL_KINDS[kind]
+    if request.method == "POST":
+        setattr(user, field, False)
+        user.save(update_fields=[field])
+        return render(request, "comments/unsubscribe.html", {"done": True, "kind": kind})
+    return render(request, "comments/unsubscribe.html", {"kind": kind, "member": user})

@@ -131,7 +131,7 @@ class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
 class AccountForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "handle", "email"]
+        fields = ["display_name", "handle", "email", "email_on_reply", "email_on_mention"]
         help_texts = {"handle": "Changing it keeps your old mentions pointing at you."}
 
     def clean_handle(self):

@@ -51,6 +51,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
     is_active = models.BooleanField(default=True, help_text="Unticked accounts cannot sign in.")
     date_joined = models.DateTimeField(default=timezone.now)
+    email_on_reply = models.BooleanField("e-mail me replies", default=True, help_text="When someone replies to you.")
+    email_on_mention = models.BooleanField(
+        "e-mail me mentions", default=True, help_text="When someone mentions your @handle."
+    )
 
     objects = UserManager()
 

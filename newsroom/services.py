@@ -3,6 +3,8 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from comments import services as comment_services
+
 __all__ = ["EDITOR_PERMISSIONS", "editors_group", "account_delete"]
 
 # app label -> model -> actions. Editors run stories and the image library; sections and accounts stay with admins.
@@ -35,7 +37,9 @@ def editors_group() -> Group:
     return group
 
 
-@transaction.atomic
 def account_delete(*, user) -> None:
-    """Delete a reader's account; saved stories and notifications go with it."""
-    user.delete()
+    """Delete a reader's account: comments with replies stay as "deleted account" tombstones so threads stay
+    intact, the rest go; saved stories, likes, reports and notifications go with the account."""
+    comment_services.comments_of_leaving_reader(user=user)
+    with transaction.atomic():
+        user.delete()

@@ -27,6 +27,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_NAME = env.str("NEWSROOM_SITE_NAME", default="The Newsroom")
+# The site's public address, for links in e-mail (sent outside any request).
+NEWSROOM_BASE_URL = env.str("NEWSROOM_BASE_URL", default="http://127.0.0.1:8000")
 # How many reverse proxies in front of the site append to X-Forwarded-For (0: trust only REMOTE_ADDR).
 NEWSROOM_PROXY_COUNT = env.int("NEWSROOM_PROXY_COUNT", default=0)
 

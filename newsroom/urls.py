@@ -44,6 +44,7 @@ urlpatterns = [
         name="news_sitemap",
     ),
     path("comments/", include("comments.urls")),
+    path("notifications/", include("comments.notification_urls")),
     path("", include("articles.urls")),
 ]
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
@@ -12,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from articles.views import apply_pending_save
+from comments import selectors as comment_selectors
 from newsroom import ratelimit, services
 from newsroom.forms import AccountForm, SignUpForm, ThrottledAuthenticationForm
 
@@ -109,11 +111,18 @@ def account_delete(request):
     return render(request, "newsroom/account_delete.html")
 
 
+PROFILE_COMMENTS_PER_PAGE = 20
+
+
 def profile(request, handle):
+    """A reader's public page: who they are and their visible comments, newest first, each linked in context."""
     member = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
     if member.handle != handle:
         return redirect("profile", handle=member.handle, permanent=True)
-    return render(request, "newsroom/profile.html", {"member": member})
+    page = Paginator(comment_selectors.member_comments(member), PROFILE_COMMENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "newsroom/profile.html", {"member": member, "page_obj": page})
 
 
 password_change = login_required(

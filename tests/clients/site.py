@@ -92,5 +92,6 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("sign-up", "/accounts/signup/"),
             Page("search", "/search/?q=harbour"),
             Page("saved", "/saved/", signed_in=True),
+            Page("notifications", "/notifications/", signed_in=True),
         ],
     )

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from comments import views
 from comments.locking import lock_story_threads
-from comments.models import Comment, Mention
+from comments.models import Comment, Mention, Notification
+from comments.notifications import notify_for_comment
 from tests.comments.conftest import assert_trees_sound
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -27,6 +28,15 @@ FAILURES = {
     # The comment row (and its tree shift) is written, then the mention rows fail.
     "error after the row is written": ("comments.services.Mention.objects.bulk_create", DatabaseError("disk full")),
 }
+
+
+def notify_then_fail(**kwargs):
+    notify_for_comment(**kwargs)
+    raise DatabaseError("server closed the connection unexpectedly")
+
+
+# Everything is written (comment, tree shift, mentions, notifications), then the transaction still fails.
+FAILURES["error after everything is written"] = ("comments.services.notify_for_comment", notify_then_fail)
 
 
 def tree_of(comment: Comment) -> list[tuple]:
@@ -55,6 +65,7 @@ def test_failed_top_level_post_keeps_the_text_and_writes_nothing(client, failure
     assert_not_saved_page(response, TEXT)
     assert Comment.objects.count() == 0
     assert Mention.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 @pytest.mark.parametrize("failure", FAILURES, ids=list(FAILURES))
@@ -63,7 +74,7 @@ def test_failed_reply_leaves_the_thread_as_it_was(client, failure):
     UserFactory(handle="alex")
     root = CommentFactory()
     CommentFactory(parent=CommentFactory(parent=root))
-    before = tree_of(root)
+    before, notifications = tree_of(root), Notification.objects.count()
     client.force_login(UserFactory())
     with mock.patch(target, side_effect=error):
         response = client.post(
@@ -73,6 +84,7 @@ def test_failed_reply_leaves_the_thread_as_it_was(client, failure):
     assert response.context["parent"].pk == root.pk
     assert tree_of(root) == before
     assert Mention.objects.count() == 0
+    assert Notification.objects.count() == notifications
     assert_trees_sound()
 
 

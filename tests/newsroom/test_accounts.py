@@ -1,14 +1,19 @@
 """Reader accounts: sign-up, sign-in (with `next` and throttling), settings, password reset, deletion."""
 
+import io
 import re
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from articles.models import SavedArticle
+from comments import services as comment_services
+from comments.models import Comment
 from newsroom.models import User
-from tests.factories import ArticleFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +223,53 @@ def test_profile_page_and_case_redirect(client):
     response = client.get("/@marta/")
     assert response.status_code == 301 and response["Location"] == user.get_absolute_url()
     assert client.get("/@nobody/").status_code == 404
+
+
+def test_profile_lists_visible_comments_newest_first_with_links_in_context(client, django_assert_max_num_queries):
+    member = UserFactory(handle="marta", display_name="Marta K.")
+    first = CommentFactory(author=member, body="Older comment")
+    second = CommentFactory(author=member, body="Newer comment")
+    CommentFactory(author=member, article=ArticleFactory(status="draft"), body="On a draft story")
+    hidden = CommentFactory(author=member, body="Removed one")
+    comment_services.comment_remove(comments=[hidden], moderator=UserFactory(is_staff=True), reason="Spam")
+    CommentFactory(body="Someone else's")
+    with django_assert_max_num_queries(5):
+        html = client.get(member.get_absolute_url()).content.decode()
+    assert "Marta K." in html and "@marta" in html and "Member since" in html
+    assert "2 comments" in html
+    assert html.index("Newer comment") < html.index("Older comment")
+    assert first.get_absolute_url() in html and second.article.headline in html
+    assert "On a draft story" not in html and "Removed one" not in html and "Someone else" not in html
+
+
+def test_profile_query_count_does_not_grow_with_comments(client, django_assert_max_num_queries, settings):
+    settings.COMMENTS_RATE_PER_MINUTE = 0
+    member = UserFactory(handle="busy")
+    for _ in range(25):
+        CommentFactory(author=member)
+    with django_assert_max_num_queries(5):
+        response = client.get(member.get_absolute_url())
+    assert response.context["page_obj"].paginator.num_pages == 2
+
+
+def test_account_deletion_keeps_threads_intact_with_tombstones(client):
+    leaving = UserFactory(handle="leaving")
+    other = UserFactory(handle="staying")
+    with_replies = CommentFactory(author=leaving, body="I started this thread")
+    reply = CommentFactory(parent=with_replies, author=other, body="@leaving a reply that must survive")
+    lonely = CommentFactory(author=leaving, body="Nobody answered this")
+    CommentFactory(parent=reply, author=leaving, body="My last word, no replies")
+    article = with_replies.article
+    client.force_login(leaving)
+    assert client.post(reverse("account_delete"), {"password": PASSWORD}).status_code == 302
+    tombstone = Comment.objects.get(pk=with_replies.pk)
+    assert tombstone.status == Comment.Status.DELETED and tombstone.body == "" and tombstone.author is None
+    assert Comment.objects.filter(pk=reply.pk, status=Comment.Status.VISIBLE).exists()
+    assert not Comment.objects.filter(pk=lonely.pk).exists()
+    assert not Comment.objects.filter(body="My last word, no replies").exists()
+    html = Client().get(article.get_absolute_url()).content.decode()
+    assert "Comment from a deleted account." in html
+    assert "a reply that must survive" in html
+    assert "I started this thread" not in html
+    out = io.StringIO()
+    call_command("check_comment_trees", stdout=out)  # trees still sound

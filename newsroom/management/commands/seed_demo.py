@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.test import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,7 +24,7 @@ from PIL import ImageDraw, ImageFilter
 from articles import services
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
 from comments import services as comment_services
-from comments.models import Comment
+from comments.models import Comment, Notification
 from newsroom import demo_data
 from newsroom.services import editors_group
 
@@ -164,8 +165,9 @@ class Command(BaseCommand):
                 author = users.get(handle.lower())
                 if author is None or (parent_key and parent_key not in posted):
                     continue
+                # Readers find notifications waiting; nobody is e-mailed about demo content.
                 posted[key] = comment_services.comment_create(
-                    article=article, author=author, body=body, parent=posted.get(parent_key)
+                    article=article, author=author, body=body, parent=posted.get(parent_key), notify_by_email=False
                 )
                 created += 1
             # Spread the posting times over the hours since publication, keeping their order.
@@ -174,6 +176,9 @@ class Command(BaseCommand):
             for number, comment in enumerate(comments, start=1):
                 comment.created_at = article.publish_at + span * number / (len(comments) + 1)
             Comment.objects.bulk_update(comments, ["created_at"])
+            Notification.objects.filter(comment__article=article).update(
+                created_at=Subquery(Comment.objects.filter(pk=OuterRef("comment_id")).values("created_at")[:1])
+            )
         return created
 
     def report(self, passwords: dict[str, str]) -> None:
