@@ -1,4 +1,4 @@
-"""The Disqus export format: read it as a stream of threads and posts, reduce message HTML to our plain text, write it."""
+"""The Disqus export format: read it as a stream, reduce message HTML to our plain text, plan trees, write it."""
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -206,10 +206,13 @@ def read_export(source: BinaryIO) -> Iterator[Thread | Post]:
 # Message HTML -> our plain text
 # ------------------------------------------------------------------------------
 _BLOCKS = frozenset(
-    "p div blockquote pre ul ol li h1 h2 h3 h4 h5 h6 table tr hr section article header footer".split()
+    {"p", "div", "blockquote", "pre", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "hr"}
+    | {"section", "article", "header", "footer"}
 )
-_INVISIBLE = frozenset("script style template head title noscript iframe object".split())
+# Never visible text: dropped with everything inside them.
+_INVISIBLE = frozenset({"script", "style", "template", "head", "title", "noscript", "iframe", "object"})
 _TAG = re.compile(r"<[A-Za-z/!]")
+_ANY_TAG = re.compile(r"<[^>]*>?")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _WEB = ("http", "https")
 
@@ -296,9 +299,13 @@ def html_to_text(message: str) -> str:
         raw = unescape(message)  # an old or hand-made export: plain text, its line breaks meant
     else:
         parser = _TextExtractor()
-        parser.feed(message)
-        parser.close()
-        raw = parser.text()
+        try:
+            parser.feed(message)
+            parser.close()
+            raw = parser.text()
+        except AssertionError:
+            # Python's HTMLParser gives up on some malformed markup ("<![><img ...>"); the tags go, the text stays.
+            raw = unescape(_ANY_TAG.sub(" ", message))
     lines = "\n".join(line.strip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return clean_text(_BLANK_LINES.sub("\n\n", lines))
 
@@ -500,7 +507,9 @@ def plan_story(entries: Sequence[Entry], existing_parents: Mapping[str, int]) ->
             kept.add(node)
 
     plan.children = {
-        parent: [child for child in siblings if child in kept] for parent, siblings in children.items() if parent in kept
+        parent: [child for child in siblings if child in kept]
+        for parent, siblings in children.items()
+        if parent in kept
     }
     plan.roots = [d for d in tops if d in kept and d not in plan.existing]
     plan.attached = [d for d in tops if d in kept and d in plan.existing]
