@@ -268,7 +268,7 @@ def _read(source: BinaryIO, stage: _Stage, report: ImportReport, progress: Progr
         else:
             stage.add_post(report.posts_read, item)
         if progress and report.posts_read % 500 == 0:
-            progress("read", report.posts_read, None, source.tell() / size if size else None)
+            progress("read", report.posts_read, None, min(source.tell() / size, 0.99) if size else None)
     report.duplicates_in_file += stage.flush()
     if progress:
         progress("read", report.posts_read, None, 1.0)

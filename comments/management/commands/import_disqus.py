@@ -23,21 +23,23 @@ class ProgressLine:
         self.stream = stream
         self.tty = tty
         self.every = every
-        self.started = time.monotonic()
         self.phase = ""
-        self.phase_started = self.started
+        self.phase_started = self.previous_call = time.monotonic()
         self.last = 0.0
+        self.finished = False
 
     def __call__(self, phase: str, done: int, total: int | None, share: float | None) -> None:
         now = time.monotonic()
         if phase != self.phase:
             if self.tty and self.phase:
                 self.stream.write("", ending="\n")
-            self.phase, self.phase_started, self.last = phase, now, 0.0
+            # A phase starts where the previous one ended, so the first rate is not over a few microseconds.
+            self.phase, self.phase_started, self.last, self.finished = phase, self.previous_call, now, False
+        self.previous_call = now
         finished = (total is not None and done >= total) or share == 1.0
-        if not finished and now - self.last < (0.2 if self.tty else self.every):
+        if self.finished or (not finished and now - self.last < (0.2 if self.tty else self.every)):
             return
-        self.last = now
+        self.last, self.finished = now, finished
         rate = done / max(now - self.phase_started, 1e-6)
         fraction = share if share is not None else (done / total if total else 1.0)
         if phase == "read":
