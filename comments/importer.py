@@ -373,7 +373,7 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
             rows.append(
                 Comment(
                     article_id=article_id,
-                    author=author,
+                    author_id=author,
                     author_name="" if author else (entry.author.name or "Guest")[:60],
                     parent_id=pks[parent] if parent else plan.existing.get(dsq_id),
                     body="" if status == disqus.DELETED else entry.body,

@@ -63,9 +63,9 @@ class ImportedAuthor:
 
 @dataclass
 class Accounts:
-    """The account for each imported username (None in a dry run for an account that would be created)."""
+    """The account id for each imported username (None in a dry run for an account that would be created)."""
 
-    by_username: dict[str, User | None] = field(default_factory=dict)
+    by_username: dict[str, int | None] = field(default_factory=dict)
     created: int = 0
     reused: int = 0  # made by an earlier import
     matched: int = 0  # a site account with the same handle and the same e-mail
@@ -124,7 +124,7 @@ def _email(value: str) -> str:
 def imported_accounts(
     authors: Iterable[ImportedAuthor], *, source: str = ImportedAccount.Source.DISQUS, dry_run: bool = False
 ) -> Accounts:
-    """The account for each commenter of an import, found or created (call it inside the import's transaction).
+    """The account (its id) for each commenter of an import, found or created (call it inside the import's transaction).
 
     Found: the account an earlier import made for the same username, or a site account whose handle is the
     username and whose e-mail is the commenter's (both must agree: a handle alone could be someone else's).
@@ -135,11 +135,9 @@ def imported_accounts(
     result = Accounts()
     names = list(authors)
     for start in range(0, len(names), 500):
-        for imported in ImportedAccount.objects.select_related("user").filter(
-            source=source, username__in=names[start : start + 500]
-        ):
-            result.by_username[imported.username] = imported.user
-            result.reused += 1
+        reused = ImportedAccount.objects.filter(source=source, username__in=names[start : start + 500])
+        result.by_username.update(reused.values_list("username", "user_id"))
+    result.reused = len(result.by_username)
     rest = [name for name in names if name not in result.by_username]
     by_handle: dict[str, User] = {}
     for start in range(0, len(rest), 500):
@@ -153,7 +151,7 @@ def imported_accounts(
         user = by_handle.get(name.lower())
         email = _email(authors[name].email)
         if user is not None and email and user.email.lower() == email.lower():
-            result.by_username[name] = user
+            result.by_username[name] = user.pk
             result.matched += 1
         else:
             to_create.append(name)
@@ -179,5 +177,5 @@ def imported_accounts(
         [ImportedAccount(user=user, source=source, username=name) for name, user in zip(to_create, users, strict=True)],
         batch_size=500,
     )
-    result.by_username.update(zip(to_create, users, strict=True))
+    result.by_username.update((name, user.pk) for name, user in zip(to_create, users, strict=True))
     return result
