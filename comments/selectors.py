@@ -147,8 +147,9 @@ class _RowBuilder:
             state=state,
             html=comment.body_html if shown else "",
             name=comment.shown_name if shown else "",
-            handle=author.handle if author and shown else "",
-            profile_url=self.profile.format(author.handle) if author and shown else "",
+            # Imported accounts stay inactive until claimed and have no profile page: the name alone is shown.
+            handle=author.handle if author and shown and author.is_active else "",
+            profile_url=self.profile.format(author.handle) if author and shown and author.is_active else "",
             is_staff=bool(author and author.is_staff),
             is_story_author=bool(author and author.pk in self.author_ids),
             created_iso=created.isoformat(),

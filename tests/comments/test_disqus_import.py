@@ -385,3 +385,14 @@ def test_progress_is_printed_as_plain_lines_off_a_terminal(tmp_path, story):
     assert "Reading: " in out and "% of the file, 500 posts" in out
     assert "Writing: 1,200 of 1,200 posts" in out
     assert "\r" not in out
+
+
+def test_imported_comments_show_on_the_story_page_without_a_profile_link(client, tmp_path, story):
+    posts = [P("1", "t1", username="oldtimer", name="Old Timer", message="<p>From the archive.</p>")]
+    run(write_export(tmp_path, [T("t1", link=link(story))], posts))
+
+    page = client.get(story.get_absolute_url()).content.decode()
+
+    assert "From the archive." in page
+    assert '<span class="comment__name">Old Timer</span>' in page
+    assert "@oldtimer" not in page
