@@ -132,7 +132,8 @@ def _author(element: Element) -> Author:
         name=_text(author, "name"),
         username=username,
         email=_text(author, "email"),
-        anonymous=_flag(author, "isAnonymous") or not username,
+        # A username longer than any platform allows is no identity to keep an account under.
+        anonymous=_flag(author, "isAnonymous") or not username or len(username) > 255,
     )
 
 

@@ -33,6 +33,7 @@ __all__ = ["MappingError", "Unmatched", "ImportReport", "read_mapping", "import_
 
 Progress = Callable[[str, int, int | None, float | None], None]  # (phase, posts done, posts in all, share read)
 
+DSQ_ID_MAX = Comment._meta.get_field("disqus_id").max_length
 SPAM_REASON = "Marked as spam on Disqus; kept hidden because replies answer it."
 PENDING_REASON = "Imported from Disqus, where it was waiting for moderation."
 
@@ -263,7 +264,7 @@ def _read(source: BinaryIO, stage: _Stage, report: ImportReport, progress: Progr
                 stage.add_thread(item)
             continue
         report.posts_read += 1
-        if not item.dsq_id or not item.thread_id:
+        if not item.dsq_id or len(item.dsq_id) > DSQ_ID_MAX or not item.thread_id:
             report.without_id += 1
         else:
             stage.add_post(report.posts_read, item)

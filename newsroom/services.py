@@ -114,6 +114,8 @@ def _unique_handles(bases: list[str]) -> list[str]:
 
 
 def _email(value: str) -> str:
+    if len(value) > User._meta.get_field("email").max_length:
+        return ""
     try:
         validate_email(value)
     except ValidationError:

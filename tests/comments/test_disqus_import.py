@@ -396,3 +396,19 @@ def test_imported_comments_show_on_the_story_page_without_a_profile_link(client,
     assert "From the archive." in page
     assert '<span class="comment__name">Old Timer</span>' in page
     assert "@oldtimer" not in page
+
+
+def test_oversized_ids_usernames_and_addresses_are_not_forced_into_the_database(tmp_path, story):
+    long_mail = "a" * 250 + "@example.com"
+    posts = [
+        P("9" * 100, "t1"),
+        P("1", "t1", username="u" * 300, name="Long Name " * 10, created=minutes(1)),
+        P("2", "t1", username="mailer", email=long_mail, created=minutes(2)),
+        P("3", "", created=minutes(3)),  # no thread
+    ]
+    out = run(write_export(tmp_path, [T("t1", link=link(story))], posts))
+
+    assert "2 without a usable id or thread" in out
+    first, second = Comment.objects.order_by("created_at")
+    assert first.author is None and first.author_name == ("Long Name " * 10)[:60]
+    assert second.author.email == ""

@@ -71,7 +71,7 @@ def report_lines(report: ImportReport, seconds: float) -> list[str]:
         f"{report.anonymous:,} by anonymous authors.",
         f"Skipped: {report.skipped_spam:,} spam, {report.skipped_deleted:,} deleted without replies, "
         f"{report.skipped_empty:,} empty, {report.duplicates_in_file:,} duplicates in the file, "
-        f"{report.already_imported:,} already imported, {report.without_id:,} without an id or thread.",
+        f"{report.already_imported:,} already imported, {report.without_id:,} without a usable id or thread.",
         f"Broken parent links: {report.broken_parents:,} (those replies became top-level comments).",
         f"Accounts: {report.accounts_created:,} imported accounts {'would be ' if report.dry_run else ''}created "
         f"(inactive, claimable by e-mail), {report.accounts_reused:,} from earlier imports, "
