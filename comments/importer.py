@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.urls import Resolver404, resolve
 
@@ -29,13 +29,17 @@ from comments.models import Comment, Mention
 from comments.trees import Row, expected_positions, number_forest
 from newsroom.services import ImportedAuthor, imported_accounts
 
-__all__ = ["MappingError", "Unmatched", "ImportReport", "read_mapping", "import_disqus"]
+__all__ = ["StoryFailed", "MappingError", "Unmatched", "ImportReport", "read_mapping", "import_disqus"]
 
 Progress = Callable[[str, int, int | None, float | None], None]  # (phase, posts done, posts in all, share read)
 
 DSQ_ID_MAX = Comment._meta.get_field("disqus_id").max_length
 SPAM_REASON = "Marked as spam on Disqus; kept hidden because replies answer it."
 PENDING_REASON = "Imported from Disqus, where it was waiting for moderation."
+
+
+class StoryFailed(Exception):
+    """The database refused one story's writes (e.g. a concurrent sign-up took a handle); earlier stories stay."""
 
 
 class MappingError(Exception):
@@ -443,8 +447,14 @@ def import_disqus(
             done = 0
             for story, thread_ids, count in stories:
                 entries = stage.entries(thread_ids)
-                with transaction.atomic():
-                    _import_story(story, entries, report)
+                try:
+                    with transaction.atomic():
+                        _import_story(story, entries, report)
+                except DatabaseError as error:
+                    raise StoryFailed(
+                        f"Writing the comments of story {story} failed ({error}); that story was left untouched, "
+                        f"the {report.stories:,} stories before it are imported. Run the import again to continue."
+                    ) from error
                 done += count
                 if progress:
                     progress("write", done, total, None)

@@ -412,3 +412,48 @@ def test_oversized_ids_usernames_and_addresses_are_not_forced_into_the_database(
     first, second = Comment.objects.order_by("created_at")
     assert first.author is None and first.author_name == ("Long Name " * 10)[:60]
     assert second.author.email == ""
+
+
+def test_a_story_that_fails_midway_is_left_untouched_and_a_rerun_completes(tmp_path, monkeypatch):
+    from django.db import DatabaseError
+
+    from comments import importer
+
+    first, second = ArticleFactory(), ArticleFactory()
+    posts = [P("1", "t1"), P("2", "t2", created=minutes(1)), P("3", "t2", parent="2", created=minutes(2))]
+    path = write_export(tmp_path, [T("t1", link=link(first)), T("t2", link=link(second))], posts)
+    real_renumber, calls = importer._renumber, []
+
+    def failing_on_second_story(tree_ids):
+        calls.append(tree_ids)
+        if len(calls) == 2:  # after the second story's comments were inserted
+            raise DatabaseError("disk full")
+        real_renumber(tree_ids)
+
+    monkeypatch.setattr(importer, "_renumber", failing_on_second_story)
+    with pytest.raises(CommandError, match=f"story {second.pk} failed .disk full.; that story was left untouched"):
+        run(path)
+    assert list(Comment.objects.values_list("disqus_id", flat=True)) == ["1"]
+
+    monkeypatch.setattr(importer, "_renumber", real_renumber)
+    out = run(path)
+    assert sorted(Comment.objects.values_list("disqus_id", flat=True)) == ["1", "2", "3"]
+    assert "1 already imported" in out
+    assert_trees_sound()
+
+
+def test_progress_on_a_terminal_is_one_redrawn_bar():
+    from django.core.management.base import OutputWrapper
+
+    from comments.management.commands.import_disqus import ProgressLine
+
+    buffer = io.StringIO()
+    progress = ProgressLine(OutputWrapper(buffer), tty=True)
+    progress("read", 500, None, 0.5)
+    progress("read", 1000, None, 1.0)
+    progress("write", 1000, 1000, None)
+    progress.close()
+    text = buffer.getvalue()
+    assert text.count("\n") == 2  # one line per phase, redrawn with \r
+    assert "\r[##############################] Reading: 100% of the file, 1,000 posts" in text
+    assert "\r[##############################] Writing: 1,000 of 1,000 posts" in text

@@ -12,7 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from comments.disqus import ExportError
-from comments.importer import ImportReport, MappingError, import_disqus, read_mapping
+from comments.importer import ImportReport, MappingError, StoryFailed, import_disqus, read_mapping
 
 
 class ProgressLine:
@@ -61,8 +61,8 @@ class ProgressLine:
 def report_lines(report: ImportReport, seconds: float) -> list[str]:
     verb = "would be" if report.dry_run else "were"
     lines = [
-        f"{'Dry run: nothing was written. ' if report.dry_run else ''}Read {report.posts_read:,} posts in "
-        f"{seconds:.1f} s.",
+        f"{'Dry run: nothing was written. ' if report.dry_run else ''}Read {report.posts_read:,} posts; "
+        f"finished in {seconds:.1f} s.",
         f"Threads: {report.threads_matched:,} matched to stories, {len(report.threads_unmatched):,} unmatched "
         f"({report.in_unmatched_threads:,} posts not imported), {report.threads_without_posts:,} without posts.",
         f"Posts imported: {report.imported:,} into {report.stories:,} stories ({verb} written), of which "
@@ -115,7 +115,7 @@ class Command(BaseCommand):
                     progress.close()
         except OSError as error:
             raise CommandError(f"Cannot read {error.filename}: {error.strerror}.") from None
-        except (ExportError, MappingError) as error:
+        except (ExportError, MappingError, StoryFailed) as error:
             raise CommandError(str(error)) from None
         for line in report_lines(report, time.monotonic() - started):
             self.stdout.write(line)
