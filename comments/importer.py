@@ -36,6 +36,7 @@ Progress = Callable[[str, int, int | None, float | None], None]  # (phase, posts
 DSQ_ID_MAX = Comment._meta.get_field("disqus_id").max_length
 SPAM_REASON = "Marked as spam on Disqus; kept hidden because replies answer it."
 PENDING_REASON = "Imported from Disqus, where it was waiting for moderation."
+REASONS = {disqus.REMOVED: SPAM_REASON, disqus.PENDING: PENDING_REASON}
 
 
 class StoryFailed(Exception):
@@ -75,9 +76,9 @@ class ImportReport:
     in_unmatched_threads: int = 0
     broken_parents: int = 0
     anonymous: int = 0
-    accounts_created: int = 0
-    accounts_reused: int = 0
-    accounts_matched: int = 0
+    accounts_created: set[str] = field(default_factory=set)  # usernames, so a commenter counts once
+    accounts_reused: set[str] = field(default_factory=set)
+    accounts_matched: set[str] = field(default_factory=set)
 
 
 # ------------------------------------------------------------------------------
@@ -335,9 +336,9 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
     accounts = imported_accounts(
         [ImportedAuthor(username=a.username, name=a.name, email=a.email) for a in named.values()], dry_run=dry_run
     )
-    report.accounts_created += accounts.created
-    report.accounts_reused += accounts.reused
-    report.accounts_matched += accounts.matched
+    report.accounts_created.update(accounts.created)
+    report.accounts_reused.update(name for name in accounts.reused if name not in report.accounts_created)
+    report.accounts_matched.update(accounts.matched)
     for status in plan.status.values():
         report.imported += 1
         report.tombstones += status == disqus.DELETED
@@ -384,11 +385,7 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
                     body="" if status == disqus.DELETED else entry.body,
                     body_html=html,
                     status=status,
-                    removal_reason=SPAM_REASON
-                    if status == disqus.REMOVED
-                    else PENDING_REASON
-                    if status == disqus.PENDING
-                    else "",
+                    removal_reason=REASONS.get(status, ""),
                     created_at=entry.created_at,
                     disqus_id=dsq_id,
                     tree_id=tree_id,

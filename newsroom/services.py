@@ -66,9 +66,9 @@ class Accounts:
     """The account id for each imported username (None in a dry run for an account that would be created)."""
 
     by_username: dict[str, int | None] = field(default_factory=dict)
-    created: int = 0
-    reused: int = 0  # made by an earlier import
-    matched: int = 0  # a site account with the same handle and the same e-mail
+    created: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # made by an earlier import (or story of this one)
+    matched: list[str] = field(default_factory=list)  # a site account with the same handle and the same e-mail
 
 
 def handle_base(username: str) -> str:
@@ -139,7 +139,7 @@ def imported_accounts(
     for start in range(0, len(names), 500):
         reused = ImportedAccount.objects.filter(source=source, username__in=names[start : start + 500])
         result.by_username.update(reused.values_list("username", "user_id"))
-    result.reused = len(result.by_username)
+    result.reused = list(result.by_username)
     rest = [name for name in names if name not in result.by_username]
     by_handle: dict[str, User] = {}
     for start in range(0, len(rest), 500):
@@ -154,10 +154,10 @@ def imported_accounts(
         email = _email(authors[name].email)
         if user is not None and email and user.email.lower() == email.lower():
             result.by_username[name] = user.pk
-            result.matched += 1
+            result.matched.append(name)
         else:
             to_create.append(name)
-    result.created = len(to_create)
+    result.created = to_create
     if dry_run or not to_create:
         result.by_username.update(dict.fromkeys(to_create))
         return result

@@ -457,3 +457,14 @@ def test_progress_on_a_terminal_is_one_redrawn_bar():
     assert text.count("\n") == 2  # one line per phase, redrawn with \r
     assert "\r[##############################] Reading: 100% of the file, 1,000 posts" in text
     assert "\r[##############################] Writing: 1,000 of 1,000 posts" in text
+
+
+def test_a_commenter_on_many_stories_gets_one_account_counted_once(tmp_path):
+    first, second = ArticleFactory(), ArticleFactory()
+    threads = [T("t1", link=link(first)), T("t2", link=link(second))]
+    out = run(write_export(tmp_path, threads, [P("1", "t1"), P("2", "t2", created=minutes(1))]))
+    assert "Accounts: 1 imported accounts created (inactive, claimable by e-mail), 0 from earlier imports" in out
+
+    out = run(write_export(tmp_path, threads, [P("3", "t1", created=minutes(2))], name="later.xml"))
+    assert "Accounts: 0 imported accounts created (inactive, claimable by e-mail), 1 from earlier imports" in out
+    assert Comment.objects.filter(author__handle="alice").count() == 3

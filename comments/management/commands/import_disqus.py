@@ -73,9 +73,9 @@ def report_lines(report: ImportReport, seconds: float) -> list[str]:
         f"{report.skipped_empty:,} empty, {report.duplicates_in_file:,} duplicates in the file, "
         f"{report.already_imported:,} already imported, {report.without_id:,} without a usable id or thread.",
         f"Broken parent links: {report.broken_parents:,} (those replies became top-level comments).",
-        f"Accounts: {report.accounts_created:,} imported accounts {'would be ' if report.dry_run else ''}created "
-        f"(inactive, claimable by e-mail), {report.accounts_reused:,} from earlier imports, "
-        f"{report.accounts_matched:,} site accounts matched by handle and e-mail.",
+        f"Accounts: {len(report.accounts_created):,} imported accounts {'would be ' if report.dry_run else ''}"
+        f"created (inactive, claimable by e-mail), {len(report.accounts_reused):,} from earlier imports, "
+        f"{len(report.accounts_matched):,} site accounts matched by handle and e-mail.",
     ]
     for thread in report.threads_unmatched[:20]:
         lines.append(
