@@ -59,9 +59,9 @@ test-postgres: $(STAMP) ## The test suite on PostgreSQL (DATABASE_URL, default $
 test: lint check test-sqlite test-postgres ## Every check: lint, Django checks, the suite on SQLite then PostgreSQL
 
 import-bench: $(STAMP) ## Not in `make test`: import a generated 100,000-post Disqus export on SQLite, then PostgreSQL
-	$(DEV) $(PY) scripts/import_bench.py --database sqlite
+	$(PY) scripts/import_bench.py --database sqlite
 	@if $(PY) scripts/postgres_ready.py "$${DATABASE_URL:-$(POSTGRES_URL)}"; then \
-		$(DEV) $(PY) scripts/import_bench.py --database "$${DATABASE_URL:-$(POSTGRES_URL)}"; \
+		$(PY) scripts/import_bench.py --database "$${DATABASE_URL:-$(POSTGRES_URL)}"; \
 	else \
 		echo "PostgreSQL is unreachable: its import bench is SKIPPED."; \
 	fi
