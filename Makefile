@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 # Tests and the demo run with debug on only where said so: these are development commands.
 DEV := DJANGO_DEBUG=true
 
-.PHONY: help install run migrate seed test lint check test-sqlite test-postgres clean
+.PHONY: help install run migrate seed test lint check test-sqlite test-postgres import-bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -57,6 +57,14 @@ test-postgres: $(STAMP) ## The test suite on PostgreSQL (DATABASE_URL, default $
 	fi
 
 test: lint check test-sqlite test-postgres ## Every check: lint, Django checks, the suite on SQLite then PostgreSQL
+
+import-bench: $(STAMP) ## Not in `make test`: import a generated 100,000-post Disqus export on SQLite, then PostgreSQL
+	$(PY) scripts/import_bench.py --database sqlite
+	@if $(PY) scripts/postgres_ready.py "$${DATABASE_URL:-$(POSTGRES_URL)}"; then \
+		$(PY) scripts/import_bench.py --database "$${DATABASE_URL:-$(POSTGRES_URL)}"; \
+	else \
+		echo "PostgreSQL is unreachable: its import bench is SKIPPED."; \
+	fi
 
 clean: ## Delete the virtualenv, the SQLite database and uploaded media
 	rm -rf $(VENV) db.sqlite3 media staticfiles
