@@ -16,7 +16,7 @@ CHROMIUM := /usr/bin/chromium
 NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres clean
+.PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -81,6 +81,14 @@ test-postgres: $(STAMP) ## The test suite on PostgreSQL (DATABASE_URL, default $
 	fi
 
 test: tools lint check test-sqlite test-postgres ## Every check: lint, Django checks, the suite on SQLite then PostgreSQL
+
+import-bench: $(STAMP) ## Not in `make test`: import a generated 100,000-post Disqus export on SQLite, then PostgreSQL
+	$(PY) scripts/import_bench.py --database sqlite
+	@if $(PY) scripts/postgres_ready.py "$${DATABASE_URL:-$(POSTGRES_URL)}"; then \
+		$(PY) scripts/import_bench.py --database "$${DATABASE_URL:-$(POSTGRES_URL)}"; \
+	else \
+		echo "PostgreSQL is unreachable: its import bench is SKIPPED."; \
+	fi
 
 clean: ## Delete the virtualenv, node_modules, the SQLite database and uploaded media
 	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles

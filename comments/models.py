@@ -57,6 +57,15 @@ class Comment(MPTTModel):
     like_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by `import_disqus` only: what makes a second import of the same file add nothing.
+    disqus_id = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The post's id in the Disqus export it was imported from; empty for comments written here.",
+    )
 
     class MPTTMeta:
         # No order_insertion_by: inserting as last child already keeps replies in time order.

@@ -1,5 +1,6 @@
 """Reads of the discussion: a page of threads in a fixed number of queries, ready to render in one flat loop."""
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ __all__ = [
     "discussion_for_story",
     "thread_for_comment",
     "page_of",
+    "comments_of_reader",
 ]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
@@ -151,8 +153,9 @@ class _RowBuilder:
             state=state,
             html=comment.body_html if shown else "",
             name=comment.shown_name if shown else "",
-            handle=author.handle if author and shown else "",
-            profile_url=self.profile.format(author.handle) if author and shown else "",
+            # Imported accounts stay inactive until claimed and have no profile page: the name alone is shown.
+            handle=author.handle if author and shown and author.is_active else "",
+            profile_url=self.profile.format(author.handle) if author and shown and author.is_active else "",
             is_staff=bool(author and author.is_staff),
             is_story_author=bool(author and author.pk in self.author_ids),
             created_iso=created.isoformat(timespec="seconds"),  # HTML allows at most milliseconds
@@ -256,3 +259,31 @@ def member_comments(member) -> QuerySet[Comment]:
         .select_related("article__section")
         .order_by("-created_at", "-pk")
     )
+
+
+def comments_of_reader(user, *, absolute: Callable[[str], str]) -> Iterator[dict]:
+    """Everything a reader wrote, oldest first, for their own download: one query, streamed in chunks.
+    `absolute` turns a site path into a full address (request.build_absolute_uri)."""
+    permalink = reverse("comments:permalink", kwargs={"pk": 987654321}).replace("987654321", "{}")
+    comments = (
+        Comment.objects.filter(author=user)
+        .select_related("article__section")
+        .only(
+            "pk", "parent_id", "body", "status", "created_at", "edited_at", "disqus_id", "article__headline",
+            "article__slug", "article__publish_at", "article__created_at", "article__section__slug",
+        )
+        .order_by("created_at", "pk")
+    )  # fmt: skip
+    for comment in comments.iterator(chunk_size=1000):
+        yield {
+            "id": comment.pk,
+            "url": absolute(permalink.format(comment.pk)),
+            "story": {"headline": comment.article.headline, "url": absolute(comment.article.get_absolute_url())},
+            "in_reply_to": comment.parent_id,
+            "created_at": comment.created_at.isoformat(),
+            "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+            "status": comment.status,
+            # A deleted comment keeps no text; one removed by a moderator is still the reader's own words.
+            "text": comment.body,
+            "imported_from_disqus": comment.disqus_id is not None,
+        }

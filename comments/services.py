@@ -1,5 +1,6 @@
 """Writes to the discussion: post, edit, delete, like, report and moderate. Each tree write takes the story lock."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -33,6 +34,7 @@ __all__ = [
     "reader_restrict",
     "reader_restriction",
     "render_body",
+    "render_bodies",
 ]
 
 User = get_user_model()
@@ -60,10 +62,26 @@ def _clean_body(body: str) -> str:
 
 def render_body(body: str) -> tuple[str, list]:
     """The body's HTML with known @handles linked, and the readers it mentions (one query)."""
-    handles = [handle.lower() for handle in find_mentions(body)]
-    users = list(User.objects.annotate(lower_handle=Lower("handle")).filter(lower_handle__in=handles, is_active=True))
-    links = {user.handle.lower(): reverse("comments:member", kwargs={"pk": user.pk}) for user in users}
-    return text.render(body, links), users
+    return render_bodies([body])[0]
+
+
+def render_bodies(bodies: Sequence[str], *, chunk: int = 500) -> list[tuple[str, list]]:
+    """render_body for many bodies, one query per `chunk` distinct handles instead of one per body (the Disqus
+    import renders a whole story at once). A body with no @handle costs no query."""
+    wanted = [[handle.lower() for handle in find_mentions(body)] for body in bodies]
+    distinct = sorted({handle for handles in wanted for handle in handles})
+    users = {}
+    for start in range(0, len(distinct), chunk):
+        found = User.objects.annotate(lower_handle=Lower("handle")).filter(
+            lower_handle__in=distinct[start : start + chunk], is_active=True
+        )
+        users.update((user.handle.lower(), user) for user in found)
+    links = {handle: reverse("comments:member", kwargs={"pk": user.pk}) for handle, user in users.items()}
+    rendered = []
+    for body, handles in zip(bodies, wanted, strict=True):
+        known = [handle for handle in handles if handle in users]
+        rendered.append((text.render(body, {handle: links[handle] for handle in known}), [users[h] for h in known]))
+    return rendered
 
 
 def reader_restriction(user) -> Restriction | None:

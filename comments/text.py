@@ -16,6 +16,9 @@ LINK_REL = "nofollow ugc noopener"
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 # Direction overrides and isolates can make text read differently from what it is ("Trojan Source").
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What _keep drops, as one character class: Unicode's Cc is exactly U+0000-U+001F and U+007F-U+009F, Cs exactly
+# U+D800-U+DFFF. A regex does in C what a per-character loop did in Python (the Disqus import cleans 100,000 bodies).
+_DROPPED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 def _keep(char: str) -> bool:
@@ -32,7 +35,7 @@ def _keep(char: str) -> bool:
 def clean_text(text: str) -> str:
     """The body as stored: line endings unified, tabs as spaces, control characters gone, outer blank space trimmed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return "".join(char for char in text if _keep(char)).strip()
+    return _DROPPED.sub("", text).strip()
 
 
 def _render_line(line: str, mentions: Mapping[str, str]) -> str:

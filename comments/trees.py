@@ -1,10 +1,12 @@
 """Check comment trees against what a rebuild from the parent links would produce; pure, no database."""
 
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import NamedTuple, TypeVar
 
-__all__ = ["Row", "expected_positions", "tree_problems", "repair_plan"]
+__all__ = ["Row", "expected_positions", "number_forest", "tree_problems", "repair_plan"]
+
+K = TypeVar("K", bound=Hashable)
 
 
 class Row(NamedTuple):
@@ -35,6 +37,26 @@ def expected_positions(rows: list[Row]) -> dict[int, tuple[int, int, int]]:
         lefts[node] = counter
         stack.append((node, level, True))
         stack.extend((child, level + 1, False) for child in reversed(children[node]))
+    return positions
+
+
+def number_forest(roots: Sequence[K], children: Mapping[K, Sequence[K]]) -> dict[K, tuple[int, int, int, int]]:
+    """(tree index, lft, rght, level) per node for trees not yet in the database, each tree numbered from 1 as
+    django-mptt numbers it, children in the order given. Iterative, like expected_positions: no recursion limit."""
+    positions: dict[K, tuple[int, int, int, int]] = {}
+    for index, root in enumerate(roots):
+        counter = 0
+        lefts: dict[K, int] = {}
+        stack: list[tuple[K, int, bool]] = [(root, 0, False)]
+        while stack:
+            node, level, done = stack.pop()
+            counter += 1
+            if done:
+                positions[node] = (index, lefts.pop(node), counter, level)
+                continue
+            lefts[node] = counter
+            stack.append((node, level, True))
+            stack.extend((child, level + 1, False) for child in reversed(children.get(node, ())))
     return positions
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from newsroom.models import User
+from newsroom.models import ImportedAccount, User
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -34,3 +34,14 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["handle", "display_name", "email", "password1", "password2"]}),
     ]
+
+
+@admin.register(ImportedAccount)
+class ImportedAccountAdmin(admin.ModelAdmin):
+    """Accounts made for imported commenters, waiting to be claimed by e-mail."""
+
+    list_display = ["username", "source", "user", "imported_at", "claimed_at"]
+    list_filter = ["source", ("claimed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["username", "user__handle", "user__email"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user"]

@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-__all__ = ["User"]
+__all__ = ["User", "ImportedAccount"]
 
 handle_validator = RegexValidator(
     r"^[A-Za-z0-9_]{3,30}\Z",
@@ -83,3 +83,29 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self):
         return reverse("profile", kwargs={"handle": self.handle})
+
+
+class ImportedAccount(models.Model):
+    """Marks an account created for a commenter brought in from another platform (e.g. a Disqus export).
+
+    Such accounts are inactive with an unusable password: their comments show under the imported name, and the
+    person can claim the account later by proving the e-mail address on it. The source username is kept so a
+    second import finds the same account instead of creating another.
+    """
+
+    class Source(models.TextChoices):
+        DISQUS = "disqus", "Disqus"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="imported_account")
+    source = models.CharField(max_length=20, choices=Source, help_text="The platform the account was imported from.")
+    username = models.CharField(max_length=255, help_text="The commenter's username on that platform.")
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its owner took the account over; empty while unclaimed."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "username"], name="imported_account_once")]
+
+    def __str__(self):
+        return f"{self.get_source_display()} user {self.username}"

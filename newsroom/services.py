@@ -1,11 +1,23 @@
-"""Site-wide writes: the staff roles and what each may do in the admin."""
+"""Site-wide writes: the staff roles and what each may do in the admin; accounts for imported commenters."""
 
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from comments import services as comment_services
+from newsroom.forms import RESERVED_HANDLES
+from newsroom.models import ImportedAccount, User
 
-__all__ = ["EDITOR_PERMISSIONS", "editors_group", "account_delete"]
+__all__ = ["EDITOR_PERMISSIONS", "editors_group", "account_delete", "ImportedAuthor", "Accounts", "imported_accounts"]
 
 # app label -> model -> actions. Editors run stories and the image library; sections and accounts stay with admins.
 EDITOR_PERMISSIONS = {
@@ -43,3 +55,132 @@ def account_delete(*, user) -> None:
     comment_services.comments_of_leaving_reader(user=user)
     with transaction.atomic():
         user.delete()
+
+
+@dataclass(frozen=True)
+class ImportedAuthor:
+    username: str
+    name: str
+    email: str
+
+
+@dataclass
+class Accounts:
+    """The account id for each imported username (None in a dry run for an account that would be created)."""
+
+    by_username: dict[str, int | None] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # made by an earlier import (or story of this one)
+    matched: list[str] = field(default_factory=list)  # a site account with the same handle and the same e-mail
+
+
+def handle_base(username: str) -> str:
+    """A valid handle (3-30 letters, digits, underscores) as close to `username` as possible; not yet unique."""
+    ascii_name = unicodedata.normalize("NFKD", username).encode("ascii", "ignore").decode()
+    base = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]+", "_", ascii_name)).strip("_")
+    if len(base) < 3:
+        base = f"reader_{base}" if base else "reader"
+    return base[:30]
+
+
+def _with_suffix(base: str, number: int) -> str:
+    if number == 1:
+        return base
+    suffix = f"_{number}"
+    return base[: 30 - len(suffix)] + suffix
+
+
+def _unique_handles(bases: list[str]) -> list[str]:
+    """A free handle per base: the base itself, else base_2, base_3..., never a reserved one; few queries."""
+    site_name = "".join(ch for ch in settings.SITE_NAME.lower() if ch.isalnum())
+    taken = set(RESERVED_HANDLES) | {site_name}
+    chosen: list[str | None] = [None] * len(bases)
+    tried = [0] * len(bases)
+    while None in chosen:
+        candidates = {}
+        for index, base in enumerate(bases):
+            if chosen[index] is None:
+                candidates[index] = [_with_suffix(base, tried[index] + n) for n in range(1, 6)]
+                tried[index] += 5
+        wanted = {handle.lower() for handles in candidates.values() for handle in handles}
+        taken |= set(
+            User.objects.annotate(lower_handle=Lower("handle"))
+            .filter(lower_handle__in=wanted)
+            .values_list("lower_handle", flat=True)
+        )
+        for index, handles in candidates.items():
+            free = next((handle for handle in handles if handle.lower() not in taken), None)
+            if free is not None:
+                chosen[index] = free
+                taken.add(free.lower())
+    return chosen
+
+
+def _email(value: str) -> str:
+    if len(value) > User._meta.get_field("email").max_length:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        return ""
+    return User.objects.normalize_email(value)
+
+
+def imported_accounts(
+    authors: Iterable[ImportedAuthor], *, source: str = ImportedAccount.Source.DISQUS, dry_run: bool = False
+) -> Accounts:
+    """The account (its id) for each commenter of an import, found or created (call it inside the import's transaction).
+
+    Found: the account an earlier import made for the same username, or a site account whose handle is the
+    username and whose e-mail is the commenter's (both must agree: a handle alone could be someone else's).
+    Created: an inactive account with an unusable password, a handle derived from the username, the commenter's
+    name and e-mail, marked by an ImportedAccount so its owner can claim it later by e-mail.
+    """
+    authors = {author.username: author for author in authors}
+    result = Accounts()
+    names = list(authors)
+    for start in range(0, len(names), 500):
+        reused = ImportedAccount.objects.filter(source=source, username__in=names[start : start + 500])
+        result.by_username.update(reused.values_list("username", "user_id"))
+    result.reused = list(result.by_username)
+    rest = [name for name in names if name not in result.by_username]
+    by_handle: dict[str, User] = {}
+    for start in range(0, len(rest), 500):
+        lowered = [name.lower() for name in rest[start : start + 500]]
+        by_handle.update(
+            (user.handle.lower(), user)
+            for user in User.objects.annotate(lower_handle=Lower("handle")).filter(lower_handle__in=lowered)
+        )
+    to_create = []
+    for name in rest:
+        user = by_handle.get(name.lower())
+        email = _email(authors[name].email)
+        if user is not None and email and user.email.lower() == email.lower():
+            result.by_username[name] = user.pk
+            result.matched.append(name)
+        else:
+            to_create.append(name)
+    result.created = to_create
+    if dry_run or not to_create:
+        result.by_username.update(dict.fromkeys(to_create))
+        return result
+    handles = _unique_handles([handle_base(name) for name in to_create])
+    users = User.objects.bulk_create(
+        [
+            User(
+                handle=handle,
+                display_name=(authors[name].name or name)[:60],
+                email=_email(authors[name].email),
+                is_active=False,
+                password=make_password(None),
+            )
+            for name, handle in zip(to_create, handles, strict=True)
+        ],
+        batch_size=500,
+    )
+    ImportedAccount.objects.bulk_create(
+        [ImportedAccount(user=user, source=source, username=name) for name, user in zip(to_create, users, strict=True)],
+        batch_size=500,
+    )
+    result.by_username.update((name, user.pk) for name, user in zip(to_create, users, strict=True))
+    return result

@@ -6,14 +6,18 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from articles.views import apply_pending_save
 from comments import selectors as comment_selectors
+from comments.selectors import comments_of_reader
 from newsroom import ratelimit, services
 from newsroom.forms import AccountForm, SignUpForm, ThrottledAuthenticationForm
 
@@ -94,6 +98,23 @@ def account_settings(request):
         messages.success(request, "Your account is updated.")
         return redirect("account")
     return render(request, "newsroom/account.html", {"form": form})
+
+
+@login_required
+@require_GET
+def account_comments_json(request):
+    """The reader's own comments as a JSON file to keep: their words are theirs to take away."""
+    comments = list(comments_of_reader(request.user, absolute=request.build_absolute_uri))
+    data = {
+        "account": {"handle": request.user.handle, "display_name": request.user.display_name},
+        "exported_at": timezone.now().isoformat(),
+        "site": settings.SITE_NAME,
+        "comments": comments,
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="comments-{request.user.handle}.json"'
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

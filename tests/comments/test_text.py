@@ -124,3 +124,11 @@ def test_every_hostile_corpus_string_renders_inert():
 )
 def test_find_banned_word(text, words, found):
     assert find_banned_word(text, words) == found
+
+
+def test_clean_text_drops_exactly_the_characters_keep_refuses():
+    """clean_text uses one regex for speed; it must agree with _keep on every code point."""
+    from comments.text import _keep
+
+    everything = "".join(chr(code) for code in range(0x110000) if code not in (0x0D, 0x09))
+    assert clean_text("a" + everything + "a") == "a" + "".join(c for c in everything if _keep(c)) + "a"
