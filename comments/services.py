@@ -101,16 +101,22 @@ def _check_may_comment(user) -> None:
     raise PermissionDenied(message)
 
 
-def _count_towards_rate_limit(user) -> None:
-    """Count the post against the reader's per-minute allowance (shared cache); over it raises RateLimited."""
-    limit = settings.COMMENTS_RATE_PER_MINUTE
+def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
+    """Count an action against the reader's allowance in the shared cache; over it raises RateLimited."""
+    what, limit, window = {
+        "comment": ("comments", settings.COMMENTS_RATE_PER_MINUTE, 60),
+        "like": ("likes", settings.COMMENTS_LIKES_PER_MINUTE, 60),
+        "report": ("reports", settings.COMMENTS_REPORTS_PER_HOUR, 3600),
+    }[action]
     if limit <= 0 or user.is_staff:
         return
-    state = ratelimit.hit("comment", str(user.pk), limit=limit, window=60)
+    state = ratelimit.hit(action, str(user.pk), limit=limit, window=window)
     if not state.allowed:
+        span = "minute" if window == 60 else "hour"
+        what = what if limit != 1 else what.removesuffix("s")
         raise RateLimited(
-            f"You have posted {limit} comments in the last minute. Wait {state.retry_after} seconds, then post "
-            "again; your text is kept.",
+            f"You have sent {limit} {what} in the last {span}. Wait {state.retry_after} seconds, then try again; "
+            "your text is kept.",
             retry_after=state.retry_after,
         )
 
@@ -279,6 +285,7 @@ def comment_like_toggle(*, comment: Comment, user) -> bool:
         raise ValidationError("You cannot like your own comment.", code="own")
     if comment.status != Comment.Status.VISIBLE:
         raise ValidationError("Only visible comments can be liked.", code="not_visible")
+    _count_towards_rate_limit(user, action="like")
     with transaction.atomic():
         deleted, _ = CommentLike.objects.filter(comment=comment, user=user).delete()
         if deleted:
@@ -293,6 +300,7 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
     """One report per reader; once COMMENTS_REPORTS_TO_HOLD readers have reported it, it waits for review."""
     if comment.author_id == user.pk:
         raise ValidationError("You cannot report your own comment.", code="own")
+    _count_towards_rate_limit(user, action="report")
     with transaction.atomic():
         lock_story_threads(comment.article_id, new_thread=False)
         if CommentReport.objects.filter(comment=comment, user=user).exists():

@@ -214,6 +214,12 @@ def like(request, pk):
         return redirect_to_login(comment.get_absolute_url())
     try:
         services.comment_like_toggle(comment=comment, user=request.user)
+    except services.RateLimited as error:
+        response = render(
+            request, "comments/too_many.html", {"comment": comment, "message": error.messages[0]}, status=429
+        )
+        response["Retry-After"] = str(error.retry_after)
+        return response
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(comment.get_absolute_url())
@@ -228,6 +234,16 @@ def report(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.comment_report(comment=comment, user=request.user, **form.cleaned_data)
+        except services.RateLimited as error:
+            form.add_error(None, error)
+            response = render(
+                request,
+                "comments/report.html",
+                {"comment": comment, "article": comment.article, "form": form},
+                status=429,
+            )
+            response["Retry-After"] = str(error.retry_after)
+            return response
         except ValidationError as error:
             _apply_errors(form, error)
         else:

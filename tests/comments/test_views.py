@@ -264,3 +264,33 @@ def test_story_author_and_staff_badges(client):
     assert html.count('<span class="badge badge--author">Author</span>') == 1
     assert html.count('<span class="badge">Staff</span>') == 1
     assert "badge--author" not in client.get(other_story.get_absolute_url()).content.decode()
+
+
+def test_likes_are_rate_limited_with_a_429_that_says_when(client, settings):
+    settings.COMMENTS_LIKES_PER_MINUTE = 2
+    reader = UserFactory()
+    comments = [CommentFactory() for _ in range(3)]
+    client.force_login(reader)
+    for comment in comments[:2]:
+        assert client.post(reverse("comments:like", args=[comment.pk])).status_code == 302
+    response = client.post(reverse("comments:like", args=[comments[2].pk]))
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert re.search(r"2 likes in the last minute. Wait \d+ seconds", response.content.decode())
+    assert not CommentLike.objects.filter(comment=comments[2]).exists()
+
+
+def test_reports_are_rate_limited_and_keep_the_note(client, settings):
+    settings.COMMENTS_REPORTS_PER_HOUR = 1
+    reader = UserFactory()
+    first, second = CommentFactory(), CommentFactory()
+    client.force_login(reader)
+    client.post(reverse("comments:report", args=[first.pk]), {"reason": "spam", "note": "first"})
+    response = client.post(
+        reverse("comments:report", args=[second.pk]), {"reason": "abuse", "note": "My carefully written note"}
+    )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    html = response.content.decode()
+    assert "1 report in the last hour" in html and "My carefully written note" in html
+    assert not CommentReport.objects.filter(comment=second).exists()
