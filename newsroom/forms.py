@@ -128,6 +128,19 @@ class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
             raise
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Also reaches accounts imported from another platform and not yet claimed: setting a password claims them."""
+
+    def get_users(self, email):
+        yield from super().get_users(email)
+        yield from User.objects.filter(
+            email__iexact=email,
+            is_active=False,
+            imported_account__isnull=False,
+            imported_account__claimed_at__isnull=True,
+        ).exclude(email="")
+
+
 class AccountForm(forms.ModelForm):
     class Meta:
         model = User

@@ -12,12 +12,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from comments import services as comment_services
 from newsroom.forms import RESERVED_HANDLES
 from newsroom.models import ImportedAccount, User
 
-__all__ = ["EDITOR_PERMISSIONS", "editors_group", "account_delete", "ImportedAuthor", "Accounts", "imported_accounts"]
+__all__ = [
+    "EDITOR_PERMISSIONS",
+    "editors_group",
+    "account_delete",
+    "ImportedAuthor",
+    "Accounts",
+    "imported_accounts",
+    "imported_account_claim",
+]
 
 # app label -> model -> actions. Editors run stories and the image library; sections and accounts stay with admins.
 EDITOR_PERMISSIONS = {
@@ -55,6 +64,15 @@ def account_delete(*, user) -> None:
     comment_services.comments_of_leaving_reader(user=user)
     with transaction.atomic():
         user.delete()
+
+
+def imported_account_claim(*, user) -> bool:
+    """The owner of an imported account proved its e-mail address (a password reset link): it becomes theirs."""
+    claimed = ImportedAccount.objects.filter(user=user, claimed_at__isnull=True).update(claimed_at=timezone.now())
+    if claimed and not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return bool(claimed)
 
 
 @dataclass(frozen=True)

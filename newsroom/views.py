@@ -19,7 +19,7 @@ from articles.views import apply_pending_save
 from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from newsroom import ratelimit, services
-from newsroom.forms import AccountForm, SignUpForm, ThrottledAuthenticationForm
+from newsroom.forms import AccountForm, PasswordResetForm, SignUpForm, ThrottledAuthenticationForm
 
 
 def safe_next(request, default: str = "/") -> str:
@@ -77,6 +77,8 @@ def signup(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+
     def post(self, request, *args, **kwargs):
         limit = ratelimit.hit(
             "password-reset",
@@ -87,6 +89,13 @@ class PasswordResetView(auth_views.PasswordResetView):
         if not limit.allowed:
             return too_many(request, self.template_name, {"form": self.get_form()}, limit)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.imported_account_claim(user=form.user)
+        return response
 
 
 @login_required

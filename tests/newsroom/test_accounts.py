@@ -273,3 +273,28 @@ def test_account_deletion_keeps_threads_intact_with_tombstones(client):
     assert "I started this thread" not in html
     out = io.StringIO()
     call_command("check_comment_trees", stdout=out)  # trees still sound
+
+
+def test_imported_account_is_claimed_through_its_email(client):
+    from newsroom.models import ImportedAccount
+
+    imported = UserFactory(handle="old_timer", email="old@example.com", is_active=False, password=None)
+    imported.set_unusable_password()
+    imported.save()
+    ImportedAccount.objects.create(user=imported, source="disqus", username="old_timer")
+    UserFactory(handle="banned_one", email="banned@example.com", is_active=False)  # inactive but not imported
+    client.post(reverse("password_reset"), {"email": "banned@example.com"})
+    assert mail.outbox == []
+    client.post(reverse("password_reset"), {"email": "OLD@example.com"})
+    assert len(mail.outbox) == 1 and "claim the account" in mail.outbox[0].body
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+    response = client.get(link, follow=True)
+    client.post(
+        response.redirect_chain[-1][0], {"new_password1": "my own passphrase 9", "new_password2": "my own passphrase 9"}
+    )
+    imported.refresh_from_db()
+    assert imported.is_active and imported.check_password("my own passphrase 9")
+    assert ImportedAccount.objects.get(user=imported).claimed_at is not None
+    assert (
+        client.post(reverse("login"), {"username": "old_timer", "password": "my own passphrase 9"}).status_code == 302
+    )
