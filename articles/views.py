@@ -11,8 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from articles import search, selectors, services
-from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
-from comments.selectors import discussion_for_story
+from articles.models import Article, Author, Section, SlugHistory, Tag
+from comments.rendering import story_discussion
 
 STORIES_PER_PAGE = 20
 PENDING_SAVE_SESSION_KEY = "read_later_pending"
@@ -64,7 +64,7 @@ def search_results(request):
 
 def article_detail(request, section, year, month, day, slug):
     staff = request.user.is_staff
-    stories = selectors.story_for_page(None if staff else Article.objects.published())
+    stories = selectors.story_for_page(None if staff else Article.objects.published(), reader=request.user)
     article = stories.filter(slug=slug).first()
     if article is None:
         old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
@@ -75,7 +75,6 @@ def article_detail(request, section, year, month, day, slug):
         # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     preview = not article.is_live
-    saved = request.user.is_authenticated and SavedArticle.objects.filter(user=request.user, article=article).exists()
     response = render(
         request,
         "articles/article_detail.html",
@@ -84,10 +83,10 @@ def article_detail(request, section, year, month, day, slug):
             "layout": selectors.story_layout(article),
             "authors": article.byline_authors,
             "preview": preview,
-            "saved": saved,
+            "saved": getattr(article, "saved", False),
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
-            "discussion": discussion_for_story(
-                article=article, user=request.user, sort=request.GET.get("sort"), page=request.GET.get("page")
+            "discussion": story_discussion(
+                request, article, sort=request.GET.get("sort"), page=request.GET.get("page")
             ),
         },
     )

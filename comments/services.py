@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Func, OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ __all__ = [
     "reader_restrict",
     "reader_restriction",
     "render_body",
+    "discussion_changed",
 ]
 
 User = get_user_model()
@@ -54,6 +55,20 @@ def _clean_body(body: str) -> str:
             {"body": f"Comments are at most {limit:,} characters; this one has {len(body):,}."}, code="too_long"
         )
     return body
+
+
+def discussion_changed(article_id: int) -> None:
+    """Every write to a story's discussion ends here, inside its transaction: recount the visible comments and bump
+    the version, which retires the story's cached discussion (comments.rendering). One UPDATE."""
+    visible = (
+        Comment.objects.filter(article_id=OuterRef("pk"), status=Comment.Status.VISIBLE)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    Article.objects.filter(pk=article_id).update(
+        comment_count=Subquery(visible), comment_version=F("comment_version") + 1
+    )
 
 
 def render_body(body: str) -> tuple[str, list]:
@@ -146,6 +161,7 @@ def comment_create(*, article: Article, author, body: str, parent: Comment | Non
         comment.full_clean()
         comment.save()
         Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
+        discussion_changed(story.pk)
     return comment
 
 
@@ -179,6 +195,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         comment.mentions.exclude(user__in=mentioned).delete()
         known = set(comment.mentions.values_list("user_id", flat=True))
         Mention.objects.bulk_create(Mention(comment=comment, user=u) for u in mentioned if u.pk not in known)
+        discussion_changed(comment.article_id)
     return comment
 
 
@@ -209,8 +226,10 @@ def comment_delete(*, comment: Comment, user) -> Comment | None:
             comment.body = comment.body_html = ""
             comment.save(update_fields=["status", "body", "body_html"])
             comment.mentions.all().delete()
+            discussion_changed(comment.article_id)
             return comment
         _delete_leaf_and_empty_tombstones(comment)
+        discussion_changed(comment.article_id)
     return None
 
 
@@ -221,6 +240,7 @@ def comment_purge(*, comment: Comment) -> None:
         fresh = Comment.objects.filter(pk=comment.pk).first()
         if fresh is not None:
             fresh.delete()
+            discussion_changed(comment.article_id)
 
 
 def comment_like_toggle(*, comment: Comment, user) -> bool:
@@ -233,10 +253,11 @@ def comment_like_toggle(*, comment: Comment, user) -> bool:
         deleted, _ = CommentLike.objects.filter(comment=comment, user=user).delete()
         if deleted:
             Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
-            return False
-        CommentLike.objects.create(comment=comment, user=user)
-        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
-    return True
+        else:
+            CommentLike.objects.create(comment=comment, user=user)
+            Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
+        discussion_changed(comment.article_id)
+    return not deleted
 
 
 def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> CommentReport:
@@ -255,6 +276,7 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
             Comment.objects.filter(pk=comment.pk, status=Comment.Status.VISIBLE).update(
                 status=Comment.Status.PENDING, removal_reason=f"Held for review after {count} reports."
             )
+        discussion_changed(comment.article_id)
     return report
 
 
@@ -271,6 +293,7 @@ def _moderate(comments, *, status: str, reason: str) -> int:
             if status == Comment.Status.VISIBLE:
                 # The reports were dealt with: approving clears them, so the next reports count afresh.
                 CommentReport.objects.filter(comment_id__in=pks).delete()
+            discussion_changed(article_id)
     return changed
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
-from comments import selectors, services
+from comments import rendering, selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
 
@@ -52,15 +52,17 @@ def thread(request, pk):
     rows, reply_to = selectors.thread_for_comment(comment=comment, user=request.user)
     if not rows:
         raise Http404("This comment is not available.")
+    is_open = comment.article.comments != Article.Comments.CLOSED
+    marks = selectors.reader_marks(article=comment.article, user=request.user)
     return render(
         request,
         "comments/thread.html",
         {
             "comment": comment,
             "article": comment.article,
-            "rows": rows,
+            "rows_html": rendering.rows_html(request, rows, is_open=is_open, marks=marks),
             "reply_to": reply_to,
-            "is_open": comment.article.comments != Article.Comments.CLOSED,
+            "is_open": is_open,
             "story_url": _story_link(comment.article),
         },
     )
@@ -69,13 +71,20 @@ def thread(request, pk):
 def story_threads(request, article_pk):
     """The list of threads alone, for the "Show more comments" script (the link itself works without it)."""
     article = get_object_or_404(Article.objects.published(), pk=article_pk)
-    discussion = selectors.discussion_for_story(
-        article=article, user=request.user, sort=request.GET.get("sort"), page=request.GET.get("page")
+    discussion = rendering.story_discussion(
+        request, article, sort=request.GET.get("sort"), page=request.GET.get("page")
     )
+    return render(request, "comments/includes/_threads_more.html", {"discussion": discussion})
+
+
+def story_all(request, article_pk):
+    """Every comment of a story on one page, threads in full: for readers who want the whole discussion at once."""
+    article = get_object_or_404(Article.objects.published().select_related("section"), pk=article_pk)
+    discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), whole=True)
     return render(
         request,
-        "comments/includes/_threads.html",
-        {"rows": discussion.rows, "is_open": discussion.is_open, "next_page": discussion.next_page},
+        "comments/all.html",
+        {"article": article, "discussion": discussion, "story_url": _story_link(article)},
     )
 
 

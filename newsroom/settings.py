@@ -163,6 +163,12 @@ COMMENTS_PREMODERATE_FIRST = env.int("COMMENTS_PREMODERATE_FIRST", default=1)
 COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
 COMMENTS_RATE_PER_MINUTE = env.int("COMMENTS_RATE_PER_MINUTE", default=5)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=10)
+# The story page shows each thread's first replies (in thread order); the rest are on the thread's own page, so the
+# page costs the same with 10 or 10,000 comments.
+COMMENTS_REPLIES_PER_THREAD = env.int("COMMENTS_REPLIES_PER_THREAD", default=5)
+# How long a story's rendered discussion is kept (any write replaces it at once); 0 turns the cache off.
+# It is short because the "2 hours ago" times in it age.
+COMMENTS_CACHE_SECONDS = env.int("COMMENTS_CACHE_SECONDS", default=60)
 
 # ------------------------------------------------------------------------------
 # E-mail

@@ -81,10 +81,15 @@ def test_sorts_keep_replies_in_time_order(client):
         rows = selectors.discussion_for_story(article=article, user=services_like, sort=sort).rows
         assert [r.pk for r in rows] == [c.pk for c in order]
     liked = selectors.discussion_for_story(article=article, user=services_like, sort="liked").rows
-    assert [r.pk for r in liked][0] == new.pk and liked[0].liked
+    assert [r.pk for r in liked][0] == new.pk
+    client.force_login(services_like)
+    html = client.get(article.get_absolute_url() + "?sort=liked").content.decode()
+    assert html.count('aria-pressed="true">Unlike</button>') == 1
+    assert html.index(f'action="/comments/{new.pk}/like/"') < html.index(f'action="/comments/{old.pk}/like/"')
 
 
-def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client):
+def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client, settings):
+    settings.COMMENTS_REPLIES_PER_THREAD = 20
     parent = root = CommentFactory()
     chain = [root]
     for _ in range(9):
