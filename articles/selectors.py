@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from articles.models import Article, LeadImage, RelatedLink, SavedArticle
+from articles.models import Article, Byline, LeadImage, RelatedLink, SavedArticle
 
 __all__ = ["StoryLayout", "story_for_page", "story_layout", "live_stories", "prepublish_problems"]
 
@@ -17,10 +17,11 @@ def story_for_page(queryset: QuerySet[Article] | None = None, *, reader=None) ->
     """Everything the story page shows, in a fixed number of queries whatever the number of links or authors; with
     a signed-in `reader`, whether they saved it (`saved`), in the same query."""
     links = RelatedLink.objects.select_related("target__section")
+    bylines = Byline.objects.select_related("author")
     stories = (
         (queryset if queryset is not None else Article.objects.all())
         .select_related("section", "lead__image")
-        .prefetch_related("bylines__author", "tags", Prefetch("related_links", queryset=links))
+        .prefetch_related(Prefetch("bylines", queryset=bylines), "tags", Prefetch("related_links", queryset=links))
     )
     if reader is not None and reader.is_authenticated:
         stories = stories.annotate(saved=Exists(SavedArticle.objects.filter(user=reader, article=OuterRef("pk"))))

@@ -74,7 +74,10 @@ def build_story(
             next_tree += 1
         else:
             root_of[item.index] = root_of[item.parent]
-    positions = expected_positions([Row(s.index, s.parent, 0, 0, 0, 0) for s in shaped])
+    trees: dict[int, list[Row]] = {}
+    for item in shaped:
+        trees.setdefault(root_of[item.index], []).append(Row(item.index, item.parent, 0, 0, 0, 0))
+    positions = {index: place for rows in trees.values() for index, place in expected_positions(rows).items()}
     start = article.publish_at
     comments = [
         Comment(

@@ -125,19 +125,26 @@ def _held_reason(*, article: Article, author, body: str) -> str | None:
     return None
 
 
-def comment_create(*, article: Article, author, body: str, parent: Comment | None = None) -> Comment:
-    """Post a top-level comment or a reply. Raises ValidationError (shown in the form), RateLimited or
-    PermissionDenied (suspended or banned readers)."""
+def comment_create(*, article: Article, author, body: str, parent: Comment | int | None = None) -> Comment:
+    """Post a top-level comment or a reply to `parent` (a comment or its id). Raises ValidationError (shown in the
+    form), RateLimited or PermissionDenied (suspended or banned readers).
+
+    Eleven queries on PostgreSQL whatever the size of the thread (twelve on SQLite, which counts its BEGIN): the
+    parent is read once, under the lock, and mptt inserts from that fresh copy instead of reading it again."""
     body = _clean_body(body)
     _check_may_comment(author)
+    parent_pk = parent.pk if isinstance(parent, Comment) else parent
     with transaction.atomic():
-        story = lock_story_threads(article.pk, new_thread=parent is None)
+        story = lock_story_threads(article.pk, new_thread=parent_pk is None)
         if story.comments == Article.Comments.CLOSED:
             raise ValidationError("Comments on this story are closed.", code="closed")
-        if parent is not None:
-            # Re-read under the lock: mptt inserts from the parent's lft/rght, which must be current.
-            parent = Comment.objects.filter(pk=parent.pk).first()
-            if parent is None or parent.article_id != story.pk:
+        parent = None
+        if parent_pk is not None:
+            # Read under the lock: mptt inserts from the parent's lft/rght, which must be current.
+            parent = Comment.objects.filter(pk=parent_pk).first()
+            if parent is None:
+                raise ValidationError({"parent": "The comment you replied to no longer exists."}, code="no_parent")
+            if parent.article_id != story.pk:
                 raise ValidationError({"parent": "You can only reply to a comment on this story."}, code="bad_parent")
             if parent.status in (Comment.Status.REMOVED, Comment.Status.DELETED) or (
                 parent.status == Comment.Status.PENDING and parent.author_id != author.pk
@@ -158,8 +165,9 @@ def comment_create(*, article: Article, author, body: str, parent: Comment | Non
             status=Comment.Status.PENDING if held else Comment.Status.VISIBLE,
             removal_reason=held or "",
         )
-        comment.full_clean()
-        comment.save()
+        # The story, the author and the parent were just read or locked: no need for a query per foreign key.
+        comment.full_clean(exclude=["article", "author", "parent"])
+        comment.insert_at(parent, position="last-child", save=True, refresh_target=False)
         Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
         discussion_changed(story.pk)
     return comment

@@ -113,32 +113,33 @@ def post(request, article_pk):
     if not request.user.is_authenticated:
         return redirect_to_login(_story_link(article))
     form = CommentForm(request.POST)
-    parent = None
+    parent_id = None
     if form.is_valid():
+        # The service reads the parent under the story lock; the view reads it only to show a form again.
         parent_id = form.cleaned_data.get("parent")
-        parent = Comment.objects.select_related("author").filter(pk=parent_id).first() if parent_id else None
-        if parent_id and parent is None:
-            form.add_error(None, "The comment you replied to no longer exists.")
+        try:
+            comment = services.comment_create(
+                article=article, author=request.user, body=form.cleaned_data["body"], parent=parent_id
+            )
+        except services.RateLimited as error:
+            form.add_error(None, error)
+            response = _form_page(request, article=article, form=form, parent=_parent(parent_id), status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return _form_page(request, article=article, form=form, parent=_parent(parent_id), status=403)
+        except ValidationError as error:
+            _apply_errors(form, error)
         else:
-            try:
-                comment = services.comment_create(
-                    article=article, author=request.user, body=form.cleaned_data["body"], parent=parent
-                )
-            except services.RateLimited as error:
-                form.add_error(None, error)
-                response = _form_page(request, article=article, form=form, parent=parent, status=429)
-                response["Retry-After"] = str(error.retry_after)
-                return response
-            except PermissionDenied as error:
-                form.add_error(None, str(error))
-                return _form_page(request, article=article, form=form, parent=parent, status=403)
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                if comment.status == Comment.Status.PENDING:
-                    messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
-                return redirect(comment.get_absolute_url())
-    return _form_page(request, article=article, form=form, parent=parent)
+            if comment.status == Comment.Status.PENDING:
+                messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
+            return redirect(comment.get_absolute_url())
+    return _form_page(request, article=article, form=form, parent=_parent(parent_id))
+
+
+def _parent(pk: int | None) -> Comment | None:
+    return Comment.objects.select_related("author").filter(pk=pk).first() if pk else None
 
 
 def reply(request, pk):
