@@ -64,13 +64,14 @@ def database(kind: str, pg_url: str, name: str = PG_NAME):
         _pg_admin(pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def timed(call, *, requests: int, warmup: int, budget: float = 120.0) -> dict:
-    """Median and p90 of `requests` calls after `warmup` calls (fewer when one call would overrun `budget`)."""
+def timed(call, *, requests: int, warmup: int, budget: float = 120.0, minimum: int = 3) -> dict:
+    """Median and p90 of `requests` calls after `warmup` calls; fewer (but `minimum`) once `budget` seconds are
+    spent, for pages that take seconds each."""
     for _ in range(warmup):
         call()
     samples = []
     started = time.perf_counter()
-    while len(samples) < requests and (len(samples) < 3 or time.perf_counter() - started < budget):
+    while len(samples) < requests and (len(samples) < minimum or time.perf_counter() - started < budget):
         t0 = time.perf_counter()
         call()
         samples.append(time.perf_counter() - t0)
