@@ -141,7 +141,8 @@ def load(n: int, registered: bool, users, *, single_thread: bool = False):
 
     from bench import shape
 
-    story = Story.objects.create(title=f"A busy story ({n}, {'registered' if registered else 'anonymous'})", body="News.")
+    who = "registered" if registered else "anonymous"
+    story = Story.objects.create(title=f"A busy story ({n} comments, {who} commenters)", body="News.")
     content_type = ContentType.objects.get_for_model(Story)
     shaped = shape.discussion(n, single_thread=single_thread)
     base = (Comment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
@@ -263,8 +264,15 @@ def inner(sizes: list[int], requests: int, budget: float) -> dict:
 
     def post(story, reply_to: int, number: int):
         data = CommentSecurityForm(story).generate_security_data()
-        data.update(name="Reader", email="reader@example.com", url="", comment=f"A reply, number {number}, long "
-                    "enough to look like a real reader's comment.", reply_to=reply_to, followup="", honeypot="")
+        data.update(
+            name="Reader",
+            email="reader@example.com",
+            url="",
+            comment=f"A reply, number {number}, long enough to look like a real reader's comment.",
+            reply_to=reply_to,
+            followup="",
+            honeypot="",
+        )
         response = poster.post(post_url, data)
         assert response.status_code == 302, (response.status_code, response.content[:500])
 
