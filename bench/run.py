@@ -58,9 +58,11 @@ def database(kind: str, pg_url: str, name: str = PG_NAME):
     try:
         yield f"{base}/{name}"
     finally:
+        from django.conf import settings
         from django.db import connections
 
-        connections.close_all()
+        if settings.configured:
+            connections.close_all()
         _pg_admin(pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
