@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
-from comments import selectors
+from comments import markup, selectors
 from comments.selectors import CommentRow, ReaderMarks
 
 __all__ = ["READER_SLOT", "Rendered", "DiscussionHtml", "story_discussion", "rows_html"]
@@ -55,8 +55,11 @@ class DiscussionHtml:
 
 
 def render_rows(rows: list[CommentRow], *, is_open: bool, next_page: int | None = None) -> Rendered:
-    """Render the rows once, for any reader."""
-    html = get_template("comments/includes/_threads.html").render({"rows": rows, "is_open": is_open})
+    """Render the rows once, for any reader: in plain Python (comments.markup), or with the reference template."""
+    if settings.COMMENTS_ROWS_RENDERER == "template":
+        html = get_template("comments/includes/_threads.html").render({"rows": rows, "is_open": is_open})
+    else:
+        html = markup.rows_html(rows, is_open=is_open, slot=READER_SLOT)
     parts = html.split(READER_SLOT)
     slots = [(r.pk, r.author_id, r.created_at.timestamp(), r.state) for r in rows if r.state in ("visible", "pending")]
     if len(parts) != len(slots) + 1:

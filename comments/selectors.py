@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import BooleanField, F, Q, QuerySet, Value, Window
@@ -59,7 +60,7 @@ _FIELDS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class CommentRow:
     """Everything the template shows for one comment, computed in Python (no URL reversing or date filters
     per comment in the template). Nothing here depends on who reads it except pending comments, which only their
@@ -68,6 +69,7 @@ class CommentRow:
     pk: int
     indent: int
     state: str  # "visible", "pending" (shown to its author only), "deleted", "removed"
+    tombstone: str  # what stands in for a deleted or removed comment's text, else ""
     html: str
     name: str
     handle: str
@@ -81,6 +83,7 @@ class CommentRow:
     created_ago: str
     edited: bool
     like_count: int
+    likes: str  # "1 like", "3 likes": text, so the template does no number formatting per comment
     permalink: str
     reply_url: str
     reply_to: str = ""  # "@handle" when indentation no longer shows whom it answers
@@ -155,6 +158,25 @@ class _RowBuilder:
         self.thread = reverse("comments:thread", kwargs={"pk": 987654321}).replace("987654321", "{}")
         self.profile = reverse("profile", kwargs={"handle": "HANDLE"}).replace("HANDLE", "{}")
         self.authors: dict[int | None, tuple] = {}
+        self.zone = timezone.get_current_timezone()
+        self.ago = lru_cache(maxsize=None)(self._ago)
+
+    def _ago(self, seconds: int) -> str:
+        if seconds < 60:
+            return "just now"
+        return f"{timesince(self.now - timedelta(seconds=seconds), self.now, depth=1)} ago"
+
+    def created_ago(self, created: datetime) -> str:
+        """ "3 hours ago". timesince(depth=1) shows only the largest unit, so under four weeks (where the calendar
+        plays no part) the age is cut to that unit and each distinct text is worked out once, not per comment."""
+        seconds = int((self.now - created).total_seconds())
+        if seconds >= 28 * 86400:
+            return f"{timesince(created, self.now, depth=1)} ago"
+        for unit in (604800, 86400, 3600, 60):
+            if seconds >= unit:
+                seconds -= seconds % unit
+                break
+        return self.ago(seconds)
 
     def state(self, comment) -> str | None:
         """What the reader sees of a comment; None hides it and everything under it."""
@@ -201,13 +223,12 @@ class _RowBuilder:
     def row(self, comment, state: str, depth: int, handles: dict, every_depth: bool) -> CommentRow:
         name, handle, profile_url, is_staff, is_story_author = self._author(comment)
         shown = state in ("visible", "pending")
-        created = timezone.localtime(comment.created_at)
-        age = self.now - comment.created_at
-        ago = "just now" if age < timedelta(minutes=1) else f"{timesince(comment.created_at, self.now, depth=1)} ago"
+        created = comment.created_at.astimezone(self.zone)
         row = CommentRow(
             pk=comment.pk,
             indent=min(depth, INDENT_CAP),
             state=state,
+            tombstone=_TOMBSTONES.get(state, ""),
             html=comment.body_html if shown else "",
             name=(name or comment.author_name or "Former reader") if shown else "",
             handle=handle if shown else "",
@@ -218,9 +239,10 @@ class _RowBuilder:
             created_at=comment.created_at,
             created_iso=created.isoformat(),
             created_exact=f"{created:%B %-d, %Y %H:%M}",
-            created_ago=ago,
+            created_ago=self.created_ago(comment.created_at),
             edited=comment.edited_at is not None,
             like_count=comment.like_count,
+            likes=f"{comment.like_count} like{'' if comment.like_count == 1 else 's'}",
             permalink=self.permalink.format(comment.pk),
             reply_url=self.reply.format(comment.pk),
         )
@@ -230,6 +252,9 @@ class _RowBuilder:
             row.continue_url = self.thread.format(comment.pk)
             row.continue_count = (comment.rght - comment.lft - 1) // 2
         return row
+
+
+_TOMBSTONES = {"deleted": "Comment deleted.", "removed": "Comment removed by a moderator."}
 
 
 def _root_order(sort: str):
