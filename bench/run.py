@@ -191,6 +191,11 @@ def run(kind: str, sizes, requests: int, warmup: int) -> dict:
                     key = f"{page}_{who}_{cached}"
                     size[key] = measure_page(client, url, requests=requests, warmup=warmup)
                     say(f"[{kind}] N={n} {key}: {size[key]}")
+        # The reference Django template loop for the same rows, cache off: the figure for "the template misses".
+        settings.COMMENTS_CACHE_SECONDS, settings.COMMENTS_ROWS_RENDERER = 0, "template"
+        size["all_anon_uncached_template"] = measure_page(anonymous, whole, requests=requests, warmup=1)
+        settings.COMMENTS_CACHE_SECONDS, settings.COMMENTS_ROWS_RENDERER = 60, "python"
+        say(f"[{kind}] N={n} all_anon_uncached_template: {size['all_anon_uncached_template']}")
         html = floor.floor_html(article.pk)
         size["floor"] = timed(lambda a=article: floor.floor_html(a.pk), requests=requests, warmup=warmup)
         size["floor"].update(queries=1, bytes=len(html.encode()), gzip_bytes=len(gzip.compress(html.encode())))
