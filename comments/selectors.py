@@ -287,8 +287,10 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     offset = (page - 1) * per_page
     # One more thread than the page holds says whether there is a next page.
     roots = _roots(article, user).order_by(*SORTS[sort]).values("tree_id")[offset : offset + per_page + 1]
+    # The n-th comment of a thread in tree order has lft between n and 2n - 1, so lft <= 2 * (replies + 1) bounds
+    # the rows read per thread (by the tree_id, lft index) before the window function picks the first ones.
     comments = list(
-        Comment.objects.filter(tree_id__in=roots)
+        Comment.objects.filter(tree_id__in=roots, lft__lte=2 * (replies + 1))
         .annotate(position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()))
         .filter(position__lte=replies + 1)
         .order_by("tree_id", "lft")

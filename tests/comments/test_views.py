@@ -336,3 +336,18 @@ def test_all_comments_page_queries_do_not_grow_with_comments(client, django_asse
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(all_url(article)).content.decode()
     assert html.count('class="comment comment--visible') == Comment.objects.filter(article=article).count()
+
+
+def test_cut_thread_shows_its_first_replies_in_thread_order(settings):
+    settings.COMMENTS_REPLIES_PER_THREAD = 5
+    root = CommentFactory()
+    order = [root]
+    for _ in range(4):
+        child = CommentFactory(parent=root)
+        order.append(child)
+        for _ in range(2):
+            order.append(CommentFactory(parent=child))
+    tree_order = list(Comment.objects.filter(tree_id=root.tree_id).order_by("lft").values_list("pk", flat=True))
+    rows = selectors.discussion_for_story(article=root.article, user=UserFactory()).rows
+    assert [row.pk for row in rows] == tree_order[:6]
+    assert rows[-1].thread_more == len(tree_order) - 6 and not any(row.thread_more for row in rows[:-1])
