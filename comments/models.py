@@ -57,8 +57,10 @@ class Comment(MPTTModel):
         indexes = [
             # mptt declares this index only in its own Meta, which migrations never see (mptt issue 682).
             models.Index(fields=["tree_id", "lft"], name="comment_tree_lft_idx"),
-            # Top-level threads of a story, by status, for the page of threads and the count.
-            models.Index(fields=["article", "parent", "status", "created_at"], name="comment_story_roots_idx"),
+            # A story's top-level threads in time order: the page of threads reads them in index order and stops
+            # after a page, whatever the number of threads (status is checked on the way, not in the index, since
+            # the page mixes visible comments with tombstones).
+            models.Index(fields=["article", "parent", "created_at"], name="comment_story_root_time_idx"),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
         ]
 
