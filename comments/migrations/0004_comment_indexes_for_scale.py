@@ -21,4 +21,9 @@ class Migration(migrations.Migration):
             model_name='comment',
             index=models.Index(fields=['article', 'parent', 'created_at'], name='comment_story_root_time_idx'),
         ),
+        migrations.AlterField(
+            model_name='comment',
+            name='tree_id',
+            field=models.PositiveIntegerField(editable=False),
+        ),
     ]
