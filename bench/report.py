@@ -195,7 +195,7 @@ def chart(ours: dict[str, dict], peer: dict | None, path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=100)
+    fig, ax = plt.subplots(figsize=(8, 6.4), dpi=80)
     styles = {"sqlite": "-", "postgres": "--"}
     series = [
         ("xtd, registered commenters", "C3", lambda s, x: x.get("registered")),
@@ -221,9 +221,9 @@ def chart(ours: dict[str, dict], peer: dict | None, path: Path) -> bool:
     first = next(iter(ours.values()))
     ax.set_title(f"Discussion pages, in-process, DEBUG off — {first['date']}, {first['machine']}", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=6.5, loc="upper left", ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, optimize=True)
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="lower center", ncol=2, frameon=False)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.94, bottom=0.32)
+    fig.savefig(path, pil_kwargs={"optimize": True})
     return True
 
 
