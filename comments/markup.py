@@ -10,7 +10,7 @@ from html import escape
 
 from comments.selectors import CommentRow
 
-__all__ = ["rows_html"]
+__all__ = ["rows_html", "rows_parts"]
 
 _PENDING = (
     '<p class="comment__pending" role="status">Waiting for moderation: only you can see this comment until a '
@@ -25,6 +25,13 @@ def _replies(count: int) -> str:
 def rows_html(rows: list[CommentRow], *, is_open: bool, slot: str) -> str:
     """One <li> per row, with `slot` where each shown comment's per-reader actions go. Every value from a reader
     is escaped; `row.html` was sanitised when the comment was written."""
+    return slot.join(rows_parts(rows, is_open=is_open))
+
+
+def rows_parts(rows: list[CommentRow], *, is_open: bool) -> list[str]:
+    """The same HTML already cut where the slots go (one part more than there are slots), so the whole discussion
+    is never held twice, once whole and once cut."""
+    parts: list[str] = []
     out: list[str] = []
     append = out.append
     for row in rows:
@@ -60,7 +67,10 @@ def rows_html(rows: list[CommentRow], *, is_open: bool, slot: str) -> str:
             )
             if is_open and row.state == "visible":
                 append(f' <a href="{row.reply_url}" data-reply-to="{row.pk}">Reply</a>')
-            append(f" {slot}</div>")
+            append(" ")
+            parts.append("".join(out))
+            out.clear()
+            append("</div>")
         if row.continue_url:
             append(
                 f'<p class="comment__continue"><a href="{row.continue_url}">Continue this thread '
@@ -72,4 +82,5 @@ def rows_html(rows: list[CommentRow], *, is_open: bool, slot: str) -> str:
                 f'<li class="comment comment--more indent-1"><p class="comment__continue"><a href="{row.thread_url}">'
                 f"{_replies(row.thread_more)} in this thread</a></p></li>"
             )
-    return "".join(out)
+    parts.append("".join(out))
+    return parts

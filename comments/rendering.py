@@ -58,9 +58,9 @@ def render_rows(rows: list[CommentRow], *, is_open: bool, next_page: int | None 
     """Render the rows once, for any reader: in plain Python (comments.markup), or with the reference template."""
     if settings.COMMENTS_ROWS_RENDERER == "template":
         html = get_template("comments/includes/_threads.html").render({"rows": rows, "is_open": is_open})
+        parts = html.split(READER_SLOT)
     else:
-        html = markup.rows_html(rows, is_open=is_open, slot=READER_SLOT)
-    parts = html.split(READER_SLOT)
+        parts = markup.rows_parts(rows, is_open=is_open)
     slots = [(r.pk, r.author_id, r.created_at.timestamp(), r.state) for r in rows if r.state in ("visible", "pending")]
     if len(parts) != len(slots) + 1:
         raise RuntimeError("comments/includes/_threads.html must hold one READER_SLOT per visible or pending comment.")

@@ -88,6 +88,10 @@ TEMPLATES = [
 # Data
 # ------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Keep each worker's database connection between requests (checked before reuse): opening a PostgreSQL
+# connection per request cost more than rendering a cached story page (`make load`).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock at BEGIN instead of failing halfway ("database is locked") under concurrent requests.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
