@@ -10,7 +10,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from articles import search, selectors, services
+from articles import pagecache, search, selectors, services
 from articles.models import Article, Author, Section, SlugHistory, Tag
 from comments.rendering import story_discussion
 
@@ -64,7 +64,9 @@ def search_results(request):
 
 def article_detail(request, section, year, month, day, slug):
     staff = request.user.is_staff
-    stories = selectors.story_for_page(None if staff else Article.objects.published(), reader=request.user)
+    stories = selectors.story_for_page(
+        None if staff else Article.objects.published(), reader=request.user, prefetch=False
+    )
     article = stories.filter(slug=slug).first()
     if article is None:
         old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
@@ -75,10 +77,15 @@ def article_detail(request, section, year, month, day, slug):
         # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     preview = not article.is_live
+    shared = not preview and pagecache.shared(request)
+    if shared and (cached := pagecache.get(request, article)) is not None:
+        return cached  # one query: the story's row, for its versions
+    selectors.prefetch_story(article)
     response = render(
         request,
         "articles/article_detail.html",
         {
+            **({"csrf_token": pagecache.CSRF_PLACEHOLDER} if shared else {}),
             "article": article,
             "layout": selectors.story_layout(article),
             "authors": article.byline_authors,
@@ -93,6 +100,8 @@ def article_detail(request, section, year, month, day, slug):
     if preview:
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"
+    if shared:
+        return pagecache.store(request, article, response)
     return response
 
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,18 @@ def serve(env: dict, port: int, workers: int) -> subprocess.Popen:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def sequential(url: str, count: int = 30) -> float:
+    """Median time of one request at a time (no queueing): what a single reader waits, for comparison."""
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"})
+    samples = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+        samples.append(time.perf_counter() - t0)
+    return round(statistics.median(samples) * 1000, 2)
 
 
 def wrk(url: str, *, threads: int, connections: int, duration: str, script: Path) -> dict:
@@ -140,9 +153,11 @@ def main() -> None:
             try:
                 page = f"http://127.0.0.1:{port}{path}"
                 wrk(page, threads=args.threads, connections=args.connections, duration="3s", script=script)  # warm up
+                single = sequential(page)
                 results["runs"][name] = wrk(
                     page, threads=args.threads, connections=args.connections, duration=args.duration, script=script
                 )
+                results["runs"][name]["one_at_a_time_ms"] = single
                 say(f"[load] {name}: {results['runs'][name]}")
             finally:
                 server.terminate()

@@ -108,12 +108,13 @@ def tables(ours: dict[str, dict], peer: dict | None, load: dict | None) -> list[
             f"connections for {load['duration']} per run, default page of the {load['comments']:,}-comment story "
             f"({load['database']}, Redis cache):",
             "",
-            "| run | requests/s | p50 | p95 | errors |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| run | requests/s | p50 | p95 | errors | one request at a time (median) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name, run in load["runs"].items():
             lines.append(
-                f"| {name} | {run['rps']:.0f} | {run['p50_ms']:.1f} ms | {run['p95_ms']:.1f} ms | {run['errors']} |"
+                f"| {name} | {run['rps']:.0f} | {run['p50_ms']:.1f} ms | {run['p95_ms']:.1f} ms | {run['errors']} | "
+                f"{run.get('one_at_a_time_ms', 0):.1f} ms |"
             )
         lines.append("")
     return lines
