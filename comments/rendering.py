@@ -8,6 +8,7 @@ The cache key carries the story's comment_version (bumped by every write in comm
 "2 hours ago" times age. COMMENTS_CACHE_SECONDS = 0 turns the cache off.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +27,8 @@ from comments.selectors import CommentRow, ReaderMarks
 __all__ = ["READER_SLOT", "Rendered", "DiscussionHtml", "story_discussion", "rows_html"]
 
 READER_SLOT = "<!--reader-->"
+# Where a streamed discussion goes in its page (see story_discussion's `stream`).
+STREAM_MARK = "<!--discussion-->"
 _PK = "987654321"
 
 
@@ -52,6 +55,7 @@ class DiscussionHtml:
     is_open: bool
     has_rows: bool
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(selectors.SORT_LABELS.items()))
+    pieces: Iterator[str] | None = None  # with `stream`: the HTML in pieces, and `html` is STREAM_MARK
 
 
 def render_rows(rows: list[CommentRow], *, is_open: bool, next_page: int | None = None) -> Rendered:
@@ -75,27 +79,34 @@ def for_reader(request, rendered: Rendered, marks: ReaderMarks) -> SafeString:
     """The shared HTML with this reader's bits in the slots: nothing for anonymous readers; a like form (or unlike)
     and a report link on others' comments, edit and delete links on their own. Templates rendered a few times per
     request, not once per comment."""
+    return mark_safe("".join(reader_pieces(request, rendered, marks)))  # built from escaped values
+
+
+def reader_pieces(request, rendered: Rendered, marks: ReaderMarks) -> Iterator[str]:
+    """for_reader() in pieces, to stream. The reader's token is taken now, before the response is on its way, so
+    that the CSRF middleware still sets its cookie."""
     user = request.user
     if not user.is_authenticated:
-        return mark_safe("".join(rendered.parts))  # our template, from escaped values
+        return iter(rendered.parts)
     token = get_token(request)
     permalink = reverse("comments:permalink", kwargs={"pk": int(_PK)})
     like = _reader_actions(request, permalink=permalink, visible=True, liked=False, csrf=token)
     unlike = _reader_actions(request, permalink=permalink, visible=True, liked=True, csrf=token)
     edit_after = timezone.now().timestamp() - timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES).total_seconds()
-    parts = rendered.parts
-    out = [parts[0]]
-    for (pk, author_id, posted, state), part in zip(rendered.slots, parts[1:], strict=True):
-        if author_id == user.pk:
-            out.append(
-                _reader_actions(
+
+    def pieces() -> Iterator[str]:
+        parts = rendered.parts
+        yield parts[0]
+        for (pk, author_id, posted, state), part in zip(rendered.slots, parts[1:], strict=True):
+            if author_id == user.pk:
+                yield _reader_actions(
                     request, permalink=permalink.replace(_PK, str(pk)), own=True, can_edit=posted >= edit_after
                 )
-            )
-        elif state == "visible":
-            out.append((unlike if pk in marks.liked else like).replace(_PK, str(pk)))
-        out.append(part)
-    return mark_safe("".join(out))
+            elif state == "visible":
+                yield (unlike if pk in marks.liked else like).replace(_PK, str(pk))
+            yield part
+
+    return pieces()
 
 
 def rows_html(request, rows: list[CommentRow], *, is_open: bool, marks: ReaderMarks) -> SafeString:
@@ -109,11 +120,14 @@ def _cache_key(article: Article, *, whole: bool, sort: str, page: int) -> str:
     return f"discussion:{article.pk}:{article.comment_version}:{edited}:{view}:{sort}"
 
 
-def story_discussion(request, article: Article, *, sort=None, page=None, whole: bool = False) -> DiscussionHtml:
+def story_discussion(
+    request, article: Article, *, sort=None, page=None, whole: bool = False, stream: bool = False
+) -> DiscussionHtml:
     """The story's discussion for this reader: a page of threads, or with `whole` every comment. Shared HTML from
     the cache when there is some for this version; rendered and stored otherwise. A reader with comments held for
     moderation sees them, so gets a page of their own, uncached. Queries: none cached, one uncached, plus one for a
-    signed-in reader's likes."""
+    signed-in reader's likes. With `stream`, the HTML comes as `pieces` (a 10,000-comment page is 10 MB: a worker
+    should not hold it whole, twice)."""
     sort = selectors.normal_sort(sort)
     page = 1 if whole else selectors.normal_page(page)
     marks = selectors.reader_marks(article=article, user=request.user)
@@ -130,9 +144,11 @@ def story_discussion(request, article: Article, *, sort=None, page=None, whole: 
         # Pages past the end are not kept: a crawler walking page numbers would only fill the cache with nothing.
         if shared and (rendered.has_rows or page == 1):
             cache.set(key, rendered, seconds)
+    pieces = reader_pieces(request, rendered, marks)
     return DiscussionHtml(
         article=article,
-        html=for_reader(request, rendered, marks),
+        html=mark_safe(STREAM_MARK if stream else "".join(pieces)),
+        pieces=pieces if stream else None,
         count=article.comment_count,
         sort=sort,
         page=page,

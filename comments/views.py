@@ -1,13 +1,15 @@
 """Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes and reports."""
 
+from itertools import chain
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
@@ -78,14 +80,15 @@ def story_threads(request, article_pk):
 
 
 def story_all(request, article_pk):
-    """Every comment of a story on one page, threads in full: for readers who want the whole discussion at once."""
+    """Every comment of a story on one page, threads in full: for readers who want the whole discussion at once.
+    Streamed: the page around the discussion, then the discussion piece by piece."""
     article = get_object_or_404(Article.objects.published().select_related("section"), pk=article_pk)
-    discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), whole=True)
-    return render(
-        request,
-        "comments/all.html",
-        {"article": article, "discussion": discussion, "story_url": _story_link(article)},
+    discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), whole=True, stream=True)
+    page = render_to_string(
+        "comments/all.html", {"article": article, "discussion": discussion, "story_url": _story_link(article)}, request
     )
+    head, tail = page.split(rendering.STREAM_MARK)
+    return StreamingHttpResponse(chain([head], discussion.pieces, [tail]))
 
 
 def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action=""):

@@ -308,13 +308,13 @@ def test_all_comments_page_shows_every_comment_at_every_depth(client, settings):
     story = client.get(article.get_absolute_url()).content.decode()
     assert f'href="{all_url(article)}">All comments on one page</a>' in story
     assert "Second thread" not in story and "Depth 2" not in story
-    html = client.get(all_url(article)).content.decode()
+    html = client.get(all_url(article)).getvalue().decode()
     assert all(f'id="comment-{c.pk}"' in html for c in [*chain, second])
     assert "Continue this thread" not in html and "more replies in this thread" not in html
     # Past the indent cap, each reply stays at the last indent and says whom it answers.
     assert html.count("indent-6") == 4 and f"in reply to @{chain[8].author.handle}" in html
     assert '<link rel="canonical" href="' in html and article.get_absolute_url() in html
-    newest = client.get(all_url(article) + "?sort=newest").content.decode()
+    newest = client.get(all_url(article) + "?sort=newest").getvalue().decode()
     assert newest.index("Second thread") < newest.index("First thread")
 
 
@@ -334,7 +334,7 @@ def test_all_comments_page_queries_do_not_grow_with_comments(client, django_asse
         assert client.get(all_url(article)).status_code == 200
     make_discussion(article, threads=10, replies=8)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        html = client.get(all_url(article)).content.decode()
+        html = client.get(all_url(article)).getvalue().decode()
     assert html.count('class="comment comment--visible') == Comment.objects.filter(article=article).count()
 
 
