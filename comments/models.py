@@ -62,10 +62,13 @@ class Comment(MPTTModel):
         indexes = [
             # mptt declares this index only in its own Meta, which migrations never see (mptt issue 682).
             models.Index(fields=["tree_id", "lft"], name="comment_tree_lft_idx"),
-            # A story's top-level threads in time order: the page of threads reads them in index order and stops
+            # A story's top-level comments in time order: the page of threads reads them in index order and stops
             # after a page, whatever the number of threads (status is checked on the way, not in the index, since
-            # the page mixes visible comments with tombstones).
-            models.Index(fields=["article", "parent", "created_at"], name="comment_story_root_time_idx"),
+            # the page mixes visible comments with tombstones). Partial: PostgreSQL orders by an index only past
+            # columns fixed by "=", and "parent IS NULL" is not one.
+            models.Index(
+                fields=["article", "created_at", "id"], condition=Q(parent=None), name="comment_story_root_time_idx"
+            ),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
         ]
 

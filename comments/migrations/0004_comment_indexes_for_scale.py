@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='comment',
-            index=models.Index(fields=['article', 'parent', 'created_at'], name='comment_story_root_time_idx'),
+            index=models.Index(condition=models.Q(('parent', None)), fields=['article', 'created_at', 'id'], name='comment_story_root_time_idx'),
         ),
         migrations.AlterField(
             model_name='comment',
