@@ -239,9 +239,10 @@ def run(kind: str, sizes, requests: int, warmup: int) -> dict:
 
 
 def peak_rss(database_url: str, article_pk: int) -> float:
-    """Peak RSS (MB) of a fresh process that renders the whole discussion of `article_pk` three times, uncached."""
+    """Peak RSS (MB) of a fresh process that renders the whole discussion of `article_pk` three times, uncached.
+    Read from VmHWM: getrusage's ru_maxrss survives exec, so a child would report this (large) process's peak."""
     code = (
-        "import django, resource; django.setup()\n"
+        "import django; django.setup()\n"
         "from django.conf import settings; settings.COMMENTS_CACHE_SECONDS = 0\n"
         "from django.test import Client; from django.urls import reverse\n"
         f"url = reverse('comments:story_all', kwargs={{'article_pk': {article_pk}}}); c = Client()\n"
@@ -249,7 +250,8 @@ def peak_rss(database_url: str, article_pk: int) -> float:
         "    response = c.get(url)\n"
         "    assert response.status_code == 200\n"
         "    for chunk in (response.streaming_content if response.streaming else [response.content]): pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(int(status.split('VmHWM:')[1].split()[0]) / 1024)\n"
     )
     env = {**os.environ, "BENCH_DATABASE_URL": database_url}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
