@@ -81,7 +81,8 @@ $(BENCH_STAMP): Makefile
 bench-ours: $(STAMP) ## Our pages, posting and the floor, on SQLite then PostgreSQL (no peer)
 	$(PY) -m bench.run --db sqlite --out bench/results/ours-sqlite.json
 	@if $(PG_UP); then BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.run --db postgres --out bench/results/ours-postgres.json; \
-	else echo "PostgreSQL is unreachable: its benchmark is SKIPPED."; fi
+	else echo "PostgreSQL is unreachable: its benchmark is SKIPPED (and its old results dropped)."; \
+		rm -f bench/results/ours-postgres.json; fi
 
 bench-peer: $(STAMP) $(BENCH_STAMP) ## django-comments-xtd from PyPI, same data and measurements, then the tables
 	@dbs=sqlite; if $(PG_UP); then dbs=sqlite,postgres; fi; \
