@@ -16,7 +16,8 @@ CHROMIUM := /usr/bin/chromium
 NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean
+.PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean bench bench-ours \
+	bench-peer load
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -90,5 +91,45 @@ import-bench: $(STAMP) ## Not in `make test`: import a generated 100,000-post Di
 		echo "PostgreSQL is unreachable: its import bench is SKIPPED."; \
 	fi
 
-clean: ## Delete the virtualenv, node_modules, the SQLite database and uploaded media
-	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles
+
+# ------------------------------------------------------------------------------
+# Benchmarks (issue 6): never part of `make test`. Each uses databases of its own (a temporary SQLite file, or
+# PostgreSQL databases named newsroom_bench_*), dropped afterwards; results go to bench/results/.
+# ------------------------------------------------------------------------------
+BENCH_VENV := .bench-venv
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
+# The maintenance database of the PostgreSQL server the benchmarks create theirs on.
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+XTD_VERSION ?= 2.10.13
+PG_UP = $(PY) scripts/postgres_ready.py "$(BENCH_POSTGRES_URL)"
+
+# The peer runs from PyPI in a virtualenv of its own (with matplotlib for the chart); nothing of it is committed.
+$(BENCH_STAMP): Makefile
+	test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet "django>=5.2,<5.3" "django-comments-xtd==$(XTD_VERSION)" \
+		"django-environ>=0.12" "psycopg[binary]>=3.2" "matplotlib>=3.8"
+	touch $(BENCH_STAMP)
+
+bench-ours: $(STAMP) ## Our pages, posting and the floor, on SQLite then PostgreSQL (no peer)
+	$(PY) -m bench.run --db sqlite --out bench/results/ours-sqlite.json
+	@if $(PG_UP); then BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.run --db postgres --out bench/results/ours-postgres.json; \
+	else echo "PostgreSQL is unreachable: its benchmark is SKIPPED (and its old results dropped)."; \
+		rm -f bench/results/ours-postgres.json; fi
+
+bench-peer: $(STAMP) $(BENCH_STAMP) ## django-comments-xtd from PyPI, same data and measurements, then the tables
+	@dbs=sqlite; if $(PG_UP); then dbs=sqlite,postgres; fi; \
+	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(BENCH_PY) -m bench.peer --db $$dbs --out bench/results/peer.json
+	$(BENCH_PY) -m bench.report
+
+bench: bench-ours bench-peer ## Benchmark ours and the peer side by side: tables, targets, JSON and chart in bench/results/
+
+load: $(STAMP) ## gunicorn (2 sync workers) on 127.0.0.1 and wrk: requests/s, p50/p95, errors; uncached and cached
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@db=sqlite; if $(PG_UP); then db=postgres; fi; \
+	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.load --db $$db --out bench/results/load.json
+	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) -m bench.report; fi
+
+clean: ## Delete the virtualenvs, node_modules, the SQLite database and uploaded media
+	rm -rf $(VENV) $(BENCH_VENV) node_modules db.sqlite3 media staticfiles

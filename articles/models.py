@@ -210,6 +210,14 @@ class Article(models.Model):
         "discussion", max_length=12, choices=Comments, default=Comments.OPEN, help_text="Whether readers may comment."
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    # Kept by comments.services on every write to the discussion, so story pages show the count without a query
+    # and the cached discussion (comments.rendering) is retired by a new version.
+    comment_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Visible comments on the story, recounted by every comment write."
+    )
+    comment_version = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Bumped by every write to the story's discussion; keys its cache."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 

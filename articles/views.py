@@ -10,9 +10,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from articles import search, selectors, services
-from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
-from comments.selectors import discussion_for_story
+from articles import pagecache, search, selectors, services
+from articles.models import Article, Author, Section, SlugHistory, Tag
+from comments.rendering import story_discussion
 
 STORIES_PER_PAGE = 20
 PENDING_SAVE_SESSION_KEY = "read_later_pending"
@@ -64,7 +64,9 @@ def search_results(request):
 
 def article_detail(request, section, year, month, day, slug):
     staff = request.user.is_staff
-    stories = selectors.story_for_page(None if staff else Article.objects.published())
+    stories = selectors.story_for_page(
+        None if staff else Article.objects.published(), reader=request.user, prefetch=False
+    )
     article = stories.filter(slug=slug).first()
     if article is None:
         old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
@@ -75,25 +77,31 @@ def article_detail(request, section, year, month, day, slug):
         # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     preview = not article.is_live
-    saved = request.user.is_authenticated and SavedArticle.objects.filter(user=request.user, article=article).exists()
+    shared = not preview and pagecache.shared(request)
+    if shared and (cached := pagecache.get(request, article)) is not None:
+        return cached  # one query: the story's row, for its versions
+    selectors.prefetch_story(article)
     response = render(
         request,
         "articles/article_detail.html",
         {
+            **({"csrf_token": pagecache.CSRF_PLACEHOLDER} if shared else {}),
             "article": article,
             "layout": selectors.story_layout(article),
             "authors": article.byline_authors,
             "preview": preview,
-            "saved": saved,
+            "saved": getattr(article, "saved", False),
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
-            "discussion": discussion_for_story(
-                article=article, user=request.user, sort=request.GET.get("sort"), page=request.GET.get("page")
+            "discussion": story_discussion(
+                request, article, sort=request.GET.get("sort"), page=request.GET.get("page")
             ),
         },
     )
     if preview:
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"
+    if shared:
+        return pagecache.store(request, article, response)
     return response
 
 

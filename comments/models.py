@@ -67,6 +67,11 @@ class Comment(MPTTModel):
         help_text="The post's id in the Disqus export it was imported from; empty for comments written here.",
     )
 
+    # Declared here rather than by django-mptt only to drop its index on tree_id alone: the (tree_id, lft) index
+    # below serves every lookup by tree, and each extra index costs on every reply, which moves lft/rght of the
+    # rest of its thread.
+    tree_id = models.PositiveIntegerField(editable=False)
+
     class MPTTMeta:
         # No order_insertion_by: inserting as last child already keeps replies in time order.
         pass
@@ -75,8 +80,13 @@ class Comment(MPTTModel):
         indexes = [
             # mptt declares this index only in its own Meta, which migrations never see (mptt issue 682).
             models.Index(fields=["tree_id", "lft"], name="comment_tree_lft_idx"),
-            # Top-level threads of a story, by status, for the page of threads and the count.
-            models.Index(fields=["article", "parent", "status", "created_at"], name="comment_story_roots_idx"),
+            # A story's top-level comments in time order: the page of threads reads them in index order and stops
+            # after a page, whatever the number of threads (status is checked on the way, not in the index, since
+            # the page mixes visible comments with tombstones). Partial: PostgreSQL orders by an index only past
+            # columns fixed by "=", and "parent IS NULL" is not one.
+            models.Index(
+                fields=["article", "created_at", "id"], condition=Q(parent=None), name="comment_story_root_time_idx"
+            ),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
         ]
 

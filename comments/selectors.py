@@ -1,29 +1,36 @@
-"""Reads of the discussion: a page of threads in a fixed number of queries, ready to render in one flat loop."""
+"""Reads of the discussion: a page of threads in one query, ready to render in one flat loop."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet, Value, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from articles.models import Article
+from articles.models import Article, Byline
 from comments.models import Comment, CommentLike, Notification
 
 __all__ = [
     "notifications_for",
     "member_comments",
+    "comments_of_reader",
     "INDENT_CAP",
     "SORTS",
     "CommentRow",
     "Discussion",
+    "ReaderMarks",
     "discussion_for_story",
+    "whole_discussion",
     "thread_for_comment",
+    "reader_marks",
+    "normal_sort",
+    "normal_page",
     "page_of",
-    "comments_of_reader",
 ]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
@@ -35,34 +42,59 @@ SORTS = {
 }
 SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "liked": "Most liked"}
 
+# What a row needs from a comment and its author: plain values, no model instances (10,000 of them cost).
+_FIELDS = (
+    "pk",
+    "tree_id",
+    "lft",
+    "rght",
+    "level",
+    "parent_id",
+    "status",
+    "body_html",
+    "like_count",
+    "created_at",
+    "edited_at",
+    "author_id",
+    "author_name",
+    "author__handle",
+    "author__display_name",
+    "author__is_staff",
+    "author__is_active",
+)
 
-@dataclass
+
+@dataclass(slots=True)
 class CommentRow:
     """Everything the template shows for one comment, computed in Python (no URL reversing or date filters
-    per comment in the template)."""
+    per comment in the template). Nothing here depends on who reads it except pending comments, which only their
+    author is shown; each reader's own bits are laid over the rendered list by comments.rendering."""
 
     pk: int
     indent: int
     state: str  # "visible", "pending" (shown to its author only), "deleted", "removed"
+    tombstone: str  # what stands in for a deleted or removed comment's text, else ""
     html: str
     name: str
     handle: str
     profile_url: str
     is_staff: bool
     is_story_author: bool
+    author_id: int | None
+    created_at: datetime
     created_iso: str
     created_exact: str
     created_ago: str
     edited: bool
     like_count: int
-    liked: bool
-    own: bool
-    can_edit: bool
+    likes: str  # "1 like", "3 likes": text, so the template does no number formatting per comment
     permalink: str
     reply_url: str
     reply_to: str = ""  # "@handle" when indentation no longer shows whom it answers
     continue_url: str = ""
     continue_count: int = 0
+    thread_url: str = ""  # set on the last row shown of a thread cut short on the story page
+    thread_more: int = 0
 
 
 @dataclass
@@ -77,148 +109,257 @@ class Discussion:
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(SORT_LABELS.items()))
 
 
-def visible_count(article: Article) -> int:
-    return Comment.objects.filter(article=article, status=Comment.Status.VISIBLE).count()
+@dataclass
+class ReaderMarks:
+    """A signed-in reader's own state in one story's discussion."""
+
+    liked: set[int] = field(default_factory=set)
+    has_pending: bool = False  # their held comments show to them only, so their page cannot be the shared one
 
 
-def _roots(article: Article, user) -> QuerySet[Comment]:
-    """Top-level comments a reader sees: visible ones, their own pending ones, tombstones that kept replies."""
-    shown = Q(status=Comment.Status.VISIBLE) | Q(
-        status__in=[Comment.Status.DELETED, Comment.Status.REMOVED], rght__gt=F("lft") + 1
-    )
-    if user.is_authenticated:
-        shown |= Q(status=Comment.Status.PENDING, author=user)
-    return Comment.objects.filter(article=article, parent=None).filter(shown)
+def normal_sort(sort: str | None) -> str:
+    return sort if sort in SORTS else "oldest"
 
 
-def _as_int(value, default: int = 1) -> int:
+def normal_page(value, default: int = 1) -> int:
     try:
         return max(int(value), 1)
     except (TypeError, ValueError):
         return default
 
 
+def _shown(user) -> Q:
+    """Comments that can head a thread for this reader: visible ones, their own pending ones, tombstones that kept
+    replies."""
+    shown = Q(status=Comment.Status.VISIBLE) | Q(
+        status__in=[Comment.Status.DELETED, Comment.Status.REMOVED], rght__gt=F("lft") + 1
+    )
+    if user.is_authenticated:
+        shown |= Q(status=Comment.Status.PENDING, author=user)
+    return shown
+
+
+def _roots(article: Article, user) -> QuerySet[Comment]:
+    return Comment.objects.filter(article=article, parent=None).filter(_shown(user))
+
+
 def story_author_ids(article: Article) -> set[int]:
-    """Accounts of the story's bylined authors (uses the story page's prefetched bylines when present)."""
-    return {byline.author.user_id for byline in article.bylines.all() if byline.author.user_id}
+    """Accounts of the story's bylined authors: from the page's prefetched bylines when present, else one query."""
+    if "bylines" in getattr(article, "_prefetched_objects_cache", {}):
+        return {byline.author.user_id for byline in article.bylines.all() if byline.author.user_id}
+    return set(
+        Byline.objects.filter(article=article, author__user__isnull=False).values_list("author__user_id", flat=True)
+    )
 
 
 class _RowBuilder:
-    def __init__(self, user, now: datetime, author_ids: set[int] = frozenset()):
-        self.author_ids = author_ids
-        self.user = user
-        self.now = now
+    def __init__(self, user, now: datetime, author_ids: Iterable[int] = ()):
+        self.author_ids = set(author_ids)
         self.user_id = user.pk if user.is_authenticated else None
-        self.edit_window = timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
+        self.now = now
         self.permalink = reverse("comments:permalink", kwargs={"pk": 987654321}).replace("987654321", "{}")
         self.reply = reverse("comments:reply", kwargs={"pk": 987654321}).replace("987654321", "{}")
         self.thread = reverse("comments:thread", kwargs={"pk": 987654321}).replace("987654321", "{}")
         self.profile = reverse("profile", kwargs={"handle": "HANDLE"}).replace("HANDLE", "{}")
+        self.authors: dict[int | None, tuple] = {}
+        self.zone = timezone.get_current_timezone()
+        self.ago = lru_cache(maxsize=None)(self._ago)
 
-    def state(self, comment: Comment) -> str | None:
+    def _ago(self, seconds: int) -> str:
+        if seconds < 60:
+            return "just now"
+        return f"{timesince(self.now - timedelta(seconds=seconds), self.now, depth=1)} ago"
+
+    def created_ago(self, created: datetime) -> str:
+        """ "3 hours ago". timesince(depth=1) shows only the largest unit, so under four weeks (where the calendar
+        plays no part) the age is cut to that unit and each distinct text is worked out once, not per comment."""
+        seconds = int((self.now - created).total_seconds())
+        if seconds >= 28 * 86400:
+            return f"{timesince(created, self.now, depth=1)} ago"
+        for unit in (604800, 86400, 3600, 60):
+            if seconds >= unit:
+                seconds -= seconds % unit
+                break
+        return self.ago(seconds)
+
+    def state(self, comment) -> str | None:
         """What the reader sees of a comment; None hides it and everything under it."""
         if comment.status == Comment.Status.VISIBLE:
             return "visible"
         if comment.status == Comment.Status.PENDING:
             return "pending" if self.user_id and comment.author_id == self.user_id else None
-        if not comment.has_replies:
+        if comment.rght - comment.lft <= 1:
             return None
         if comment.status == Comment.Status.DELETED and not comment.author_id and not comment.author_name:
             return "account_deleted"
         return comment.status
 
-    def rows(self, comments: list[Comment], *, base_level: int, liked: set[int]) -> list[CommentRow]:
+    def rows(self, comments: list, *, base_level: int, every_depth: bool = False) -> list[CommentRow]:
+        """Rows for comments in tree order. Past INDENT_CAP, replies go to a thread page, or with `every_depth`
+        (the whole discussion on one page) stay at the last indent, saying whom they answer."""
         rows: list[CommentRow] = []
-        handles = {c.pk: (c.author.handle if c.author_id else "") for c in comments}
+        handles = {c.pk: c.author__handle or "" for c in comments}
         hidden_until: tuple[int, int] | None = None  # (tree_id, rght) of a hidden subtree
         for comment in comments:
             if hidden_until and comment.tree_id == hidden_until[0] and comment.lft < hidden_until[1]:
                 continue
             state = self.state(comment)
             depth = comment.level - base_level
-            if state is None or depth > INDENT_CAP:
+            if state is None or (depth > INDENT_CAP and not every_depth):
                 hidden_until = (comment.tree_id, comment.rght)
                 continue
-            rows.append(self.row(comment, state, depth, liked, handles))
+            rows.append(self.row(comment, state, depth, handles, every_depth))
         return rows
 
-    def row(self, comment: Comment, state: str, depth: int, liked: set[int], handles: dict) -> CommentRow:
-        author = comment.author if comment.author_id else None
-        own = self.user_id is not None and comment.author_id == self.user_id
-        created = timezone.localtime(comment.created_at)
+    def _author(self, comment) -> tuple:
+        """(name, handle, profile link, staff, story author) of a comment's author: once per author, not per row."""
+        key = comment.author_id
+        if key not in self.authors:
+            if key is None:
+                self.authors[key] = ("", "", "", False, False)
+            else:
+                # Imported accounts stay inactive until claimed and have no profile page: the name alone is shown.
+                handle = comment.author__handle if comment.author__is_active else ""
+                self.authors[key] = (
+                    comment.author__display_name,
+                    handle,
+                    self.profile.format(handle) if handle else "",
+                    comment.author__is_staff,
+                    key in self.author_ids,
+                )
+        return self.authors[key]
+
+    def row(self, comment, state: str, depth: int, handles: dict, every_depth: bool) -> CommentRow:
+        name, handle, profile_url, is_staff, is_story_author = self._author(comment)
         shown = state in ("visible", "pending")
+        created = comment.created_at.astimezone(self.zone)
         row = CommentRow(
             pk=comment.pk,
-            indent=depth,
+            indent=min(depth, INDENT_CAP),
             state=state,
+            tombstone=_TOMBSTONES.get(state, ""),
             html=comment.body_html if shown else "",
-            name=comment.shown_name if shown else "",
-            # Imported accounts stay inactive until claimed and have no profile page: the name alone is shown.
-            handle=author.handle if author and shown and author.is_active else "",
-            profile_url=self.profile.format(author.handle) if author and shown and author.is_active else "",
-            is_staff=bool(author and author.is_staff),
-            is_story_author=bool(author and author.pk in self.author_ids),
+            name=(name or comment.author_name or "Former reader") if shown else "",
+            handle=handle if shown else "",
+            profile_url=profile_url if shown else "",
+            is_staff=is_staff,
+            is_story_author=is_story_author,
+            author_id=comment.author_id,
+            created_at=comment.created_at,
             created_iso=created.isoformat(timespec="seconds"),  # HTML allows at most milliseconds
             created_exact=f"{created:%B %-d, %Y %H:%M}",
-            created_ago=(
-                "just now"
-                if self.now - comment.created_at < timedelta(minutes=1)
-                else f"{timesince(comment.created_at, self.now, depth=1)} ago"
-            ),
+            created_ago=self.created_ago(comment.created_at),
             edited=comment.edited_at is not None,
             like_count=comment.like_count,
-            liked=comment.pk in liked,
-            own=own,
-            can_edit=own and shown and self.now - comment.created_at <= self.edit_window,
+            likes=f"{comment.like_count} like{'' if comment.like_count == 1 else 's'}",
             permalink=self.permalink.format(comment.pk),
             reply_url=self.reply.format(comment.pk),
         )
-        if depth == INDENT_CAP and comment.parent_id:
+        if depth >= INDENT_CAP and comment.parent_id and (every_depth or depth == INDENT_CAP):
             row.reply_to = handles.get(comment.parent_id, "")
-        if depth == INDENT_CAP and comment.has_replies:
+        if depth == INDENT_CAP and comment.rght - comment.lft > 1 and not every_depth:
             row.continue_url = self.thread.format(comment.pk)
             row.continue_count = (comment.rght - comment.lft - 1) // 2
         return row
 
 
-def _liked(user, comments: list[Comment]) -> set[int]:
-    if not user.is_authenticated or not comments:
-        return set()
-    return set(
-        CommentLike.objects.filter(user=user, comment_id__in=[c.pk for c in comments]).values_list(
-            "comment_id", flat=True
-        )
-    )
+_TOMBSTONES = {
+    "deleted": "Comment deleted.",
+    "account_deleted": "Comment from a deleted account.",
+    "removed": "Comment removed by a moderator.",
+}
+
+
+def _root_order(sort: str):
+    """Sort key of a thread by its top-level comment, as SORTS orders them in the database."""
+    if sort == "newest":
+        return lambda c: (-c.created_at.timestamp(), -c.pk)
+    if sort == "liked":
+        return lambda c: (-c.like_count, c.created_at, c.pk)
+    return lambda c: (c.created_at, c.pk)
+
+
+def _in_thread_order(comments: list, sort: str) -> list:
+    """Comments fetched in (tree_id, lft) order, threads rearranged by their top-level comment's sort."""
+    threads: list[list] = []
+    for comment in comments:
+        if not threads or threads[-1][0].tree_id != comment.tree_id:
+            threads.append([])
+        threads[-1].append(comment)
+    key = _root_order(sort)
+    threads.sort(key=lambda thread: key(thread[0]))
+    return [comment for thread in threads for comment in thread]
 
 
 def discussion_for_story(*, article: Article, user, sort: str | None = "oldest", page=1) -> Discussion:
-    """One page of top-level threads with their whole threads: 3 queries (count, page of roots, threads with
-    authors), plus one for the signed-in reader's likes, whatever the number of comments."""
-    sort = sort if sort in SORTS else "oldest"
-    page = _as_int(page)
-    per_page = settings.COMMENTS_THREADS_PER_PAGE
+    """One page of top-level threads, each cut after COMMENTS_REPLIES_PER_THREAD replies (the rest on its thread
+    page), in one query whatever the number of comments: the page's roots are a subquery, a window function keeps
+    the first rows of each thread, authors are joined."""
+    sort, page = normal_sort(sort), normal_page(page)
+    per_page, replies = settings.COMMENTS_THREADS_PER_PAGE, settings.COMMENTS_REPLIES_PER_THREAD
     offset = (page - 1) * per_page
-    tree_ids = list(
-        _roots(article, user).order_by(*SORTS[sort]).values_list("tree_id", flat=True)[offset : offset + per_page + 1]
-    )
-    next_page = page + 1 if len(tree_ids) > per_page else None
-    tree_ids = tree_ids[:per_page]
+    # One more thread than the page holds says whether there is a next page.
+    roots = _roots(article, user).order_by(*SORTS[sort]).values("tree_id")[offset : offset + per_page + 1]
+    # The n-th comment of a thread in tree order has lft between n and 2n - 1, so lft <= 2 * (replies + 1) bounds
+    # the rows read per thread (by the tree_id, lft index) before the window function picks the first ones.
     comments = list(
-        Comment.objects.filter(tree_id__in=tree_ids).select_related("author").order_by("tree_id", "lft")
-        if tree_ids
-        else []
+        Comment.objects.filter(tree_id__in=roots, lft__lte=2 * (replies + 1))
+        .annotate(position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()))
+        .filter(position__lte=replies + 1)
+        .order_by("tree_id", "lft")
+        .values_list(*_FIELDS, named=True)
     )
-    # One query in tree order; threads are then put in the page's sort order (replies keep their time order).
-    position = {tree_id: index for index, tree_id in enumerate(tree_ids)}
-    comments.sort(key=lambda c: (position[c.tree_id], c.lft))
+    comments = _in_thread_order(comments, sort)
+    tree_ids = list(dict.fromkeys(c.tree_id for c in comments))
+    next_page = page + 1 if len(tree_ids) > per_page else None
+    if next_page:
+        comments = [c for c in comments if c.tree_id != tree_ids[-1]]
     builder = _RowBuilder(user, timezone.now(), story_author_ids(article))
+    rows = builder.rows(comments, base_level=0)
+    _mark_cut_threads(rows, comments, builder)
     return Discussion(
         article=article,
-        count=visible_count(article),
-        rows=builder.rows(comments, base_level=0, liked=_liked(user, comments)),
+        count=article.comment_count,
+        rows=rows,
         sort=sort,
         page=page,
         next_page=next_page,
+        is_open=article.comments != Article.Comments.CLOSED,
+    )
+
+
+def _mark_cut_threads(rows: list[CommentRow], comments: list, builder: _RowBuilder) -> None:
+    """The last row shown of each thread that was cut short links to the whole thread, saying how much is left."""
+    fetched: dict[int, int] = {}
+    roots = {}
+    for comment in comments:
+        fetched[comment.tree_id] = fetched.get(comment.tree_id, 0) + 1
+        if comment.parent_id is None:
+            roots[comment.tree_id] = comment
+    tree_of = {c.pk: c.tree_id for c in comments}
+    last_row: dict[int, CommentRow] = {tree_of[row.pk]: row for row in rows}
+    for tree_id, row in last_row.items():
+        root = roots[tree_id]
+        left = (root.rght - root.lft - 1) // 2 - (fetched[tree_id] - 1)
+        if left > 0:
+            row.thread_url, row.thread_more = builder.thread.format(root.pk), left
+
+
+def whole_discussion(*, article: Article, user, sort: str | None = "oldest") -> Discussion:
+    """Every comment of the story on one page, in one query: the "all comments" view."""
+    sort = normal_sort(sort)
+    comments = _in_thread_order(
+        list(Comment.objects.filter(article=article).order_by("tree_id", "lft").values_list(*_FIELDS, named=True)),
+        sort,
+    )
+    builder = _RowBuilder(user, timezone.now(), story_author_ids(article))
+    return Discussion(
+        article=article,
+        count=article.comment_count,
+        rows=builder.rows(comments, base_level=0, every_depth=True),
+        sort=sort,
+        page=1,
+        next_page=None,
         is_open=article.comments != Article.Comments.CLOSED,
     )
 
@@ -227,13 +368,37 @@ def thread_for_comment(*, comment: Comment, user) -> tuple[list[CommentRow], str
     """The thread under `comment` (itself first), indented from it; and whom it replies to (@handle or "")."""
     comments = list(
         Comment.objects.filter(tree_id=comment.tree_id, lft__gte=comment.lft, lft__lt=comment.rght)
-        .select_related("author")
         .order_by("lft")
+        .values_list(*_FIELDS, named=True)
     )
     builder = _RowBuilder(user, timezone.now(), story_author_ids(comment.article))
-    rows = builder.rows(comments, base_level=comment.level, liked=_liked(user, comments))
+    rows = builder.rows(comments, base_level=comment.level)
     parent = Comment.objects.select_related("author").filter(pk=comment.parent_id).first()
     return rows, (parent.author.handle if parent and parent.author_id else "")
+
+
+def reader_marks(*, article: Article, user) -> ReaderMarks:
+    """What the reader liked in this story, and whether they have comments held for moderation in it: one query,
+    none for anonymous readers."""
+    if not user.is_authenticated:
+        return ReaderMarks()
+    liked = (
+        CommentLike.objects.filter(user=user, comment__article=article)
+        .order_by()
+        .values_list("comment_id", Value(False, output_field=BooleanField()))
+    )
+    pending = (
+        Comment.objects.filter(article=article, author=user, status=Comment.Status.PENDING)
+        .order_by()
+        .values_list("pk", Value(True, output_field=BooleanField()))
+    )
+    marks = ReaderMarks()
+    for pk, is_pending in liked.union(pending, all=True):
+        if is_pending:
+            marks.has_pending = True
+        else:
+            marks.liked.add(pk)
+    return marks
 
 
 def page_of(comment: Comment, user) -> int:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/like/", views.like, name="like"),
     path("<int:pk>/report/", views.report, name="report"),
     path("story/<int:article_pk>/", views.story_threads, name="story_threads"),
+    path("story/<int:article_pk>/all/", views.story_all, name="story_all"),
     path("story/<int:article_pk>/post/", views.post, name="post"),
     path("member/<int:pk>/", views.member, name="member"),
 ]

@@ -1,6 +1,7 @@
 """Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes and reports."""
 
 import logging
+from itertools import chain
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,12 +12,13 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
-from comments import selectors, services
+from comments import rendering, selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
@@ -69,15 +71,17 @@ def thread(request, pk):
     rows, reply_to = selectors.thread_for_comment(comment=comment, user=request.user)
     if not rows:
         raise Http404("This comment is not available.")
+    is_open = comment.article.comments != Article.Comments.CLOSED
+    marks = selectors.reader_marks(article=comment.article, user=request.user)
     return render(
         request,
         "comments/thread.html",
         {
             "comment": comment,
             "article": comment.article,
-            "rows": rows,
+            "rows_html": rendering.rows_html(request, rows, is_open=is_open, marks=marks),
             "reply_to": reply_to,
-            "is_open": comment.article.comments != Article.Comments.CLOSED,
+            "is_open": is_open,
             "story_url": _story_link(comment.article),
         },
     )
@@ -86,14 +90,22 @@ def thread(request, pk):
 def story_threads(request, article_pk):
     """The list of threads alone, for the "Show more comments" script (the link itself works without it)."""
     article = get_object_or_404(Article.objects.published(), pk=article_pk)
-    discussion = selectors.discussion_for_story(
-        article=article, user=request.user, sort=request.GET.get("sort"), page=request.GET.get("page")
+    discussion = rendering.story_discussion(
+        request, article, sort=request.GET.get("sort"), page=request.GET.get("page")
     )
-    return render(
-        request,
-        "comments/includes/_threads.html",
-        {"rows": discussion.rows, "is_open": discussion.is_open, "next_page": discussion.next_page},
+    return render(request, "comments/includes/_threads_more.html", {"discussion": discussion})
+
+
+def story_all(request, article_pk):
+    """Every comment of a story on one page, threads in full: for readers who want the whole discussion at once.
+    Streamed: the page around the discussion, then the discussion piece by piece."""
+    article = get_object_or_404(Article.objects.published().select_related("section"), pk=article_pk)
+    discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), whole=True, stream=True)
+    page = render_to_string(
+        "comments/all.html", {"article": article, "discussion": discussion, "story_url": _story_link(article)}, request
     )
+    head, tail = page.split(rendering.STREAM_MARK)
+    return StreamingHttpResponse(chain([head], discussion.pieces, [tail]))
 
 
 def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action=""):
@@ -130,34 +142,35 @@ def post(request, article_pk):
     if not request.user.is_authenticated:
         return redirect_to_login(_story_link(article))
     form = CommentForm(request.POST)
-    parent = None
+    parent_id = None
     if form.is_valid():
+        # The service reads the parent under the story lock; the view reads it only to show a form again.
         parent_id = form.cleaned_data.get("parent")
-        parent = Comment.objects.select_related("author").filter(pk=parent_id).first() if parent_id else None
-        if parent_id and parent is None:
-            form.add_error(None, "The comment you replied to no longer exists.")
+        try:
+            comment = services.comment_create(
+                article=article, author=request.user, body=form.cleaned_data["body"], parent=parent_id
+            )
+        except services.RateLimited as error:
+            form.add_error(None, error)
+            response = _form_page(request, article=article, form=form, parent=_parent(parent_id), status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return _form_page(request, article=article, form=form, parent=_parent(parent_id), status=403)
+        except DatabaseError:
+            return _not_saved(request, form, article=article, parent=_parent(parent_id))
+        except ValidationError as error:
+            _apply_errors(form, error)
         else:
-            try:
-                comment = services.comment_create(
-                    article=article, author=request.user, body=form.cleaned_data["body"], parent=parent
-                )
-            except services.RateLimited as error:
-                form.add_error(None, error)
-                response = _form_page(request, article=article, form=form, parent=parent, status=429)
-                response["Retry-After"] = str(error.retry_after)
-                return response
-            except PermissionDenied as error:
-                form.add_error(None, str(error))
-                return _form_page(request, article=article, form=form, parent=parent, status=403)
-            except DatabaseError:
-                return _not_saved(request, form, article=article, parent=parent)
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                if comment.status == Comment.Status.PENDING:
-                    messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
-                return redirect(comment.get_absolute_url())
-    return _form_page(request, article=article, form=form, parent=parent)
+            if comment.status == Comment.Status.PENDING:
+                messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
+            return redirect(comment.get_absolute_url())
+    return _form_page(request, article=article, form=form, parent=_parent(parent_id))
+
+
+def _parent(pk: int | None) -> Comment | None:
+    return Comment.objects.select_related("author").filter(pk=pk).first() if pk else None
 
 
 def reply(request, pk):

@@ -13,7 +13,13 @@ def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "nav_sections": SimpleLazyObject(lambda: list(Section.objects.all())),
-        "unread_notifications": SimpleLazyObject(
-            lambda: Notification.objects.for_reader(user).unread().count() if user and user.is_authenticated else 0
-        ),
+        # Loaded with the reader by newsroom.backends (no query here); counted only for a reader loaded otherwise.
+        "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
     }
+
+
+def _unread(user) -> int:
+    if not (user and user.is_authenticated):
+        return 0
+    count = getattr(user, "unread_notifications", None)
+    return count if count is not None else Notification.objects.for_reader(user).unread().count()

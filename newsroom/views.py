@@ -69,7 +69,7 @@ def signup(request):
             return too_many(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")}, limit)
         if form.is_valid():
             user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="newsroom.backends.ModelBackend")
             apply_pending_save(request)
             messages.success(request, f"Welcome, {user.display_name}. You are signed in as @{user.handle}.")
             return redirect(safe_next(request))

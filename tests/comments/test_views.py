@@ -40,16 +40,23 @@ def test_story_page_shows_count_comments_and_action_bar_link(client):
     assert "Sign in to join the discussion" in html
 
 
-@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
-def test_story_page_queries_do_not_grow_with_comments(client, django_assert_max_num_queries, signed_in):
+@pytest.mark.parametrize("cache_seconds", [0, 60], ids=["uncached", "cached"])
+@pytest.mark.parametrize(("signed_in", "budget"), [(False, 6), (True, 9)], ids=["anonymous", "signed-in"])
+def test_story_page_queries_do_not_grow_with_comments(
+    client, django_assert_max_num_queries, settings, signed_in, budget, cache_seconds
+):
+    """Issue 6: at most 6 queries for an anonymous reader, 9 signed in (the reader's session, account, likes and
+    saved state), cached or not, however many comments."""
+    settings.COMMENTS_CACHE_SECONDS = cache_seconds
     article = ArticleFactory()
     reader = UserFactory()
     if signed_in:
         client.force_login(reader)
     make_discussion(article, threads=2, replies=2)
-    with django_assert_max_num_queries(14) as small:
+    with django_assert_max_num_queries(budget) as small:
         client.get(article.get_absolute_url())
     make_discussion(article, threads=12, replies=6)
+    CommentFactory(parent=Comment.objects.filter(article=article).last())  # the reader's likes and own comments
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(article.get_absolute_url())
     assert response.context["discussion"].next_page == 2
@@ -81,10 +88,15 @@ def test_sorts_keep_replies_in_time_order(client):
         rows = selectors.discussion_for_story(article=article, user=services_like, sort=sort).rows
         assert [r.pk for r in rows] == [c.pk for c in order]
     liked = selectors.discussion_for_story(article=article, user=services_like, sort="liked").rows
-    assert [r.pk for r in liked][0] == new.pk and liked[0].liked
+    assert [r.pk for r in liked][0] == new.pk
+    client.force_login(services_like)
+    html = client.get(article.get_absolute_url() + "?sort=liked").content.decode()
+    assert html.count('aria-pressed="true">Unlike</button>') == 1
+    assert html.index(f'action="/comments/{new.pk}/like/"') < html.index(f'action="/comments/{old.pk}/like/"')
 
 
-def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client):
+def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client, settings):
+    settings.COMMENTS_REPLIES_PER_THREAD = 20
     parent = root = CommentFactory()
     chain = [root]
     for _ in range(9):
@@ -240,9 +252,11 @@ def test_thread_page_and_fragment_queries_do_not_grow_with_replies(client, djang
     parent = CommentFactory(parent=root)
     thread_url = f"/comments/{root.pk}/thread/"
     fragment_url = reverse("comments:story_threads", kwargs={"article_pk": root.article_id})
-    with django_assert_max_num_queries(12) as thread_few:
+    # Thread: session, account, comment, its thread, bylines, parent, likes, sections. Fragment: session, account,
+    # story, likes, threads, bylines.
+    with django_assert_max_num_queries(8) as thread_few:
         client.get(thread_url)
-    with django_assert_max_num_queries(12) as fragment_few:
+    with django_assert_max_num_queries(6) as fragment_few:
         client.get(fragment_url)
     for _ in range(15):
         parent = CommentFactory(parent=parent if parent.level < 4 else root)
@@ -294,3 +308,76 @@ def test_reports_are_rate_limited_and_keep_the_note(client, settings):
     html = response.content.decode()
     assert "1 report in the last hour" in html and "My carefully written note" in html
     assert not CommentReport.objects.filter(comment=second).exists()
+
+
+def all_url(article) -> str:
+    return reverse("comments:story_all", kwargs={"article_pk": article.pk})
+
+
+def test_story_page_cuts_long_threads_and_links_to_the_rest(client, settings):
+    settings.COMMENTS_REPLIES_PER_THREAD = 2
+    root = CommentFactory(body="Busy thread")
+    replies = [CommentFactory(parent=root, body=f"Reply {n}") for n in range(5)]
+    html = client.get(root.article.get_absolute_url()).content.decode()
+    assert "Reply 1" in html and "Reply 2" not in html
+    assert f'<a href="/comments/{root.pk}/thread/">3 more replies in this thread</a>' in html
+    thread = client.get(f"/comments/{root.pk}/thread/").content.decode()
+    assert all(f'id="comment-{reply.pk}"' in thread for reply in replies)
+
+
+def test_all_comments_page_shows_every_comment_at_every_depth(client, settings):
+    settings.COMMENTS_REPLIES_PER_THREAD = 1
+    settings.COMMENTS_THREADS_PER_PAGE = 1
+    article = ArticleFactory()
+    parent = CommentFactory(article=article, body="First thread")
+    chain = [parent]
+    for depth in range(9):
+        parent = CommentFactory(parent=parent, body=f"Depth {depth + 1}")
+        chain.append(parent)
+    second = CommentFactory(article=article, body="Second thread")
+    story = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="{all_url(article)}">All comments on one page</a>' in story
+    assert "Second thread" not in story and "Depth 2" not in story
+    html = client.get(all_url(article)).getvalue().decode()
+    assert all(f'id="comment-{c.pk}"' in html for c in [*chain, second])
+    assert "Continue this thread" not in html and "more replies in this thread" not in html
+    # Past the indent cap, each reply stays at the last indent and says whom it answers.
+    assert html.count("indent-6") == 4 and f"in reply to @{chain[8].author.handle}" in html
+    assert '<link rel="canonical" href="' in html and article.get_absolute_url() in html
+    newest = client.get(all_url(article) + "?sort=newest").getvalue().decode()
+    assert newest.index("Second thread") < newest.index("First thread")
+
+
+def test_all_comments_page_is_for_published_stories_only(client):
+    draft = ArticleFactory(status=Article.Status.DRAFT)
+    assert client.get(all_url(draft)).status_code == 404
+
+
+@pytest.mark.parametrize(("signed_in", "budget"), [(False, 4), (True, 7)], ids=["anonymous", "signed-in"])
+def test_all_comments_page_queries_do_not_grow_with_comments(client, django_assert_max_num_queries, signed_in, budget):
+    """Story, sections, bylines, every comment in one query; signed in, also session, account and likes."""
+    article = ArticleFactory()
+    if signed_in:
+        client.force_login(UserFactory())
+    make_discussion(article, threads=2, replies=2)
+    with django_assert_max_num_queries(budget) as few:
+        assert client.get(all_url(article)).status_code == 200
+    make_discussion(article, threads=10, replies=8)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(all_url(article)).getvalue().decode()
+    assert html.count('class="comment comment--visible') == Comment.objects.filter(article=article).count()
+
+
+def test_cut_thread_shows_its_first_replies_in_thread_order(settings):
+    settings.COMMENTS_REPLIES_PER_THREAD = 5
+    root = CommentFactory()
+    order = [root]
+    for _ in range(4):
+        child = CommentFactory(parent=root)
+        order.append(child)
+        for _ in range(2):
+            order.append(CommentFactory(parent=child))
+    tree_order = list(Comment.objects.filter(tree_id=root.tree_id).order_by("lft").values_list("pk", flat=True))
+    rows = selectors.discussion_for_story(article=root.article, user=UserFactory()).rows
+    assert [row.pk for row in rows] == tree_order[:6]
+    assert rows[-1].thread_more == len(tree_order) - 6 and not any(row.thread_more for row in rows[:-1])

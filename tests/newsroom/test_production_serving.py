@@ -1,5 +1,6 @@
-"""DJANGO_DEBUG=false with gunicorn serves a complete site: pages and their hashed, compressed CSS."""
+"""DJANGO_DEBUG=false with gunicorn serves a complete site: compressed pages and their hashed, compressed CSS."""
 
+import gzip
 import os
 import re
 import socket
@@ -73,7 +74,8 @@ def server(tmp_path_factory):
 def test_home_page_links_hashed_css_that_whitenoise_serves_compressed(server):
     status, headers, body = get(server + "/")
     assert status == 200
-    css = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', body.decode())
+    assert headers.get("Content-Encoding") == "gzip"  # pages too (GZipMiddleware)
+    css = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', gzip.decompress(body).decode())
     assert css, "the page should link the hashed stylesheet from the manifest"
     status, headers, body = get(server + css.group(1))
     assert status == 200

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Max
 
+from comments import services
 from comments.locking import lock_story_threads
 from comments.models import Comment
 from comments.trees import Row, repair_plan, tree_problems
@@ -99,6 +100,8 @@ class Command(BaseCommand):
                 ]
                 # Deliberately behind django-mptt's back: these columns are recomputed whole from the parent links.
                 Comment.objects.bulk_update(comments, ["tree_id", "lft", "rght", "level"], batch_size=1000)
+                for article_id in ordered:
+                    services.discussion_changed(article_id)  # cached discussions showed the damaged order
                 self.stdout.write(f"tree {tree_id}: {_comments(len(plan))} renumbered.")
                 return len(plan)
         raise CommandError(f"tree {tree_id} kept changing stories while it was being locked; run the repair again.")

@@ -1,0 +1,1 @@
+"""Benchmarks of the discussion at news scale (issue 6): `make bench`, `make bench-peer`, `make load`."""
