@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.urls import reverse
+
 from comments.models import Comment
 from tests.clients.hostile import corpora, post_all
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
@@ -20,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 PROBE = (HERE / "probe.js").read_text()
 SCAN = (HERE / "scan.js").read_text()
 
-SHOWN_BODIES = """() => [...document.querySelectorAll("[data-comment-list] li[id^='comment-']")].map((li) => [
+SHOWN_BODIES = """() => [...document.querySelectorAll("ol.comments li[id^='comment-']")].map((li) => [
   Number(li.id.slice(8)), li.querySelector(".comment__body")?.textContent ?? null])"""
 
 
@@ -116,8 +118,9 @@ def test_every_corpus_payload_renders_as_inert_text(context, live_server, settin
     page = context.new_page()
     watch = Watch(page, live_server.url)
 
-    # 1. One server-rendered page holding every payload (the thread under `root`), with the policy on.
-    response = page.goto(one_thread.get_absolute_url())
+    # 1. One server-rendered page holding every payload (the thread page of `root`; the story page shows only a
+    # thread's first replies), with the policy on.
+    response = page.goto(reverse("comments:thread", kwargs={"pk": root.pk}))
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     watch.scan()
@@ -155,7 +158,7 @@ def test_every_corpus_payload_renders_as_inert_text(context, live_server, settin
     assert ran == {key: [] for key in ran}
     assert watch.findings == []
     assert watch.navigations == [
-        f"{live_server.url}{one_thread.get_absolute_url()}",
+        f"{live_server.url}{reverse('comments:thread', kwargs={'pk': root.pk})}",
         f"{live_server.url}{paged.get_absolute_url()}",
     ]
     tried = len(payloads)
