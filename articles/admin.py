@@ -122,6 +122,9 @@ class RelatedLinkInline(admin.TabularInline):
         return PlacementFormSet
 
 
+DISCUSSION_FIELDS = {"id", "comment_count", "comment_version"}
+
+
 class StateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
@@ -185,9 +188,13 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.status == Article.Status.PUBLISHED and obj.publish_at is None:
             # "Published" with no time means now; a time in the future schedules the story.
             obj.publish_at = timezone.now()
-        super().save_model(request, obj, form, change)
         if change:
+            # The discussion's count and version belong to the comment writes that happen meanwhile: never write
+            # back the values this form loaded.
+            obj.save(update_fields=[f.name for f in Article._meta.concrete_fields if f.name not in DISCUSSION_FIELDS])
             services.article_record_slug_change(article=obj, old_slug=old_slug)
+        else:
+            obj.save()
 
     @admin.action(description="Publish selected stories now", permissions=["change"])
     def publish_now(self, request, queryset):
