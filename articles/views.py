@@ -7,12 +7,12 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from articles import pagecache, search, selectors, services
 from articles.models import Article, Author, Section, SlugHistory, Tag
 from comments.rendering import story_discussion
+from newsroom.http import safe_next
 
 STORIES_PER_PAGE = 20
 PENDING_SAVE_SESSION_KEY = "read_later_pending"
@@ -114,12 +114,7 @@ def read_later_toggle(request, pk):
         return redirect(f"{reverse('login')}?next={article.get_absolute_url()}")
     saved = services.saved_article_toggle(user=request.user, article=article)
     messages.success(request, "Saved to Read later." if saved else "Removed from Read later.")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = article.get_absolute_url()
-    return redirect(next_url)
+    return redirect(safe_next(request, default=article.get_absolute_url()))
 
 
 def apply_pending_save(request) -> None:

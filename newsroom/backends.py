@@ -4,7 +4,7 @@ from django.contrib.auth import backends, get_user_model
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from comments.models import Comment, Notification
+from comments.models import Notification
 
 
 class ModelBackend(backends.ModelBackend):
@@ -13,9 +13,8 @@ class ModelBackend(backends.ModelBackend):
 
     def get_user(self, user_id):
         unread = (
-            Notification.objects.filter(
-                recipient=OuterRef("pk"), read_at__isnull=True, comment__status=Comment.Status.VISIBLE
-            )
+            Notification.objects.for_reader(OuterRef("pk"))
+            .unread()
             .order_by()
             .values("recipient")
             .annotate(n=Count("pk"))

@@ -12,7 +12,6 @@ from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from articles.views import apply_pending_save
@@ -20,16 +19,7 @@ from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from newsroom import ratelimit, services
 from newsroom.forms import AccountForm, PasswordResetForm, SignUpForm, ThrottledAuthenticationForm
-
-
-def safe_next(request, default: str = "/") -> str:
-    """The `next` address if it stays on this site, else `default`: sign-in never sends a reader to another host."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
+from newsroom.http import safe_next
 
 
 def too_many(request, template: str, context: dict, limit: ratelimit.Limit):
