@@ -10,7 +10,7 @@ WORKDIR /app
 # Dependencies first, so that editing the code does not reinstall them.
 COPY pyproject.toml README.md ./
 RUN mkdir newsroom articles comments && touch newsroom/__init__.py articles/__init__.py comments/__init__.py \
-    && pip install --upgrade pip && pip install --editable . --group dev
+    && pip install --upgrade pip && pip install --editable .
 
 COPY . .
 

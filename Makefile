@@ -6,10 +6,15 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# Two install stamps: running the site needs the project's dependencies only; the checks add the dev group.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
-ADDR ?= 127.0.0.1:8000
+PORT ?= 8000
+ADDR ?= 127.0.0.1:$(PORT)
+# The development site's address, for the links it puts in e-mail (real environment variables win over .env).
+BASE_URL := http://$(ADDR)
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
-# Tests and the demo run with debug on only where said so: these are development commands.
+# The checks run with debug on only where said so (a development checkout gets it from the .env that `make run` writes).
 DEV := DJANGO_DEBUG=true
 # The real-client tests drive Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
@@ -22,13 +27,23 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --editable .
+	touch $@
+
+$(STAMP): $(RUN_STAMP)
 	$(PY) -m pip install --quiet --editable . --group dev
-	touch $(STAMP)
+	touch $@
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
+
+# A development checkout's settings: written once from .env.example (debug on), then the developer's to change,
+# so `.venv/bin/python manage.py <command>` works without exports. Production never reads this file's values.
+.env:
+	cp .env.example $@
+	@echo "Wrote .env with development settings (from .env.example)."
 
 # Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
 # tests skip saying what is missing; under CI=true (root) a failed install fails the run.
@@ -50,16 +65,16 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-migrate: $(STAMP) ## Apply database migrations
-	$(DEV) $(PY) manage.py migrate --noinput
+migrate: $(RUN_STAMP) .env ## Apply database migrations
+	$(PY) manage.py migrate --noinput
 
-seed: $(STAMP) ## Load the demo content (idempotent)
-	$(DEV) $(PY) manage.py seed_demo
+seed: $(RUN_STAMP) .env ## Load the demo content (idempotent)
+	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py seed_demo
 
-run: $(STAMP) ## Migrate, load demo content and serve the site at http://127.0.0.1:8000/
-	$(DEV) $(PY) manage.py migrate --noinput
-	$(DEV) $(PY) manage.py seed_demo
-	$(DEV) $(PY) manage.py runserver $(ADDR)
+run: $(RUN_STAMP) .env ## Migrate, load the demo and serve http://127.0.0.1:8000/ (another port: PORT=8101)
+	$(PY) manage.py migrate --noinput
+	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py seed_demo
+	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py runserver $(ADDR)
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .

@@ -10,6 +10,8 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
+        from newsroom import checks  # noqa: F401  (registers the deploy checks)
+
         # Rate limits and login throttling count in the cache; a per-process cache gives every worker its own count,
         # so a production site would let each worker allow the full limit. Checked on the final settings.
         if settings.REQUIRE_SHARED_CACHE and settings.CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-secret")
+# A developer's .env (which `make run` writes) never reaches the tests: they run on these settings alone.
+os.environ["DJANGO_ENV_FILE"] = os.devnull
 
 from newsroom.settings import *  # noqa: F403
 

@@ -82,22 +82,33 @@ def test_database_url_picks_the_engine(url, engine):
     assert result.stdout.strip() == engine, result.stderr
 
 
-def test_production_settings_pass_the_deploy_check_without_warnings():
-    result = subprocess.run(
+def deploy_check(**env):
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NEWSROOM_"))},
             "DJANGO_SETTINGS_MODULE": "newsroom.settings",
             "DJANGO_ENV_FILE": "/nonexistent",
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": "k3y-for-the-deploy-check-0123456789-abcdefghijklmnopqrstuvwxyz",
             "DJANGO_ALLOWED_HOSTS": "news.example.com",
             "CACHE_URL": "redis://127.0.0.1:6379/15",
+            **env,
         },
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_production_settings_pass_the_deploy_check_without_warnings():
+    result = deploy_check(NEWSROOM_BASE_URL="https://news.example.com")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_wants_the_public_https_address_for_mail_links():
+    result = deploy_check()
+    assert result.returncode != 0
+    assert "newsroom.W001" in result.stderr and "NEWSROOM_BASE_URL" in result.stderr

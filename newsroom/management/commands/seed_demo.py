@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image as PILImage
@@ -187,8 +188,9 @@ class Command(BaseCommand):
                 self.stdout.write("New demo accounts have random passwords: set one with `manage.py changepassword`.")
             return
         reader = demo_data.READERS[0][0]
+        base = settings.NEWSROOM_BASE_URL.rstrip("/")
         self.stdout.write(
-            "\nSign in at http://127.0.0.1:8000/accounts/login/ (the admin is at /admin/):\n"
+            f"\nSign in at {base}{reverse('login')} (the admin is at {base}{reverse('admin:index')}):\n"
             f"  superuser  admin / {DEMO_PASSWORDS['admin']}\n"
             f"  editor     editor / {DEMO_PASSWORDS['editor']}\n"
             f"  reader     {reader} / {DEMO_PASSWORDS['reader']}  (every demo reader has this password)"

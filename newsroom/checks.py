@@ -1,0 +1,20 @@
+"""Deployment checks of our own settings, run by `manage.py check --deploy` beside Django's."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+__all__ = ["base_url_check"]
+
+
+@register(Tags.security, deploy=True)
+def base_url_check(app_configs, **kwargs):
+    """Links in e-mail are built from NEWSROOM_BASE_URL outside any request: production must name its https address."""
+    if settings.DEBUG or settings.NEWSROOM_BASE_URL.startswith("https://"):
+        return []
+    return [
+        Warning(
+            f"NEWSROOM_BASE_URL is {settings.NEWSROOM_BASE_URL!r}: links in e-mail would point there.",
+            hint="Set NEWSROOM_BASE_URL to the site's public https address, e.g. https://news.example.com.",
+            id="newsroom.W001",
+        )
+    ]
