@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "newsroom.middleware.refuse_control_characters",
     # Pages are compressed (a 1,000-comment discussion is ~1 MB of HTML, ~150 KB gzipped); static files come
     # pre-compressed from whitenoise above. BREACH: Django masks the CSRF token afresh on every response and, since
     # 4.2, pads gzip output with random bytes ("Heal The Breach"), so secrets on our pages do not leak through size.

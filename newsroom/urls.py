@@ -8,6 +8,10 @@ from django.views.static import serve
 from articles.sitemaps import SITEMAPS, NewsSitemap
 from newsroom import views
 
+# Our own 400 and 500 pages; 403 and 404 are Django's handlers rendering templates/403.html and 404.html.
+handler400 = "newsroom.views.bad_request"
+handler500 = "newsroom.views.server_error"
+
 accounts = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
