@@ -3,7 +3,8 @@
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
-from newsroom.urls import handler400, handler500, urlpatterns as site_urlpatterns
+from newsroom.urls import handler400, handler500
+from newsroom.urls import urlpatterns as site_urlpatterns
 
 __all__ = ["handler400", "handler500", "urlpatterns"]
 
