@@ -1,5 +1,7 @@
 """Reader account forms: sign-up, sign-in with throttling, account settings."""
 
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
@@ -45,6 +47,33 @@ def clean_handle(handle: str, *, instance: User | None = None) -> str:
     return handle
 
 
+# Unicode categories a name may not hold: controls (a newline would break the headers of the mail that carries the
+# name), format characters (bidi overrides, zero-width joiners and spaces), line and paragraph separators, private
+# use, surrogates and unassigned code points.
+REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
+
+def name_skeleton(name: str) -> str:
+    """What a name looks like to a reader, for telling look-alikes apart: letters and digits, case folded."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
+
+
+def clean_display_name(name: str, *, instance: User | None = None) -> str:
+    """A display name on one line, NFKC-normalised with single spaces, that no reader can take for staff or the site."""
+    if any(unicodedata.category(ch) in REFUSED_IN_NAMES for ch in name):
+        raise forms.ValidationError("A name may not hold line breaks, invisible characters or text-direction controls.")
+    name = " ".join(unicodedata.normalize("NFKC", name).split())
+    if not name:
+        raise forms.ValidationError("Please enter the name to show beside your comments.")
+    skeleton = name_skeleton(name)
+    staff = User.objects.filter(is_staff=True).exclude(pk=getattr(instance, "pk", None))
+    if skeleton == name_skeleton(settings.SITE_NAME) or any(
+        skeleton == name_skeleton(other) for other in staff.values_list("display_name", flat=True)
+    ):
+        raise forms.ValidationError("That name belongs to the site or a member of its staff. Please choose another.")
+    return name
+
+
 class SignUpForm(forms.ModelForm):
     password1 = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -63,6 +92,9 @@ class SignUpForm(forms.ModelForm):
         self.fields["email"].required = True
         self.fields["handle"].widget.attrs.update(autocomplete="username", autocapitalize="none")
         self.fields["email"].widget.attrs.update(autocomplete="email")
+
+    def clean_display_name(self):
+        return clean_display_name(self.cleaned_data["display_name"])
 
     def clean_handle(self):
         return clean_handle(self.cleaned_data["handle"])
@@ -146,6 +178,9 @@ class AccountForm(forms.ModelForm):
         model = User
         fields = ["display_name", "handle", "email", "email_on_reply", "email_on_mention"]
         help_texts = {"handle": "Changing it keeps your old mentions pointing at you."}
+
+    def clean_display_name(self):
+        return clean_display_name(self.cleaned_data["display_name"], instance=self.instance)
 
     def clean_handle(self):
         return clean_handle(self.cleaned_data["handle"], instance=self.instance)

@@ -44,8 +44,7 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        if form.throttled:
-            response.status_code = 429
+        response.status_code = 429 if form.throttled else 400
         return response
 
 
@@ -66,7 +65,12 @@ def signup(request):
             apply_pending_save(request)
             messages.success(request, f"Welcome, {user.display_name}. You are signed in as @{user.handle}.")
             return redirect(safe_next(request))
-    return render(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")})
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": safe_next(request, "")},
+        status=400 if form.errors else 200,
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -94,12 +98,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_settings(request):
-    form = AccountForm(request.POST or None, instance=request.user)
+    # The form edits its own copy of the account: a value that fails validation never reaches request.user, which
+    # the page around the form shows (and links by handle).
+    form = AccountForm(request.POST or None, instance=get_user_model().objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your account is updated.")
         return redirect("account")
-    return render(request, "newsroom/account.html", {"form": form})
+    return render(request, "newsroom/account.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -57,7 +57,7 @@ def test_signup_creates_the_account_signs_in_and_returns_to_next(client):
 def test_signup_refuses_bad_handles_and_keeps_what_was_typed(client, handle, message):
     UserFactory(handle="marta")
     response = client.post(reverse("signup"), signup_data(handle=handle, display_name="Kept Name"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert message in html
     assert 'value="Kept Name"' in html
