@@ -122,33 +122,47 @@ class SignUpForm(forms.ModelForm):
         return user
 
 
+def login_limits(request, handle: str) -> list[tuple[str, str, int, int]]:
+    """Sign-in failures count per account from one address, and per address: (scope, key, limit, window)."""
+    ip = ratelimit.client_ip(request) if request else ""
+    window = settings.LOGIN_FAILURE_WINDOW
+    return [
+        ("login-account-ip", f"{handle.lower()}|{ip}", settings.LOGIN_FAILURES_PER_ACCOUNT, window),
+        ("login-ip", ip, settings.LOGIN_FAILURES_PER_IP, window),
+    ]
+
+
+def forget_login_failures(request, handle: str) -> None:
+    """The owner proved who they are (signed in, or set a new password): their failures from here stop counting."""
+    scope, key, _, window = login_limits(request, handle)[0]
+    ratelimit.reset(scope, key, window=window)
+
+
 class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
-    """Sign-in that slows guessing, per account and per address, and says the same whether the account exists."""
+    """Sign-in that slows guessing and says the same whether the account exists.
+
+    Failures count per address, and per account from that address: a guesser elsewhere can never lock the owner out
+    of their own account (the throttled page offers a reset link instead of a wait alone). Limits are checked before
+    the password hasher runs, so a flood of attempts costs no hashing.
+    """
 
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
         "invalid_login": "That handle and password do not match. Check them and try again.",
-        "throttled": "Too many failed sign-in attempts. Please wait %(minutes)s minutes and try again.",
+        "throttled": "Too many failed sign-in attempts from here. Please wait %(minutes)s minutes and try again, "
+        "or reset your password.",
     }
 
-    throttled = False
-
-    def _limits(self, handle: str):
-        ip = ratelimit.client_ip(self.request) if self.request else ""
-        window = settings.LOGIN_FAILURE_WINDOW
-        return [
-            ("login-account", handle, settings.LOGIN_FAILURES_PER_ACCOUNT, window),
-            ("login-ip", ip, settings.LOGIN_FAILURES_PER_IP, window),
-        ]
+    throttled: ratelimit.Limit | None = None
 
     def clean(self):
         handle = (self.cleaned_data.get("username") or "").strip().lstrip("@")
         self.cleaned_data["username"] = handle
-        limits = self._limits(handle)
+        limits = login_limits(self.request, handle)
         for scope, key, limit, window in limits:
             state = ratelimit.peek(scope, key, limit=limit, window=window)
             if not state.allowed:
-                self.throttled = True
+                self.throttled = state
                 raise forms.ValidationError(
                     self.error_messages["throttled"], code="throttled", params={"minutes": state.retry_after_minutes}
                 )

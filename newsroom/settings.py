@@ -128,6 +128,7 @@ LOGIN_FAILURES_PER_IP = 30
 LOGIN_FAILURE_WINDOW = 15 * 60
 SIGNUPS_PER_IP_PER_HOUR = 10
 PASSWORD_RESETS_PER_IP_PER_HOUR = 10
+PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 3
 
 # ------------------------------------------------------------------------------
 # Internationalisation

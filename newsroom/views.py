@@ -21,7 +21,13 @@ from articles.views import apply_pending_save
 from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from newsroom import ratelimit, services
-from newsroom.forms import AccountForm, PasswordResetForm, SignUpForm, ThrottledAuthenticationForm
+from newsroom.forms import (
+    AccountForm,
+    PasswordResetForm,
+    SignUpForm,
+    ThrottledAuthenticationForm,
+    forget_login_failures,
+)
 from newsroom.http import safe_next
 
 
@@ -38,13 +44,16 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        ratelimit.reset("login-account", form.get_user().handle, window=settings.LOGIN_FAILURE_WINDOW)
+        forget_login_failures(self.request, form.get_user().handle)
         apply_pending_save(self.request)
         return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        response.status_code = 429 if form.throttled else 400
+        response.status_code = 400
+        if form.throttled:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled.retry_after)
         return response
 
 
@@ -77,14 +86,21 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
 
     def post(self, request, *args, **kwargs):
-        limit = ratelimit.hit(
-            "password-reset",
-            ratelimit.client_ip(request),
-            limit=settings.PASSWORD_RESETS_PER_IP_PER_HOUR,
-            window=3600,
-        )
-        if not limit.allowed:
-            return too_many(request, self.template_name, {"form": self.get_form()}, limit)
+        # Per address of the requester, and per mailbox asked for (whether or not an account has it, so the answer
+        # tells nothing about accounts): no one floods a reader's inbox with reset links from many addresses.
+        limits = [
+            ("password-reset", ratelimit.client_ip(request), settings.PASSWORD_RESETS_PER_IP_PER_HOUR, "address"),
+            (
+                "password-reset-email",
+                request.POST.get("email", "").strip(),
+                settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
+                "mailbox",
+            ),
+        ]
+        for scope, key, allowed, what in limits:
+            limit = ratelimit.hit(scope, key, limit=allowed, window=3600)
+            if not limit.allowed:
+                return too_many(request, self.template_name, {"form": self.get_form(), "too_many_for": what}, limit)
         return super().post(request, *args, **kwargs)
 
 
@@ -92,6 +108,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         services.imported_account_claim(user=form.user)
+        forget_login_failures(self.request, form.user.handle)
         return response
 
 

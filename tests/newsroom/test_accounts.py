@@ -120,9 +120,36 @@ def test_login_is_throttled_per_account_without_revealing_whether_it_exists(clie
     # Even the right password waits out the window: a guesser learns nothing from a late hit.
     response = client.post(reverse("login"), {"username": "marta", "password": PASSWORD})
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert reverse("password_reset") in response.content.decode()
     # Another account from the same address is not locked by marta's failures.
     UserFactory(handle="other")
     assert client.post(reverse("login"), {"username": "other", "password": PASSWORD}).status_code == 302
+
+
+def test_failures_from_elsewhere_never_lock_the_owner_out(client, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    UserFactory(handle="marta")
+    for address in ["10.0.0.1"] * 3 + [f"10.0.1.{number}" for number in range(10)]:
+        client.post(reverse("login"), {"username": "marta", "password": "wrong"}, REMOTE_ADDR=address)
+    guesser = client.post(reverse("login"), {"username": "marta", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
+    assert guesser.status_code == 429
+    owner = client.post(reverse("login"), {"username": "marta", "password": PASSWORD}, REMOTE_ADDR="192.0.2.7")
+    assert owner.status_code == 302
+
+
+def test_a_new_password_lifts_the_owners_throttle(client, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 2
+    UserFactory(handle="marta", email="marta@example.com")
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "marta", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "marta", "password": PASSWORD}).status_code == 429
+    client.post(reverse("password_reset"), {"email": "marta@example.com"})
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+    form_url = client.get(link)["Location"]
+    new_password = "a brand new passphrase 77"
+    client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    assert client.post(reverse("login"), {"username": "marta", "password": new_password}).status_code == 302
 
 
 def test_login_is_throttled_per_address_across_accounts(client, settings):
@@ -190,6 +217,21 @@ def test_password_reset_requests_are_rate_limited(client, settings):
     assert response.status_code == 429
     assert "Too many reset requests" in response.content.decode()
     assert int(response["Retry-After"]) > 0
+
+
+def test_reset_links_to_one_mailbox_are_limited_whoever_asks(client, settings):
+    settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 2
+    UserFactory(email="marta@example.com")
+    for number in range(2):
+        client.post(reverse("password_reset"), {"email": "marta@example.com"}, REMOTE_ADDR=f"10.0.0.{number}")
+    response = client.post(reverse("password_reset"), {"email": "MARTA@example.com"}, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 429
+    assert "inbox and spam folder" in response.content.decode()
+    assert len(mail.outbox) == 2
+    # An address with no account is limited the same way, so the answer tells nothing about accounts.
+    for number in range(2):
+        client.post(reverse("password_reset"), {"email": "nobody@example.com"}, REMOTE_ADDR=f"10.0.1.{number}")
+    assert client.post(reverse("password_reset"), {"email": "nobody@example.com"}).status_code == 429
 
 
 def test_signups_are_rate_limited_and_keep_the_form(client, settings):
