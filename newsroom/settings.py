@@ -194,6 +194,8 @@ COMMENTS_ROWS_RENDERER = env.str("COMMENTS_ROWS_RENDERER", default="python")
 # E-mail
 # ------------------------------------------------------------------------------
 vars().update(env.email("EMAIL_URL", default="consolemail://"))
+# Seconds an SMTP connection may wait on the relay: a relay that never answers must not hold a worker.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 
 # ------------------------------------------------------------------------------
