@@ -2,6 +2,7 @@
 
 import io
 import re
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -125,6 +126,17 @@ def test_login_is_throttled_per_account_without_revealing_whether_it_exists(clie
     # Another account from the same address is not locked by marta's failures.
     UserFactory(handle="other")
     assert client.post(reverse("login"), {"username": "other", "password": PASSWORD}).status_code == 302
+
+
+def test_a_throttled_sign_in_never_reaches_the_password_hasher(client, settings):
+    settings.LOGIN_FAILURES_PER_IP = 2
+    UserFactory(handle="marta")
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "marta", "password": "wrong"})
+    with mock.patch("django.contrib.auth.forms.authenticate") as authenticate:
+        for _ in range(5):
+            assert client.post(reverse("login"), {"username": "marta", "password": PASSWORD}).status_code == 429
+    assert authenticate.call_count == 0
 
 
 def test_failures_from_elsewhere_never_lock_the_owner_out(client, settings):
