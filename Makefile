@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean bench bench-ours \
-	bench-peer load
+	bench-peer load backup backup-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -106,6 +106,16 @@ import-bench: $(STAMP) ## Not in `make test`: import a generated 100,000-post Di
 		echo "PostgreSQL is unreachable: its import bench is SKIPPED."; \
 	fi
 
+# Backups (docs/deployment.md): a custom-format pg_dump, and the proof that the newest one restores.
+BACKUP_DIR ?= backups
+
+backup: $(RUN_STAMP) ## pg_dump the PostgreSQL database (DATABASE_URL, default $(POSTGRES_URL)) into backups/
+	mkdir -p $(BACKUP_DIR)
+	pg_dump --format=custom --no-owner --dbname="$${DATABASE_URL:-$(POSTGRES_URL)}" \
+		--file="$(BACKUP_DIR)/newsroom-$$(date -u +%Y%m%dT%H%M%SZ).dump"
+
+backup-check: $(RUN_STAMP) ## Not in `make test`: restore the newest dump in backups/ into a scratch database and check it
+	$(PY) scripts/backup_check.py --dumps $(BACKUP_DIR) --server "$${DATABASE_URL:-$(POSTGRES_URL)}"
 
 # ------------------------------------------------------------------------------
 # Benchmarks (issue 6): never part of `make test`. Each uses databases of its own (a temporary SQLite file, or
