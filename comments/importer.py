@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.urls import Resolver404, resolve
@@ -78,7 +79,7 @@ class ImportReport:
     anonymous: int = 0
     accounts_created: set[str] = field(default_factory=set)  # usernames, so a commenter counts once
     accounts_reused: set[str] = field(default_factory=set)
-    accounts_matched: set[str] = field(default_factory=set)
+    cut_to_length: int = 0  # messages longer than COMMENTS_MAX_LENGTH, cut with a marker
 
 
 # ------------------------------------------------------------------------------
@@ -313,6 +314,15 @@ def _renumber(tree_ids: Iterable[int]) -> None:
         Comment.objects.bulk_update(changed, ["lft", "rght", "level"], batch_size=1000)
 
 
+def within_length(body: str, limit: int) -> str:
+    """A message longer than the site's comment limit, cut at a word boundary, with a marker saying so."""
+    marker = f"\n\n[Cut on import: the original message was {len(body):,} characters long.]"
+    kept = body[: limit - len(marker)]
+    if " " in kept[-200:]:
+        kept = kept.rsplit(" ", 1)[0]
+    return kept.rstrip() + marker
+
+
 def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -> None:
     dry_run = report.dry_run
     if not dry_run:
@@ -338,13 +348,17 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
     )
     report.accounts_created.update(accounts.created)
     report.accounts_reused.update(name for name in accounts.reused if name not in report.accounts_created)
-    report.accounts_matched.update(accounts.matched)
     for status in plan.status.values():
         report.imported += 1
         report.tombstones += status == disqus.DELETED
         report.spam_placeholders += status == disqus.REMOVED
         report.pending += status == disqus.PENDING
     report.anonymous += sum(1 for e in kept if e.author.anonymous)
+    for dsq_id in plan.status:
+        entry = plan.entries[dsq_id]
+        if len(entry.body) > settings.COMMENTS_MAX_LENGTH:
+            plan.entries[dsq_id] = entry._replace(body=within_length(entry.body, settings.COMMENTS_MAX_LENGTH))
+            report.cut_to_length += 1
     if dry_run:
         return
 

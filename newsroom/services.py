@@ -89,7 +89,6 @@ class Accounts:
     by_username: dict[str, int | None] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)  # made by an earlier import (or story of this one)
-    matched: list[str] = field(default_factory=list)  # a site account with the same handle and the same e-mail
 
 
 def handle_base(username: str) -> str:
@@ -149,10 +148,11 @@ def imported_accounts(
 ) -> Accounts:
     """The account (its id) for each commenter of an import, found or created (call it inside the import's transaction).
 
-    Found: the account an earlier import made for the same username, or a site account whose handle is the
-    username and whose e-mail is the commenter's (both must agree: a handle alone could be someone else's).
-    Created: an inactive account with an unusable password, a handle derived from the username, the commenter's
-    name and e-mail, marked by an ImportedAccount so its owner can claim it later by e-mail.
+    Found: the account an earlier import made for the same username. Created: an inactive account with an unusable
+    password, a handle derived from the username, the commenter's name and e-mail, marked by an ImportedAccount so
+    its owner can claim it later by proving the e-mail (a password reset link). A live site account is never
+    matched, even on handle and e-mail: no address here has been confirmed, so a squatter who signed up first with
+    someone's handle and address would otherwise receive their history.
     """
     authors = {author.username: author for author in authors}
     result = Accounts()
@@ -161,23 +161,7 @@ def imported_accounts(
         reused = ImportedAccount.objects.filter(source=source, username__in=names[start : start + 500])
         result.by_username.update(reused.values_list("username", "user_id"))
     result.reused = list(result.by_username)
-    rest = [name for name in names if name not in result.by_username]
-    by_handle: dict[str, User] = {}
-    for start in range(0, len(rest), 500):
-        lowered = [name.lower() for name in rest[start : start + 500]]
-        by_handle.update(
-            (user.handle.lower(), user)
-            for user in User.objects.annotate(lower_handle=Lower("handle")).filter(lower_handle__in=lowered)
-        )
-    to_create = []
-    for name in rest:
-        user = by_handle.get(name.lower())
-        email = _email(authors[name].email)
-        if user is not None and email and user.email.lower() == email.lower():
-            result.by_username[name] = user.pk
-            result.matched.append(name)
-        else:
-            to_create.append(name)
+    to_create = [name for name in names if name not in result.by_username]
     result.created = to_create
     if dry_run or not to_create:
         result.by_username.update(dict.fromkeys(to_create))

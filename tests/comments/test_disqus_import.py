@@ -139,12 +139,28 @@ def test_named_authors_become_inactive_claimable_accounts_with_valid_unique_hand
     assert "4 imported accounts created" in out
 
 
-def test_site_account_with_same_handle_and_email_is_used(tmp_path, story):
-    reader = UserFactory(handle="Alice", email="Alice@Example.com")
+def test_a_site_account_with_the_same_handle_and_email_is_never_matched(tmp_path, story):
+    # No address on the site is confirmed: whoever signed up first with a commenter's handle and e-mail could be a
+    # squatter, so the history goes to an imported account that the mailbox's owner claims.
+    squatter = UserFactory(handle="Alice", email="Alice@Example.com")
     run(write_export(tmp_path, [T("t1", link=link(story))], [P("1", "t1", username="alice")]))
 
-    assert Comment.objects.get().author == reader
-    assert not ImportedAccount.objects.exists()
+    author = Comment.objects.get().author
+    assert author != squatter and not author.is_active
+    assert author.imported_account.username == "alice" and author.email == "alice@example.com"
+
+
+def test_messages_over_the_length_limit_are_cut_with_a_marker_and_counted(tmp_path, story, settings):
+    settings.COMMENTS_MAX_LENGTH = 500
+    huge = "word " * 200_000  # a million characters
+    out = run(write_export(tmp_path, [T("t1", link=link(story))], [P("1", "t1", message=f"<p>{huge}</p>")]))
+
+    body = Comment.objects.get().body
+    assert len(body) <= 500
+    assert body.startswith("word word") and body.endswith(
+        "[Cut on import: the original message was 999,999 characters long.]"
+    )
+    assert "Cut to the comment length limit (500 characters): 1 messages" in out
 
 
 def test_threads_match_by_canonical_url_old_slug_identifier_and_map_and_the_rest_are_reported(tmp_path):

@@ -9,6 +9,7 @@ story is written in one transaction, so a bad file imports nothing and a second 
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from comments.disqus import ExportError
@@ -73,9 +74,10 @@ def report_lines(report: ImportReport, seconds: float) -> list[str]:
         f"{report.skipped_empty:,} empty, {report.duplicates_in_file:,} duplicates in the file, "
         f"{report.already_imported:,} already imported, {report.without_id:,} without a usable id or thread.",
         f"Broken parent links: {report.broken_parents:,} (those replies became top-level comments).",
+        f"Cut to the comment length limit ({settings.COMMENTS_MAX_LENGTH:,} characters): {report.cut_to_length:,} "
+        "messages, each ending with a note of its original length.",
         f"Accounts: {len(report.accounts_created):,} imported accounts {'would be ' if report.dry_run else ''}"
-        f"created (inactive, claimable by e-mail), {len(report.accounts_reused):,} from earlier imports, "
-        f"{len(report.accounts_matched):,} site accounts matched by handle and e-mail.",
+        f"created (inactive, claimable by e-mail), {len(report.accounts_reused):,} from earlier imports.",
     ]
     for thread in report.threads_unmatched[:20]:
         lines.append(
