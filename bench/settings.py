@@ -21,6 +21,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 # Keys of concurrent runs never meet; every entry expires on its own.
-CACHES["default"]["KEY_PREFIX"] = f"bench{os.getpid()}"  # noqa: F405
+for alias in CACHES.values():  # noqa: F405
+    alias["KEY_PREFIX"] = f"bench{os.getpid()}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

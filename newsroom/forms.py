@@ -151,6 +151,7 @@ class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
         "invalid_login": "That handle and password do not match. Check them and try again.",
         "throttled": "Too many failed sign-in attempts from here. Please wait %(minutes)s minutes and try again, "
         "or reset your password.",
+        "unavailable": "Signing in is unavailable for a moment on our side. Please try again in a minute.",
     }
 
     throttled: ratelimit.Limit | None = None
@@ -163,6 +164,8 @@ class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
             state = ratelimit.peek(scope, key, limit=limit, window=window)
             if not state.allowed:
                 self.throttled = state
+                if state.unavailable:
+                    raise forms.ValidationError(self.error_messages["unavailable"], code="unavailable")
                 raise forms.ValidationError(
                     self.error_messages["throttled"], code="throttled", params={"minutes": state.retry_after_minutes}
                 )

@@ -32,6 +32,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("@<str:handle>/", views.profile, name="profile"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(
         "sitemap.xml",

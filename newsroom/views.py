@@ -5,8 +5,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -32,7 +34,9 @@ from newsroom.http import safe_next
 
 
 def too_many(request, template: str, context: dict, limit: ratelimit.Limit):
-    response = render(request, template, {**context, "retry_minutes": limit.retry_after_minutes}, status=429)
+    """The form again, kept, refused for now: too many tries (429), or no way to count them (503)."""
+    context = {**context, "retry_minutes": limit.retry_after_minutes, "unavailable": limit.unavailable}
+    response = render(request, template, context, status=limit.status)
     response["Retry-After"] = str(limit.retry_after)
     return response
 
@@ -52,7 +56,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         response.status_code = 400
         if form.throttled:
-            response.status_code = 429
+            response.status_code = form.throttled.status
             response["Retry-After"] = str(form.throttled.retry_after)
         return response
 
@@ -198,3 +202,26 @@ def bad_request(request, exception):
 def server_error(request):
     """The 500 page (handler500): rendered without the request or the database, which may be what failed."""
     return HttpResponseServerError(loader.get_template("500.html").render({"SITE_NAME": settings.SITE_NAME}))
+
+
+@require_GET
+def readyz(request):
+    """For the load balancer: 503 when the database does not answer (the site cannot serve), 200 otherwise, saying
+    whether the cache answers too (without it pages render uncached and rate-limited writes wait: "degraded")."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unreachable"
+    try:
+        caches["ratelimit"].set("readyz", "1", timeout=5)  # the alias that raises rather than degrading
+        checks["cache"] = "ok"
+    except Exception:  # whatever the cache backend raises when its server is gone
+        checks["cache"] = "unreachable"
+    up = checks["database"] == "ok"
+    checks["status"] = ("ok" if checks["cache"] == "ok" else "degraded") if up else "down"
+    response = JsonResponse(checks, status=200 if up else 503)
+    add_never_cache_headers(response)
+    return response

@@ -3,6 +3,7 @@ import os
 import pytest
 from django.core.cache import cache
 
+from newsroom import ratelimit
 from tests.tools import MISSING_TOOL
 
 
@@ -19,6 +20,12 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_clock(monkeypatch):
+    """Rate limits count in fixed windows; every test runs one second into a window, so counts never split."""
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_001.0)  # a multiple of every window, plus one
 
 
 @pytest.hookimpl(wrapper=True)
