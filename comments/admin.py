@@ -16,7 +16,9 @@ def excerpt(text: str, words: int = 16) -> str:
     return Truncator(text).words(words) if text else "—"
 
 
-@admin.action(description="Approve (make visible)")
+# Every moderation action writes, so each names the permission it needs; without one, Django offers an action to
+# anyone who may merely view the list.
+@admin.action(description="Approve (make visible)", permissions=["change"])
 def approve(modeladmin, request, queryset):
     count = services.comment_approve(comments=list(queryset), moderator=request.user)
     modeladmin.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
@@ -28,7 +30,7 @@ def _remove_action(reason_code: str, label: str):
         modeladmin.message_user(request, f"Removed {count} comment(s): {label}.", messages.SUCCESS)
 
     action.__name__ = f"remove_{reason_code}"
-    return admin.action(description=f"Remove: {label.lower()}")(action)
+    return admin.action(description=f"Remove: {label.lower()}", permissions=["change"])(action)
 
 
 def _restrict_action(kind: str, days: int | None, description: str):
@@ -41,7 +43,7 @@ def _restrict_action(kind: str, days: int | None, description: str):
         modeladmin.message_user(request, f"{description}: {len(authors)} reader(s).", messages.SUCCESS)
 
     action.__name__ = f"restrict_{kind}_{days or 0}"
-    return admin.action(description=f"{description} the authors")(action)
+    return admin.action(description=f"{description} the authors", permissions=["restrict"])(action)
 
 
 MODERATION_ACTIONS = [
@@ -93,6 +95,10 @@ class BaseCommentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # readers post on the site, through the same services
+
+    def has_restrict_permission(self, request):
+        """Suspending or banning a comment's author creates a Restriction."""
+        return request.user.has_perm(f"{Restriction._meta.app_label}.add_restriction")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
