@@ -66,7 +66,9 @@ class CommentReportInline(admin.TabularInline):
 
 
 class BaseCommentAdmin(admin.ModelAdmin):
-    list_display = ["id", "excerpt", "article", "author", "status", "report_count", "like_count", "created_at"]
+    # The comment itself is the link to its page: an id column would take width the comment needs.
+    list_display = ["excerpt", "article", "author", "status", "report_count", "like_count", "created_at"]
+    list_display_links = ["excerpt"]
     list_select_related = ["article", "author"]
     list_filter = ["status"]
     search_fields = ["body", "author__handle"]
@@ -89,6 +91,10 @@ class BaseCommentAdmin(admin.ModelAdmin):
     date_hierarchy = None
     show_full_result_count = False  # a COUNT(*) over 100,000 rows on every page is wasted work
     list_per_page = 50
+    change_list_template = "admin/comments/comment_change_list.html"
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(report_count=Count("reports"))
@@ -128,7 +134,7 @@ class CommentAdmin(BaseCommentAdmin):
 
 @admin.register(ModerationItem)
 class ModerationQueueAdmin(BaseCommentAdmin):
-    list_display = ["id", "excerpt", "in_reply_to", "article", "author", "status", "report_count", "created_at"]
+    list_display = ["excerpt", "in_reply_to", "article", "author", "status", "report_count", "created_at"]
     list_select_related = ["article", "author", "parent"]
 
     def get_queryset(self, request):
