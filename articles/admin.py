@@ -101,10 +101,14 @@ class RelatedLinkForm(forms.ModelForm):
         )
 
 
-class RelatedLinkInline(admin.TabularInline):
+class RelatedLinkInline(admin.StackedInline):
+    """Stacked: as a table row, its five inputs and the placement's paragraph previews made the story form far
+    wider than a laptop's screen."""
+
     model = RelatedLink
     fk_name = "article"
     form = RelatedLinkForm
+    fields = ["target", "url", "label", ("after_paragraph", "order")]
     extra = 1
     autocomplete_fields = ["target"]
     verbose_name = "MORE link"
@@ -159,6 +163,15 @@ class ArticleAdmin(admin.ModelAdmin):
         (None, {"fields": ["section", "headline", "deck", "slug", "body"]}),
         ("Publishing", {"fields": ["status", "publish_at", "updated_at", "correction", "comments", "tags"]}),
     ]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in {"headline", "deck"}:
+            # Read whole while they are written: as wide as the body, not a 20-character box.
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="State")
     def state(self, obj):

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import escape
 
 from articles import text
 
@@ -195,8 +196,12 @@ class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True, help_text="The last part of the story's URL.")
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles")
+    # The admin renders help text as HTML: the tags are named as text, escaped, or they would become markup.
     body = models.TextField(
-        help_text="Plain paragraphs separated by a blank line. Links (<a href>) and emphasis (<em>, <strong>) are kept."
+        help_text=escape(
+            'Plain paragraphs separated by a blank line. Links (<a href="…">) and emphasis (<em>, <strong>) are '
+            "kept; other tags are dropped, their text kept."
+        )
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     publish_at = models.DateTimeField(

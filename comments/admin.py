@@ -16,7 +16,9 @@ def excerpt(text: str, words: int = 16) -> str:
     return Truncator(text).words(words) if text else "—"
 
 
-@admin.action(description="Approve (make visible)")
+# Every moderation action writes, so each names the permission it needs; without one, Django offers an action to
+# anyone who may merely view the list.
+@admin.action(description="Approve (make visible)", permissions=["change"])
 def approve(modeladmin, request, queryset):
     count = services.comment_approve(comments=list(queryset), moderator=request.user)
     modeladmin.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
@@ -28,7 +30,7 @@ def _remove_action(reason_code: str, label: str):
         modeladmin.message_user(request, f"Removed {count} comment(s): {label}.", messages.SUCCESS)
 
     action.__name__ = f"remove_{reason_code}"
-    return admin.action(description=f"Remove: {label.lower()}")(action)
+    return admin.action(description=f"Remove: {label.lower()}", permissions=["change"])(action)
 
 
 def _restrict_action(kind: str, days: int | None, description: str):
@@ -41,7 +43,7 @@ def _restrict_action(kind: str, days: int | None, description: str):
         modeladmin.message_user(request, f"{description}: {len(authors)} reader(s).", messages.SUCCESS)
 
     action.__name__ = f"restrict_{kind}_{days or 0}"
-    return admin.action(description=f"{description} the authors")(action)
+    return admin.action(description=f"{description} the authors", permissions=["restrict"])(action)
 
 
 MODERATION_ACTIONS = [
@@ -64,7 +66,9 @@ class CommentReportInline(admin.TabularInline):
 
 
 class BaseCommentAdmin(admin.ModelAdmin):
-    list_display = ["id", "excerpt", "article", "author", "status", "report_count", "like_count", "created_at"]
+    # The comment itself is the link to its page: an id column would take width the comment needs.
+    list_display = ["excerpt", "article", "author", "status", "report_count", "like_count", "created_at"]
+    list_display_links = ["excerpt"]
     list_select_related = ["article", "author"]
     list_filter = ["status"]
     search_fields = ["body", "author__handle"]
@@ -87,12 +91,20 @@ class BaseCommentAdmin(admin.ModelAdmin):
     date_hierarchy = None
     show_full_result_count = False  # a COUNT(*) over 100,000 rows on every page is wasted work
     list_per_page = 50
+    change_list_template = "admin/comments/comment_change_list.html"
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(report_count=Count("reports"))
 
     def has_add_permission(self, request):
         return False  # readers post on the site, through the same services
+
+    def has_restrict_permission(self, request):
+        """Suspending or banning a comment's author creates a Restriction."""
+        return request.user.has_perm(f"{Restriction._meta.app_label}.add_restriction")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -122,7 +134,7 @@ class CommentAdmin(BaseCommentAdmin):
 
 @admin.register(ModerationItem)
 class ModerationQueueAdmin(BaseCommentAdmin):
-    list_display = ["id", "excerpt", "in_reply_to", "article", "author", "status", "report_count", "created_at"]
+    list_display = ["excerpt", "in_reply_to", "article", "author", "status", "report_count", "created_at"]
     list_select_related = ["article", "author", "parent"]
 
     def get_queryset(self, request):

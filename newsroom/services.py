@@ -20,7 +20,9 @@ from newsroom.models import ImportedAccount, User
 
 __all__ = [
     "EDITOR_PERMISSIONS",
+    "MODERATOR_PERMISSIONS",
     "editors_group",
+    "moderators_group",
     "account_delete",
     "ImportedAuthor",
     "Accounts",
@@ -41,14 +43,26 @@ EDITOR_PERMISSIONS = {
         "section": "view",
     },
 }
+# Moderators work the queue and the comment list (the moderation actions need "change"; suspend and ban need
+# "add restriction"), read the reports, lift or shorten restrictions and keep the banned words. Purging a comment
+# (delete) stays with admins: moderators remove with a reason, which keeps the thread and the record.
+MODERATOR_PERMISSIONS = {
+    "comments": {
+        "comment": "change view",
+        "moderationitem": "change view",
+        "commentreport": "view",
+        "restriction": "add change delete view",
+        "bannedword": "add change delete view",
+    },
+}
 
 
-def editors_group() -> Group:
-    """The "Editors" group with exactly the permissions above (created or brought up to date)."""
-    group, _ = Group.objects.get_or_create(name="Editors")
+def _group(name: str, permissions: dict[str, dict[str, str]]) -> Group:
+    """The group `name` with exactly `permissions` (created or brought up to date)."""
+    group, _ = Group.objects.get_or_create(name=name)
     wanted = [
         permission
-        for app_label, models in EDITOR_PERMISSIONS.items()
+        for app_label, models in permissions.items()
         for permission in Permission.objects.filter(
             content_type__app_label=app_label,
             codename__in=[f"{action}_{model}" for model, actions in models.items() for action in actions.split()],
@@ -56,6 +70,16 @@ def editors_group() -> Group:
     ]
     group.permissions.set(wanted)
     return group
+
+
+def editors_group() -> Group:
+    """The "Editors" group with exactly EDITOR_PERMISSIONS (created or brought up to date)."""
+    return _group("Editors", EDITOR_PERMISSIONS)
+
+
+def moderators_group() -> Group:
+    """The "Moderators" group with exactly MODERATOR_PERMISSIONS (created or brought up to date)."""
+    return _group("Moderators", MODERATOR_PERMISSIONS)
 
 
 def account_delete(*, user) -> None:

@@ -14,14 +14,16 @@ from newsroom.models import User
 pytestmark = pytest.mark.django_db
 
 
-def seed(*args):
-    call_command("seed_demo", *args, stdout=io.StringIO())
+def seed(*args) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
 
 
 @pytest.fixture
 def seeded(settings):
     settings.DEBUG = True
-    seed()
+    return seed()
 
 
 def test_creates_stories_accounts_and_a_rerun_adds_nothing(seeded, client):
@@ -41,6 +43,13 @@ def test_creates_stories_accounts_and_a_rerun_adds_nothing(seeded, client):
     assert User.objects.get(handle="admin").is_superuser
     client.login(username="editor", password="newsroom-editor")
     assert client.get("/admin/articles/article/").status_code == 200
+    for log_in in ["admin / newsroom-admin", "editor / newsroom-editor", "moderator / newsroom-moderator"]:
+        assert log_in in seeded
+    moderator = User.objects.get(handle="moderator")
+    assert moderator.is_staff and not moderator.is_superuser and moderator.groups.get().name == "Moderators"
+    client.login(username="moderator", password="newsroom-moderator")
+    assert client.get("/admin/comments/moderationitem/").status_code == 200
+    assert client.get("/admin/articles/article/").status_code == 403
     client.login(username=demo_data.READERS[0][0], password="newsroom-reader")
     assert client.get("/admin/articles/article/").status_code == 302  # readers are sent to the admin's sign-in
 

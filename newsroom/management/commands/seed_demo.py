@@ -27,11 +27,16 @@ from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLi
 from comments import services as comment_services
 from comments.models import Comment, Notification
 from newsroom import demo_data
-from newsroom.services import editors_group
+from newsroom.services import editors_group, moderators_group
 
 User = get_user_model()
 
-DEMO_PASSWORDS = {"admin": "newsroom-admin", "editor": "newsroom-editor", "reader": "newsroom-reader"}
+DEMO_PASSWORDS = {
+    "admin": "newsroom-admin",
+    "editor": "newsroom-editor",
+    "moderator": "newsroom-moderator",
+    "reader": "newsroom-reader",
+}
 
 
 def draw_picture(palette: list[str], seed: str, size=(1600, 900)) -> ContentFile:
@@ -72,7 +77,7 @@ class Command(BaseCommand):
 
     def reset(self):
         slugs = [story["slug"] for story in demo_data.STORIES]
-        handles = [handle for handle, _ in demo_data.READERS] + ["admin", "editor"]
+        handles = [handle for handle, _ in demo_data.READERS] + ["admin", "editor", "moderator"]
         with transaction.atomic():
             RelatedLink.objects.filter(article__slug__in=slugs).delete()
             Article.objects.filter(slug__in=slugs).delete()
@@ -97,6 +102,17 @@ class Command(BaseCommand):
                 "editor", "editor@example.com", passwords["editor"], display_name="Duty Editor", is_staff=True
             )
             editor.groups.add(editors_group())
+        if "moderator" not in existing:
+            # A role of its own: moderators work the discussion and cannot touch stories (nor editors the queue).
+            passwords["moderator"] = self.password("moderator")
+            moderator = User.objects.create_user(
+                "moderator",
+                "moderator@example.com",
+                passwords["moderator"],
+                display_name="Duty Moderator",
+                is_staff=True,
+            )
+            moderator.groups.add(moderators_group())
         new_readers = [(handle, name) for handle, name in demo_data.READERS if handle not in existing]
         if new_readers:
             passwords["readers"] = self.password("reader")
@@ -192,6 +208,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nSign in at {base}{reverse('login')} (the admin is at {base}{reverse('admin:index')}):\n"
             f"  superuser  admin / {DEMO_PASSWORDS['admin']}\n"
-            f"  editor     editor / {DEMO_PASSWORDS['editor']}\n"
+            f"  editor     editor / {DEMO_PASSWORDS['editor']}  (stories and images)\n"
+            f"  moderator  moderator / {DEMO_PASSWORDS['moderator']}  (the moderation queue)\n"
             f"  reader     {reader} / {DEMO_PASSWORDS['reader']}  (every demo reader has this password)"
         )
