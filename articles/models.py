@@ -23,6 +23,7 @@ __all__ = [
     "RelatedLink",
     "SlugHistory",
     "SavedArticle",
+    "StorySearchEntry",
 ]
 
 
@@ -372,3 +373,21 @@ class SavedArticle(models.Model):
 
     def __str__(self):
         return f"{self.article} saved by {self.user}"
+
+
+class StorySearchEntry(models.Model):
+    """A story's row in SQLite's full-text index (FTS5), which triggers keep in step with the story; see
+    articles.search. The table exists on SQLite only: PostgreSQL searches the stories themselves."""
+
+    article = models.OneToOneField(
+        Article, primary_key=True, db_column="rowid", on_delete=models.DO_NOTHING, related_name="search_entry"
+    )
+    # FTS5's hidden column named after the table: the left side of MATCH and the first argument of bm25().
+    document = models.TextField(db_column="articles_storysearch")
+
+    class Meta:
+        managed = False
+        db_table = "articles_storysearch"
+
+    def __str__(self):
+        return f"Search entry of {self.article_id}"
