@@ -259,3 +259,13 @@ def test_results_are_paginated_and_page_links_keep_the_query(client, django_asse
     assert 'href="?q=harbour%20news&amp;page=2"' in html
     html = client.get("/search/", {"q": "harbour news", "page": 2}).content.decode()
     assert html.count("Harbour news") == 5
+
+
+@postgres_only
+def test_postgres_search_reads_the_gin_index_of_the_stories_words():
+    ArticleFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small would be read whole otherwise
+    # All stories, so that the index of live ones is no way in: the words' index or reading the table.
+    plan = search.search_stories("harbour -storm", stories=Article.objects.all()).explain()
+    assert "article_search_idx" in plan, plan
