@@ -159,13 +159,17 @@ class Image(models.Model):
     def srcset(self, fmt="JPEG"):
         return ", ".join(f"{default_storage.url(r['name'])} {r['width']}w" for r in self.renditions_of("full", fmt))
 
-    def rendition_url(self, crop="full", fmt="JPEG", width=1200):
-        """The rendition closest to `width` (the widest below it, or the smallest one)."""
+    def rendition(self, crop="full", fmt="JPEG", width=1200):
+        """{url, width, height} of the rendition closest to `width` (the widest below it, or the smallest one);
+        the uploaded file itself when there is none."""
         candidates = self.renditions_of(crop, fmt)
         if not candidates:
-            return self.file.url
-        fitting = [r for r in candidates if r["width"] <= width] or candidates[:1]
-        return default_storage.url(fitting[-1]["name"])
+            return {"url": self.file.url, "width": self.width, "height": self.height}
+        chosen = ([r for r in candidates if r["width"] <= width] or candidates[:1])[-1]
+        return {"url": default_storage.url(chosen["name"]), "width": chosen["width"], "height": chosen["height"]}
+
+    def rendition_url(self, crop="full", fmt="JPEG", width=1200):
+        return self.rendition(crop, fmt, width)["url"]
 
 
 class ArticleQuerySet(models.QuerySet):
