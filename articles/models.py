@@ -24,6 +24,7 @@ __all__ = [
     "RelatedLink",
     "SlugHistory",
     "SavedArticle",
+    "StorySearchEntry",
 ]
 
 
@@ -159,13 +160,17 @@ class Image(models.Model):
     def srcset(self, fmt="JPEG"):
         return ", ".join(f"{default_storage.url(r['name'])} {r['width']}w" for r in self.renditions_of("full", fmt))
 
-    def rendition_url(self, crop="full", fmt="JPEG", width=1200):
-        """The rendition closest to `width` (the widest below it, or the smallest one)."""
+    def rendition(self, crop="full", fmt="JPEG", width=1200):
+        """{url, width, height} of the rendition closest to `width` (the widest below it, or the smallest one);
+        the uploaded file itself when there is none."""
         candidates = self.renditions_of(crop, fmt)
         if not candidates:
-            return self.file.url
-        fitting = [r for r in candidates if r["width"] <= width] or candidates[:1]
-        return default_storage.url(fitting[-1]["name"])
+            return {"url": self.file.url, "width": self.width, "height": self.height}
+        chosen = ([r for r in candidates if r["width"] <= width] or candidates[:1])[-1]
+        return {"url": default_storage.url(chosen["name"]), "width": chosen["width"], "height": chosen["height"]}
+
+    def rendition_url(self, crop="full", fmt="JPEG", width=1200):
+        return self.rendition(crop, fmt, width)["url"]
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -377,3 +382,21 @@ class SavedArticle(models.Model):
 
     def __str__(self):
         return f"{self.article} saved by {self.user}"
+
+
+class StorySearchEntry(models.Model):
+    """A story's row in SQLite's full-text index (FTS5), which triggers keep in step with the story; see
+    articles.search. The table exists on SQLite only: PostgreSQL searches the stories themselves."""
+
+    article = models.OneToOneField(
+        Article, primary_key=True, db_column="rowid", on_delete=models.DO_NOTHING, related_name="search_entry"
+    )
+    # FTS5's hidden column named after the table: the left side of MATCH and the first argument of bm25().
+    document = models.TextField(db_column="articles_storysearch")
+
+    class Meta:
+        managed = False
+        db_table = "articles_storysearch"
+
+    def __str__(self):
+        return f"Search entry of {self.article_id}"

@@ -1,24 +1,29 @@
-"""Reader search: published stories ranked by relevance, full-text on PostgreSQL, a word match elsewhere."""
+"""Reader search: live stories ranked by relevance, full-text on PostgreSQL and on SQLite (FTS5) alike."""
 
 import re
-from functools import reduce
-from operator import add
 
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import FloatField, Func, Lookup, QuerySet, Value
 
-from articles.models import Article
+from articles import text
+from articles.models import Article, StorySearchEntry
 
-__all__ = ["SearchForm", "search_stories", "MAX_QUERY_LENGTH"]
+__all__ = ["SearchForm", "search_stories", "fts5_query", "sqlite_functions", "MAX_QUERY_LENGTH"]
 
 MAX_QUERY_LENGTH = 200
 # The language of the site's stories, for stemming ("elections" finds "election").
 SEARCH_CONFIG = "english"
-MAX_FALLBACK_TERMS = 10
+# Headline over deck over body: PostgreSQL's default weights for A, B and C, which SQLite's bm25() takes as well.
+COLUMN_WEIGHTS = (1.0, 0.4, 0.2)
+MAX_TERMS = 10
+# The function SQLite's index triggers call for a story's plain text (migration 0005 creates them).
+SQLITE_PLAIN_TEXT = "articles_plain_text"
 
 _TERM = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
+# A term with no letter or digit has no word for the tokenizer, and FTS5 matches nothing for an empty phrase.
+_HAS_WORD = re.compile(r"[^\W_]")
 
 
 class SearchForm(forms.Form):
@@ -36,20 +41,27 @@ class SearchForm(forms.Form):
 def search_stories(query: str, stories: QuerySet[Article] | None = None) -> QuerySet[Article]:
     """Live stories matching `query` (web-search syntax: words, "phrases", -excluded), best match first."""
     stories = stories if stories is not None else Article.objects.published()
-    if not _terms(query)[0]:
+    wanted, excluded = _terms(query)
+    if not wanted:
         # Only exclusions ("-rain") would list nearly every story: that is browsing, not a search.
         return stories.none()
     if connections[stories.db].vendor == "postgresql":
         return _postgres_search(stories, query)
-    return _fallback_search(stories, query)
+    return _sqlite_search(stories, fts5_query(wanted, excluded))
 
 
-def _postgres_search(stories: QuerySet[Article], query: str) -> QuerySet[Article]:
-    vector = (
+def search_vector() -> SearchVector:
+    """A story's weighted words on PostgreSQL. Migration 0006's GIN index is built on this same expression (a copy
+    frozen there): change one, change both, or the search reads every story."""
+    return (
         SearchVector("headline", weight="A", config=SEARCH_CONFIG)
         + SearchVector("deck", weight="B", config=SEARCH_CONFIG)
         + SearchVector("body", weight="C", config=SEARCH_CONFIG)
     )
+
+
+def _postgres_search(stories: QuerySet[Article], query: str) -> QuerySet[Article]:
+    vector = search_vector()
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     return (
         stories.annotate(search=vector, rank=SearchRank(vector, search_query))
@@ -63,28 +75,56 @@ def _terms(query: str) -> tuple[list[str], list[str]]:
     wanted, excluded = [], []
     for quoted_minus, phrase, minus, word in _TERM.findall(query):
         term = (phrase or word).strip()
-        if not term or term == "-":
+        if not _HAS_WORD.search(term):
             continue
         (excluded if (quoted_minus or minus) else wanted).append(term)
-    return wanted[:MAX_FALLBACK_TERMS], excluded[:MAX_FALLBACK_TERMS]
+    return wanted[:MAX_TERMS], excluded[:MAX_TERMS]
 
 
-def _fallback_search(stories: QuerySet[Article], query: str) -> QuerySet[Article]:
-    """Every wanted term somewhere in the story; each scores by where it matches, headline over deck over body."""
-    wanted, excluded = _terms(query)
-    if not wanted:
-        return stories.none()
-    for term in wanted:
-        stories = stories.filter(Q(headline__icontains=term) | Q(deck__icontains=term) | Q(body__icontains=term))
-    for term in excluded:
-        stories = stories.exclude(Q(headline__icontains=term) | Q(deck__icontains=term) | Q(body__icontains=term))
-    scores = [
-        Case(
-            When(headline__icontains=term, then=Value(4)),
-            When(deck__icontains=term, then=Value(2)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-        for term in wanted
-    ]
-    return stories.annotate(rank=reduce(add, scores)).order_by(F("rank").desc(), "-publish_at", "-pk")
+def fts5_query(wanted: list[str], excluded: list[str]) -> str:
+    """An FTS5 MATCH expression: every wanted term and none of the excluded. Each term is one double-quoted
+    string, so nothing a reader types is read as FTS5 syntax (operators, columns, prefixes, parentheses); a
+    quoted string of several words is a phrase."""
+
+    def quoted(term: str) -> str:
+        return '"' + term.replace('"', '""') + '"'
+
+    match = " AND ".join(quoted(term) for term in wanted)
+    if excluded:
+        match = f"({match}) NOT ({' OR '.join(quoted(term) for term in excluded)})"
+    return match
+
+
+class _Match(Lookup):
+    """FTS5's condition `<table> MATCH <query>`, on the hidden column named after the table."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+StorySearchEntry._meta.get_field("document").register_lookup(_Match)
+
+
+class _BM25(Func):
+    """FTS5's relevance of the matched row with per-column weights: lower is better."""
+
+    function = "bm25"
+    output_field = FloatField()
+
+
+def _sqlite_search(stories: QuerySet[Article], match: str) -> QuerySet[Article]:
+    return (
+        stories.filter(search_entry__document__match=match)
+        .annotate(rank=_BM25("search_entry__document", *(Value(weight) for weight in COLUMN_WEIGHTS)))
+        .order_by("rank", "-publish_at", "-pk")
+    )
+
+
+def sqlite_functions(sender, connection, **kwargs) -> None:
+    """On each new SQLite connection, the plain-text function the search index's triggers call."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_PLAIN_TEXT, 1, text.plain_text, deterministic=True)

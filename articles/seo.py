@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.urls import reverse
@@ -28,16 +27,11 @@ def isoformat(moment) -> str:
 
 
 def card_image(image: Image | None, request: HttpRequest, crop: str = "16x9", width: int = 1200) -> dict | None:
-    """{url, width, height, alt} of the `crop` JPEG closest to `width` (picked as rendition_url does), or the file."""
+    """{url, width, height, alt} of the `crop` JPEG closest to `width`, or the file."""
     if image is None:
         return None
-    candidates = image.renditions_of(crop, "JPEG")
-    if candidates:
-        chosen = ([r for r in candidates if r["width"] <= width] or candidates[:1])[-1]
-        url, w, h = default_storage.url(chosen["name"]), chosen["width"], chosen["height"]
-    else:
-        url, w, h = image.file.url, image.width, image.height
-    return {"url": request.build_absolute_uri(url), "width": w, "height": h, "alt": image.alt_text}
+    rendition = image.rendition(crop, "JPEG", width)
+    return {**rendition, "url": request.build_absolute_uri(rendition["url"]), "alt": image.alt_text}
 
 
 def lead_image_of(article: Article) -> Image | None:

@@ -1,10 +1,11 @@
 """Story body text: editors' plain paragraphs with a small safe subset of inline HTML."""
 
+import html
 import re
 
 import nh3
 
-__all__ = ["render_paragraphs", "paragraph_previews"]
+__all__ = ["render_paragraphs", "paragraph_previews", "plain_text"]
 
 ALLOWED_TAGS = {"a", "em", "strong", "i", "b"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
@@ -39,3 +40,8 @@ def paragraph_previews(body: str, words: int = 8) -> list[str]:
         snippet = " ".join(plain[:words]) + (" …" if len(plain) > words else "")
         previews.append(f"{number}. {snippet}")
     return previews
+
+
+def plain_text(body: str) -> str:
+    """The words a reader sees, for the search index: every tag dropped, entities decoded ("&amp;" is "&")."""
+    return html.unescape(nh3.clean(body, tags=set()))

@@ -29,6 +29,24 @@ def picture(image, sizes="100vw", eager=False):
     )
 
 
+# Cards show every picture in its 16:9 crop around the editor's focal point, so pictures of any shape take the
+# same room: a row of cards lines up and the lead's headline stays on the first screen.
+CARD_CROP = "16x9"
+
+
+@register.simple_tag
+def card_image(image, eager=False):
+    """A card's picture: the 16:9 crop, with its size so the layout does not jump; decorative (the headline links)."""
+    rendition = image.rendition(CARD_CROP)
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt=""{}>',
+        rendition["url"],
+        rendition["width"],
+        rendition["height"],
+        mark_safe(' fetchpriority="high"' if eager else ' loading="lazy"'),
+    )
+
+
 @register.simple_tag
 def share_links(article, url):
     """Plain share URLs: they work without JavaScript and load nothing from the networks until clicked."""
