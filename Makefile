@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean bench bench-ours \
-	bench-peer load backup backup-check
+	bench-peer load backup backup-check search-bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -104,6 +104,14 @@ import-bench: $(STAMP) ## Not in `make test`: import a generated 100,000-post Di
 		$(PY) scripts/import_bench.py --database "$${DATABASE_URL:-$(POSTGRES_URL)}"; \
 	else \
 		echo "PostgreSQL is unreachable: its import bench is SKIPPED."; \
+	fi
+
+search-bench: $(STAMP) ## Not in `make test`: the search page over 100,000 generated stories, SQLite then PostgreSQL
+	$(PY) scripts/search_bench.py --database sqlite
+	@if $(PY) scripts/postgres_ready.py "$${DATABASE_URL:-$(POSTGRES_URL)}"; then \
+		$(PY) scripts/search_bench.py --database "$${DATABASE_URL:-$(POSTGRES_URL)}"; \
+	else \
+		echo "PostgreSQL is unreachable: its search bench is SKIPPED."; \
 	fi
 
 # Backups (docs/deployment.md): a custom-format pg_dump, and the proof that the newest one restores.

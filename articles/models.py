@@ -46,6 +46,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "media",
         "news-sitemap.xml",
         "notifications",
+        "readyz",
         "robots.txt",
         "saved",
         "search",

@@ -67,7 +67,7 @@ class RunSQLOnSQLite(migrations.RunSQL):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0004_story_comment_count_version"),
+        ("articles", "0005_article_body_help_text_escaped"),
     ]
 
     operations = [

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("articles", "0005_story_search_sqlite"),
+        ("articles", "0006_story_search_sqlite"),
     ]
 
     operations = [migrations.RunPython(add_index, remove_index, elidable=False)]
