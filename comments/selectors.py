@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import BooleanField, F, Q, QuerySet, Value, Window
@@ -30,7 +31,8 @@ __all__ = [
     "reader_marks",
     "normal_sort",
     "normal_page",
-    "page_of",
+    "story_comments_url",
+    "comment_place",
 ]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
@@ -401,15 +403,49 @@ def reader_marks(*, article: Article, user) -> ReaderMarks:
     return marks
 
 
-def page_of(comment: Comment, user) -> int:
-    """The page of the story's discussion (oldest first) that shows the thread holding `comment`."""
-    root = comment if comment.parent_id is None else Comment.objects.get(tree_id=comment.tree_id, parent=None)
-    before = (
-        _roots(comment.article, user)
-        .filter(Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk))
-        .count()
+def story_comments_url(article: Article, *, page: int = 1, sort: str = "oldest", anchor: str = "comments") -> str:
+    """A page of the story's discussion: the page and a sort other than the default in the query, then the anchor.
+    One spelling for every link to it, so the cached page behind each address is shared (articles.pagecache)."""
+    query = urlencode([*([("page", page)] if page > 1 else []), *([("sort", sort)] if sort != "oldest" else [])])
+    return f"{article.get_absolute_url()}{'?' if query else ''}{query}#{anchor}"
+
+
+def _before(root: Comment, order: tuple[str, ...]) -> Q:
+    """The threads that `order` (a SORTS entry) puts before `root`'s: compared key by key."""
+    before, same = Q(), Q()
+    for key in order:
+        name = key.removeprefix("-")
+        value = getattr(root, name)
+        before |= same & Q(**{f"{name}__{'gt' if key.startswith('-') else 'lt'}": value})
+        same &= Q(**{name: value})
+    return before
+
+
+def comment_place(comment: Comment, *, user, sort: str | None = None) -> str:
+    """Where `comment` is shown to `user`, as an address with its anchor: the story page (at the page that holds its
+    thread in `sort`, the default unless the link carries one) when it is among the first
+    COMMENTS_REPLIES_PER_THREAD replies of its thread and within the indentation cap; else the thread page that
+    shows it, which is the thread's own page, or past the cap the page of its ancestor where indentation stopped
+    ("Continue this thread"). Every way to a comment goes through here: its permalink, the landing after posting,
+    notifications and their e-mails (which link to the permalink). At most three queries."""
+    anchor = f"comment-{comment.pk}"
+    # The story page shows a thread's first comments in tree order, whoever can see them (the window in
+    # discussion_for_story counts every row), so the position is the number of rows before it in the tree.
+    on_story_page = comment.level == 0 or (
+        comment.level <= INDENT_CAP
+        and Comment.objects.filter(tree_id=comment.tree_id, lft__lt=comment.lft).count()
+        <= settings.COMMENTS_REPLIES_PER_THREAD
     )
-    return before // settings.COMMENTS_THREADS_PER_PAGE + 1
+    if not on_story_page:
+        # Thread pages indent from their first comment and stop INDENT_CAP levels below it.
+        depth = (comment.level - 1) // INDENT_CAP * INDENT_CAP
+        head = comment.get_ancestors().get(level=depth)
+        return f"{reverse('comments:thread', kwargs={'pk': head.pk})}#{anchor}"
+    sort = normal_sort(sort)
+    root = comment if comment.parent_id is None else Comment.objects.get(tree_id=comment.tree_id, parent=None)
+    before = _roots(comment.article, user).filter(_before(root, SORTS[sort])).count()
+    page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
+    return story_comments_url(comment.article, page=page, sort=sort, anchor=anchor)
 
 
 def notifications_for(user) -> QuerySet[Notification]:

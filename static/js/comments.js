@@ -65,8 +65,17 @@
     }
   };
 
+  // A permalink's comment is highlighted by :target in the stylesheet; aria-current tells assistive technology too.
+  const markTarget = () => {
+    for (const old of document.querySelectorAll(".comment[aria-current]")) old.removeAttribute("aria-current");
+    const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.classList.contains("comment")) target.setAttribute("aria-current", "true");
+  };
+
   document.addEventListener("DOMContentLoaded", () => {
     counters(document);
+    markTarget();
+    window.addEventListener("hashchange", markTarget);
     document.addEventListener("click", (event) => {
       const reply = event.target.closest("[data-reply-to]");
       if (reply && openReply(reply)) event.preventDefault();

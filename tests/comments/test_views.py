@@ -127,9 +127,9 @@ def test_signed_in_reader_posts_and_lands_on_the_comment(client):
     client.force_login(reader)
     response = client.post(post_url(article), {"body": "Well reported."})
     comment = Comment.objects.get()
-    assert response.url == f"/comments/{comment.pk}/"
-    reply = client.post(post_url(article), {"body": "Replying to myself", "parent": comment.pk})
-    assert Comment.objects.get(pk=reply.url.split("/")[2]).parent_id == comment.pk
+    assert response.url == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    client.post(post_url(article), {"body": "Replying to myself", "parent": comment.pk})
+    assert Comment.objects.get(body="Replying to myself").parent_id == comment.pk
 
 
 def test_anonymous_post_is_sent_to_sign_in_and_back():
