@@ -7,7 +7,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import BooleanField, F, Q, QuerySet, Value, Window
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -109,6 +109,7 @@ class Discussion:
     next_page: int | None
     is_open: bool
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(SORT_LABELS.items()))
+    pages: int | None = None  # pages of threads; None past the end and for the whole discussion
 
 
 @dataclass
@@ -302,15 +303,22 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     offset = (page - 1) * per_page
     # One more thread than the page holds says whether there is a next page.
     roots = _roots(article, user).order_by(*SORTS[sort]).values("tree_id")[offset : offset + per_page + 1]
+    # Every row also carries the number of threads ("Page 2 of 5"): a subquery the database runs once.
+    threads = _roots(article, user).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     # The n-th comment of a thread in tree order has lft between n and 2n - 1, so lft <= 2 * (replies + 1) bounds
     # the rows read per thread (by the tree_id, lft index) before the window function picks the first ones.
     comments = list(
         Comment.objects.filter(tree_id__in=roots, lft__lte=2 * (replies + 1))
-        .annotate(position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()))
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()),
+            threads=Subquery(threads),
+        )
         .filter(position__lte=replies + 1)
         .order_by("tree_id", "lft")
-        .values_list(*_FIELDS, named=True)
+        .values_list(*_FIELDS, "threads", named=True)
     )
+    # A page past the end has no rows, and so no count: None.
+    pages = -(-comments[0].threads // per_page) if comments else None
     comments = _in_thread_order(comments, sort)
     tree_ids = list(dict.fromkeys(c.tree_id for c in comments))
     next_page = page + 1 if len(tree_ids) > per_page else None
@@ -327,6 +335,7 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
         page=page,
         next_page=next_page,
         is_open=article.comments != Article.Comments.CLOSED,
+        pages=pages,
     )
 
 

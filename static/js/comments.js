@@ -56,12 +56,16 @@
       added[0].tabIndex = -1;
       added[0].focus();
     }
+    // The pages now shown, in place of "Page 2 of 5": "Pages 2–3 of 5".
+    const label = link.closest("nav")?.querySelector("[data-page-label]");
+    const shown = Number(new URL(link.dataset.moreUrl, location.href).searchParams.get("page"));
+    if (label && shown) label.textContent = `Pages ${label.dataset.page}–${shown} of ${label.dataset.pages}`;
     if (marker) {
       const page = marker.dataset.nextPage;
       link.dataset.moreUrl = link.dataset.moreUrl.replace(/page=\d+/, `page=${page}`);
       link.href = link.href.replace(/page=\d+/, `page=${page}`);
     } else {
-      link.closest("p").remove();
+      link.remove();
     }
   };
 

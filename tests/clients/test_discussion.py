@@ -27,3 +27,41 @@ def test_a_permalink_to_a_later_reply_lands_on_it_highlighted(page, busy_thread)
         assert item.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
         expect(page.locator(".comment[aria-current]")).to_have_count(1)
     expect(page).to_have_url(re.compile(rf"/comments/{root.pk}/thread/#comment-{replies[6].pk}$"))
+
+
+@pytest.fixture
+def five_threads(db, settings):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    article = ArticleFactory()
+    return article, [CommentFactory(article=article, body=f"Thread {n}") for n in range(5)]
+
+
+def test_without_javascript_page_two_leads_back_to_page_one_and_on(browser, live_server, five_threads):
+    article, threads = five_threads
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{article.get_absolute_url()}?page=2")
+        pages = page.get_by_role("navigation", name="Pages of comments")
+        expect(pages).to_contain_text("Page 2 of 3")
+        expect(page.locator(".comment__body")).to_have_text(["Thread 2", "Thread 3"])
+        pages.get_by_role("link", name="Previous page").click()
+        expect(page.locator(".comment__body")).to_have_text(["Thread 0", "Thread 1"])
+        expect(pages).to_contain_text("Page 1 of 3")
+        pages.get_by_role("link", name="Show more comments").click()
+        expect(pages).to_contain_text("Page 2 of 3")
+    finally:
+        context.close()
+
+
+def test_show_more_in_place_says_which_pages_are_shown(page, five_threads):
+    article, threads = five_threads
+    page.goto(article.get_absolute_url())
+    pages = page.get_by_role("navigation", name="Pages of comments")
+    expect(pages).to_contain_text("Page 1 of 3")
+    pages.get_by_role("link", name="Show more comments").click()
+    expect(page.locator(".comment__body")).to_have_count(4)
+    expect(pages).to_contain_text("Pages 1–2 of 3")
+    pages.get_by_role("link", name="Show more comments").click()
+    expect(pages).to_contain_text("Pages 1–3 of 3")
+    expect(pages.get_by_role("link", name="Show more comments")).to_have_count(0)

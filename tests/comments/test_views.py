@@ -67,7 +67,7 @@ def test_show_more_is_a_real_link_and_the_fragment_holds_the_next_threads(client
     article = ArticleFactory()
     roots = [CommentFactory(article=article, body=f"Thread {n}") for n in range(3)]
     html = client.get(article.get_absolute_url()).content.decode()
-    assert 'href="?page=2&amp;sort=oldest#comments"' in html and "Thread 2" not in html
+    assert f'href="{article.get_absolute_url()}?page=2#comments"' in html and "Thread 2" not in html
     page2 = client.get(article.get_absolute_url() + "?page=2").content.decode()
     assert "Thread 2" in page2 and "Thread 0" not in page2
     fragment = client.get(reverse("comments:story_threads", kwargs={"article_pk": article.pk}) + "?page=2")
@@ -381,3 +381,44 @@ def test_cut_thread_shows_its_first_replies_in_thread_order(settings):
     rows = selectors.discussion_for_story(article=root.article, user=UserFactory()).rows
     assert [row.pk for row in rows] == tree_order[:6]
     assert rows[-1].thread_more == len(tree_order) - 6 and not any(row.thread_more for row in rows[:-1])
+
+
+def pages_nav(html: str) -> str:
+    return html.split('<nav class="pagination discussion__pages" aria-label="Pages of comments">', 1)[1].split(
+        "</nav>"
+    )[0]
+
+
+@pytest.mark.parametrize("cache_seconds", [0, 60], ids=["uncached", "cached"])
+def test_without_javascript_a_reader_moves_through_the_pages_both_ways(client, settings, cache_seconds):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    settings.COMMENTS_CACHE_SECONDS = cache_seconds
+    article = ArticleFactory()
+    story = article.get_absolute_url()
+    for n in range(5):
+        CommentFactory(article=article, body=f"Thread {n}")
+    # Held for moderation: neither shown to others nor counted in their pages.
+    Comment.objects.filter(pk=CommentFactory(article=article).pk).update(status=Comment.Status.PENDING)
+    first = pages_nav(client.get(story).content.decode())
+    assert "Page 1 of 3" in first and 'rel="prev"' not in first
+    assert f'<a rel="next" href="{story}?page=2#comments"' in first and ">Show more comments</a>" in first
+    second = client.get(f"{story}?page=2").content.decode()
+    assert "Thread 2" in second and "Thread 1" not in second
+    nav = pages_nav(second)
+    assert f'<a rel="prev" href="{story}#comments">Previous page</a>' in nav and "Page 2 of 3" in nav
+    assert f'<a rel="next" href="{story}?page=3#comments"' in nav
+    last = pages_nav(client.get(f"{story}?page=3").content.decode())
+    assert f'<a rel="prev" href="{story}?page=2#comments">Previous page</a>' in last
+    assert "Page 3 of 3" in last and 'rel="next"' not in last
+    # The sort goes along; a page past the end leads back to the first.
+    newest = pages_nav(client.get(f"{story}?page=2&sort=newest").content.decode())
+    assert f'href="{story}?sort=newest#comments">Previous page' in newest
+    assert f'href="{story}?page=3&amp;sort=newest#comments"' in newest
+    beyond = pages_nav(client.get(f"{story}?page=9").content.decode())
+    assert f'<a rel="prev" href="{story}#comments">First page of comments</a>' in beyond and "Page 9" not in beyond
+
+
+def test_one_page_of_comments_has_no_page_links(client):
+    article = ArticleFactory()
+    CommentFactory(article=article)
+    assert "discussion__pages" not in client.get(article.get_absolute_url()).content.decode()
