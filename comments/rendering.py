@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 from comments import markup, selectors
+from comments.forms import CommentForm
 from comments.selectors import CommentRow, ReaderMarks
 
 __all__ = ["READER_SLOT", "Rendered", "DiscussionHtml", "story_discussion", "rows_html"]
@@ -58,6 +59,7 @@ class DiscussionHtml:
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(selectors.SORT_LABELS.items()))
     pieces: Iterator[str] | None = None  # with `stream`: the HTML in pieces, and `html` is STREAM_MARK
     pages: int | None = None
+    form: CommentForm = field(default_factory=CommentForm)  # the empty form for a new comment
 
     def _page_url(self, page: int) -> str:
         return selectors.story_comments_url(self.article, page=page, sort=self.sort)

@@ -16,7 +16,15 @@ from articles.models import Article
 from comments import text
 from comments.locking import lock_story_threads
 from comments.mentions import find_mentions
-from comments.models import BannedWord, Comment, CommentLike, CommentReport, Mention, Restriction
+from comments.models import (
+    BannedWord,
+    Comment,
+    CommentLike,
+    CommentReport,
+    Mention,
+    Restriction,
+    validate_comment_length,
+)
 from comments.notifications import notify_for_comment
 from newsroom import ratelimit
 
@@ -53,11 +61,10 @@ def _clean_body(body: str) -> str:
     body = text.clean_text(body)
     if not body:
         raise ValidationError({"body": "Write something first: the comment is empty."}, code="empty")
-    limit = settings.COMMENTS_MAX_LENGTH
-    if len(body) > limit:
-        raise ValidationError(
-            {"body": f"Comments are at most {limit:,} characters; this one has {len(body):,}."}, code="too_long"
-        )
+    try:
+        validate_comment_length(body)
+    except ValidationError as error:
+        raise ValidationError({"body": error}) from None
     return body
 
 

@@ -7,10 +7,14 @@
       const output = document.createElement("p");
       output.className = "counter";
       output.setAttribute("aria-live", "polite");
+      const max = Number(area.dataset.counter);
       const update = () => {
-        const max = Number(area.getAttribute("maxlength")) || 5000;
-        output.textContent = `${area.value.length.toLocaleString()} / ${max.toLocaleString()} characters`;
-        output.classList.toggle("counter--full", area.value.length >= max);
+        // Characters as the server counts them (code points, not UTF-16 units).
+        const length = [...area.value].length;
+        const over = length - max;
+        output.textContent = `${length.toLocaleString()} / ${max.toLocaleString()} characters`
+          + (over > 0 ? `: ${over.toLocaleString()} too many` : "");
+        output.classList.toggle("counter--over", over > 0);
       };
       area.addEventListener("input", update);
       area.after(output);

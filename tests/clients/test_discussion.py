@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 
 @pytest.fixture
@@ -65,3 +65,26 @@ def test_show_more_in_place_says_which_pages_are_shown(page, five_threads):
     pages.get_by_role("link", name="Show more comments").click()
     expect(pages).to_contain_text("Pages 1–3 of 3")
     expect(pages.get_by_role("link", name="Show more comments")).to_have_count(0)
+
+
+def test_pasting_over_the_limit_warns_and_the_server_explains_keeping_the_text(page, context, sign_in, settings):
+    settings.COMMENTS_MAX_LENGTH = 50
+    article = ArticleFactory()
+    sign_in(UserFactory())
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    text = "A pasted paragraph that runs on well past the fifty-character limit here."
+    page.goto(article.get_absolute_url())
+    page.evaluate("text => navigator.clipboard.writeText(text)", text)
+    area = page.get_by_label("Your comment")
+    area.focus()
+    page.keyboard.press("Control+V")
+    expect(area).to_have_value(text)  # nothing cut
+    counter = page.locator(".counter")
+    expect(counter).to_have_text(f"{len(text)} / 50 characters: {len(text) - 50} too many")
+    expect(counter).to_have_class(re.compile(r"\bcounter--over\b"))
+    page.get_by_role("button", name="Post comment").click()
+    over = len(text) - 50
+    expect(page.get_by_role("alert")).to_have_text(
+        f"Comments are at most 50 characters; this one has {len(text)}. Shorten it by {over} and post it again."
+    )
+    expect(page.get_by_label("Your comment")).to_have_value(text)

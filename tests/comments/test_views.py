@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -422,3 +423,28 @@ def test_one_page_of_comments_has_no_page_links(client):
     article = ArticleFactory()
     CommentFactory(article=article)
     assert "discussion__pages" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def textarea(html: str) -> str:
+    return re.search(r'<textarea name="body"[^>]*>', html).group(0)
+
+
+def test_one_length_limit_from_the_setting_in_every_form_and_message(client, settings):
+    settings.COMMENTS_MAX_LENGTH = 120
+    article = ArticleFactory()
+    mine = CommentFactory(article=article)
+    client.force_login(mine.author)
+    for url in [article.get_absolute_url(), f"/comments/{mine.pk}/reply/", f"/comments/{mine.pk}/edit/"]:
+        box = textarea(client.get(url).content.decode())
+        # The counter's limit, and no maxlength: a browser would cut a pasted text silently.
+        assert 'data-counter="120"' in box and "maxlength" not in box, url
+    text = "Twenty thousand characters, or here one hundred and fifty. " * 2 + "x" * 32
+    assert len(text) == 150
+    for url, data in [(post_url(article), {"body": text}), (f"/comments/{mine.pk}/edit/", {"body": text})]:
+        response = client.post(url, data)
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Comments are at most 120 characters; this one has 150. Shorten it by 30" in html
+        assert "Ensure this value" not in html and f">\n{text}</textarea>" in html
+    with pytest.raises(ValidationError, match="at most 120 characters; this one has 121"):
+        Comment(article=article, body="x" * 121, body_html="").full_clean(exclude=["author", "parent"])
