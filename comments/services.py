@@ -32,6 +32,7 @@ __all__ = [
     "RateLimited",
     "comment_create",
     "comment_edit",
+    "comment_edit_refusal",
     "comment_delete",
     "comment_like_toggle",
     "comment_report",
@@ -219,6 +220,19 @@ def edit_deadline(comment: Comment) -> datetime:
     return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
 
 
+def comment_edit_refusal(comment: Comment) -> ValidationError | None:
+    """Why the comment can no longer be edited (removed, deleted, or its edit window has closed), or None."""
+    if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
+        return ValidationError("This comment can no longer be edited.", code="gone")
+    if timezone.now() > edit_deadline(comment):
+        return ValidationError(
+            f"Comments can be edited for {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes after posting; "
+            "the time to edit this one has passed.",
+            code="edit_window",
+        )
+    return None
+
+
 def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     """The author changes their text within the edit window; the comment is then marked "edited"."""
     if comment.author_id != user.pk:
@@ -226,13 +240,8 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     body = _clean_body(body)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
-        if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
-            raise ValidationError("This comment can no longer be edited.", code="gone")
-        if timezone.now() > edit_deadline(comment):
-            raise ValidationError(
-                f"Comments can be edited for {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes after posting.",
-                code="edit_window",
-            )
+        if refusal := comment_edit_refusal(comment):
+            raise refusal
         if body == comment.body:
             return comment
         html, mentioned = render_body(body)

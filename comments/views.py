@@ -99,11 +99,12 @@ def story_all(request, article_pk):
     return StreamingHttpResponse(chain([head], discussion.pieces, [tail]))
 
 
-def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action=""):
+def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action="", **buttons):
+    """The comment form on a page of its own; `buttons` may name the `submit` label and a `cancel` address."""
     return render(
         request,
         "comments/form_page.html",
-        {"article": article, "form": form, "parent": parent, "title": title, "action": action},
+        {"article": article, "form": form, "parent": parent, "title": title, "action": action, **buttons},
         status=status,
     )
 
@@ -180,25 +181,27 @@ def edit(request, pk):
     comment = _comment(request, pk)
     if comment.author_id != request.user.pk or not request.user.is_authenticated:
         return HttpResponseForbidden("You can only edit your own comments.")
+    if request.method == "GET" and (refusal := services.comment_edit_refusal(comment)):
+        # Never the form once it can no longer be saved. (A POST keeps the text it brings, with the same reason.)
+        return render(request, "comments/edit_closed.html", {"comment": comment, "reason": refusal.message}, status=403)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
+    page = {
+        "article": comment.article,
+        "title": "Edit your comment",
+        "action": f"{comment.get_absolute_url()}edit/",
+        "submit": "Save changes",
+        "cancel": comment.get_absolute_url(),
+    }
     if request.method == "POST" and form.is_valid():
-        action = f"{comment.get_absolute_url()}edit/"
         try:
             services.comment_edit(comment=comment, user=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
             _apply_errors(form, error)
         except DatabaseError:
-            return _not_saved(request, form, article=comment.article, title="Edit your comment", action=action)
+            return _not_saved(request, form, **page)
         else:
             return redirect(comment.get_absolute_url())
-    return _form_page(
-        request,
-        article=comment.article,
-        form=form,
-        status=400 if form.errors else 200,
-        title="Edit your comment",
-        action=f"{comment.get_absolute_url()}edit/",
-    )
+    return _form_page(request, form=form, status=400 if form.errors else 200, **page)
 
 
 @require_http_methods(["GET", "POST"])

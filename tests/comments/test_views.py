@@ -1,15 +1,17 @@
 """The discussion on the story page and its forms: what readers see, what they may do, and the query budget."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
-from comments import selectors
-from comments.models import Comment, CommentLike, CommentReport
+from comments import selectors, services
+from comments.models import Comment, CommentLike, CommentReport, Notification
 from tests.factories import ArticleFactory, AuthorFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +84,6 @@ def test_sorts_keep_replies_in_time_order(client):
     new = CommentFactory(article=article, body="new")
     first, second = CommentFactory(parent=old), CommentFactory(parent=old)
     services_like = UserFactory()
-    from comments import services
 
     services.comment_like_toggle(comment=new, user=services_like)
     for sort, order in [("oldest", [old, first, second, new]), ("newest", [new, old, first, second])]:
@@ -109,7 +110,9 @@ def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client, se
     assert capped.reply_to == chain[5].author.handle
     assert capped.continue_url == f"/comments/{chain[6].pk}/thread/" and capped.continue_count == 3
     html = client.get(capped.continue_url).content.decode()
-    assert f'id="comment-{chain[9].pk}"' in html and f"in reply to @{chain[5].author.handle}" in html
+    assert f'id="comment-{chain[9].pk}"' in html
+    # Whom it answers, linked to that comment.
+    assert f'in reply to <a href="/comments/{chain[5].pk}/">@{chain[5].author.handle}</a>' in html
     # The permalink of a comment past the cap goes to the thread page that shows it.
     assert client.get(chain[9].get_absolute_url()).url == f"/comments/{chain[6].pk}/thread/#comment-{chain[9].pk}"
 
@@ -343,7 +346,8 @@ def test_all_comments_page_shows_every_comment_at_every_depth(client, settings):
     assert all(f'id="comment-{c.pk}"' in html for c in [*chain, second])
     assert "Continue this thread" not in html and "more replies in this thread" not in html
     # Past the indent cap, each reply stays at the last indent and says whom it answers.
-    assert html.count("indent-6") == 4 and f"in reply to @{chain[8].author.handle}" in html
+    assert html.count("indent-6") == 4
+    assert f'in reply to <a href="/comments/{chain[8].pk}/">@{chain[8].author.handle}</a>' in html
     assert '<link rel="canonical" href="' in html and article.get_absolute_url() in html
     newest = client.get(all_url(article) + "?sort=newest").getvalue().decode()
     assert newest.index("Second thread") < newest.index("First thread")
@@ -448,3 +452,70 @@ def test_one_length_limit_from_the_setting_in_every_form_and_message(client, set
         assert "Ensure this value" not in html and f">\n{text}</textarea>" in html
     with pytest.raises(ValidationError, match="at most 120 characters; this one has 121"):
         Comment(article=article, body="x" * 121, body_html="").full_clean(exclude=["author", "parent"])
+
+
+def test_the_edit_page_saves_changes_or_cancels_back_to_the_comment(client):
+    comment = CommentFactory(body="Frist")
+    client.force_login(comment.author)
+    html = client.get(f"/comments/{comment.pk}/edit/").content.decode()
+    assert f'<button type="submit">Save changes</button> <a href="/comments/{comment.pk}/">Cancel</a>' in html
+    assert "Post comment" not in html
+
+
+def test_after_the_edit_window_the_edit_page_explains_and_shows_no_form(client, settings):
+    settings.COMMENTS_EDIT_WINDOW_MINUTES = 15
+    comment = CommentFactory(body="Too late to change.")
+    Comment.objects.filter(pk=comment.pk).update(created_at=comment.created_at - timedelta(minutes=16))
+    client.force_login(comment.author)
+    response = client.get(f"/comments/{comment.pk}/edit/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Comments can be edited for 15 minutes after posting; the time to edit this one has passed." in html
+    assert "<textarea" not in html and f'href="/comments/{comment.pk}/delete/"' in html
+    # Text sent from a form opened in time is kept, with the same reason.
+    response = client.post(f"/comments/{comment.pk}/edit/", {"body": "Changed at the last second"})
+    assert response.status_code == 400 and "Changed at the last second" in response.content.decode()
+    assert "the time to edit this one has passed" in response.content.decode()
+
+
+def test_the_delete_page_mentions_replies_only_when_there_are_some(client):
+    lonely, answered = CommentFactory(), CommentFactory()
+    CommentFactory(parent=answered)
+    client.force_login(lonely.author)
+    html = client.get(f"/comments/{lonely.pk}/delete/").content.decode()
+    assert "Replies to it stay" not in html and "It will be removed from the discussion." in html
+    client.force_login(answered.author)
+    assert "Replies to it stay" in client.get(f"/comments/{answered.pk}/delete/").content.decode()
+
+
+def test_a_like_count_shows_only_when_there_is_one(client):
+    liked, unliked = CommentFactory(), CommentFactory()
+    services.comment_like_toggle(comment=liked, user=UserFactory())
+    reader = UserFactory()
+    client.force_login(reader)
+    html = client.get(liked.article.get_absolute_url()).content.decode()
+    assert '<span class="comment__likes">1 like</span>' in html
+    html = client.get(unliked.article.get_absolute_url()).content.decode()
+    assert "0 likes" not in html and "comment__likes" not in html
+    assert f'action="/comments/{unliked.pk}/like/"' in html and 'aria-pressed="false">Like</button>' in html
+
+
+def test_notification_times_read_as_comment_times_do(client):
+    alex = UserFactory()
+    root = CommentFactory(author=alex)
+    reply = CommentFactory(parent=root)
+    then = timezone.now() - timedelta(hours=2, minutes=33)
+    Comment.objects.filter(pk=reply.pk).update(created_at=then)
+    Notification.objects.filter(comment=reply).update(created_at=then)
+    client.force_login(alex)
+    # timesince keeps a number and its unit together with a no-break space.
+    assert '">2\xa0hours ago</time>' in client.get(reply.article.get_absolute_url()).content.decode()
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert '">2\xa0hours ago</time>' in html and "minutes" not in html
+
+
+def test_the_report_page_shows_whose_comment_it_is(client):
+    comment = CommentFactory(author=UserFactory(handle="ines", display_name="Ines Valcourt"), body="Buy watches")
+    client.force_login(UserFactory())
+    html = client.get(f"/comments/{comment.pk}/report/").content.decode()
+    assert 'Ines Valcourt <span class="handle">@ines</span> wrote:' in html and "Buy watches" in html
