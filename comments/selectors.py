@@ -11,9 +11,9 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
 
 from articles.models import Article, Byline
+from comments import ages
 from comments.models import Comment, CommentLike, Notification
 
 __all__ = [
@@ -89,10 +89,11 @@ class CommentRow:
     created_ago: str
     edited: bool
     like_count: int
-    likes: str  # "1 like", "3 likes": text, so the template does no number formatting per comment
+    likes: str  # "1 like", "3 likes", "" for none: text, so the template does no number formatting per comment
     permalink: str
     reply_url: str
-    reply_to: str = ""  # "@handle" when indentation no longer shows whom it answers
+    reply_to: str = ""  # the handle of whom it answers, when indentation no longer shows it
+    reply_to_url: str = ""  # the permalink of the comment it answers, with reply_to
     continue_url: str = ""
     continue_count: int = 0
     thread_url: str = ""  # set on the last row shown of a thread cut short on the story page
@@ -169,16 +170,14 @@ class _RowBuilder:
         self.ago = lru_cache(maxsize=None)(self._ago)
 
     def _ago(self, seconds: int) -> str:
-        if seconds < 60:
-            return "just now"
-        return f"{timesince(self.now - timedelta(seconds=seconds), self.now, depth=1)} ago"
+        return ages.ago(self.now - timedelta(seconds=seconds), self.now)
 
     def created_ago(self, created: datetime) -> str:
         """ "3 hours ago". timesince(depth=1) shows only the largest unit, so under four weeks (where the calendar
         plays no part) the age is cut to that unit and each distinct text is worked out once, not per comment."""
         seconds = int((self.now - created).total_seconds())
         if seconds >= 28 * 86400:
-            return f"{timesince(created, self.now, depth=1)} ago"
+            return ages.ago(created, self.now)
         for unit in (604800, 86400, 3600, 60):
             if seconds >= unit:
                 seconds -= seconds % unit
@@ -254,12 +253,13 @@ class _RowBuilder:
             created_ago=self.created_ago(comment.created_at),
             edited=comment.edited_at is not None,
             like_count=comment.like_count,
-            likes=f"{comment.like_count} like{'' if comment.like_count == 1 else 's'}",
+            likes=f"{comment.like_count} like{'' if comment.like_count == 1 else 's'}" if comment.like_count else "",
             permalink=self.permalink.format(comment.pk),
             reply_url=self.reply.format(comment.pk),
         )
         if depth >= INDENT_CAP and comment.parent_id and (every_depth or depth == INDENT_CAP):
             row.reply_to = handles.get(comment.parent_id, "")
+            row.reply_to_url = self.permalink.format(comment.parent_id)
         if depth == INDENT_CAP and comment.rght - comment.lft > 1 and not every_depth:
             row.continue_url = self.thread.format(comment.pk)
             row.continue_count = (comment.rght - comment.lft - 1) // 2
