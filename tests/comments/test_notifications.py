@@ -206,3 +206,12 @@ def test_demo_readers_have_notifications_waiting(settings):
 def test_story_without_comments_does_not_notify(alex):
     ArticleFactory()
     assert Notification.objects.count() == 0
+
+
+def test_email_footer_names_the_account_settings(alex, sam, django_capture_on_commit_callbacks):
+    root = CommentFactory(author=alex)
+    with django_capture_on_commit_callbacks(execute=True):
+        CommentFactory(parent=root, author=sam)
+    body = mail.outbox[0].body
+    assert "e-mail for replies is switched on in your account settings at The Newsroom: " in body
+    assert "your The Newsroom" not in body and body.count(reverse("account")) == 1
