@@ -113,7 +113,11 @@ def read_later_toggle(request, pk):
         request.session[PENDING_SAVE_SESSION_KEY] = article.pk
         return redirect(f"{reverse('login')}?next={article.get_absolute_url()}")
     saved = services.saved_article_toggle(user=request.user, article=article)
-    messages.success(request, "Saved to Read later." if saved else "Removed from Read later.")
+    # Named: on the Read later page the story the message is about has just left the list.
+    if saved:
+        messages.success(request, f"Saved “{article.headline}” to Read later.")
+    else:
+        messages.success(request, f"Removed “{article.headline}” from Read later.")
     return redirect(safe_next(request, default=article.get_absolute_url()))
 
 

@@ -58,16 +58,17 @@ def rows_parts(rows: list[CommentRow], *, is_open: bool) -> list[str]:
                 append(' <span class="comment__edited">· edited</span>')
             append("</p>")
             if row.reply_to:
-                append(f'<p class="comment__reply-to">in reply to @{escape(row.reply_to)}</p>')
+                append(
+                    f'<p class="comment__reply-to">in reply to <a href="{row.reply_to_url}">'
+                    f"@{escape(row.reply_to)}</a></p>"
+                )
             if row.state == "pending":
                 append(_PENDING)
-            append(
-                f'<div class="comment__body">{row.html}</div>'
-                f'<div class="comment__actions"><span class="comment__likes">{row.likes}</span>'
-            )
+            append(f'<div class="comment__body">{row.html}</div><div class="comment__actions">')
+            if row.likes:
+                append(f'<span class="comment__likes">{row.likes}</span> ')
             if is_open and row.state == "visible":
-                append(f' <a href="{row.reply_url}" data-reply-to="{row.pk}">Reply</a>')
-            append(" ")
+                append(f'<a href="{row.reply_url}" data-reply-to="{row.pk}">Reply</a> ')
             parts.append("".join(out))
             out.clear()
             append("</div>")

@@ -1,6 +1,7 @@
 """Reader discussion: threaded comments (one MPTT tree per top-level comment), likes, reports and moderation."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -9,6 +10,7 @@ from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
 
 __all__ = [
+    "validate_comment_length",
     "Comment",
     "Mention",
     "CommentLike",
@@ -18,6 +20,18 @@ __all__ = [
     "ModerationItem",
     "Notification",
 ]
+
+
+def validate_comment_length(body: str) -> None:
+    """The one length limit, COMMENTS_MAX_LENGTH, read when checking (so a test may change it). The message names
+    the limit and the length; the form that shows it keeps the text."""
+    limit, length = settings.COMMENTS_MAX_LENGTH, len(body)
+    if length > limit:
+        raise ValidationError(
+            f"Comments are at most {limit:,} characters; this one has {length:,}. "
+            f"Shorten it by {length - limit:,} and post it again.",
+            code="too_long",
+        )
 
 
 class Comment(MPTTModel):
@@ -49,7 +63,7 @@ class Comment(MPTTModel):
         related_name="children",
         help_text="The comment this one replies to; empty for a top-level comment.",
     )
-    body = models.TextField(help_text="The text as the reader typed it.")
+    body = models.TextField(help_text="The text as the reader typed it.", validators=[validate_comment_length])
     body_html = models.TextField(editable=False, help_text="The body rendered to safe HTML when it was written.")
     status = models.CharField(max_length=10, choices=Status, default=Status.VISIBLE, db_index=True)
     removal_reason = models.CharField(max_length=200, blank=True, help_text="Why a moderator removed or held it.")

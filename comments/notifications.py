@@ -83,6 +83,7 @@ def _send_emails(comment_pk: int, recipient_ids: list[int]) -> None:
             "story": comment.article,
             "link": base + comment.get_absolute_url(),
             "unsubscribe": unsubscribe,
+            "account": base + reverse("account"),
             "kind": kind,
             "site_name": settings.SITE_NAME,
         }

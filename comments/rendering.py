@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 from comments import markup, selectors
+from comments.forms import CommentForm
 from comments.selectors import CommentRow, ReaderMarks
 
 __all__ = ["READER_SLOT", "Rendered", "DiscussionHtml", "story_discussion", "rows_html"]
@@ -40,6 +41,7 @@ class Rendered:
     slots: list[tuple[int, int | None, float, str]]  # (pk, author id, posted at as a timestamp, state)
     next_page: int | None = None
     has_rows: bool = False
+    pages: int | None = None
 
 
 @dataclass
@@ -56,9 +58,25 @@ class DiscussionHtml:
     has_rows: bool
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(selectors.SORT_LABELS.items()))
     pieces: Iterator[str] | None = None  # with `stream`: the HTML in pieces, and `html` is STREAM_MARK
+    pages: int | None = None
+    form: CommentForm = field(default_factory=CommentForm)  # the empty form for a new comment
+
+    def _page_url(self, page: int) -> str:
+        return selectors.story_comments_url(self.article, page=page, sort=self.sort)
+
+    @property
+    def previous_url(self) -> str:
+        """The page before; from a page past the end, the first."""
+        return self._page_url(self.page - 1 if self.has_rows else 1)
+
+    @property
+    def next_url(self) -> str:
+        return self._page_url(self.next_page)
 
 
-def render_rows(rows: list[CommentRow], *, is_open: bool, next_page: int | None = None) -> Rendered:
+def render_rows(
+    rows: list[CommentRow], *, is_open: bool, next_page: int | None = None, pages: int | None = None
+) -> Rendered:
     """Render the rows once, for any reader: in plain Python (comments.markup), or with the reference template."""
     if settings.COMMENTS_ROWS_RENDERER == "template":
         html = get_template("comments/includes/_threads.html").render({"rows": rows, "is_open": is_open})
@@ -68,7 +86,7 @@ def render_rows(rows: list[CommentRow], *, is_open: bool, next_page: int | None 
     slots = [(r.pk, r.author_id, r.created_at.timestamp(), r.state) for r in rows if r.state in ("visible", "pending")]
     if len(parts) != len(slots) + 1:
         raise RuntimeError("comments/includes/_threads.html must hold one READER_SLOT per visible or pending comment.")
-    return Rendered(parts=parts, slots=slots, next_page=next_page, has_rows=bool(rows))
+    return Rendered(parts=parts, slots=slots, next_page=next_page, has_rows=bool(rows), pages=pages)
 
 
 def _reader_actions(request, **context) -> str:
@@ -140,7 +158,9 @@ def story_discussion(
             discussion = selectors.whole_discussion(article=article, user=request.user, sort=sort)
         else:
             discussion = selectors.discussion_for_story(article=article, user=request.user, sort=sort, page=page)
-        rendered = render_rows(discussion.rows, is_open=discussion.is_open, next_page=discussion.next_page)
+        rendered = render_rows(
+            discussion.rows, is_open=discussion.is_open, next_page=discussion.next_page, pages=discussion.pages
+        )
         # Pages past the end are not kept: a crawler walking page numbers would only fill the cache with nothing.
         if shared and (rendered.has_rows or page == 1):
             cache.set(key, rendered, seconds)
@@ -155,4 +175,5 @@ def story_discussion(
         next_page=rendered.next_page,
         is_open=article.comments != Article.Comments.CLOSED,
         has_rows=rendered.has_rows,
+        pages=rendered.pages,
     )

@@ -4,15 +4,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import BooleanField, F, Q, QuerySet, Value, Window
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
 
 from articles.models import Article, Byline
+from comments import ages
 from comments.models import Comment, CommentLike, Notification
 
 __all__ = [
@@ -30,7 +31,8 @@ __all__ = [
     "reader_marks",
     "normal_sort",
     "normal_page",
-    "page_of",
+    "story_comments_url",
+    "comment_place",
 ]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
@@ -87,10 +89,11 @@ class CommentRow:
     created_ago: str
     edited: bool
     like_count: int
-    likes: str  # "1 like", "3 likes": text, so the template does no number formatting per comment
+    likes: str  # "1 like", "3 likes", "" for none: text, so the template does no number formatting per comment
     permalink: str
     reply_url: str
-    reply_to: str = ""  # "@handle" when indentation no longer shows whom it answers
+    reply_to: str = ""  # the handle of whom it answers, when indentation no longer shows it
+    reply_to_url: str = ""  # the permalink of the comment it answers, with reply_to
     continue_url: str = ""
     continue_count: int = 0
     thread_url: str = ""  # set on the last row shown of a thread cut short on the story page
@@ -107,6 +110,7 @@ class Discussion:
     next_page: int | None
     is_open: bool
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(SORT_LABELS.items()))
+    pages: int | None = None  # pages of threads; None past the end and for the whole discussion
 
 
 @dataclass
@@ -166,16 +170,14 @@ class _RowBuilder:
         self.ago = lru_cache(maxsize=None)(self._ago)
 
     def _ago(self, seconds: int) -> str:
-        if seconds < 60:
-            return "just now"
-        return f"{timesince(self.now - timedelta(seconds=seconds), self.now, depth=1)} ago"
+        return ages.ago(self.now - timedelta(seconds=seconds), self.now)
 
     def created_ago(self, created: datetime) -> str:
         """ "3 hours ago". timesince(depth=1) shows only the largest unit, so under four weeks (where the calendar
         plays no part) the age is cut to that unit and each distinct text is worked out once, not per comment."""
         seconds = int((self.now - created).total_seconds())
         if seconds >= 28 * 86400:
-            return f"{timesince(created, self.now, depth=1)} ago"
+            return ages.ago(created, self.now)
         for unit in (604800, 86400, 3600, 60):
             if seconds >= unit:
                 seconds -= seconds % unit
@@ -251,12 +253,13 @@ class _RowBuilder:
             created_ago=self.created_ago(comment.created_at),
             edited=comment.edited_at is not None,
             like_count=comment.like_count,
-            likes=f"{comment.like_count} like{'' if comment.like_count == 1 else 's'}",
+            likes=f"{comment.like_count} like{'' if comment.like_count == 1 else 's'}" if comment.like_count else "",
             permalink=self.permalink.format(comment.pk),
             reply_url=self.reply.format(comment.pk),
         )
         if depth >= INDENT_CAP and comment.parent_id and (every_depth or depth == INDENT_CAP):
             row.reply_to = handles.get(comment.parent_id, "")
+            row.reply_to_url = self.permalink.format(comment.parent_id)
         if depth == INDENT_CAP and comment.rght - comment.lft > 1 and not every_depth:
             row.continue_url = self.thread.format(comment.pk)
             row.continue_count = (comment.rght - comment.lft - 1) // 2
@@ -300,15 +303,22 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     offset = (page - 1) * per_page
     # One more thread than the page holds says whether there is a next page.
     roots = _roots(article, user).order_by(*SORTS[sort]).values("tree_id")[offset : offset + per_page + 1]
+    # Every row also carries the number of threads ("Page 2 of 5"): a subquery the database runs once.
+    threads = _roots(article, user).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     # The n-th comment of a thread in tree order has lft between n and 2n - 1, so lft <= 2 * (replies + 1) bounds
     # the rows read per thread (by the tree_id, lft index) before the window function picks the first ones.
     comments = list(
         Comment.objects.filter(tree_id__in=roots, lft__lte=2 * (replies + 1))
-        .annotate(position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()))
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()),
+            threads=Subquery(threads),
+        )
         .filter(position__lte=replies + 1)
         .order_by("tree_id", "lft")
-        .values_list(*_FIELDS, named=True)
+        .values_list(*_FIELDS, "threads", named=True)
     )
+    # A page past the end has no rows, and so no count: None.
+    pages = -(-comments[0].threads // per_page) if comments else None
     comments = _in_thread_order(comments, sort)
     tree_ids = list(dict.fromkeys(c.tree_id for c in comments))
     next_page = page + 1 if len(tree_ids) > per_page else None
@@ -325,6 +335,7 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
         page=page,
         next_page=next_page,
         is_open=article.comments != Article.Comments.CLOSED,
+        pages=pages,
     )
 
 
@@ -401,15 +412,49 @@ def reader_marks(*, article: Article, user) -> ReaderMarks:
     return marks
 
 
-def page_of(comment: Comment, user) -> int:
-    """The page of the story's discussion (oldest first) that shows the thread holding `comment`."""
-    root = comment if comment.parent_id is None else Comment.objects.get(tree_id=comment.tree_id, parent=None)
-    before = (
-        _roots(comment.article, user)
-        .filter(Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk))
-        .count()
+def story_comments_url(article: Article, *, page: int = 1, sort: str = "oldest", anchor: str = "comments") -> str:
+    """A page of the story's discussion: the page and a sort other than the default in the query, then the anchor.
+    One spelling for every link to it, so the cached page behind each address is shared (articles.pagecache)."""
+    query = urlencode([*([("page", page)] if page > 1 else []), *([("sort", sort)] if sort != "oldest" else [])])
+    return f"{article.get_absolute_url()}{'?' if query else ''}{query}#{anchor}"
+
+
+def _before(root: Comment, order: tuple[str, ...]) -> Q:
+    """The threads that `order` (a SORTS entry) puts before `root`'s: compared key by key."""
+    before, same = Q(), Q()
+    for key in order:
+        name = key.removeprefix("-")
+        value = getattr(root, name)
+        before |= same & Q(**{f"{name}__{'gt' if key.startswith('-') else 'lt'}": value})
+        same &= Q(**{name: value})
+    return before
+
+
+def comment_place(comment: Comment, *, user, sort: str | None = None) -> str:
+    """Where `comment` is shown to `user`, as an address with its anchor: the story page (at the page that holds its
+    thread in `sort`, the default unless the link carries one) when it is among the first
+    COMMENTS_REPLIES_PER_THREAD replies of its thread and within the indentation cap; else the thread page that
+    shows it, which is the thread's own page, or past the cap the page of its ancestor where indentation stopped
+    ("Continue this thread"). Every way to a comment goes through here: its permalink, the landing after posting,
+    notifications and their e-mails (which link to the permalink). At most three queries."""
+    anchor = f"comment-{comment.pk}"
+    # The story page shows a thread's first comments in tree order, whoever can see them (the window in
+    # discussion_for_story counts every row), so the position is the number of rows before it in the tree.
+    on_story_page = comment.level == 0 or (
+        comment.level <= INDENT_CAP
+        and Comment.objects.filter(tree_id=comment.tree_id, lft__lt=comment.lft).count()
+        <= settings.COMMENTS_REPLIES_PER_THREAD
     )
-    return before // settings.COMMENTS_THREADS_PER_PAGE + 1
+    if not on_story_page:
+        # Thread pages indent from their first comment and stop INDENT_CAP levels below it.
+        depth = (comment.level - 1) // INDENT_CAP * INDENT_CAP
+        head = comment.get_ancestors().get(level=depth)
+        return f"{reverse('comments:thread', kwargs={'pk': head.pk})}#{anchor}"
+    sort = normal_sort(sort)
+    root = comment if comment.parent_id is None else Comment.objects.get(tree_id=comment.tree_id, parent=None)
+    before = _roots(comment.article, user).filter(_before(root, SORTS[sort])).count()
+    page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
+    return story_comments_url(comment.article, page=page, sort=sort, anchor=anchor)
 
 
 def notifications_for(user) -> QuerySet[Notification]:

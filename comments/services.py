@@ -16,7 +16,15 @@ from articles.models import Article
 from comments import text
 from comments.locking import lock_story_threads
 from comments.mentions import find_mentions
-from comments.models import BannedWord, Comment, CommentLike, CommentReport, Mention, Restriction
+from comments.models import (
+    BannedWord,
+    Comment,
+    CommentLike,
+    CommentReport,
+    Mention,
+    Restriction,
+    validate_comment_length,
+)
 from comments.notifications import notify_for_comment
 from newsroom import ratelimit
 
@@ -24,6 +32,7 @@ __all__ = [
     "RateLimited",
     "comment_create",
     "comment_edit",
+    "comment_edit_refusal",
     "comment_delete",
     "comment_like_toggle",
     "comment_report",
@@ -53,11 +62,10 @@ def _clean_body(body: str) -> str:
     body = text.clean_text(body)
     if not body:
         raise ValidationError({"body": "Write something first: the comment is empty."}, code="empty")
-    limit = settings.COMMENTS_MAX_LENGTH
-    if len(body) > limit:
-        raise ValidationError(
-            {"body": f"Comments are at most {limit:,} characters; this one has {len(body):,}."}, code="too_long"
-        )
+    try:
+        validate_comment_length(body)
+    except ValidationError as error:
+        raise ValidationError({"body": error}) from None
     return body
 
 
@@ -212,6 +220,19 @@ def edit_deadline(comment: Comment) -> datetime:
     return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
 
 
+def comment_edit_refusal(comment: Comment) -> ValidationError | None:
+    """Why the comment can no longer be edited (removed, deleted, or its edit window has closed), or None."""
+    if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
+        return ValidationError("This comment can no longer be edited.", code="gone")
+    if timezone.now() > edit_deadline(comment):
+        return ValidationError(
+            f"Comments can be edited for {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes after posting; "
+            "the time to edit this one has passed.",
+            code="edit_window",
+        )
+    return None
+
+
 def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     """The author changes their text within the edit window; the comment is then marked "edited"."""
     if comment.author_id != user.pk:
@@ -219,13 +240,8 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     body = _clean_body(body)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
-        if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
-            raise ValidationError("This comment can no longer be edited.", code="gone")
-        if timezone.now() > edit_deadline(comment):
-            raise ValidationError(
-                f"Comments can be edited for {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes after posting.",
-                code="edit_window",
-            )
+        if refusal := comment_edit_refusal(comment):
+            raise refusal
         if body == comment.body:
             return comment
         html, mentioned = render_body(body)

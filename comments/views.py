@@ -2,7 +2,6 @@
 
 import logging
 from itertools import chain
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -50,20 +49,10 @@ def _comment(request, pk) -> Comment:
     return get_object_or_404(_readable(request), pk=pk)
 
 
-def _story_link(article: Article, page: int = 1, anchor: str = "comments") -> str:
-    query = f"?{urlencode({'page': page})}" if page > 1 else ""
-    return f"{article.get_absolute_url()}{query}#{anchor}"
-
-
 def permalink(request, pk):
-    """/comments/<id>/: the story page at the page and anchor that show the comment (or its thread page)."""
+    """/comments/<id>/: the page that shows the comment, at its anchor (a `sort` in the link is kept)."""
     comment = _comment(request, pk)
-    if comment.level > selectors.INDENT_CAP:
-        # Shown on the thread page of its ancestor at the last indented depth above it.
-        depth = (comment.level - 1) // selectors.INDENT_CAP * selectors.INDENT_CAP
-        ancestor = comment.get_ancestors().get(level=depth)
-        return redirect(f"{ancestor.get_absolute_url()}thread/#comment-{comment.pk}")
-    return redirect(_story_link(comment.article, selectors.page_of(comment, request.user), f"comment-{comment.pk}"))
+    return redirect(selectors.comment_place(comment, user=request.user, sort=request.GET.get("sort")))
 
 
 def thread(request, pk):
@@ -82,7 +71,7 @@ def thread(request, pk):
             "rows_html": rendering.rows_html(request, rows, is_open=is_open, marks=marks),
             "reply_to": reply_to,
             "is_open": is_open,
-            "story_url": _story_link(comment.article),
+            "story_url": selectors.story_comments_url(comment.article),
         },
     )
 
@@ -102,17 +91,20 @@ def story_all(request, article_pk):
     article = get_object_or_404(Article.objects.published().select_related("section"), pk=article_pk)
     discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), whole=True, stream=True)
     page = render_to_string(
-        "comments/all.html", {"article": article, "discussion": discussion, "story_url": _story_link(article)}, request
+        "comments/all.html",
+        {"article": article, "discussion": discussion, "story_url": selectors.story_comments_url(article)},
+        request,
     )
     head, tail = page.split(rendering.STREAM_MARK)
     return StreamingHttpResponse(chain([head], discussion.pieces, [tail]))
 
 
-def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action=""):
+def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action="", **buttons):
+    """The comment form on a page of its own; `buttons` may name the `submit` label and a `cancel` address."""
     return render(
         request,
         "comments/form_page.html",
-        {"article": article, "form": form, "parent": parent, "title": title, "action": action},
+        {"article": article, "form": form, "parent": parent, "title": title, "action": action, **buttons},
         status=status,
     )
 
@@ -140,7 +132,7 @@ def post(request, article_pk):
     """Post a top-level comment or (with `parent`) a reply; land on it. Errors keep the reader's text."""
     article = get_object_or_404(Article.objects.published().select_related("section"), pk=article_pk)
     if not request.user.is_authenticated:
-        return redirect_to_login(_story_link(article))
+        return redirect_to_login(selectors.story_comments_url(article))
     form = CommentForm(request.POST)
     parent_id = None
     if form.is_valid():
@@ -165,7 +157,9 @@ def post(request, article_pk):
         else:
             if comment.status == Comment.Status.PENDING:
                 messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
-            return redirect(comment.get_absolute_url())
+            else:
+                messages.success(request, "Your reply is posted." if parent_id else "Your comment is posted.")
+            return redirect(selectors.comment_place(comment, user=request.user))
     return _form_page(request, article=article, form=form, parent=_parent(parent_id))
 
 
@@ -187,25 +181,27 @@ def edit(request, pk):
     comment = _comment(request, pk)
     if comment.author_id != request.user.pk or not request.user.is_authenticated:
         return HttpResponseForbidden("You can only edit your own comments.")
+    if request.method == "GET" and (refusal := services.comment_edit_refusal(comment)):
+        # Never the form once it can no longer be saved. (A POST keeps the text it brings, with the same reason.)
+        return render(request, "comments/edit_closed.html", {"comment": comment, "reason": refusal.message}, status=403)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
+    page = {
+        "article": comment.article,
+        "title": "Edit your comment",
+        "action": f"{comment.get_absolute_url()}edit/",
+        "submit": "Save changes",
+        "cancel": comment.get_absolute_url(),
+    }
     if request.method == "POST" and form.is_valid():
-        action = f"{comment.get_absolute_url()}edit/"
         try:
             services.comment_edit(comment=comment, user=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
             _apply_errors(form, error)
         except DatabaseError:
-            return _not_saved(request, form, article=comment.article, title="Edit your comment", action=action)
+            return _not_saved(request, form, **page)
         else:
             return redirect(comment.get_absolute_url())
-    return _form_page(
-        request,
-        article=comment.article,
-        form=form,
-        status=400 if form.errors else 200,
-        title="Edit your comment",
-        action=f"{comment.get_absolute_url()}edit/",
-    )
+    return _form_page(request, form=form, status=400 if form.errors else 200, **page)
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,7 +212,7 @@ def delete(request, pk):
     if request.method == "POST":
         services.comment_delete(comment=comment, user=request.user)
         messages.success(request, "Your comment was deleted.")
-        return redirect(_story_link(comment.article))
+        return redirect(selectors.story_comments_url(comment.article))
     return render(request, "comments/delete.html", {"comment": comment, "article": comment.article})
 
 
@@ -289,8 +285,8 @@ def notifications_read(request, pk=None):
         messages.success(request, "All notifications are marked read.")
     if pk is not None:
         # Opening one notification marks it read and goes to the comment it is about.
-        notification = get_object_or_404(request.user.notifications, pk=pk)
-        return redirect(notification.comment.get_absolute_url())
+        notification = get_object_or_404(request.user.notifications.select_related("comment__article"), pk=pk)
+        return redirect(selectors.comment_place(notification.comment, user=request.user))
     return redirect("notifications:list")
 
 

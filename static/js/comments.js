@@ -7,10 +7,14 @@
       const output = document.createElement("p");
       output.className = "counter";
       output.setAttribute("aria-live", "polite");
+      const max = Number(area.dataset.counter);
       const update = () => {
-        const max = Number(area.getAttribute("maxlength")) || 5000;
-        output.textContent = `${area.value.length.toLocaleString()} / ${max.toLocaleString()} characters`;
-        output.classList.toggle("counter--full", area.value.length >= max);
+        // Characters as the server counts them (code points, not UTF-16 units).
+        const length = [...area.value].length;
+        const over = length - max;
+        output.textContent = `${length.toLocaleString()} / ${max.toLocaleString()} characters`
+          + (over > 0 ? `: ${over.toLocaleString()} too many` : "");
+        output.classList.toggle("counter--over", over > 0);
       };
       area.addEventListener("input", update);
       area.after(output);
@@ -56,17 +60,30 @@
       added[0].tabIndex = -1;
       added[0].focus();
     }
+    // The pages now shown, in place of "Page 2 of 5": "Pages 2–3 of 5".
+    const label = link.closest("nav")?.querySelector("[data-page-label]");
+    const shown = Number(new URL(link.dataset.moreUrl, location.href).searchParams.get("page"));
+    if (label && shown) label.textContent = `Pages ${label.dataset.page}–${shown} of ${label.dataset.pages}`;
     if (marker) {
       const page = marker.dataset.nextPage;
       link.dataset.moreUrl = link.dataset.moreUrl.replace(/page=\d+/, `page=${page}`);
       link.href = link.href.replace(/page=\d+/, `page=${page}`);
     } else {
-      link.closest("p").remove();
+      link.remove();
     }
+  };
+
+  // A permalink's comment is highlighted by :target in the stylesheet; aria-current tells assistive technology too.
+  const markTarget = () => {
+    for (const old of document.querySelectorAll(".comment[aria-current]")) old.removeAttribute("aria-current");
+    const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.classList.contains("comment")) target.setAttribute("aria-current", "true");
   };
 
   document.addEventListener("DOMContentLoaded", () => {
     counters(document);
+    markTarget();
+    window.addEventListener("hashchange", markTarget);
     document.addEventListener("click", (event) => {
       const reply = event.target.closest("[data-reply-to]");
       if (reply && openReply(reply)) event.preventDefault();

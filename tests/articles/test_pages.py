@@ -242,3 +242,19 @@ def test_section_slug_cannot_shadow_the_sites_own_paths():
 
     with pytest.raises(ValidationError, match="one of the site's own addresses"):
         SectionFactory.build(name="Saved", slug="saved").full_clean()
+
+
+def test_saved_page_removes_a_story_and_comes_back_with_a_message(client):
+    reader = UserFactory()
+    kept, dropped = ArticleFactory(headline="Kept for later"), ArticleFactory(headline="Read already")
+    client.force_login(reader)
+    for article in (kept, dropped):
+        client.post(reverse("articles:read_later", args=[article.pk]))
+    html = client.get(reverse("articles:saved")).content.decode()
+    form = html.split(f'action="{reverse("articles:read_later", args=[dropped.pk])}"', 1)[1].split("</form>")[0]
+    assert 'name="next" value="/saved/"' in form and "Remove<span" in form and "“Read already”" in form
+    response = client.post(reverse("articles:read_later", args=[dropped.pk]), {"next": "/saved/"}, follow=True)
+    assert response.redirect_chain == [("/saved/", 302)]
+    html = response.content.decode()
+    assert "Removed “Read already” from Read later." in html and "Kept for later" in html
+    assert list(SavedArticle.objects.filter(user=reader).values_list("article", flat=True)) == [kept.pk]

@@ -127,7 +127,7 @@ def test_edit_a_comment_within_the_window(page, sign_in, story, reader):
     area = page.get_by_label("Your comment")
     expect(area).to_have_value("Boats came back at dusk.")
     area.fill("Boats came back at dawn.")
-    page.get_by_role("button", name="Post comment").click()
+    page.get_by_role("button", name="Save changes").click()
     item = comment_item(page, comment)
     expect(item.locator(".comment__body")).to_have_text("Boats came back at dawn.")
     expect(item.locator(".comment__edited")).to_have_text("· edited")
@@ -155,7 +155,7 @@ def test_like_and_unlike(page, sign_in, story, reader):
     expect(item.locator(".comment__likes")).to_have_text("1 like")
     assert CommentLike.objects.filter(comment=comment, user=reader).exists()
     item.get_by_role("button", name="Unlike").click()
-    expect(comment_item(page, comment).locator(".comment__likes")).to_have_text("0 likes")
+    expect(comment_item(page, comment).locator(".comment__likes")).to_have_count(0)  # no "0 likes"
 
 
 def test_report_a_comment(page, sign_in, story, reader):

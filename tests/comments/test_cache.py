@@ -41,7 +41,7 @@ def _unlike(article, root, reply):
     services.comment_like_toggle(comment=reply, user=reader)
     page(article)  # cached with the like
     services.comment_like_toggle(comment=reply, user=reader)
-    return "0 likes<"
+    return f'<div class="comment__actions"><a href="/comments/{reply.pk}/reply/"'  # no count before Reply
 
 
 def _approve(article, root, reply):

@@ -142,7 +142,8 @@ def test_bell_counts_unread_and_the_page_lists_and_marks_read(alex, sam, client,
     assert html.count("replied to you and mentioned you") == 3
     first = Notification.objects.filter(recipient=alex).first()
     response = client.post(reverse("notifications:read", args=[first.pk]))
-    assert response.status_code == 302 and response["Location"] == first.comment.get_absolute_url()
+    assert response.status_code == 302
+    assert response["Location"] == f"{root.article.get_absolute_url()}#comment-{first.comment.pk}"
     assert '<span class="bell__count">2</span>' in client.get("/").content.decode()
     client.post(reverse("notifications:read_all"))
     assert "bell__count" not in client.get("/").content.decode()
@@ -205,3 +206,12 @@ def test_demo_readers_have_notifications_waiting(settings):
 def test_story_without_comments_does_not_notify(alex):
     ArticleFactory()
     assert Notification.objects.count() == 0
+
+
+def test_email_footer_names_the_account_settings(alex, sam, django_capture_on_commit_callbacks):
+    root = CommentFactory(author=alex)
+    with django_capture_on_commit_callbacks(execute=True):
+        CommentFactory(parent=root, author=sam)
+    body = mail.outbox[0].body
+    assert "e-mail for replies is switched on in your account settings at The Newsroom: " in body
+    assert "your The Newsroom" not in body and body.count(reverse("account")) == 1

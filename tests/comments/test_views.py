@@ -1,14 +1,17 @@
 """The discussion on the story page and its forms: what readers see, what they may do, and the query budget."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
-from comments import selectors
-from comments.models import Comment, CommentLike, CommentReport
+from comments import selectors, services
+from comments.models import Comment, CommentLike, CommentReport, Notification
 from tests.factories import ArticleFactory, AuthorFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +70,7 @@ def test_show_more_is_a_real_link_and_the_fragment_holds_the_next_threads(client
     article = ArticleFactory()
     roots = [CommentFactory(article=article, body=f"Thread {n}") for n in range(3)]
     html = client.get(article.get_absolute_url()).content.decode()
-    assert 'href="?page=2&amp;sort=oldest#comments"' in html and "Thread 2" not in html
+    assert f'href="{article.get_absolute_url()}?page=2#comments"' in html and "Thread 2" not in html
     page2 = client.get(article.get_absolute_url() + "?page=2").content.decode()
     assert "Thread 2" in page2 and "Thread 0" not in page2
     fragment = client.get(reverse("comments:story_threads", kwargs={"article_pk": article.pk}) + "?page=2")
@@ -81,7 +84,6 @@ def test_sorts_keep_replies_in_time_order(client):
     new = CommentFactory(article=article, body="new")
     first, second = CommentFactory(parent=old), CommentFactory(parent=old)
     services_like = UserFactory()
-    from comments import services
 
     services.comment_like_toggle(comment=new, user=services_like)
     for sort, order in [("oldest", [old, first, second, new]), ("newest", [new, old, first, second])]:
@@ -108,7 +110,9 @@ def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client, se
     assert capped.reply_to == chain[5].author.handle
     assert capped.continue_url == f"/comments/{chain[6].pk}/thread/" and capped.continue_count == 3
     html = client.get(capped.continue_url).content.decode()
-    assert f'id="comment-{chain[9].pk}"' in html and f"in reply to @{chain[5].author.handle}" in html
+    assert f'id="comment-{chain[9].pk}"' in html
+    # Whom it answers, linked to that comment.
+    assert f'in reply to <a href="/comments/{chain[5].pk}/">@{chain[5].author.handle}</a>' in html
     # The permalink of a comment past the cap goes to the thread page that shows it.
     assert client.get(chain[9].get_absolute_url()).url == f"/comments/{chain[6].pk}/thread/#comment-{chain[9].pk}"
 
@@ -127,9 +131,9 @@ def test_signed_in_reader_posts_and_lands_on_the_comment(client):
     client.force_login(reader)
     response = client.post(post_url(article), {"body": "Well reported."})
     comment = Comment.objects.get()
-    assert response.url == f"/comments/{comment.pk}/"
-    reply = client.post(post_url(article), {"body": "Replying to myself", "parent": comment.pk})
-    assert Comment.objects.get(pk=reply.url.split("/")[2]).parent_id == comment.pk
+    assert response.url == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    client.post(post_url(article), {"body": "Replying to myself", "parent": comment.pk})
+    assert Comment.objects.get(body="Replying to myself").parent_id == comment.pk
 
 
 def test_anonymous_post_is_sent_to_sign_in_and_back():
@@ -342,7 +346,8 @@ def test_all_comments_page_shows_every_comment_at_every_depth(client, settings):
     assert all(f'id="comment-{c.pk}"' in html for c in [*chain, second])
     assert "Continue this thread" not in html and "more replies in this thread" not in html
     # Past the indent cap, each reply stays at the last indent and says whom it answers.
-    assert html.count("indent-6") == 4 and f"in reply to @{chain[8].author.handle}" in html
+    assert html.count("indent-6") == 4
+    assert f'in reply to <a href="/comments/{chain[8].pk}/">@{chain[8].author.handle}</a>' in html
     assert '<link rel="canonical" href="' in html and article.get_absolute_url() in html
     newest = client.get(all_url(article) + "?sort=newest").getvalue().decode()
     assert newest.index("Second thread") < newest.index("First thread")
@@ -381,3 +386,136 @@ def test_cut_thread_shows_its_first_replies_in_thread_order(settings):
     rows = selectors.discussion_for_story(article=root.article, user=UserFactory()).rows
     assert [row.pk for row in rows] == tree_order[:6]
     assert rows[-1].thread_more == len(tree_order) - 6 and not any(row.thread_more for row in rows[:-1])
+
+
+def pages_nav(html: str) -> str:
+    return html.split('<nav class="pagination discussion__pages" aria-label="Pages of comments">', 1)[1].split(
+        "</nav>"
+    )[0]
+
+
+@pytest.mark.parametrize("cache_seconds", [0, 60], ids=["uncached", "cached"])
+def test_without_javascript_a_reader_moves_through_the_pages_both_ways(client, settings, cache_seconds):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    settings.COMMENTS_CACHE_SECONDS = cache_seconds
+    article = ArticleFactory()
+    story = article.get_absolute_url()
+    for n in range(5):
+        CommentFactory(article=article, body=f"Thread {n}")
+    # Held for moderation: neither shown to others nor counted in their pages.
+    Comment.objects.filter(pk=CommentFactory(article=article).pk).update(status=Comment.Status.PENDING)
+    first = pages_nav(client.get(story).content.decode())
+    assert "Page 1 of 3" in first and 'rel="prev"' not in first
+    assert f'<a rel="next" href="{story}?page=2#comments"' in first and ">Show more comments</a>" in first
+    second = client.get(f"{story}?page=2").content.decode()
+    assert "Thread 2" in second and "Thread 1" not in second
+    nav = pages_nav(second)
+    assert f'<a rel="prev" href="{story}#comments">Previous page</a>' in nav and "Page 2 of 3" in nav
+    assert f'<a rel="next" href="{story}?page=3#comments"' in nav
+    last = pages_nav(client.get(f"{story}?page=3").content.decode())
+    assert f'<a rel="prev" href="{story}?page=2#comments">Previous page</a>' in last
+    assert "Page 3 of 3" in last and 'rel="next"' not in last
+    # The sort goes along; a page past the end leads back to the first.
+    newest = pages_nav(client.get(f"{story}?page=2&sort=newest").content.decode())
+    assert f'href="{story}?sort=newest#comments">Previous page' in newest
+    assert f'href="{story}?page=3&amp;sort=newest#comments"' in newest
+    beyond = pages_nav(client.get(f"{story}?page=9").content.decode())
+    assert f'<a rel="prev" href="{story}#comments">First page of comments</a>' in beyond and "Page 9" not in beyond
+
+
+def test_one_page_of_comments_has_no_page_links(client):
+    article = ArticleFactory()
+    CommentFactory(article=article)
+    assert "discussion__pages" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def textarea(html: str) -> str:
+    return re.search(r'<textarea name="body"[^>]*>', html).group(0)
+
+
+def test_one_length_limit_from_the_setting_in_every_form_and_message(client, settings):
+    settings.COMMENTS_MAX_LENGTH = 120
+    article = ArticleFactory()
+    mine = CommentFactory(article=article)
+    client.force_login(mine.author)
+    for url in [article.get_absolute_url(), f"/comments/{mine.pk}/reply/", f"/comments/{mine.pk}/edit/"]:
+        box = textarea(client.get(url).content.decode())
+        # The counter's limit, and no maxlength: a browser would cut a pasted text silently.
+        assert 'data-counter="120"' in box and "maxlength" not in box, url
+    text = "Twenty thousand characters, or here one hundred and fifty. " * 2 + "x" * 32
+    assert len(text) == 150
+    for url, data in [(post_url(article), {"body": text}), (f"/comments/{mine.pk}/edit/", {"body": text})]:
+        response = client.post(url, data)
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Comments are at most 120 characters; this one has 150. Shorten it by 30" in html
+        assert "Ensure this value" not in html and f">\n{text}</textarea>" in html
+    with pytest.raises(ValidationError, match="at most 120 characters; this one has 121"):
+        Comment(article=article, body="x" * 121, body_html="").full_clean(exclude=["author", "parent"])
+
+
+def test_the_edit_page_saves_changes_or_cancels_back_to_the_comment(client):
+    comment = CommentFactory(body="Frist")
+    client.force_login(comment.author)
+    html = client.get(f"/comments/{comment.pk}/edit/").content.decode()
+    assert f'<button type="submit">Save changes</button> <a href="/comments/{comment.pk}/">Cancel</a>' in html
+    assert "Post comment" not in html
+
+
+def test_after_the_edit_window_the_edit_page_explains_and_shows_no_form(client, settings):
+    settings.COMMENTS_EDIT_WINDOW_MINUTES = 15
+    comment = CommentFactory(body="Too late to change.")
+    Comment.objects.filter(pk=comment.pk).update(created_at=comment.created_at - timedelta(minutes=16))
+    client.force_login(comment.author)
+    response = client.get(f"/comments/{comment.pk}/edit/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Comments can be edited for 15 minutes after posting; the time to edit this one has passed." in html
+    assert "<textarea" not in html and f'href="/comments/{comment.pk}/delete/"' in html
+    # Text sent from a form opened in time is kept, with the same reason.
+    response = client.post(f"/comments/{comment.pk}/edit/", {"body": "Changed at the last second"})
+    assert response.status_code == 400 and "Changed at the last second" in response.content.decode()
+    assert "the time to edit this one has passed" in response.content.decode()
+
+
+def test_the_delete_page_mentions_replies_only_when_there_are_some(client):
+    lonely, answered = CommentFactory(), CommentFactory()
+    CommentFactory(parent=answered)
+    client.force_login(lonely.author)
+    html = client.get(f"/comments/{lonely.pk}/delete/").content.decode()
+    assert "Replies to it stay" not in html and "It will be removed from the discussion." in html
+    client.force_login(answered.author)
+    assert "Replies to it stay" in client.get(f"/comments/{answered.pk}/delete/").content.decode()
+
+
+def test_a_like_count_shows_only_when_there_is_one(client):
+    liked, unliked = CommentFactory(), CommentFactory()
+    services.comment_like_toggle(comment=liked, user=UserFactory())
+    reader = UserFactory()
+    client.force_login(reader)
+    html = client.get(liked.article.get_absolute_url()).content.decode()
+    assert '<span class="comment__likes">1 like</span>' in html
+    html = client.get(unliked.article.get_absolute_url()).content.decode()
+    assert "0 likes" not in html and "comment__likes" not in html
+    assert f'action="/comments/{unliked.pk}/like/"' in html and 'aria-pressed="false">Like</button>' in html
+
+
+def test_notification_times_read_as_comment_times_do(client):
+    alex = UserFactory()
+    root = CommentFactory(author=alex)
+    reply = CommentFactory(parent=root)
+    then = timezone.now() - timedelta(hours=2, minutes=33)
+    Comment.objects.filter(pk=reply.pk).update(created_at=then)
+    Notification.objects.filter(comment=reply).update(created_at=then)
+    client.force_login(alex)
+    # timesince keeps a number and its unit together with a no-break space.
+    assert '">2\xa0hours ago</time>' in client.get(reply.article.get_absolute_url()).content.decode()
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert '">2\xa0hours ago</time>' in html and "minutes" not in html
+
+
+def test_the_report_page_shows_whose_comment_it_is(client):
+    comment = CommentFactory(author=UserFactory(handle="ines", display_name="Ines Valcourt"), body="Buy watches")
+    client.force_login(UserFactory())
+    html = client.get(f"/comments/{comment.pk}/report/").content.decode()
+    assert 'Ines Valcourt <span class="handle">@ines</span> wrote:' in html and "Buy watches" in html
