@@ -51,11 +51,13 @@ User = get_user_model()
 
 
 class RateLimited(ValidationError):
-    """Too many comments in a minute; the view answers 429 with Retry-After."""
+    """Too many actions in a window (429), or the limit could not be counted (503); the view answers with `status`
+    and Retry-After, keeping what the reader typed."""
 
-    def __init__(self, message: str, *, retry_after: int, code: str = "rate_limited"):
+    def __init__(self, message: str, *, retry_after: int, status: int = 429, code: str = "rate_limited"):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+        self.status = status
 
 
 def _clean_body(body: str) -> str:
@@ -130,10 +132,18 @@ def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
         "comment": ("comments", settings.COMMENTS_RATE_PER_MINUTE, 60),
         "like": ("likes", settings.COMMENTS_LIKES_PER_MINUTE, 60),
         "report": ("reports", settings.COMMENTS_REPORTS_PER_HOUR, 3600),
+        "edit": ("edits", settings.COMMENTS_EDITS_PER_MINUTE, 60),
     }[action]
     if limit <= 0 or user.is_staff:
         return
     state = ratelimit.hit(action, str(user.pk), limit=limit, window=window)
+    if state.unavailable:
+        raise RateLimited(
+            "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in "
+            "a minute.",
+            retry_after=state.retry_after,
+            status=503,
+        )
     if not state.allowed:
         span = "minute" if window == 60 else "hour"
         what = what if limit != 1 else what.removesuffix("s")
@@ -237,6 +247,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     """The author changes their text within the edit window; the comment is then marked "edited"."""
     if comment.author_id != user.pk:
         raise PermissionDenied("You can only edit your own comments.")
+    _count_towards_rate_limit(user, action="edit")  # each edit replaces the story's cached discussion
     body = _clean_body(body)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)

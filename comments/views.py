@@ -144,7 +144,7 @@ def post(request, article_pk):
             )
         except services.RateLimited as error:
             form.add_error(None, error)
-            response = _form_page(request, article=article, form=form, parent=_parent(parent_id), status=429)
+            response = _form_page(request, article=article, form=form, parent=_parent(parent_id), status=error.status)
             response["Retry-After"] = str(error.retry_after)
             return response
         except PermissionDenied as error:
@@ -195,6 +195,11 @@ def edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.comment_edit(comment=comment, user=request.user, body=form.cleaned_data["body"])
+        except services.RateLimited as error:
+            form.add_error(None, error)
+            response = _form_page(request, form=form, status=error.status, **page)
+            response["Retry-After"] = str(error.retry_after)
+            return response
         except ValidationError as error:
             _apply_errors(form, error)
         except DatabaseError:
@@ -225,7 +230,7 @@ def like(request, pk):
         services.comment_like_toggle(comment=comment, user=request.user)
     except services.RateLimited as error:
         response = render(
-            request, "comments/too_many.html", {"comment": comment, "message": error.messages[0]}, status=429
+            request, "comments/too_many.html", {"comment": comment, "message": error.messages[0]}, status=error.status
         )
         response["Retry-After"] = str(error.retry_after)
         return response
@@ -249,7 +254,7 @@ def report(request, pk):
                 request,
                 "comments/report.html",
                 {"comment": comment, "article": comment.article, "form": form},
-                status=429,
+                status=error.status,
             )
             response["Retry-After"] = str(error.retry_after)
             return response

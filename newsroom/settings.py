@@ -186,6 +186,8 @@ COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
 COMMENTS_RATE_PER_MINUTE = env.int("COMMENTS_RATE_PER_MINUTE", default=5)
 COMMENTS_LIKES_PER_MINUTE = env.int("COMMENTS_LIKES_PER_MINUTE", default=30)
 COMMENTS_REPORTS_PER_HOUR = env.int("COMMENTS_REPORTS_PER_HOUR", default=20)
+# Each edit replaces the story's cached discussion, so edits are limited too.
+COMMENTS_EDITS_PER_MINUTE = env.int("COMMENTS_EDITS_PER_MINUTE", default=10)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=10)
 # Seconds a comment write waits for its story's lock (PostgreSQL) before failing with "not saved, text kept".
 COMMENTS_LOCK_TIMEOUT = env.int("COMMENTS_LOCK_TIMEOUT", default=10)

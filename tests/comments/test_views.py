@@ -182,6 +182,23 @@ def test_rate_limited_reader_gets_429_and_keeps_the_text(client, settings):
     assert re.search(r"Wait \d+ seconds", html) and "second thoughts" in html
 
 
+def test_edits_are_rate_limited_too_and_keep_the_text(client, settings):
+    settings.COMMENTS_EDITS_PER_MINUTE = 2
+    author = UserFactory()
+    comment = CommentFactory(author=author, body="First version.")
+    client.force_login(author)
+    edit_url = comment.get_absolute_url() + "edit/"
+    for number in range(2):
+        assert client.post(edit_url, {"body": f"Version {number}."}).status_code == 302
+    response = client.post(edit_url, {"body": "One edit too many."})
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    html = response.content.decode()
+    assert "edits in the last minute" in html and "One edit too many." in html
+    comment.refresh_from_db()
+    assert comment.body == "Version 1."
+
+
 def test_missing_csrf_token_gets_a_clear_403_page():
     client = Client(enforce_csrf_checks=True)
     client.force_login(UserFactory())

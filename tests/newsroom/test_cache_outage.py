@@ -11,6 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from comments.models import Comment
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +86,16 @@ def test_sign_up_is_a_clear_503_that_keeps_the_form_while_the_cache_is_down(redi
     assert (
         "cannot be made for a moment" in response.content.decode() and 'value="kept_one"' in response.content.decode()
     )
+
+
+def test_a_comment_is_a_clear_503_that_keeps_the_text_while_the_cache_is_down(redis_down, client):
+    story = ArticleFactory()
+    client.force_login(UserFactory())
+    response = client.post(reverse("comments:post", kwargs={"article_pk": story.pk}), {"body": "Words worth keeping."})
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "problem on our side" in html and "Words worth keeping." in html
+    assert not Comment.objects.exists()
 
 
 def test_readyz_reports_a_degraded_cache_and_stays_in_service(redis_down, client):
