@@ -155,10 +155,13 @@ def png_bytes(**info) -> bytes:
 @pytest.mark.parametrize(
     ("filename", "content", "message"),
     [
-        *[(f"{name}.svg", svg, "SVG images are not accepted") for name, svg in sorted(svgs_with_script().items())],
-        ("xss.txt", lambda: "\n".join(xss_payloads()).encode(), "not an image"),
-        ("blns.json", lambda: json.dumps(naughty_strings()).encode(), "not an image"),
-        ("bomb.png", png_bomb(), "The image is 30000 x 30000 pixels; the limit is 40 megapixels."),
+        *[
+            pytest.param(f"{name}.svg", svg, "SVG images are not accepted", id=name)
+            for name, svg in sorted(svgs_with_script().items())
+        ],
+        pytest.param("xss.txt", lambda: "\n".join(xss_payloads()).encode(), "not an image", id="xss-corpus"),
+        pytest.param("blns.json", lambda: json.dumps(naughty_strings()).encode(), "not an image", id="blns-corpus"),
+        pytest.param("bomb.png", png_bomb(), "The image is 30000 x 30000 pixels; the limit is 40", id="bomb"),
     ],
 )
 def test_image_upload_refuses_hostile_files_with_a_reason(editor_client, filename, content, message):
@@ -175,9 +178,9 @@ def test_image_upload_refuses_hostile_files_with_a_reason(editor_client, filenam
 @pytest.mark.parametrize(
     ("filename", "content"),
     [
-        ("every-field.jpg", jpeg_with_script_in_every_field()),
-        ("every-chunk.png", png_with_script_in_every_chunk()),
-        ("polyglot.jpg", jpeg_html_polyglot()),
+        pytest.param("every-field.jpg", jpeg_with_script_in_every_field(), id="jpeg-every-field"),
+        pytest.param("every-chunk.png", png_with_script_in_every_chunk(), id="png-every-chunk"),
+        pytest.param("polyglot.jpg", jpeg_html_polyglot(), id="jpeg-html-polyglot"),
     ],
 )
 def test_image_upload_accepts_real_pictures_and_strips_their_script(editor_client, filename, content):
