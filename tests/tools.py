@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["MISSING_TOOL", "ROOT", "CORPORA", "chromium", "java", "node_module"]
+__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module"]
 
 # Every skip for a missing tool starts with this, so the CI hook can tell them from deliberate skips.
 MISSING_TOOL = "missing tool:"
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = ROOT.parent / "shared" / "corpora"
 
 
 def _missing(what: str) -> None:
@@ -43,7 +42,7 @@ def java() -> str:
 
 
 def node_module(relative: str) -> Path:
-    """A file from the project's node_modules (installed by `npm ci` from package-lock.json)."""
+    """A file from the project's node_modules (installed by `npm ci` from package-lock.json): a tool or test data."""
     path = ROOT / "node_modules" / relative
     if not path.exists():
         _missing(f"node_modules/{relative} (npm ci)")

@@ -1,23 +1,12 @@
-"""The shared hostile-input corpora, and posting them as comments in bulk through the service."""
-
-import json
+"""Posting the hostile-text corpora (tests/corpora.py) as comments in bulk, through the service."""
 
 from django.core.exceptions import ValidationError
 
 from comments import services
-from tests.tools import CORPORA
-
-
-def corpora() -> list[tuple[str, str]]:
-    # A missing corpus must fail loudly: skipping would let the hostile-input coverage vanish unnoticed.
-    assert CORPORA.is_dir(), f"the shared corpora are missing at {CORPORA}"
-    xss = (CORPORA / "xss_alert.txt").read_text(encoding="utf-8").splitlines()
-    blns = json.loads((CORPORA / "blns.json").read_text(encoding="utf-8"))
-    return [("xss_alert.txt", payload) for payload in xss] + [("blns.json", payload) for payload in blns]
 
 
 def post_all(payloads, *, article, authors, parent=None) -> tuple[dict[int, str], list[str]]:
-    """Post each payload through the service; returns {comment pk: payload} and the payloads refused."""
+    """Post each (source, payload) through the service; returns {comment pk: payload} and the payloads refused."""
     stored, refused = {}, []
     for n, (_, payload) in enumerate(payloads):
         try:
