@@ -1,7 +1,5 @@
 """Reader account forms: sign-up, sign-in with throttling, account settings."""
 
-import unicodedata
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
@@ -9,35 +7,12 @@ from django.contrib.auth import password_validation
 
 from newsroom import ratelimit
 from newsroom.models import User
-
-# Names a reader may not take: the site's own roles and accounts, and words that would pass for staff.
-RESERVED_HANDLES = frozenset(
-    {
-        "admin",
-        "administrator",
-        "anonymous",
-        "deleted",
-        "editor",
-        "editors",
-        "help",
-        "mod",
-        "moderator",
-        "moderators",
-        "newsroom",
-        "root",
-        "staff",
-        "support",
-        "system",
-        "thenewsroom",
-        "webmaster",
-    }
-)
+from newsroom.names import has_refused_characters, is_reserved_handle, name_skeleton, one_line
 
 
 def clean_handle(handle: str, *, instance: User | None = None) -> str:
     handle = handle.strip().lstrip("@")
-    site_name = "".join(ch for ch in settings.SITE_NAME.lower() if ch.isalnum())
-    if handle.lower() in RESERVED_HANDLES or handle.lower() == site_name:
+    if is_reserved_handle(handle):
         raise forms.ValidationError("That handle is reserved for the site. Please choose another.")
     taken = User.objects.filter(handle__iexact=handle)
     if instance is not None:
@@ -47,22 +22,11 @@ def clean_handle(handle: str, *, instance: User | None = None) -> str:
     return handle
 
 
-# Unicode categories a name may not hold: controls (a newline would break the headers of the mail that carries the
-# name), format characters (bidi overrides, zero-width joiners and spaces), line and paragraph separators, private
-# use, surrogates and unassigned code points.
-REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
-
-
-def name_skeleton(name: str) -> str:
-    """What a name looks like to a reader, for telling look-alikes apart: letters and digits, case folded."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
-
-
 def clean_display_name(name: str, *, instance: User | None = None) -> str:
     """A display name on one line, NFKC-normalised with single spaces, that no reader can take for staff or the site."""
-    if any(unicodedata.category(ch) in REFUSED_IN_NAMES for ch in name):
+    if has_refused_characters(name):
         raise forms.ValidationError("A name may not hold line breaks, invisible characters or text-direction controls.")
-    name = " ".join(unicodedata.normalize("NFKC", name).split())
+    name = one_line(name)
     if not name:
         raise forms.ValidationError("Please enter the name to show beside your comments.")
     skeleton = name_skeleton(name)

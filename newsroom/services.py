@@ -15,8 +15,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from comments import services as comment_services
-from newsroom.forms import RESERVED_HANDLES
 from newsroom.models import ImportedAccount, User
+from newsroom.names import RESERVED_HANDLES, without_refused_characters
 
 __all__ = [
     "EDITOR_PERMISSIONS",
@@ -167,6 +167,11 @@ def _email(value: str) -> str:
     return User.objects.normalize_email(value)
 
 
+def _imported_name(author: ImportedAuthor, handle: str) -> str:
+    """The commenter's name as it may show here: refused characters (controls, bidi) dropped, one line, 60 at most."""
+    return (without_refused_characters(author.name) or without_refused_characters(author.username) or handle)[:60]
+
+
 def imported_accounts(
     authors: Iterable[ImportedAuthor], *, source: str = ImportedAccount.Source.DISQUS, dry_run: bool = False
 ) -> Accounts:
@@ -195,7 +200,7 @@ def imported_accounts(
         [
             User(
                 handle=handle,
-                display_name=(authors[name].name or name)[:60],
+                display_name=_imported_name(authors[name], handle),
                 email=_email(authors[name].email),
                 is_active=False,
                 password=make_password(None),

@@ -140,6 +140,12 @@ def test_named_authors_become_inactive_claimable_accounts_with_valid_unique_hand
     assert "4 imported accounts created" in out
 
 
+def test_imported_names_lose_line_breaks_and_invisible_characters(tmp_path, story):
+    name = "Evil\u202e\nName\t\u2066 \u200bhere"  # what XML can carry of the refused characters
+    run(write_export(tmp_path, [T("t1", link=link(story))], [P("1", "t1", username="evil", name=name)]))
+    assert Comment.objects.get().author.display_name == "Evil Name here"
+
+
 def test_a_site_account_with_the_same_handle_and_email_is_never_matched(tmp_path, story):
     # No address on the site is confirmed: whoever signed up first with a commenter's handle and e-mail could be a
     # squatter, so the history goes to an imported account that the mailbox's owner claims.
