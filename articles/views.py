@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,14 +11,14 @@ from django.views.decorators.http import require_POST
 from articles import pagecache, search, selectors, services
 from articles.models import Article, Author, Section, SlugHistory, Tag
 from comments.rendering import story_discussion
-from newsroom.http import safe_next
+from newsroom.http import page_number, paginate, safe_next
 
 STORIES_PER_PAGE = 20
 PENDING_SAVE_SESSION_KEY = "read_later_pending"
 
 
-def _page(request, queryset, per_page=STORIES_PER_PAGE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def _page(request, queryset):
+    return paginate(request, queryset, STORIES_PER_PAGE)
 
 
 def home(request):
@@ -92,9 +91,7 @@ def article_detail(request, section, year, month, day, slug):
             "preview": preview,
             "saved": getattr(article, "saved", False),
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
-            "discussion": story_discussion(
-                request, article, sort=request.GET.get("sort"), page=request.GET.get("page")
-            ),
+            "discussion": story_discussion(request, article, sort=request.GET.get("sort"), page=page_number(request)),
         },
     )
     if preview:

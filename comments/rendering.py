@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.urls import reverse
@@ -24,6 +25,7 @@ from articles.models import Article
 from comments import markup, selectors
 from comments.forms import CommentForm
 from comments.selectors import CommentRow, ReaderMarks
+from newsroom.http import NO_SUCH_PAGE
 
 __all__ = ["READER_SLOT", "Rendered", "DiscussionHtml", "story_discussion", "rows_html"]
 
@@ -66,8 +68,7 @@ class DiscussionHtml:
 
     @property
     def previous_url(self) -> str:
-        """The page before; from a page past the end, the first."""
-        return self._page_url(self.page - 1 if self.has_rows else 1)
+        return self._page_url(self.page - 1)
 
     @property
     def next_url(self) -> str:
@@ -139,15 +140,15 @@ def _cache_key(article: Article, *, whole: bool, sort: str, page: int) -> str:
 
 
 def story_discussion(
-    request, article: Article, *, sort=None, page=None, whole: bool = False, stream: bool = False
+    request, article: Article, *, sort=None, page: int = 1, whole: bool = False, stream: bool = False
 ) -> DiscussionHtml:
     """The story's discussion for this reader: a page of threads, or with `whole` every comment. Shared HTML from
     the cache when there is some for this version; rendered and stored otherwise. A reader with comments held for
     moderation sees them, so gets a page of their own, uncached. Queries: none cached, one uncached, plus one for a
     signed-in reader's likes. With `stream`, the HTML comes as `pieces` (a 10,000-comment page is 10 MB: a worker
-    should not hold it whole, twice)."""
+    should not hold it whole, twice). `page` comes from newsroom.http.page_number; a page past the last is a 404."""
     sort = selectors.normal_sort(sort)
-    page = 1 if whole else selectors.normal_page(page)
+    page = 1 if whole else page
     marks = selectors.reader_marks(article=article, user=request.user)
     seconds = settings.COMMENTS_CACHE_SECONDS
     shared = seconds > 0 and not marks.has_pending
@@ -161,8 +162,9 @@ def story_discussion(
         rendered = render_rows(
             discussion.rows, is_open=discussion.is_open, next_page=discussion.next_page, pages=discussion.pages
         )
-        # Pages past the end are not kept: a crawler walking page numbers would only fill the cache with nothing.
-        if shared and (rendered.has_rows or page == 1):
+        if page > 1 and not rendered.has_rows:
+            raise Http404(NO_SUCH_PAGE)  # and not cached: a crawler walking page numbers fills the cache with nothing
+        if shared:
             cache.set(key, rendered, seconds)
     pieces = reader_pieces(request, rendered, marks)
     return DiscussionHtml(

@@ -30,7 +30,6 @@ __all__ = [
     "thread_for_comment",
     "reader_marks",
     "normal_sort",
-    "normal_page",
     "story_comments_url",
     "comment_place",
 ]
@@ -123,13 +122,6 @@ class ReaderMarks:
 
 def normal_sort(sort: str | None) -> str:
     return sort if sort in SORTS else "oldest"
-
-
-def normal_page(value, default: int = 1) -> int:
-    try:
-        return max(int(value), 1)
-    except (TypeError, ValueError):
-        return default
 
 
 def _shown(user) -> Q:
@@ -294,11 +286,11 @@ def _in_thread_order(comments: list, sort: str) -> list:
     return [comment for thread in threads for comment in thread]
 
 
-def discussion_for_story(*, article: Article, user, sort: str | None = "oldest", page=1) -> Discussion:
+def discussion_for_story(*, article: Article, user, sort: str | None = "oldest", page: int = 1) -> Discussion:
     """One page of top-level threads, each cut after COMMENTS_REPLIES_PER_THREAD replies (the rest on its thread
     page), in one query whatever the number of comments: the page's roots are a subquery, a window function keeps
     the first rows of each thread, authors are joined."""
-    sort, page = normal_sort(sort), normal_page(page)
+    sort = normal_sort(sort)
     per_page, replies = settings.COMMENTS_THREADS_PER_PAGE, settings.COMMENTS_REPLIES_PER_THREAD
     offset = (page - 1) * per_page
     # One more thread than the page holds says whether there is a next page.

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from comments import rendering, selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
+from newsroom.http import page_number, paginate
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,7 @@ def thread(request, pk):
 def story_threads(request, article_pk):
     """The list of threads alone, for the "Show more comments" script (the link itself works without it)."""
     article = get_object_or_404(Article.objects.published(), pk=article_pk)
-    discussion = rendering.story_discussion(
-        request, article, sort=request.GET.get("sort"), page=request.GET.get("page")
-    )
+    discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), page=page_number(request))
     return render(request, "comments/includes/_threads_more.html", {"discussion": discussion})
 
 
@@ -276,9 +274,7 @@ NOTIFICATIONS_PER_PAGE = 30
 
 @login_required
 def notifications(request):
-    page = Paginator(selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE)
     return render(request, "comments/notifications.html", {"page_obj": page})
 
 

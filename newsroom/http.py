@@ -1,8 +1,15 @@
 """Request helpers shared by every app's views."""
 
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.http import Http404
 from django.utils.http import url_has_allowed_host_and_scheme
 
-__all__ = ["safe_next"]
+__all__ = ["MAX_PAGE", "NO_SUCH_PAGE", "safe_next", "page_number", "paginate"]
+
+# Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
+# an OFFSET (PostgreSQL's bigint ends at 19 digits: `?page=99999999999999999999` was a DataError, a 500).
+MAX_PAGE = 100_000
+NO_SUCH_PAGE = "There is no such page of this list: its pages are numbered from 1 to the last one."
 
 
 def safe_next(request, default: str = "/") -> str:
@@ -13,3 +20,24 @@ def safe_next(request, default: str = "/") -> str:
     ):
         return candidate
     return default
+
+
+def page_number(request) -> int:
+    """The `page` of the query string: 1 when there is none, else a whole number from 1 to MAX_PAGE written in digits.
+    Anything else (abc, -1, 0, 1e3, a number past the cap) is a 404 saying there is no such page, as Django's own
+    ListView and sitemaps answer: every list on the site reads its page here."""
+    value = request.GET.get("page", "")
+    if not value:
+        return 1
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_PAGE)) or not 1 <= int(value) <= MAX_PAGE:
+        raise Http404(NO_SUCH_PAGE)
+    return int(value)
+
+
+def paginate(request, items, per_page: int) -> Page:
+    """The page of `items` that the query asks for; a page past the last one is a 404 too (an empty list has its
+    page 1, which says there is nothing yet)."""
+    try:
+        return Paginator(items, per_page).page(page_number(request))
+    except EmptyPage:
+        raise Http404(NO_SUCH_PAGE) from None

@@ -7,7 +7,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import BadRequest
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +29,7 @@ from newsroom.forms import (
     ThrottledAuthenticationForm,
     forget_login_failures,
 )
-from newsroom.http import safe_next
+from newsroom.http import paginate, safe_next
 
 
 def too_many(request, template: str, context: dict, limit: ratelimit.Limit):
@@ -169,9 +168,7 @@ def profile(request, handle):
     member = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
     if member.handle != handle:
         return redirect("profile", handle=member.handle, permanent=True)
-    page = Paginator(comment_selectors.member_comments(member), PROFILE_COMMENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, comment_selectors.member_comments(member), PROFILE_COMMENTS_PER_PAGE)
     return render(request, "newsroom/profile.html", {"member": member, "page_obj": page})
 
 
