@@ -5,9 +5,10 @@ import re
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import BadRequest
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 
-__all__ = ["ContentSecurityPolicyMiddleware", "refuse_control_characters"]
+__all__ = ["ContentSecurityPolicyMiddleware", "refuse_control_characters", "refuse_cut_short_multipart"]
 
 # NUL and the other C0 control characters (tab, newline and carriage return aside) mean nothing in an address, and
 # PostgreSQL refuses NUL in any text parameter: such a request ends here as a 400 instead of a database error.
@@ -23,6 +24,54 @@ def refuse_control_characters(get_response):
             CONTROL_CHARACTERS.search(text) for key in query for text in (key, *query.getlist(key))
         ):
             raise BadRequest("The address holds a character that is not allowed there (NUL or a control character).")
+        return get_response(request)
+
+    return middleware
+
+
+class CutShortBody(MultiPartParserError, BadRequest):
+    """A multipart body that ends before its closing boundary. A MultiPartParserError, so the request marks its POST
+    unreadable and Django answers 400 through handler400; a BadRequest, so that page says why."""
+
+
+class _ClosingBoundaryCheck:
+    """The request's body stream, read through: when it ends, it must have held the closing delimiter `--boundary--`.
+    Django's MultiPartParser takes whatever it got as the last field, so a client or proxy that stopped sending
+    mid-form stored a comment or an account cut short."""
+
+    def __init__(self, stream, boundary: bytes):
+        self._stream = stream
+        self._delimiter = b"--" + boundary + b"--"
+        self._tail = b""  # the last bytes read, so a delimiter split between two reads is still found
+        self._closed = False
+
+    def _seen(self, data: bytes, *, at_end: bool) -> bytes:
+        if not self._closed:
+            window = self._tail + data
+            self._closed = self._delimiter in window
+            self._tail = window[1 - len(self._delimiter) :]
+        if at_end and not self._closed:
+            raise CutShortBody("The form arrived cut short, before its end, so nothing was saved.")
+        return data
+
+    def read(self, size=-1) -> bytes:
+        data = self._stream.read(size)
+        return self._seen(data, at_end=size is None or size < 0 or (size > 0 and not data))
+
+    def readline(self, size=-1) -> bytes:
+        data = self._stream.readline(size)
+        return self._seen(data, at_end=size != 0 and not data)
+
+
+def refuse_cut_short_multipart(get_response):
+    """A multipart/form-data POST whose body lacks its closing boundary is a 400 that stores nothing: the check sits
+    on the body stream, so it holds whoever reads the form first (the CSRF check, a view, request.body)."""
+
+    def middleware(request):
+        boundary = request.content_params.get("boundary") if request.content_type == "multipart/form-data" else None
+        if request.method == "POST" and boundary:
+            # HttpRequest reads its body only through _stream (read, readline, body, POST): the one place to watch.
+            request._stream = _ClosingBoundaryCheck(request._stream, boundary.encode("ascii", "replace"))
         return get_response(request)
 
     return middleware

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.refuse_control_characters",
+    "newsroom.middleware.refuse_cut_short_multipart",  # before anything reads the form (the CSRF check does)
     # Pages are compressed (a 1,000-comment discussion is ~1 MB of HTML, ~150 KB gzipped); static files come
     # pre-compressed from whitenoise above. BREACH: Django masks the CSRF token afresh on every response and, since
     # 4.2, pads gzip output with random bytes ("Heal The Breach"), so secrets on our pages do not leak through size.
