@@ -34,7 +34,7 @@ __all__ = [
     "comment_edit",
     "comment_edit_refusal",
     "comment_delete",
-    "comment_like_toggle",
+    "comment_like",
     "comment_report",
     "comment_approve",
     "comment_remove",
@@ -344,22 +344,25 @@ def comment_purge(*, comment: Comment) -> None:
             discussion_changed(comment.article_id)
 
 
-def comment_like_toggle(*, comment: Comment, user) -> bool:
-    """Like, or take the like back. Returns whether the reader now likes it."""
+def comment_like(*, comment: Comment, user, liked: bool = True) -> bool:
+    """Like the comment, or with `liked=False` take the like back; returns whether the reader now likes it. Saying
+    what the reader wants, not toggling: a double click or two tabs sending the same like leave it liked once."""
     if comment.author_id == user.pk:
         raise ValidationError("You cannot like your own comment.", code="own")
     if comment.status != Comment.Status.VISIBLE:
         raise ValidationError("Only visible comments can be liked.", code="not_visible")
     _count_towards_rate_limit(user, action="like")
     with transaction.atomic():
-        deleted, _ = CommentLike.objects.filter(comment=comment, user=user).delete()
-        if deleted:
-            Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
+        if liked:
+            # The unique constraint decides between simultaneous likes: the loser's insert fails inside a savepoint
+            # and it finds the winner's row (get_or_create), so only one of them counts.
+            _, changed = CommentLike.objects.get_or_create(comment=comment, user=user)
         else:
-            CommentLike.objects.create(comment=comment, user=user)
-            Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
-        discussion_changed(comment.article_id)
-    return not deleted
+            changed = CommentLike.objects.filter(comment=comment, user=user).delete()[0] > 0
+        if changed:
+            Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + (1 if liked else -1))
+            discussion_changed(comment.article_id)
+    return liked
 
 
 def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> CommentReport:

@@ -225,7 +225,8 @@ def like(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(comment.get_absolute_url())
     try:
-        services.comment_like_toggle(comment=comment, user=request.user)
+        # What the button asked for (Like or Unlike), so a second click on the same page never undoes the first.
+        services.comment_like(comment=comment, user=request.user, liked=request.POST.get("liked") != "false")
     except services.RateLimited as error:
         response = render(
             request, "comments/too_many.html", {"comment": comment, "message": error.messages[0]}, status=error.status

@@ -62,7 +62,7 @@ def build_site(*, threads_per_page: int) -> Site:
     alex = UserFactory(handle="alex", display_name="Alex Doe")
     first = CommentFactory(article=story, author=alex, body="Good piece. The port's own figures: example.org/figures")
     reply = CommentFactory(parent=first, author=reader, body="@alex agreed, and\nthanks for the link.")
-    comment_services.comment_like_toggle(comment=first, user=reader)
+    comment_services.comment_like(comment=first, user=reader)
     CommentFactory(parent=first, author=reporter, body="Author here: we will follow up.")
     deep = reply
     for depth in range(8):  # past the indentation cap: "Continue this thread"

@@ -34,7 +34,7 @@ def discussion(settings):
     article = ArticleFactory()
     roots = [CommentFactory(article=article, body=f"Thread {n}") for n in range(5)]
     busy = roots[3]
-    services.comment_like_toggle(comment=busy, user=UserFactory())
+    services.comment_like(comment=busy, user=UserFactory())
     flat = [CommentFactory(parent=busy, body=f"Reply {n + 1}") for n in range(7)]
     chain, parent = [], flat[-1]
     for level in range(2, 11):

@@ -188,15 +188,17 @@ def test_delete_without_replies_removes_it_and_an_emptied_tombstone():
     assert_trees_sound()
 
 
-def test_like_toggles_once_per_reader():
+def test_a_like_counts_once_per_reader_however_often_it_is_sent():
     comment, reader = CommentFactory(), UserFactory()
-    assert services.comment_like_toggle(comment=comment, user=reader) is True
-    assert Comment.objects.get(pk=comment.pk).like_count == 1
-    assert services.comment_like_toggle(comment=comment, user=reader) is False
+    assert services.comment_like(comment=comment, user=reader) is True
+    assert services.comment_like(comment=comment, user=reader) is True  # a double click
+    assert Comment.objects.get(pk=comment.pk).like_count == 1 and CommentLike.objects.count() == 1
+    assert services.comment_like(comment=comment, user=reader, liked=False) is False
+    assert services.comment_like(comment=comment, user=reader, liked=False) is False
     assert Comment.objects.get(pk=comment.pk).like_count == 0
     assert not CommentLike.objects.exists()
     with pytest.raises(ValidationError, match="own"):
-        services.comment_like_toggle(comment=comment, user=comment.author)
+        services.comment_like(comment=comment, user=comment.author)
 
 
 def test_reports_from_enough_readers_hold_the_comment(settings):

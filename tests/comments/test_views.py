@@ -85,7 +85,7 @@ def test_sorts_keep_replies_in_time_order(client):
     first, second = CommentFactory(parent=old), CommentFactory(parent=old)
     services_like = UserFactory()
 
-    services.comment_like_toggle(comment=new, user=services_like)
+    services.comment_like(comment=new, user=services_like)
     for sort, order in [("oldest", [old, first, second, new]), ("newest", [new, old, first, second])]:
         rows = selectors.discussion_for_story(article=article, user=services_like, sort=sort).rows
         assert [r.pk for r in rows] == [c.pk for c in order]
@@ -247,6 +247,22 @@ def test_author_edits_and_sees_edited(client):
     assert client.get(f"/comments/{comment.pk}/edit/").status_code == 200
     client.post(f"/comments/{comment.pk}/edit/", {"body": "First"})
     assert "· edited" in client.get(comment.article.get_absolute_url()).content.decode()
+
+
+def test_a_like_sent_twice_counts_once_and_unlike_sent_twice_takes_it_back(client):
+    comment, reader = CommentFactory(), UserFactory()
+    client.force_login(reader)
+    url, story = reverse("comments:like", kwargs={"pk": comment.pk}), comment.article.get_absolute_url()
+    like = 'name="liked" value="true" class="link-button" aria-pressed="false">Like<'
+    assert like in client.get(story).content.decode()
+    for _ in range(2):  # a double click, or the same page open in two tabs
+        assert client.post(url, {"liked": "true"}).status_code == 302
+    assert Comment.objects.get(pk=comment.pk).like_count == 1 and CommentLike.objects.count() == 1
+    unlike = 'name="liked" value="false" class="link-button" aria-pressed="true">Unlike<'
+    assert unlike in client.get(story).content.decode()
+    for _ in range(2):
+        assert client.post(url, {"liked": "false"}).status_code == 302
+    assert Comment.objects.get(pk=comment.pk).like_count == 0 and not CommentLike.objects.exists()
 
 
 def test_like_and_report_forms(client):
@@ -506,7 +522,7 @@ def test_the_delete_page_mentions_replies_only_when_there_are_some(client):
 
 def test_a_like_count_shows_only_when_there_is_one(client):
     liked, unliked = CommentFactory(), CommentFactory()
-    services.comment_like_toggle(comment=liked, user=UserFactory())
+    services.comment_like(comment=liked, user=UserFactory())
     reader = UserFactory()
     client.force_login(reader)
     html = client.get(liked.article.get_absolute_url()).content.decode()
