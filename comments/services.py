@@ -286,12 +286,16 @@ def _delete_leaf_and_empty_tombstones(comment: Comment) -> None:
 
 def comment_delete(*, comment: Comment, user) -> Comment | None:
     """The author deletes their comment: with replies it stays as a "comment deleted" tombstone (the replies
-    keep their place); without replies it disappears. Returns the tombstone, or None."""
+    keep their place); without replies it disappears. Returns the tombstone, or None. Deleting a comment already
+    deleted changes nothing."""
     if comment.author_id != user.pk:
         raise PermissionDenied("You can only delete your own comments.")
     with transaction.atomic():
         lock_story_threads(comment.article_id, new_thread=comment.parent_id is None)
-        comment = Comment.objects.get(pk=comment.pk)
+        # Read again under the lock: a delete sent twice at once finds the first one done, and does nothing more.
+        comment = Comment.objects.filter(pk=comment.pk).first()
+        if comment is None or comment.status == Comment.Status.DELETED:
+            return comment
         if comment.has_replies:
             comment.status = Comment.Status.DELETED
             comment.body = comment.body_html = ""

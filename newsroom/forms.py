@@ -4,22 +4,40 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.db import IntegrityError, transaction
 
 from newsroom import ratelimit
 from newsroom.models import User
 from newsroom.names import has_refused_characters, is_reserved_handle, name_skeleton, one_line
+
+HANDLE_TAKEN = "That handle is taken. Please choose another."
+
+
+def _handle_taken(handle: str, *, instance: User | None = None) -> bool:
+    return User.objects.filter(handle__iexact=handle).exclude(pk=getattr(instance, "pk", None)).exists()
 
 
 def clean_handle(handle: str, *, instance: User | None = None) -> str:
     handle = handle.strip().lstrip("@")
     if is_reserved_handle(handle):
         raise forms.ValidationError("That handle is reserved for the site. Please choose another.")
-    taken = User.objects.filter(handle__iexact=handle)
-    if instance is not None:
-        taken = taken.exclude(pk=instance.pk)
-    if taken.exists():
-        raise forms.ValidationError("That handle is taken. Please choose another.")
+    if _handle_taken(handle, instance=instance):
+        raise forms.ValidationError(HANDLE_TAKEN)
     return handle
+
+
+def save_account(form: forms.ModelForm) -> User | None:
+    """Save a valid sign-up or settings form. None, with the form's "handle taken" error and everything typed kept,
+    when a simultaneous sign-up or change took the handle between the form's check and this write: the database's
+    unique index decides, and the loser hears what any later comer would."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        if not _handle_taken(form.cleaned_data["handle"], instance=form.instance):
+            raise
+        form.add_error("handle", HANDLE_TAKEN)
+        return None
 
 
 def clean_display_name(name: str, *, instance: User | None = None) -> str:

@@ -28,6 +28,7 @@ from newsroom.forms import (
     SignUpForm,
     ThrottledAuthenticationForm,
     forget_login_failures,
+    save_account,
 )
 from newsroom.http import paginate, safe_next
 
@@ -71,8 +72,7 @@ def signup(request):
         )
         if not limit.allowed:
             return too_many(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")}, limit)
-        if form.is_valid():
-            user = form.save()
+        if form.is_valid() and (user := save_account(form)) is not None:
             login(request, user, backend="newsroom.backends.ModelBackend")
             apply_pending_save(request)
             messages.success(request, f"Welcome, {user.display_name}. You are signed in as @{user.handle}.")
@@ -121,8 +121,7 @@ def account_settings(request):
     # The form edits its own copy of the account: a value that fails validation never reaches request.user, which
     # the page around the form shows (and links by handle).
     form = AccountForm(request.POST or None, instance=get_user_model().objects.get(pk=request.user.pk))
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_account(form) is not None:
         messages.success(request, "Your account is updated.")
         return redirect("account")
     return render(request, "newsroom/account.html", {"form": form}, status=400 if form.errors else 200)

@@ -188,6 +188,23 @@ def test_delete_without_replies_removes_it_and_an_emptied_tombstone():
     assert_trees_sound()
 
 
+def test_deleting_a_comment_already_deleted_changes_nothing():
+    # Each delete read its comment before the other finished (two tabs, a double click): the second does nothing.
+    leaf = CommentFactory()
+    first, second = Comment.objects.get(pk=leaf.pk), Comment.objects.get(pk=leaf.pk)
+    assert services.comment_delete(comment=first, user=leaf.author) is None
+    assert services.comment_delete(comment=second, user=leaf.author) is None
+    root = CommentFactory()
+    CommentFactory(article=root.article, parent=root)
+    first, second = Comment.objects.get(pk=root.pk), Comment.objects.get(pk=root.pk)
+    assert services.comment_delete(comment=first, user=root.author).status == Comment.Status.DELETED
+    version = Article.objects.values_list("comment_version", flat=True).get(pk=root.article_id)
+    assert services.comment_delete(comment=second, user=root.author).status == Comment.Status.DELETED
+    assert Article.objects.values_list("comment_version", flat=True).get(pk=root.article_id) == version
+    assert not Comment.objects.filter(pk=leaf.pk).exists()
+    assert_trees_sound()
+
+
 def test_a_like_counts_once_per_reader_however_often_it_is_sent():
     comment, reader = CommentFactory(), UserFactory()
     assert services.comment_like(comment=comment, user=reader) is True

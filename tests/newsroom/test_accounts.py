@@ -13,6 +13,7 @@ from django.urls import reverse
 from articles.models import SavedArticle
 from comments import services as comment_services
 from comments.models import Comment
+from newsroom.forms import HANDLE_TAKEN, AccountForm, SignUpForm
 from newsroom.models import User
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -63,6 +64,44 @@ def test_signup_refuses_bad_handles_and_keeps_what_was_typed(client, handle, mes
     assert message in html
     assert 'value="Kept Name"' in html
     assert not User.objects.filter(display_name="Kept Name").exists()
+
+
+@pytest.fixture
+def rival_takes_the_handle_first(monkeypatch):
+    """Another reader's sign-up with the same handle commits just after this form's checks, before its insert (the
+    race that tests/newsroom/test_races.py runs for real on PostgreSQL)."""
+
+    def arrive_first(form_class, handle: str) -> None:
+        checks = form_class._post_clean
+
+        def checks_then_rival(form):
+            checks(form)
+            UserFactory(handle=handle.upper(), email="rival@example.com")
+
+        monkeypatch.setattr(form_class, "_post_clean", checks_then_rival)
+
+    return arrive_first
+
+
+def test_a_sign_up_that_loses_the_race_for_its_handle_hears_it_is_taken_and_keeps_the_form(
+    client, rival_takes_the_handle_first
+):
+    rival_takes_the_handle_first(SignUpForm, "marta_k")
+    response = client.post(reverse("signup"), signup_data(display_name="Kept Name"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert HANDLE_TAKEN in html and 'value="Kept Name"' in html and 'value="marta_k"' in html
+    assert list(User.objects.values_list("handle", flat=True)) == ["MARTA_K"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_handle_change_that_loses_the_race_hears_it_is_taken(client, rival_takes_the_handle_first):
+    user = UserFactory(handle="marta")
+    client.force_login(user)
+    rival_takes_the_handle_first(AccountForm, "marta_kowal")
+    response = client.post(reverse("account"), {"display_name": "Marta", "handle": "marta_kowal", "email": "m@x.org"})
+    assert response.status_code == 400 and HANDLE_TAKEN in response.content.decode()
+    assert User.objects.get(pk=user.pk).handle == "marta"
 
 
 def test_signup_refuses_mismatched_and_weak_passwords(client):
