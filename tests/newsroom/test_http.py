@@ -82,7 +82,7 @@ def test_every_list_answers_a_bad_page_number_with_a_404_that_says_so(client, pa
                 wrong.append((url, value[:25], response.status_code))
             tried += 1
     assert wrong == []
-    record_property("figures", f"{tried} bad page numbers tried on {len(paged_urls)} lists: all 404")
+    record_property("figures", f"{tried} bad inputs tried (page numbers on {len(paged_urls)} lists): all 4xx (404)")
 
 
 @pytest.mark.parametrize("section", ["stories", "sections", "home"])

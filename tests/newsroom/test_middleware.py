@@ -148,7 +148,7 @@ def test_over_a_socket_a_body_cut_short_is_a_400_that_stores_nothing(live_server
     assert raw_post(live_server, comment_url(article), multipart(comment), signed_in)[0] == 302
     assert raw_post(live_server, reverse("signup"), multipart(sign_up), signed_out)[0] == 302
     assert Comment.objects.count() == 1 and get_user_model().objects.count() == 2
-    record_property("figures", f"{tried} truncated multipart bodies tried (comments, sign-ups) over a socket: all 400")
+    record_property("figures", f"{tried} bad inputs tried (multipart bodies cut short, over a socket): all 4xx (400)")
 
 
 @pytest.mark.parametrize("size", [1, 7, len(BOUNDARY) + 3])
