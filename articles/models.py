@@ -319,7 +319,7 @@ class RelatedLink(models.Model):
         related_name="linked_from",
         help_text="A story of this site. Its current headline is the link text unless a label is given.",
     )
-    url = HttpsURLField(blank=True, help_text="Or an outside address (then a label is required).")
+    url = HttpsURLField("URL", blank=True, help_text="Or an outside address (then a label is required).")
     label = models.CharField(max_length=200, blank=True, help_text="Link text; empty means the story's headline.")
     after_paragraph = models.PositiveSmallIntegerField(
         null=True,

@@ -222,7 +222,7 @@ class ModerationItem(Comment):
     class Meta:
         proxy = True
         verbose_name = "comment to moderate"
-        verbose_name_plural = "moderation queue"
+        verbose_name_plural = "comments to moderate"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -205,6 +205,7 @@ def edit(request, pk):
         except DatabaseError:
             return _not_saved(request, form, **page)
         else:
+            messages.success(request, "Your changes are saved.")
             return redirect(comment.get_absolute_url())
     return _form_page(request, form=form, status=400 if form.errors else 200, **page)
 

@@ -254,4 +254,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's loggers print through the root's handler alone: their default console handler printed each line twice.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }

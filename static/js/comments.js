@@ -9,8 +9,8 @@
       output.setAttribute("aria-live", "polite");
       const max = Number(area.dataset.counter);
       const update = () => {
-        // Characters as the server counts them (code points, not UTF-16 units).
-        const length = [...area.value].length;
+        // Characters as the server counts them: code points (not UTF-16 units), outer blank space trimmed.
+        const length = [...area.value.trim()].length;
         const over = length - max;
         output.textContent = `${length.toLocaleString()} / ${max.toLocaleString()} characters`
           + (over > 0 ? `: ${over.toLocaleString()} too many` : "");

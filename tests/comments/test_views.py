@@ -477,6 +477,8 @@ def test_the_edit_page_saves_changes_or_cancels_back_to_the_comment(client):
     html = client.get(f"/comments/{comment.pk}/edit/").content.decode()
     assert f'<button type="submit">Save changes</button> <a href="/comments/{comment.pk}/">Cancel</a>' in html
     assert "Post comment" not in html
+    response = client.post(f"/comments/{comment.pk}/edit/", {"body": "First"}, follow=True)
+    assert "Your changes are saved." in response.content.decode()
 
 
 def test_after_the_edit_window_the_edit_page_explains_and_shows_no_form(client, settings):
