@@ -1,16 +1,23 @@
 """Reader discussion: threaded comments (one MPTT tree per top-level comment), likes, reports and moderation."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
+from mptt.querysets import TreeQuerySet
+
+from articles.models import live_q
 
 __all__ = [
     "validate_comment_length",
+    "moderates",
+    "visible_q",
+    "CommentQuerySet",
     "Comment",
     "Mention",
     "CommentLike",
@@ -32,6 +39,50 @@ def validate_comment_length(body: str) -> None:
             f"Shorten it by {length - limit:,} and post it again.",
             code="too_long",
         )
+
+
+def moderates(user) -> bool:
+    """Whether `user` moderates the discussion (the Moderators group, superusers): they may see every comment. No
+    query for readers; staff permissions are read once per request and cached on the user."""
+    return user.is_authenticated and user.is_staff and user.has_perm("comments.change_comment")
+
+
+def visible_q(user, *, through: str = "") -> Q:
+    """Who may see a comment: the one rule, as a condition on comments reached through `through` (e.g.
+    "comment__" from a notification). Comment.objects.visible_to(user) is the way to use it; every page, form,
+    error message, fragment, e-mail and download that shows a comment reads it through here.
+
+    - Everyone: visible comments, on stories they may open (articles' own rule: published and due; staff preview
+      drafts, stories in review and scheduled ones, and so see their comments).
+    - A signed-in reader also sees their own pending comments, marked as waiting for a moderator; nobody else's.
+    - Removed and deleted comments are seen only as tombstones, and only where the thread needs one, that is
+      while they have replies; their text is never shown (Comment.shows_text), whoever reads. Without replies
+      they are gone, also for their author (whose own download still holds their words).
+    - Moderators see every comment on every story, for moderation.
+    Anything outside the rule answers 404 wherever its id is given, never 403, which would confirm it exists."""
+    if moderates(user):
+        return Q()
+    shown = Q(**{f"{through}status": Comment.Status.VISIBLE}) | Q(
+        **{
+            f"{through}status__in": [Comment.Status.DELETED, Comment.Status.REMOVED],
+            f"{through}rght__gt": F(f"{through}lft") + 1,
+        }
+    )
+    if user.is_authenticated:
+        shown |= Q(**{f"{through}status": Comment.Status.PENDING, f"{through}author": user})
+    if not user.is_staff:
+        shown &= live_q(through=f"{through}article__")
+    return shown
+
+
+class CommentQuerySet(TreeQuerySet):
+    def visible_to(self, user):
+        """The comments `user` may see (visible_q holds the rule)."""
+        return self.filter(visible_q(user))
+
+    def public(self):
+        """What anyone may read with its text: visible comments on live stories."""
+        return self.filter(visible_q(AnonymousUser()), status=Comment.Status.VISIBLE)
 
 
 class Comment(MPTTModel):
@@ -86,6 +137,8 @@ class Comment(MPTTModel):
     # rest of its thread.
     tree_id = models.PositiveIntegerField(editable=False)
 
+    objects = CommentQuerySet.as_manager()
+
     class MPTTMeta:
         # No order_insertion_by: inserting as last child already keeps replies in time order.
         pass
@@ -115,6 +168,12 @@ class Comment(MPTTModel):
         if self.author_id and self.author:
             return self.author.display_name
         return self.author_name or "Former reader"
+
+    @property
+    def shows_text(self) -> bool:
+        """Whether a page that may show this comment (visible_q) shows its words and its author: visible and pending
+        comments; removed and deleted ones are tombstones for everyone."""
+        return self.status in (Comment.Status.VISIBLE, Comment.Status.PENDING)
 
     @property
     def has_replies(self) -> bool:
@@ -226,9 +285,15 @@ class ModerationItem(Comment):
 
 
 class NotificationQuerySet(models.QuerySet):
+    def readable(self):
+        """Notifications about comments anyone may read (Comment.objects.public(), through the join): a comment
+        removed, held or deleted later, or a story taken back to draft, takes its notifications and e-mails with it,
+        for staff too. The same for every recipient, so a query may count them per reader (newsroom.backends)."""
+        return self.filter(visible_q(AnonymousUser(), through="comment__"), comment__status=Comment.Status.VISIBLE)
+
     def for_reader(self, user):
-        """A reader's notifications about comments they can still see."""
-        return self.filter(recipient=user, comment__status=Comment.Status.VISIBLE)
+        """A reader's notifications about comments they can still read (`user` may be an OuterRef)."""
+        return self.filter(recipient=user).readable()
 
     def unread(self):
         return self.filter(read_at__isnull=True)

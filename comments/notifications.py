@@ -60,8 +60,11 @@ def unsubscribe_read(token: str) -> tuple[int, str]:
 
 
 def _send_emails(comment_pk: int, recipient_ids: list[int]) -> None:
-    notifications = Notification.objects.filter(comment_id=comment_pk, recipient_id__in=recipient_ids).select_related(
-        "recipient", "comment__author", "comment__article"
+    # Read when the mail goes: a comment removed or held since, or a story taken back to draft, sends nothing.
+    notifications = (
+        Notification.objects.readable()
+        .filter(comment_id=comment_pk, recipient_id__in=recipient_ids)
+        .select_related("recipient", "comment__author", "comment__article")
     )
     base = settings.NEWSROOM_BASE_URL.rstrip("/")
     messages = []
@@ -72,7 +75,7 @@ def _send_emails(comment_pk: int, recipient_ids: list[int]) -> None:
             for kind, happened in (("reply", notification.is_reply), ("mention", notification.is_mention))
             if happened and getattr(recipient, EMAIL_KINDS[kind])
         ]
-        if not (kinds and recipient.email and recipient.is_active and comment.status == Comment.Status.VISIBLE):
+        if not (kinds and recipient.email and recipient.is_active):
             continue
         kind = kinds[0]
         unsubscribe = base + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(recipient, kind)})

@@ -49,6 +49,9 @@ __all__ = [
 
 User = get_user_model()
 
+# One answer for a parent that never existed, that the author may not see, or that is on another story.
+PARENT_NOT_AVAILABLE = "The comment you replied to is not available."
+
 
 class RateLimited(ValidationError):
     """Too many actions in a window (429), or the limit could not be counted (503); the view answers with `status`
@@ -179,10 +182,13 @@ def comment_create(
 ) -> Comment:
     """Post a top-level comment or a reply to `parent` (a comment or its id). Raises ValidationError (shown in the
     form), RateLimited or PermissionDenied (suspended or banned readers). The parent's author and mentioned readers
-    are notified (in-app always, by e-mail unless `notify_by_email` is off, e.g. for demo content).
+    are notified (in-app always, by e-mail unless `notify_by_email` is off, e.g. for demo content). Every attempt
+    counts towards the rate limit, refused ones too: a parent the author may not see (Comment.visible_q) gets the
+    same answer as one that never existed, and no one can try ids quickly.
 
     Eleven queries on PostgreSQL whatever the size of the thread (twelve on SQLite, which counts its BEGIN), plus
     the notification rows: the parent is read once, under the lock, and mptt inserts from that fresh copy."""
+    _count_towards_rate_limit(author)
     body = _clean_body(body)
     _check_may_comment(author)
     parent_pk = parent.pk if isinstance(parent, Comment) else parent
@@ -193,19 +199,20 @@ def comment_create(
         parent = None
         if parent_pk is not None:
             # Read under the lock: mptt inserts from the parent's lft/rght, which must be current.
-            parent = Comment.objects.filter(pk=parent_pk).first()
+            parent = Comment.objects.visible_to(author).filter(pk=parent_pk, article=story).first()
             if parent is None:
-                raise ValidationError({"parent": "The comment you replied to no longer exists."}, code="no_parent")
-            if parent.article_id != story.pk:
-                raise ValidationError({"parent": "You can only reply to a comment on this story."}, code="bad_parent")
-            if parent.status in (Comment.Status.REMOVED, Comment.Status.DELETED) or (
-                parent.status == Comment.Status.PENDING and parent.author_id != author.pk
-            ):
+                raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
+            if not parent.shows_text:
                 raise ValidationError(
                     {"parent": "That comment has been removed, so it can no longer be replied to."},
                     code="parent_gone",
                 )
-        _count_towards_rate_limit(author)
+            if parent.status == Comment.Status.PENDING and parent.author_id != author.pk:
+                # Only a moderator sees someone else's held comment; a reply waits for the approval.
+                raise ValidationError(
+                    {"parent": "That comment is waiting for moderation; approve it before replying."},
+                    code="parent_pending",
+                )
         held = _held_reason(article=story, author=author, body=body)
         html, mentioned = render_body(body)
         comment = Comment(

@@ -169,9 +169,9 @@ def profile(request, handle):
     member = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
     if member.handle != handle:
         return redirect("profile", handle=member.handle, permanent=True)
-    page = Paginator(comment_selectors.member_comments(member), PROFILE_COMMENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        comment_selectors.member_comments(member, viewer=request.user), PROFILE_COMMENTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(request, "newsroom/profile.html", {"member": member, "page_obj": page})
 
 

@@ -150,16 +150,20 @@ def test_anonymous_post_is_sent_to_sign_in_and_back():
         ("open", {"body": ""}, 400, "the comment is empty"),
         ("open", {"body": "y" * 5001}, 400, "at most 5,000 characters"),
         ("closed", {"body": "kept text"}, 400, "closed"),
-        ("other-story-parent", {"body": "kept text"}, 400, "only reply to a comment on this story"),
-        ("removed-parent", {"body": "kept text"}, 400, "removed"),
+        # A parent the reader may not see is answered as one that never existed (comments.models.visible_q).
+        ("other-story-parent", {"body": "kept text"}, 404, "not available"),
+        ("removed-parent", {"body": "kept text"}, 404, "not available"),
+        ("removed-parent-with-reply", {"body": "kept text"}, 400, "removed"),
     ],
 )
 def test_bad_input_gets_a_message_and_keeps_the_text(client, setup, data, status, message):
     article = ArticleFactory(comments=Article.Comments.CLOSED if setup == "closed" else Article.Comments.OPEN)
     if setup == "other-story-parent":
         data["parent"] = CommentFactory().pk
-    if setup == "removed-parent":
+    if setup.startswith("removed-parent"):
         parent = CommentFactory(article=article)
+        if setup.endswith("with-reply"):
+            CommentFactory(parent=parent)  # the thread keeps it, as a tombstone
         Comment.objects.filter(pk=parent.pk).update(status=Comment.Status.REMOVED)
         data["parent"] = parent.pk
     client.force_login(UserFactory())
