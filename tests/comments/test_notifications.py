@@ -118,16 +118,45 @@ def test_unsubscribe_link_asks_then_turns_email_off(alex, client):
     assert response.status_code == 200 and "Stop these e-mails?" in response.content.decode()
     alex.refresh_from_db()
     assert alex.email_on_reply  # a GET (link scanner) changes nothing
-    assert client.post(url).status_code == 200
+    # The page's button sends what a mail client's one-click sends (RFC 8058).
+    assert re.search(r'<input type="hidden" name="List-Unsubscribe" value="One-Click">', response.content.decode())
+    assert client.post(url, {"List-Unsubscribe": "One-Click"}).status_code == 200
     alex.refresh_from_db()
     assert not alex.email_on_reply and alex.email_on_mention
 
 
-def test_tampered_unsubscribe_token_is_refused(alex, client):
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_one_click_unsubscribe_from_a_mail_client_needs_no_csrf_token(alex, encoding):
+    """RFC 8058: the mail provider POSTs "List-Unsubscribe=One-Click" to the List-Unsubscribe address, with no
+    cookie and no CSRF token; the signed token in the address is what authorises it."""
+    mail_client = Client(enforce_csrf_checks=True)
+    url = reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(alex, "mention")})
+    if encoding == "urlencoded":
+        response = mail_client.post(url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    else:
+        response = mail_client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and "Unsubscribed" in response.content.decode()
+    alex.refresh_from_db()
+    assert not alex.email_on_mention and alex.email_on_reply
+
+
+def test_tampered_unsubscribe_token_is_refused(alex):
+    mail_client = Client(enforce_csrf_checks=True)
     token = unsubscribe_token(alex, "reply")
-    response = client.post(reverse("notifications:unsubscribe", kwargs={"token": token[:-2] + "xx"}))
+    url = reverse("notifications:unsubscribe", kwargs={"token": token[:-2] + "xx"})
+    response = mail_client.post(url, {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 400
     assert "damaged" in response.content.decode()
+    alex.refresh_from_db()
+    assert alex.email_on_reply
+
+
+def test_a_post_without_the_one_click_field_only_asks_again(alex):
+    url = reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(alex, "reply")})
+    response = Client(enforce_csrf_checks=True).post(url, {"something": "else"})
+    assert response.status_code == 400 and "Stop these e-mails?" in response.content.decode()
+    alex.refresh_from_db()
+    assert alex.email_on_reply
 
 
 def test_bell_counts_unread_and_the_page_lists_and_marks_read(alex, sam, client, django_assert_max_num_queries):
