@@ -141,7 +141,11 @@ def post(request, article_pk):
         parent_id = form.cleaned_data.get("parent")
         try:
             comment = services.comment_create(
-                article=article, author=request.user, body=form.cleaned_data["body"], parent=parent_id
+                article=article,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                parent=parent_id,
+                form_token=form.cleaned_data["token"],
             )
         except services.RateLimited as error:
             form.add_error(None, error)
