@@ -131,6 +131,15 @@ class Comment(MPTTModel):
         editable=False,
         help_text="The post's id in the Disqus export it was imported from; empty for comments written here.",
     )
+    # Set by comment_create from the one-time token of the form it came from (comments.forms): a retried or
+    # double-clicked submit of the same form finds the comment it already stored instead of storing another.
+    post_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Digest of the posting form's one-time token, story, parent and text; empty if not from a form.",
+    )
 
     # Declared here rather than by django-mptt only to drop its index on tree_id alone: the (tree_id, lft) index
     # below serves every lookup by tree, and each extra index costs on every reply, which moves lft/rght of the
@@ -155,6 +164,12 @@ class Comment(MPTTModel):
                 fields=["article", "created_at", "id"], condition=Q(parent=None), name="comment_story_root_time_idx"
             ),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
+        ]
+        constraints = [
+            # Also what makes two simultaneous submits of one form store one comment (comments.services).
+            models.UniqueConstraint(
+                fields=["author", "post_key"], condition=~Q(post_key=""), name="comment_post_key_once"
+            )
         ]
 
     def __str__(self):

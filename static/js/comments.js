@@ -27,6 +27,8 @@
     const main = document.getElementById("comment-form");
     if (!item || !main) return false;
     item.querySelector(".reply-inline")?.remove();
+    // The copy keeps the page form's one-time token on purpose: the server tells its posts apart by parent and
+    // text (comments.services), and a retry of this reply stays one reply.
     const form = main.cloneNode(true);
     form.removeAttribute("id");
     form.classList.add("reply-inline");

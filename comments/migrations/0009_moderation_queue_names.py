@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0007_comment_body_length_limit'),
+        ('comments', '0008_comment_post_key'),
     ]
 
     operations = [
