@@ -15,4 +15,5 @@ RUN mkdir newsroom articles comments && touch newsroom/__init__.py articles/__in
 COPY . .
 
 EXPOSE 8000
-CMD ["gunicorn", "newsroom.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]
+ENV GUNICORN_BIND=0.0.0.0:8000
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "newsroom.wsgi"]

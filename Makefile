@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean bench bench-ours \
-	bench-peer load backup backup-check search-bench
+	bench-peer load backup backup-check search-bench lockwait
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -47,11 +47,12 @@ install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 # Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
 # tests skip saying what is missing; under CI=true (root) a failed install fails the run.
-tools: ## Install what the browser and validator tests need: Chromium, Java, Node.js (Debian) and npm packages
+tools: ## Install what the real-client tests need: Chromium, Java, Node.js, nginx (Debian) and npm packages
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing from Debian:$$missing"; \
 		if ! { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; then \
@@ -157,6 +158,9 @@ bench-peer: $(STAMP) $(BENCH_STAMP) ## django-comments-xtd from PyPI, same data 
 	$(BENCH_PY) -m bench.report
 
 bench: bench-ours bench-peer ## Benchmark ours and the peer side by side: tables, targets, JSON and chart in bench/results/
+
+lockwait: $(STAMP) ## Not in `make test`: another story's page while a hot story is locked, sync workers vs deploy/gunicorn.conf.py
+	$(PY) -m bench.lockwait
 
 load: $(STAMP) ## gunicorn (2 sync workers) on 127.0.0.1 and wrk: requests/s, p50/p95, errors; uncached and cached
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

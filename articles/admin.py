@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -82,6 +83,8 @@ class LeadImageInline(admin.StackedInline):
     model = LeadImage
     autocomplete_fields = ["image"]
     verbose_name = "lead image"
+    # A caption is a sentence or two: as wide as the form, not a 20-character box.
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 
 
 class RelatedLinkForm(forms.ModelForm):
@@ -168,9 +171,12 @@ class ArticleAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin.css"]}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in {"headline", "deck"}:
-            # Read whole while they are written: as wide as the body, not a 20-character box.
+        if db_field.name == "headline":
+            # Read whole while it is written: as wide as the body, not a 20-character box.
             kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
+        elif db_field.name == "deck":
+            # A sentence or two, seen whole.
+            kwargs["widget"] = forms.Textarea(attrs={"class": "vLargeTextField", "rows": 2})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="State")

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from articles import text
 
 __all__ = [
+    "live_q",
     "Section",
     "Author",
     "Tag",
@@ -174,10 +175,20 @@ class Image(models.Model):
         return self.rendition(crop, fmt, width)["url"]
 
 
+def live_q(*, through: str = "") -> Q:
+    """published() as a condition, for a query that reaches stories through a relation (`through="article__"`)."""
+    return Q(**{f"{through}status": Article.Status.PUBLISHED, f"{through}publish_at__lte": timezone.now()})
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Stories a reader may see: published, and due (a future `publish_at` is a scheduled story)."""
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+        return self.filter(live_q())
+
+    def visible_to(self, user):
+        """The stories `user` may open: the published ones; every story for staff, who preview drafts, stories in
+        review and scheduled ones at their real address."""
+        return self.all() if user.is_staff else self.published()
 
     def for_listing(self):
         """What a list of story cards shows, in a fixed number of queries."""
@@ -319,7 +330,7 @@ class RelatedLink(models.Model):
         related_name="linked_from",
         help_text="A story of this site. Its current headline is the link text unless a label is given.",
     )
-    url = HttpsURLField(blank=True, help_text="Or an outside address (then a label is required).")
+    url = HttpsURLField("URL", blank=True, help_text="Or an outside address (then a label is required).")
     label = models.CharField(max_length=200, blank=True, help_text="Link text; empty means the story's headline.")
     after_paragraph = models.PositiveSmallIntegerField(
         null=True,

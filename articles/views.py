@@ -62,14 +62,11 @@ def search_results(request):
 
 
 def article_detail(request, section, year, month, day, slug):
-    staff = request.user.is_staff
-    stories = selectors.story_for_page(
-        None if staff else Article.objects.published(), reader=request.user, prefetch=False
-    )
+    stories = selectors.story_for_page(Article.objects.visible_to(request.user), reader=request.user, prefetch=False)
     article = stories.filter(slug=slug).first()
     if article is None:
         old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
-        if old is not None and (staff or old.article.is_live):
+        if old is not None and (request.user.is_staff or old.article.is_live):
             return HttpResponsePermanentRedirect(old.article.get_absolute_url())
         raise Http404("No story at this address.")
     if request.path != article.get_absolute_url():

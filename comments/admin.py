@@ -4,6 +4,8 @@ Every change goes through comments.services (story lock, tree-safe deletes). Lis
 select related rows, so a page costs the same few queries with 100,000 comments; no select of all comments.
 """
 
+from collections import Counter
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.text import Truncator
@@ -132,18 +134,51 @@ class CommentAdmin(BaseCommentAdmin):
     pass
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The two ways into the queue (the comment lists' status filter would offer states the queue never holds)."""
+
+    title = "why it is here"
+    parameter_name = "held"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Waiting for a moderator"), ("reported", "Reported by readers")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(status=Comment.Status.PENDING)
+        if self.value() == "reported":
+            return queryset.filter(status=Comment.Status.VISIBLE)
+        return queryset
+
+
 @admin.register(ModerationItem)
 class ModerationQueueAdmin(BaseCommentAdmin):
-    list_display = ["excerpt", "in_reply_to", "article", "author", "status", "report_count", "created_at"]
+    list_display = ["excerpt", "in_reply_to", "article", "author", "status", "reasons", "created_at"]
     list_select_related = ["article", "author", "parent"]
+    list_filter = [QueueFilter]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .filter(Q(status=Comment.Status.PENDING) | Q(status=Comment.Status.VISIBLE, report_count__gt=0))
+            .prefetch_related("reports")
             .order_by("-report_count", "created_at")
         )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "title": "Moderation queue: comments waiting for a moderator or reported",
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="reports", ordering="report_count")
+    def reasons(self, obj):
+        """How many readers reported it and why, most given reason first."""
+        counts = Counter(report.get_reason_display() for report in obj.reports.all())
+        given = [f"{reason} ({count})" if count > 1 else reason for reason, count in counts.most_common()]
+        return f"{obj.report_count}: {', '.join(given)}" if given else "—"
 
     @admin.display(description="in reply to")
     def in_reply_to(self, obj):

@@ -1,7 +1,17 @@
+import re
+import secrets
+
 from django import forms
 from django.conf import settings
 
 from comments.models import CommentReport
+
+# What new_form_token() makes (22 characters), with room for a client's own; anything else is no token.
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class CommentForm(forms.Form):
@@ -16,10 +26,18 @@ class CommentForm(forms.Form):
         error_messages={"required": "Write something first: the comment is empty."},
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # One-time, fresh in each form shown (the callable); a form shown again after an error keeps the one it
+    # brought, so that its retry is still the same post. comment_create stores one comment per token and text.
+    token = forms.CharField(required=False, widget=forms.HiddenInput, initial=new_form_token)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].widget.attrs["data-counter"] = settings.COMMENTS_MAX_LENGTH
+
+    def clean_token(self) -> str:
+        # Not the reader's input: a damaged token is no token (the post goes through), never an error.
+        token = self.cleaned_data["token"]
+        return token if FORM_TOKEN.fullmatch(token) else ""
 
 
 class ReportForm(forms.Form):

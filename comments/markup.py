@@ -13,8 +13,8 @@ from comments.selectors import CommentRow
 __all__ = ["rows_html", "rows_parts"]
 
 _PENDING = (
-    '<p class="comment__pending" role="status">Waiting for moderation: only you can see this comment until a '
-    "moderator approves it.</p>"
+    '<p class="comment__pending" role="status">Waiting for moderation: only you and the moderators can see this '
+    "comment until a moderator approves it.</p>"
 )
 
 

@@ -1,16 +1,23 @@
 """Reader discussion: threaded comments (one MPTT tree per top-level comment), likes, reports and moderation."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
+from mptt.querysets import TreeQuerySet
+
+from articles.models import live_q
 
 __all__ = [
     "validate_comment_length",
+    "moderates",
+    "visible_q",
+    "CommentQuerySet",
     "Comment",
     "Mention",
     "CommentLike",
@@ -32,6 +39,50 @@ def validate_comment_length(body: str) -> None:
             f"Shorten it by {length - limit:,} and post it again.",
             code="too_long",
         )
+
+
+def moderates(user) -> bool:
+    """Whether `user` moderates the discussion (the Moderators group, superusers): they may see every comment. No
+    query for readers; staff permissions are read once per request and cached on the user."""
+    return user.is_authenticated and user.is_staff and user.has_perm("comments.change_comment")
+
+
+def visible_q(user, *, through: str = "") -> Q:
+    """Who may see a comment: the one rule, as a condition on comments reached through `through` (e.g.
+    "comment__" from a notification). Comment.objects.visible_to(user) is the way to use it; every page, form,
+    error message, fragment, e-mail and download that shows a comment reads it through here.
+
+    - Everyone: visible comments, on stories they may open (articles' own rule: published and due; staff preview
+      drafts, stories in review and scheduled ones, and so see their comments).
+    - A signed-in reader also sees their own pending comments, marked as waiting for a moderator; nobody else's.
+    - Removed and deleted comments are seen only as tombstones, and only where the thread needs one, that is
+      while they have replies; their text is never shown (Comment.shows_text), whoever reads. Without replies
+      they are gone, also for their author (whose own download still holds their words).
+    - Moderators see every comment on every story, for moderation.
+    Anything outside the rule answers 404 wherever its id is given, never 403, which would confirm it exists."""
+    if moderates(user):
+        return Q()
+    shown = Q(**{f"{through}status": Comment.Status.VISIBLE}) | Q(
+        **{
+            f"{through}status__in": [Comment.Status.DELETED, Comment.Status.REMOVED],
+            f"{through}rght__gt": F(f"{through}lft") + 1,
+        }
+    )
+    if user.is_authenticated:
+        shown |= Q(**{f"{through}status": Comment.Status.PENDING, f"{through}author": user})
+    if not user.is_staff:
+        shown &= live_q(through=f"{through}article__")
+    return shown
+
+
+class CommentQuerySet(TreeQuerySet):
+    def visible_to(self, user):
+        """The comments `user` may see (visible_q holds the rule)."""
+        return self.filter(visible_q(user))
+
+    def public(self):
+        """What anyone may read with its text: visible comments on live stories."""
+        return self.filter(visible_q(AnonymousUser()), status=Comment.Status.VISIBLE)
 
 
 class Comment(MPTTModel):
@@ -80,11 +131,22 @@ class Comment(MPTTModel):
         editable=False,
         help_text="The post's id in the Disqus export it was imported from; empty for comments written here.",
     )
+    # Set by comment_create from the one-time token of the form it came from (comments.forms): a retried or
+    # double-clicked submit of the same form finds the comment it already stored instead of storing another.
+    post_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Digest of the posting form's one-time token, story, parent and text; empty if not from a form.",
+    )
 
     # Declared here rather than by django-mptt only to drop its index on tree_id alone: the (tree_id, lft) index
     # below serves every lookup by tree, and each extra index costs on every reply, which moves lft/rght of the
     # rest of its thread.
     tree_id = models.PositiveIntegerField(editable=False)
+
+    objects = CommentQuerySet.as_manager()
 
     class MPTTMeta:
         # No order_insertion_by: inserting as last child already keeps replies in time order.
@@ -103,6 +165,12 @@ class Comment(MPTTModel):
             ),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
         ]
+        constraints = [
+            # Also what makes two simultaneous submits of one form store one comment (comments.services).
+            models.UniqueConstraint(
+                fields=["author", "post_key"], condition=~Q(post_key=""), name="comment_post_key_once"
+            )
+        ]
 
     def __str__(self):
         return f"Comment {self.pk} by {self.shown_name}"
@@ -115,6 +183,12 @@ class Comment(MPTTModel):
         if self.author_id and self.author:
             return self.author.display_name
         return self.author_name or "Former reader"
+
+    @property
+    def shows_text(self) -> bool:
+        """Whether a page that may show this comment (visible_q) shows its words and its author: visible and pending
+        comments; removed and deleted ones are tombstones for everyone."""
+        return self.status in (Comment.Status.VISIBLE, Comment.Status.PENDING)
 
     @property
     def has_replies(self) -> bool:
@@ -222,13 +296,19 @@ class ModerationItem(Comment):
     class Meta:
         proxy = True
         verbose_name = "comment to moderate"
-        verbose_name_plural = "moderation queue"
+        verbose_name_plural = "comments to moderate"
 
 
 class NotificationQuerySet(models.QuerySet):
+    def readable(self):
+        """Notifications about comments anyone may read (Comment.objects.public(), through the join): a comment
+        removed, held or deleted later, or a story taken back to draft, takes its notifications and e-mails with it,
+        for staff too. The same for every recipient, so a query may count them per reader (newsroom.backends)."""
+        return self.filter(visible_q(AnonymousUser(), through="comment__"), comment__status=Comment.Status.VISIBLE)
+
     def for_reader(self, user):
-        """A reader's notifications about comments they can still see."""
-        return self.filter(recipient=user, comment__status=Comment.Status.VISIBLE)
+        """A reader's notifications about comments they can still read (`user` may be an OuterRef)."""
+        return self.filter(recipient=user).readable()
 
     def unread(self):
         return self.filter(read_at__isnull=True)

@@ -1,8 +1,11 @@
 """Notifications of replies and mentions: in-app rows, and e-mail sent after the transaction commits."""
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +18,8 @@ __all__ = ["notify_for_comment", "notifications_mark_read", "unsubscribe_token",
 # Notification kind -> the user field that says whether to e-mail it.
 EMAIL_KINDS = {"reply": "email_on_reply", "mention": "email_on_mention"}
 UNSUBSCRIBE_SALT = "newsroom.unsubscribe"
+
+logger = logging.getLogger(__name__)
 
 
 def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notification]:
@@ -60,8 +65,12 @@ def unsubscribe_read(token: str) -> tuple[int, str]:
 
 
 def _send_emails(comment_pk: int, recipient_ids: list[int]) -> None:
-    notifications = Notification.objects.filter(comment_id=comment_pk, recipient_id__in=recipient_ids).select_related(
-        "recipient", "comment__author", "comment__article"
+    # Read when the mail goes: a comment removed or held since, or a story taken back to draft, sends nothing.
+    notifications = (
+        Notification.objects.readable()
+        .filter(comment_id=comment_pk, recipient_id__in=recipient_ids)
+        .select_related("recipient", "comment__author", "comment__article")
+        .order_by("pk")
     )
     base = settings.NEWSROOM_BASE_URL.rstrip("/")
     messages = []
@@ -72,7 +81,7 @@ def _send_emails(comment_pk: int, recipient_ids: list[int]) -> None:
             for kind, happened in (("reply", notification.is_reply), ("mention", notification.is_mention))
             if happened and getattr(recipient, EMAIL_KINDS[kind])
         ]
-        if not (kinds and recipient.email and recipient.is_active and comment.status == Comment.Status.VISIBLE):
+        if not (kinds and recipient.email and recipient.is_active):
             continue
         kind = kinds[0]
         unsubscribe = base + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(recipient, kind)})
@@ -89,11 +98,33 @@ def _send_emails(comment_pk: int, recipient_ids: list[int]) -> None:
         }
         messages.append(
             EmailMessage(
-                subject=render_to_string("comments/email/notification_subject.txt", context).strip(),
+                subject=_one_line(render_to_string("comments/email/notification_subject.txt", context)),
                 body=render_to_string("comments/email/notification.txt", context),
                 to=[recipient.email],
                 headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
             )
         )
     if messages:
-        get_connection().send_messages(messages)
+        _deliver(comment_pk, messages)
+
+
+def _one_line(value: str) -> str:
+    """A header value from readers' text (names, headlines) on one line: a line break would make the message
+    unsendable (BadHeaderError), or in a careless mailer add headers."""
+    return " ".join(value.split())
+
+
+def _deliver(comment_pk: int, messages: list[EmailMessage]) -> None:
+    """Send over one connection and never raise: this runs after the comment is committed, inside the reader's
+    request, which must land on the stored comment whatever the relay does (the in-app notification is already
+    there). A relay that refuses, drops or never answers (EMAIL_TIMEOUT) ends the batch; a message the relay or
+    the mail library refuses on its own skips only that one."""
+    try:
+        with get_connection() as connection:
+            for message in messages:
+                try:
+                    connection.send_messages([message])
+                except (BadHeaderError, ValueError, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+                    logger.exception("Notification e-mail for comment %s to %s not sent", comment_pk, message.to)
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Notification e-mail for comment %s not sent: the mail relay failed", comment_pk)

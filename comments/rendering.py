@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import Article
 from comments import markup, selectors
 from comments.forms import CommentForm
+from comments.models import moderates
 from comments.selectors import CommentRow, ReaderMarks
 from newsroom.http import NO_SUCH_PAGE
 
@@ -144,14 +145,16 @@ def story_discussion(
 ) -> DiscussionHtml:
     """The story's discussion for this reader: a page of threads, or with `whole` every comment. Shared HTML from
     the cache when there is some for this version; rendered and stored otherwise. A reader with comments held for
-    moderation sees them, so gets a page of their own, uncached. Queries: none cached, one uncached, plus one for a
-    signed-in reader's likes. With `stream`, the HTML comes as `pieces` (a 10,000-comment page is 10 MB: a worker
-    should not hold it whole, twice). `page` comes from newsroom.http.page_number; a page past the last is a 404."""
+    moderation sees them, and a moderator sees everyone's, so each gets a page of their own, uncached. Queries:
+    none cached, one uncached, plus one for a signed-in reader's likes. With `stream`, the HTML comes as `pieces` (a
+    10,000-comment page is 10 MB: a worker should not hold it whole, twice). `page` comes from
+    newsroom.http.page_number; a page past the last is a 404."""
     sort = selectors.normal_sort(sort)
     page = 1 if whole else page
     marks = selectors.reader_marks(article=article, user=request.user)
     seconds = settings.COMMENTS_CACHE_SECONDS
-    shared = seconds > 0 and not marks.has_pending
+    # Held comments show to their author and to moderators only (Comment.visible_q): their page is their own.
+    shared = seconds > 0 and not marks.has_pending and not moderates(request.user)
     key = _cache_key(article, whole=whole, sort=sort, page=page)
     rendered = cache.get(key) if shared else None
     if rendered is None:

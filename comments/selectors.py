@@ -7,14 +7,14 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value, Window
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Byline
 from comments import ages
-from comments.models import Comment, CommentLike, Notification
+from comments.models import Comment, CommentLike, Notification, visible_q
 
 __all__ = [
     "notifications_for",
@@ -62,14 +62,16 @@ _FIELDS = (
     "author__display_name",
     "author__is_staff",
     "author__is_active",
+    "seen",
 )
 
 
 @dataclass(slots=True)
 class CommentRow:
     """Everything the template shows for one comment, computed in Python (no URL reversing or date filters
-    per comment in the template). Nothing here depends on who reads it except pending comments, which only their
-    author is shown; each reader's own bits are laid over the rendered list by comments.rendering."""
+    per comment in the template). Which rows there are depends on who reads (Comment.visible_q): pending comments
+    reach only their author and moderators; each reader's own bits are laid over the rendered list by
+    comments.rendering."""
 
     pk: int
     indent: int
@@ -124,19 +126,16 @@ def normal_sort(sort: str | None) -> str:
     return sort if sort in SORTS else "oldest"
 
 
-def _shown(user) -> Q:
-    """Comments that can head a thread for this reader: visible ones, their own pending ones, tombstones that kept
-    replies."""
-    shown = Q(status=Comment.Status.VISIBLE) | Q(
-        status__in=[Comment.Status.DELETED, Comment.Status.REMOVED], rght__gt=F("lft") + 1
-    )
-    if user.is_authenticated:
-        shown |= Q(status=Comment.Status.PENDING, author=user)
-    return shown
-
-
 def _roots(article: Article, user) -> QuerySet[Comment]:
-    return Comment.objects.filter(article=article, parent=None).filter(_shown(user))
+    """The top-level comments that head a thread for this reader."""
+    return Comment.objects.visible_to(user).filter(article=article, parent=None)
+
+
+def _rows_for(user) -> QuerySet[Comment]:
+    """Comments to build rows from, each with `seen`: whether this reader may see it (the rule of visible_to). The
+    rows they may not see are fetched all the same, since the story page's window counts every row of a thread
+    (see comment_place), and are dropped in Python with their replies."""
+    return Comment.objects.annotate(seen=ExpressionWrapper(visible_q(user), output_field=BooleanField()))
 
 
 def story_author_ids(article: Article) -> set[int]:
@@ -149,9 +148,8 @@ def story_author_ids(article: Article) -> set[int]:
 
 
 class _RowBuilder:
-    def __init__(self, user, now: datetime, author_ids: Iterable[int] = ()):
+    def __init__(self, now: datetime, author_ids: Iterable[int] = ()):
         self.author_ids = set(author_ids)
-        self.user_id = user.pk if user.is_authenticated else None
         self.now = now
         self.permalink = reverse("comments:permalink", kwargs={"pk": 987654321}).replace("987654321", "{}")
         self.reply = reverse("comments:reply", kwargs={"pk": 987654321}).replace("987654321", "{}")
@@ -176,13 +174,10 @@ class _RowBuilder:
                 break
         return self.ago(seconds)
 
-    def state(self, comment) -> str | None:
-        """What the reader sees of a comment; None hides it and everything under it."""
-        if comment.status == Comment.Status.VISIBLE:
-            return "visible"
-        if comment.status == Comment.Status.PENDING:
-            return "pending" if self.user_id and comment.author_id == self.user_id else None
-        if comment.rght - comment.lft <= 1:
+    @staticmethod
+    def state(comment) -> str | None:
+        """How a comment shows: None (the reader may not see it) hides it and everything under it."""
+        if not comment.seen:
             return None
         if comment.status == Comment.Status.DELETED and not comment.author_id and not comment.author_name:
             return "account_deleted"
@@ -192,7 +187,8 @@ class _RowBuilder:
         """Rows for comments in tree order. Past INDENT_CAP, replies go to a thread page, or with `every_depth`
         (the whole discussion on one page) stay at the last indent, saying whom they answer."""
         rows: list[CommentRow] = []
-        handles = {c.pk: c.author__handle or "" for c in comments}
+        # Whom a deep reply answers: named only when the reader sees that comment's author (never a tombstone's).
+        handles = {c.pk: c.author__handle or "" for c in comments if c.seen and c.status in _WITH_TEXT}
         hidden_until: tuple[int, int] | None = None  # (tree_id, rght) of a hidden subtree
         for comment in comments:
             if hidden_until and comment.tree_id == hidden_until[0] and comment.lft < hidden_until[1]:
@@ -258,6 +254,7 @@ class _RowBuilder:
         return row
 
 
+_WITH_TEXT = (Comment.Status.VISIBLE, Comment.Status.PENDING)
 _TOMBSTONES = {
     "deleted": "Comment deleted.",
     "account_deleted": "Comment from a deleted account.",
@@ -300,7 +297,8 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     # The n-th comment of a thread in tree order has lft between n and 2n - 1, so lft <= 2 * (replies + 1) bounds
     # the rows read per thread (by the tree_id, lft index) before the window function picks the first ones.
     comments = list(
-        Comment.objects.filter(tree_id__in=roots, lft__lte=2 * (replies + 1))
+        _rows_for(user)
+        .filter(tree_id__in=roots, lft__lte=2 * (replies + 1))
         .annotate(
             position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()),
             threads=Subquery(threads),
@@ -316,7 +314,7 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     next_page = page + 1 if len(tree_ids) > per_page else None
     if next_page:
         comments = [c for c in comments if c.tree_id != tree_ids[-1]]
-    builder = _RowBuilder(user, timezone.now(), story_author_ids(article))
+    builder = _RowBuilder(timezone.now(), story_author_ids(article))
     rows = builder.rows(comments, base_level=0)
     _mark_cut_threads(rows, comments, builder)
     return Discussion(
@@ -352,10 +350,10 @@ def whole_discussion(*, article: Article, user, sort: str | None = "oldest") -> 
     """Every comment of the story on one page, in one query: the "all comments" view."""
     sort = normal_sort(sort)
     comments = _in_thread_order(
-        list(Comment.objects.filter(article=article).order_by("tree_id", "lft").values_list(*_FIELDS, named=True)),
+        list(_rows_for(user).filter(article=article).order_by("tree_id", "lft").values_list(*_FIELDS, named=True)),
         sort,
     )
-    builder = _RowBuilder(user, timezone.now(), story_author_ids(article))
+    builder = _RowBuilder(timezone.now(), story_author_ids(article))
     return Discussion(
         article=article,
         count=article.comment_count,
@@ -370,14 +368,15 @@ def whole_discussion(*, article: Article, user, sort: str | None = "oldest") -> 
 def thread_for_comment(*, comment: Comment, user) -> tuple[list[CommentRow], str]:
     """The thread under `comment` (itself first), indented from it; and whom it replies to (@handle or "")."""
     comments = list(
-        Comment.objects.filter(tree_id=comment.tree_id, lft__gte=comment.lft, lft__lt=comment.rght)
+        _rows_for(user)
+        .filter(tree_id=comment.tree_id, lft__gte=comment.lft, lft__lt=comment.rght)
         .order_by("lft")
         .values_list(*_FIELDS, named=True)
     )
-    builder = _RowBuilder(user, timezone.now(), story_author_ids(comment.article))
+    builder = _RowBuilder(timezone.now(), story_author_ids(comment.article))
     rows = builder.rows(comments, base_level=comment.level)
-    parent = Comment.objects.select_related("author").filter(pk=comment.parent_id).first()
-    return rows, (parent.author.handle if parent and parent.author_id else "")
+    parent = Comment.objects.visible_to(user).select_related("author").filter(pk=comment.parent_id).first()
+    return rows, (parent.author.handle if parent and parent.shows_text and parent.author_id else "")
 
 
 def reader_marks(*, article: Article, user) -> ReaderMarks:
@@ -454,10 +453,11 @@ def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.for_reader(user).select_related("comment__author", "comment__article")
 
 
-def member_comments(member) -> QuerySet[Comment]:
-    """A reader's visible comments on live stories, newest first, for their profile (one query a page)."""
+def member_comments(member, *, viewer) -> QuerySet[Comment]:
+    """A reader's visible comments that `viewer` may see, newest first, for their profile (one query a page)."""
     return (
-        Comment.objects.filter(author=member, status=Comment.Status.VISIBLE, article__in=Article.objects.published())
+        Comment.objects.visible_to(viewer)
+        .filter(author=member, status=Comment.Status.VISIBLE)
         .select_related("article__section")
         .order_by("-created_at", "-pk")
     )

@@ -1,5 +1,6 @@
 """Writes to the discussion: post, edit, delete, like, report and moderate. Each tree write takes the story lock."""
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -48,6 +49,9 @@ __all__ = [
 ]
 
 User = get_user_model()
+
+# One answer for a parent that never existed, that the author may not see, or that is on another story.
+PARENT_NOT_AVAILABLE = "The comment you replied to is not available."
 
 
 class RateLimited(ValidationError):
@@ -169,6 +173,12 @@ def _held_reason(*, article: Article, author, body: str) -> str | None:
     return None
 
 
+def _post_key(form_token: str, *, article_pk: int, parent_pk: int | None, body: str) -> str:
+    """One form's post of one text at one place. Story and parent are in it because the reply forms opened in
+    place (static/js/comments.js) are copies of the page's comment form, token and all."""
+    return hashlib.sha256(f"{form_token}\0{article_pk}\0{parent_pk or ''}\0{body}".encode()).hexdigest()
+
+
 def comment_create(
     *,
     article: Article,
@@ -176,36 +186,51 @@ def comment_create(
     body: str,
     parent: Comment | int | None = None,
     notify_by_email: bool = True,
+    form_token: str = "",
 ) -> Comment:
     """Post a top-level comment or a reply to `parent` (a comment or its id). Raises ValidationError (shown in the
     form), RateLimited or PermissionDenied (suspended or banned readers). The parent's author and mentioned readers
-    are notified (in-app always, by e-mail unless `notify_by_email` is off, e.g. for demo content).
+    are notified (in-app always, by e-mail unless `notify_by_email` is off, e.g. for demo content). Every attempt
+    counts towards the rate limit, refused ones too: a parent the author may not see (Comment.visible_q) gets the
+    same answer as one that never existed, and no one can try ids quickly.
+
+    With the `form_token` of the form it came from (comments.forms), posting is idempotent: the same form sent
+    again with the same text (a retry after a lost answer, a double click, both at once) returns the comment it
+    stored the first time and stores nothing. The check runs under the story lock, so a simultaneous second
+    submit waits for the first and then finds its comment; the unique post_key is the database's guarantee. The
+    same token with another text (the form reused after Back) is a new comment: what a reader typed is never lost.
 
     Eleven queries on PostgreSQL whatever the size of the thread (twelve on SQLite, which counts its BEGIN), plus
-    the notification rows: the parent is read once, under the lock, and mptt inserts from that fresh copy."""
+    the notification rows and, with a `form_token`, the look for an earlier post: the parent is read once, under
+    the lock, and mptt inserts from that fresh copy. A resent form counts towards the rate limit like any attempt."""
+    _count_towards_rate_limit(author)
     body = _clean_body(body)
     _check_may_comment(author)
     parent_pk = parent.pk if isinstance(parent, Comment) else parent
+    key = _post_key(form_token, article_pk=article.pk, parent_pk=parent_pk, body=body) if form_token else ""
     with transaction.atomic():
         story = lock_story_threads(article.pk, new_thread=parent_pk is None)
+        if key and (stored := Comment.objects.filter(author=author, post_key=key).first()):
+            return stored
         if story.comments == Article.Comments.CLOSED:
             raise ValidationError("Comments on this story are closed.", code="closed")
         parent = None
         if parent_pk is not None:
             # Read under the lock: mptt inserts from the parent's lft/rght, which must be current.
-            parent = Comment.objects.filter(pk=parent_pk).first()
+            parent = Comment.objects.visible_to(author).filter(pk=parent_pk, article=story).first()
             if parent is None:
-                raise ValidationError({"parent": "The comment you replied to no longer exists."}, code="no_parent")
-            if parent.article_id != story.pk:
-                raise ValidationError({"parent": "You can only reply to a comment on this story."}, code="bad_parent")
-            if parent.status in (Comment.Status.REMOVED, Comment.Status.DELETED) or (
-                parent.status == Comment.Status.PENDING and parent.author_id != author.pk
-            ):
+                raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
+            if not parent.shows_text:
                 raise ValidationError(
                     {"parent": "That comment has been removed, so it can no longer be replied to."},
                     code="parent_gone",
                 )
-        _count_towards_rate_limit(author)
+            if parent.status == Comment.Status.PENDING and parent.author_id != author.pk:
+                # Only a moderator sees someone else's held comment; a reply waits for the approval.
+                raise ValidationError(
+                    {"parent": "That comment is waiting for moderation; approve it before replying."},
+                    code="parent_pending",
+                )
         held = _held_reason(article=story, author=author, body=body)
         html, mentioned = render_body(body)
         comment = Comment(
@@ -216,6 +241,7 @@ def comment_create(
             body_html=html,
             status=Comment.Status.PENDING if held else Comment.Status.VISIBLE,
             removal_reason=held or "",
+            post_key=key,
         )
         # The story, the author and the parent were just read or locked: no need for a query per foreign key.
         comment.full_clean(exclude=["article", "author", "parent"])

@@ -13,6 +13,7 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
@@ -40,13 +41,19 @@ def member(request, pk):
     return redirect(user.get_absolute_url())
 
 
-def _readable(request):
-    stories = Article.objects.all() if request.user.is_staff else Article.objects.published()
-    return Comment.objects.filter(article__in=stories).select_related("article__section", "author")
+NOT_AVAILABLE = "This comment is not available."
 
 
-def _comment(request, pk) -> Comment:
-    return get_object_or_404(_readable(request), pk=pk)
+def _comment(request, pk, *, with_text: bool = False) -> Comment:
+    """The comment `pk` if this reader may see it (Comment.objects.visible_to), else 404: the same answer as for an
+    id that never existed, so no id tells anything. `with_text`: only a comment whose words show (what a reply, a
+    like or a report is about), not a tombstone."""
+    comment = get_object_or_404(
+        Comment.objects.visible_to(request.user).select_related("article__section", "author"), pk=pk
+    )
+    if with_text and not comment.shows_text:
+        raise Http404("This comment was removed, so it can no longer be replied to, liked or reported.")
+    return comment
 
 
 def permalink(request, pk):
@@ -59,7 +66,7 @@ def thread(request, pk):
     comment = _comment(request, pk)
     rows, reply_to = selectors.thread_for_comment(comment=comment, user=request.user)
     if not rows:
-        raise Http404("This comment is not available.")
+        raise Http404(NOT_AVAILABLE)
     is_open = comment.article.comments != Article.Comments.CLOSED
     marks = selectors.reader_marks(article=comment.article, user=request.user)
     return render(
@@ -78,7 +85,7 @@ def thread(request, pk):
 
 def story_threads(request, article_pk):
     """The list of threads alone, for the "Show more comments" script (the link itself works without it)."""
-    article = get_object_or_404(Article.objects.published(), pk=article_pk)
+    article = get_object_or_404(Article.objects.visible_to(request.user), pk=article_pk)
     discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), page=page_number(request))
     return render(request, "comments/includes/_threads_more.html", {"discussion": discussion})
 
@@ -86,7 +93,7 @@ def story_threads(request, article_pk):
 def story_all(request, article_pk):
     """Every comment of a story on one page, threads in full: for readers who want the whole discussion at once.
     Streamed: the page around the discussion, then the discussion piece by piece."""
-    article = get_object_or_404(Article.objects.published().select_related("section"), pk=article_pk)
+    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("section"), pk=article_pk)
     discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), whole=True, stream=True)
     page = render_to_string(
         "comments/all.html",
@@ -138,18 +145,25 @@ def post(request, article_pk):
         parent_id = form.cleaned_data.get("parent")
         try:
             comment = services.comment_create(
-                article=article, author=request.user, body=form.cleaned_data["body"], parent=parent_id
+                article=article,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                parent=parent_id,
+                form_token=form.cleaned_data["token"],
             )
         except services.RateLimited as error:
             form.add_error(None, error)
-            response = _form_page(request, article=article, form=form, parent=_parent(parent_id), status=error.status)
+            parent = _parent(request, article, parent_id)
+            response = _form_page(request, article=article, form=form, parent=parent, status=error.status)
             response["Retry-After"] = str(error.retry_after)
             return response
         except PermissionDenied as error:
             form.add_error(None, str(error))
-            return _form_page(request, article=article, form=form, parent=_parent(parent_id), status=403)
+            return _form_page(
+                request, article=article, form=form, parent=_parent(request, article, parent_id), status=403
+            )
         except DatabaseError:
-            return _not_saved(request, form, article=article, parent=_parent(parent_id))
+            return _not_saved(request, form, article=article, parent=_parent(request, article, parent_id))
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -158,16 +172,22 @@ def post(request, article_pk):
             else:
                 messages.success(request, "Your reply is posted." if parent_id else "Your comment is posted.")
             return redirect(selectors.comment_place(comment, user=request.user))
-    return _form_page(request, article=article, form=form, parent=_parent(parent_id))
+    parent = _parent(request, article, parent_id)
+    # A parent the reader may not see is answered as one that never existed: 404, their text kept, nothing quoted.
+    status = 404 if parent_id and parent is None else 400
+    return _form_page(request, article=article, form=form, parent=parent, status=status)
 
 
-def _parent(pk: int | None) -> Comment | None:
-    return Comment.objects.select_related("author").filter(pk=pk).first() if pk else None
+def _parent(request, article, pk: int | None) -> Comment | None:
+    """The comment a reply answers, to show above the form again: only one of this story the reader may see."""
+    if not pk:
+        return None
+    return Comment.objects.visible_to(request.user).select_related("author").filter(pk=pk, article=article).first()
 
 
 def reply(request, pk):
     """The reply form on a page of its own, for readers without JavaScript."""
-    parent = _comment(request, pk)
+    parent = _comment(request, pk, with_text=True)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     form = CommentForm(initial={"parent": parent.pk})
@@ -203,6 +223,7 @@ def edit(request, pk):
         except DatabaseError:
             return _not_saved(request, form, **page)
         else:
+            messages.success(request, "Your changes are saved.")
             return redirect(comment.get_absolute_url())
     return _form_page(request, form=form, status=400 if form.errors else 200, **page)
 
@@ -221,7 +242,7 @@ def delete(request, pk):
 
 @require_POST
 def like(request, pk):
-    comment = _comment(request, pk)
+    comment = _comment(request, pk, with_text=True)
     if not request.user.is_authenticated:
         return redirect_to_login(comment.get_absolute_url())
     try:
@@ -240,7 +261,7 @@ def like(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def report(request, pk):
-    comment = _comment(request, pk)
+    comment = _comment(request, pk, with_text=True)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     form = ReportForm(request.POST or None)
@@ -286,23 +307,28 @@ def notifications_read(request, pk=None):
     if pk is None:
         messages.success(request, "All notifications are marked read.")
     if pk is not None:
-        # Opening one notification marks it read and goes to the comment it is about.
-        notification = get_object_or_404(request.user.notifications.select_related("comment__article"), pk=pk)
-        return redirect(selectors.comment_place(notification.comment, user=request.user))
+        # Opening one notification marks it read and goes to the comment it is about, if the reader may still see it.
+        notification = get_object_or_404(request.user.notifications, pk=pk)
+        return redirect(selectors.comment_place(_comment(request, notification.comment_id), user=request.user))
     return redirect("notifications:list")
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    """One click from an e-mail: GET asks (link scanners must not unsubscribe anyone), POST turns the e-mail off;
-    mail clients POST directly (RFC 8058 List-Unsubscribe-Post)."""
+    """One click from an e-mail (RFC 8058): GET only asks (link scanners must not unsubscribe anyone); a POST of
+    "List-Unsubscribe=One-Click" turns the e-mail off, from the page's button or straight from the mail client.
+    No CSRF check: mail providers send neither cookie nor token, and the signed token in the address is what
+    authorises the change (a forged page could only do what the holder of the link can do anyway)."""
     try:
         user_id, kind = unsubscribe_read(token)
     except signing.BadSignature:
         return render(request, "comments/unsubscribe.html", {"invalid": True}, status=400)
     user = get_object_or_404(get_user_model(), pk=user_id)
-    field = EMAIL_KINDS[kind]
     if request.method == "POST":
+        if request.POST.get("List-Unsubscribe") != "One-Click":
+            return render(request, "comments/unsubscribe.html", {"kind": kind, "member": user}, status=400)
+        field = EMAIL_KINDS[kind]
         setattr(user, field, False)
         user.save(update_fields=[field])
         return render(request, "comments/unsubscribe.html", {"done": True, "kind": kind})

@@ -67,7 +67,10 @@ class SignUpForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "handle", "email"]
-        help_texts = {"handle": "3 to 30 letters, digits or underscores. Others mention you as @handle."}
+        help_texts = {
+            "display_name": "The name shown beside your comments.",
+            "handle": "3 to 30 letters, digits or underscores. Others mention you as @handle.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,7 +179,10 @@ class AccountForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "handle", "email", "email_on_reply", "email_on_mention"]
-        help_texts = {"handle": "Changing it keeps your old mentions pointing at you."}
+        help_texts = {
+            "display_name": "The name shown beside your comments.",
+            "handle": "Changing it keeps your old mentions pointing at you.",
+        }
 
     def clean_display_name(self):
         return clean_display_name(self.cleaned_data["display_name"], instance=self.instance)

@@ -191,7 +191,7 @@ COMMENTS_REPORTS_PER_HOUR = env.int("COMMENTS_REPORTS_PER_HOUR", default=20)
 COMMENTS_EDITS_PER_MINUTE = env.int("COMMENTS_EDITS_PER_MINUTE", default=10)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=10)
 # Seconds a comment write waits for its story's lock (PostgreSQL) before failing with "not saved, text kept".
-COMMENTS_LOCK_TIMEOUT = env.int("COMMENTS_LOCK_TIMEOUT", default=10)
+COMMENTS_LOCK_TIMEOUT = env.int("COMMENTS_LOCK_TIMEOUT", default=3)
 # The story page shows each thread's first replies (in thread order); the rest are on the thread's own page, so the
 # page costs the same with 10 or 10,000 comments.
 COMMENTS_REPLIES_PER_THREAD = env.int("COMMENTS_REPLIES_PER_THREAD", default=5)
@@ -255,4 +255,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's loggers print through the root's handler alone: their default console handler printed each line twice.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }

@@ -167,7 +167,7 @@ def profile(request, handle):
     member = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
     if member.handle != handle:
         return redirect("profile", handle=member.handle, permanent=True)
-    page = paginate(request, comment_selectors.member_comments(member), PROFILE_COMMENTS_PER_PAGE)
+    page = paginate(request, comment_selectors.member_comments(member, viewer=request.user), PROFILE_COMMENTS_PER_PAGE)
     return render(request, "newsroom/profile.html", {"member": member, "page_obj": page})
 
 

@@ -1,4 +1,6 @@
 import os
+import socket
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -26,6 +28,46 @@ def empty_cache():
 def rate_limit_clock(monkeypatch):
     """Rate limits count in fixed windows; every test runs one second into a window, so counts never split."""
     monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_001.0)  # a multiple of every window, plus one
+
+
+@pytest.fixture
+def silent_relay():
+    """A TCP server on loopback that accepts connections and never says a word, as a hung relay does."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept():
+        try:
+            while True:
+                accepted.append(server.accept()[0])
+        except OSError:
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+    for connection in accepted:
+        connection.close()
+
+
+@pytest.fixture
+def refusing_relay():
+    """A loopback port nobody listens on: connecting to it is refused at once, as when the relay is down."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+    return port
+
+
+@pytest.fixture(params=["refusing", "silent"])
+def broken_relay(request, settings):
+    """The real SMTP backend pointed at a relay that refuses connections, then at one that never answers (with
+    EMAIL_TIMEOUT shortened to a second, the setting's mechanism)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = request.getfixturevalue(f"{request.param}_relay")
+    settings.EMAIL_TIMEOUT = 1
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    return request.param
 
 
 @pytest.hookimpl(wrapper=True)

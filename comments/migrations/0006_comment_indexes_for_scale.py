@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from newsroom.operations import AddIndexConcurrently, RemoveIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # The indexes build CONCURRENTLY on PostgreSQL, which cannot run inside a transaction.
+    atomic = False
 
     dependencies = [
         ('articles', '0004_story_comment_count_version'),
@@ -13,11 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        RemoveIndexConcurrently(
             model_name='comment',
             name='comment_story_roots_idx',
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='comment',
             index=models.Index(condition=models.Q(('parent', None)), fields=['article', 'created_at', 'id'], name='comment_story_root_time_idx'),
         ),

@@ -9,8 +9,8 @@
       output.setAttribute("aria-live", "polite");
       const max = Number(area.dataset.counter);
       const update = () => {
-        // Characters as the server counts them (code points, not UTF-16 units).
-        const length = [...area.value].length;
+        // Characters as the server counts them: code points (not UTF-16 units), outer blank space trimmed.
+        const length = [...area.value.trim()].length;
         const over = length - max;
         output.textContent = `${length.toLocaleString()} / ${max.toLocaleString()} characters`
           + (over > 0 ? `: ${over.toLocaleString()} too many` : "");
@@ -27,6 +27,8 @@
     const main = document.getElementById("comment-form");
     if (!item || !main) return false;
     item.querySelector(".reply-inline")?.remove();
+    // The copy keeps the page form's one-time token on purpose: the server tells its posts apart by parent and
+    // text (comments.services), and a retry of this reply stays one reply.
     const form = main.cloneNode(true);
     form.removeAttribute("id");
     form.classList.add("reply-inline");

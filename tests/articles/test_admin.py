@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -83,6 +84,25 @@ def test_change_form_shows_prepublish_problems(editor_client):
     assert "The headline is 130 characters" in html
     assert "The lead image has no credit" in html
     assert "Unfinished draft” is not published" in html
+
+
+def test_a_live_storys_problems_are_not_called_before_publishing(editor_client):
+    live = ArticleFactory(headline="H" * 130)
+    html = editor_client.get(reverse("admin:articles_article_change", args=[live.pk])).content.decode()
+    assert "Live, but needs attention: The headline is 130 characters" in html and "Before publishing" not in html
+    draft = ArticleFactory(headline="H" * 130, status=Article.Status.DRAFT)
+    html = editor_client.get(reverse("admin:articles_article_change", args=[draft.pk])).content.decode()
+    assert "Before publishing: The headline is 130 characters" in html
+
+
+def test_the_story_form_shows_the_deck_whole_and_wide_caption_and_credit(editor_client):
+    html = editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    deck = re.search(r'<textarea name="deck"[^>]*>', html).group(0)
+    assert 'rows="2"' in deck and 'class="vLargeTextField"' in deck
+    for name in ("caption", "credit"):
+        field = re.search(rf'<input type="text" name="[^"]*-{name}"[^>]*>', html).group(0)
+        assert 'class="vLargeTextField"' in field, field
+    assert ">URL:</label>" in html and ">Url:</label>" not in html
 
 
 def test_more_link_placement_offers_paragraphs_by_their_first_words(editor_client):

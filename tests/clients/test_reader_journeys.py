@@ -105,6 +105,35 @@ def test_reply_in_place_opens_the_form_under_the_comment_without_leaving_the_pag
     expect(comment_item(page, reply).locator(".comment__body")).to_have_text("The port authority did.")
 
 
+def test_the_reply_form_opened_in_place_posts_once_however_often_it_is_sent(page, sign_in, story, reader):
+    """The script's reply form is a copy of the page's comment form, one-time token included: the same reply sent
+    twice (a retry on a bad connection) and then clicked stores one reply, and the click lands on it."""
+    parent = CommentFactory(article=story, body="Who paid for the repairs?")
+    sign_in(reader)
+    page.goto(story.get_absolute_url())
+    item = comment_item(page, parent)
+    item.get_by_role("link", name="Reply").click()
+    form = item.locator("form.reply-inline")
+    form.get_by_label("Your reply").fill("Said once.")
+    # One after the other: the live server's in-memory SQLite is one connection shared by its request threads, so
+    # simultaneous submits are tested on PostgreSQL (tests/comments/test_concurrency.py).
+    statuses = form.evaluate(
+        """async form => {
+            const statuses = [];
+            for (const _ of [1, 2]) {
+                statuses.push((await fetch(form.action, {method: "POST", body: new FormData(form)})).status);
+            }
+            return statuses;
+        }"""
+    )
+    assert statuses == [200, 200]  # each followed its redirect to the story page
+    form.get_by_role("button", name="Post reply").click()
+    reply = Comment.objects.get(parent=parent)
+    expect(page).to_have_url(re.compile(rf"#comment-{reply.pk}$"))
+    expect(comment_item(page, reply).locator(".comment__body")).to_have_text("Said once.")
+    assert Comment.objects.filter(author=reader).count() == 1
+
+
 def test_mention_links_to_the_readers_profile(page, sign_in, story, reader):
     alex = UserFactory(handle="alex", display_name="Alex Doe")
     sign_in(reader)

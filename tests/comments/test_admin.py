@@ -52,6 +52,23 @@ def test_queue_holds_pending_and_reported_with_parent_context(client, moderator)
     assert pending.status == Comment.Status.PENDING
 
 
+def test_queue_says_what_it_is_why_each_comment_was_reported_and_filters_by_why(client, moderator):
+    reported = CommentFactory(body="Reported reply")
+    for reason in ("spam", "spam", "abuse"):
+        CommentReport.objects.create(comment=reported, user=UserFactory(), reason=reason)
+    CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED), body="Pending one")
+    html = client.get(QUEUE).content.decode()
+    assert "Moderation queue: comments waiting for a moderator or reported" in html
+    assert "Select comment to moderate to change" not in html
+    assert "3: Spam (2), Abuse or harassment" in html
+    assert "Removed by a moderator" not in html  # the queue never holds removed or deleted comments
+    assert "comments to moderate" in html
+    pending_only = client.get(QUEUE + "?held=pending").content.decode()
+    assert "Pending one" in pending_only and "Reported reply" not in pending_only
+    reported_only = client.get(QUEUE + "?held=reported").content.decode()
+    assert "Reported reply" in reported_only and "Pending one" not in reported_only
+
+
 def test_bulk_approve_and_remove_with_reason(client, moderator):
     story = ArticleFactory(comments=Article.Comments.PREMODERATED)
     held = [CommentFactory(article=story) for _ in range(2)]

@@ -1,5 +1,7 @@
 """The cached discussion: shared by readers, retired by every write to the story's discussion."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -125,6 +127,18 @@ def test_the_shared_page_carries_each_readers_own_csrf_token(story):
         )
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert tokens[0] != tokens[1]
+
+
+def test_the_comment_forms_one_time_token_is_never_part_of_a_shared_page(story):
+    article, _, _ = story
+    assert 'name="token"' not in page(article)  # signed-out readers get no form, so no token
+    reader = Client()
+    reader.force_login(UserFactory())
+    tokens = [
+        re.search(r'name="token" value="([^"]+)"', reader.get(article.get_absolute_url()).content.decode()).group(1)
+        for _ in range(2)
+    ]
+    assert tokens[0] != tokens[1]  # the discussion came from the cache the second time; the form did not
 
 
 def test_readers_with_a_session_get_a_page_rendered_for_them(story, django_assert_max_num_queries):

@@ -1,17 +1,22 @@
 """Many readers posting at once on PostgreSQL: every accepted comment stored once, no tree corrupted (issue 7's figures:
 16 workers x 50 posts, a third top-level, the rest replies to random comments across several stories)."""
 
+import http.client
 import random
+import re
 import threading
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings
 from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
 
 from comments import services
 from comments.models import Comment
 from tests.comments.conftest import assert_trees_sound
-from tests.factories import ArticleFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 THREADS = 16
 POSTS_PER_THREAD = 50
@@ -92,3 +97,46 @@ def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(sett
         f"{STORIES} stories): {len(stored)} stored, 0 lost, 0 duplicated, {len(differing)} tree corruptions",
     )
     connection.close()
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: two requests at once, each on its own connection")
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_of_one_form_store_one_comment(live_server, record_property):
+    """A double click as the server sees it: the same form (same one-time token) POSTed twice at the same moment,
+    to the live server on two connections, each request in its own thread and database connection."""
+    article = ArticleFactory()
+    parent = CommentFactory(article=article, body="The comment replied to.")
+    reader = UserFactory()
+    client = Client()
+    client.force_login(reader)
+    page = client.get(article.get_absolute_url())
+    form = page.content.decode().split('id="comment-form"', 1)[1]
+    token = re.search(r'name="token" value="([^"]+)"', form).group(1)
+    csrf = client.cookies[settings.CSRF_COOKIE_NAME].value
+    cookies = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+    cookies += f"{settings.CSRF_COOKIE_NAME}={csrf}"
+    body = urlencode({"csrfmiddlewaretoken": csrf, "body": "Said once.", "parent": parent.pk, "token": token})
+    host, port = urlsplit(live_server.url).hostname, urlsplit(live_server.url).port
+    path = reverse("comments:post", kwargs={"article_pk": article.pk})
+    start = threading.Barrier(2)
+    answers: list[tuple[int, str]] = []
+
+    def submit():
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        start.wait()
+        connection.request("POST", path, body, {"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Location")))
+        connection.close()
+
+    submits = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in submits:
+        thread.start()
+    for thread in submits:
+        thread.join()
+
+    reply = Comment.objects.get(parent=parent)
+    assert Comment.objects.filter(author=reader).count() == 1
+    assert answers == [(302, f"{article.get_absolute_url()}#comment-{reply.pk}")] * 2
+    assert_trees_sound()
+    record_property("figures", "2 simultaneous submits of one form: 1 comment stored, both answers land on it")

@@ -83,7 +83,7 @@ def test_python_rows_match_the_template_on_a_thread_page(discussion, settings):
 
 def test_ages_cut_to_their_largest_unit_read_as_timesince_says():
     now = timezone.now()
-    builder = selectors._RowBuilder(AnonymousUser(), now)
+    builder = selectors._RowBuilder(now)
     ages = [0, 59, 60, 61, 3599, 3600, 7199, 86399, 86400, 604799, 604800, 27 * 86400 + 5, 40 * 86400, 400 * 86400]
     ages += random.Random(6).sample(range(28 * 86400), 300)
     for seconds in ages:

@@ -97,3 +97,10 @@ def test_seed_demo_prints_the_address_it_was_given(settings):
     call_command("seed_demo", stdout=out)
     assert "Sign in at http://127.0.0.1:8101/accounts/login/" in out.getvalue()
     assert "8000" not in out.getvalue()
+
+
+def test_each_log_line_is_printed_once_in_development():
+    code = "import logging; logging.getLogger('django.request').warning('Not Found: /x/')"
+    result = manage("shell", "--verbosity=0", "-c", code, env_file=ROOT / ".env.example")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Not Found: /x/") == 1, result.stderr

@@ -1,31 +1,14 @@
-"""Outgoing mail never holds a worker: a relay that accepts the connection and never answers times out."""
+"""Outgoing mail never holds a worker or fails a request: a relay that accepts the connection and never answers times
+out, and a relay that fails costs the reader nothing but the e-mail."""
 
-import socket
 import threading
 
 import pytest
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
+from django.urls import reverse
 
-
-@pytest.fixture
-def silent_relay():
-    """A TCP server on loopback that accepts connections and never says a word, as a hung relay does."""
-    server = socket.create_server(("127.0.0.1", 0))
-    accepted = []
-
-    def accept():
-        try:
-            while True:
-                accepted.append(server.accept()[0])
-        except OSError:
-            pass
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1]
-    server.close()
-    for connection in accepted:
-        connection.close()
+from tests.factories import UserFactory
 
 
 def test_the_settings_set_an_smtp_timeout():
@@ -49,3 +32,11 @@ def test_a_relay_that_never_answers_fails_the_send_instead_of_hanging(silent_rel
     sender.join(timeout=20)
     assert not sender.is_alive(), "the send still waits on a silent relay"
     assert outcome and "timed out" in str(outcome[0])
+
+
+@pytest.mark.django_db
+def test_a_password_reset_answers_the_usual_redirect_whatever_the_relay_does(client, broken_relay, caplog):
+    UserFactory(handle="marta", email="marta@example.com")
+    response = client.post(reverse("password_reset"), {"email": "marta@example.com"})
+    assert response.status_code == 302 and response["Location"] == reverse("password_reset_done")
+    assert "Failed to send password reset email" in caplog.text

@@ -31,7 +31,8 @@ def get(url: str, **headers) -> tuple[int, dict, bytes]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def production(tmp_path_factory):
+    """gunicorn serving the production settings; (its address, the folder its static files were collected to)."""
     tmp = tmp_path_factory.mktemp("prod")
     port = free_port()
     env = {
@@ -49,10 +50,11 @@ def server(tmp_path_factory):
     }
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    # The shipped configuration (threads), with one worker.
     process = subprocess.Popen(
-        [BIN / "gunicorn", "newsroom.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [BIN / "gunicorn", "-c", ROOT / "deploy" / "gunicorn.conf.py", "newsroom.wsgi"],
         cwd=ROOT,
-        env=env,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -66,9 +68,24 @@ def server(tmp_path_factory):
             if process.poll() is not None:
                 pytest.fail(f"gunicorn exited: {process.stderr.read().decode()}")
             time.sleep(0.2)
-    yield base
+    yield base, tmp / "static"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(production):
+    return production[0]
+
+
+def half_sent_requests(port: int, count: int) -> list[socket.socket]:
+    """Connections that send half their headers and stop, as a slowloris client does."""
+    connections = []
+    for _ in range(count):
+        connection = socket.create_connection(("127.0.0.1", port))
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        connections.append(connection)
+    return connections
 
 
 def test_home_page_links_hashed_css_that_whitenoise_serves_compressed(server):
@@ -109,3 +126,14 @@ def test_plain_http_is_redirected_to_https_and_https_gets_hsts(server):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_clients_that_never_finish_their_headers_do_not_stop_other_readers(server):
+    port = int(server.rsplit(":", 1)[1])
+    slow = half_sent_requests(port, 2)  # as many as the old sync workers, which they held for 30 s
+    try:
+        status, _, _ = get(server + "/")  # answered within get()'s 10 s timeout, by another thread
+        assert status == 200
+    finally:
+        for connection in slow:
+            connection.close()
