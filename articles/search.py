@@ -1,16 +1,26 @@
 """Reader search: live stories ranked by relevance, full-text on PostgreSQL and on SQLite (FTS5) alike."""
 
 import re
+from contextlib import contextmanager
 
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connections
+from django.db import OperationalError, connections, transaction
 from django.db.models import FloatField, Func, Lookup, QuerySet, Value
 
 from articles import text
 from articles.models import Article, StorySearchEntry
 
-__all__ = ["SearchForm", "search_stories", "fts5_query", "sqlite_functions", "MAX_QUERY_LENGTH"]
+__all__ = [
+    "SearchForm",
+    "SearchTooBroad",
+    "search_stories",
+    "time_limit",
+    "fts5_query",
+    "sqlite_functions",
+    "MAX_QUERY_LENGTH",
+]
 
 MAX_QUERY_LENGTH = 200
 # The language of the site's stories, for stemming ("elections" finds "election").
@@ -18,7 +28,7 @@ SEARCH_CONFIG = "english"
 # Headline over deck over body: PostgreSQL's default weights for A, B and C, which SQLite's bm25() takes as well.
 COLUMN_WEIGHTS = (1.0, 0.4, 0.2)
 MAX_TERMS = 10
-# The function SQLite's index triggers call for a story's plain text (migration 0005 creates them).
+# The function SQLite's index triggers call for a story's plain text (migration 0006 creates them).
 SQLITE_PLAIN_TEXT = "articles_plain_text"
 
 _TERM = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
@@ -38,6 +48,29 @@ class SearchForm(forms.Form):
     )
 
 
+class SearchTooBroad(Exception):
+    """The search would take longer than SEARCH_TIME_LIMIT_MS: the reader is asked for more words instead."""
+
+
+@contextmanager
+def time_limit():
+    """Run a search's queries under PostgreSQL's statement_timeout: ranking a word found in most of a 100,000-story
+    archive takes seconds, and no reader's search may hold a worker thread that long. SQLite's FTS5 needs none."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [settings.SEARCH_TIME_LIMIT_MS])
+            yield
+    except OperationalError as error:  # psycopg's QueryCanceled
+        if "statement timeout" not in str(error):
+            raise
+        raise SearchTooBroad from error
+
+
 def search_stories(query: str, stories: QuerySet[Article] | None = None) -> QuerySet[Article]:
     """Live stories matching `query` (web-search syntax: words, "phrases", -excluded), best match first."""
     stories = stories if stories is not None else Article.objects.published()
@@ -51,7 +84,7 @@ def search_stories(query: str, stories: QuerySet[Article] | None = None) -> Quer
 
 
 def search_vector() -> SearchVector:
-    """A story's weighted words on PostgreSQL. Migration 0006's GIN index is built on this same expression (a copy
+    """A story's weighted words on PostgreSQL. Migration 0007's GIN index is built on this same expression (a copy
     frozen there): change one, change both, or the search reads every story."""
     return (
         SearchVector("headline", weight="A", config=SEARCH_CONFIG)

@@ -50,7 +50,12 @@ def search_results(request):
     form = search.SearchForm(request.GET if "q" in request.GET else None)
     page = None
     if form.is_valid():
-        page = _page(request, search.search_stories(form.cleaned_data["q"]).for_listing())
+        try:
+            with search.time_limit():
+                page = _page(request, search.search_stories(form.cleaned_data["q"]).for_listing())
+                page.object_list = list(page.object_list)  # read now, within the time limit
+        except search.SearchTooBroad:
+            form.add_error("q", "So many stories match that the search took too long. Add a word or use a “phrase”.")
     response = render(
         request,
         "articles/search.html",

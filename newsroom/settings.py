@@ -174,6 +174,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Uploaded image limits: see articles/images.py.
 IMAGE_MAX_UPLOAD_BYTES = env.int("NEWSROOM_IMAGE_MAX_BYTES", default=15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("NEWSROOM_IMAGE_MAX_PIXELS", default=40_000_000)
+# Longest a reader's search may run on PostgreSQL before it is refused with "add a word" (articles.search).
+SEARCH_TIME_LIMIT_MS = env.int("NEWSROOM_SEARCH_TIME_LIMIT_MS", default=2000)
 
 # ------------------------------------------------------------------------------
 # Discussion (comments app)

@@ -16,9 +16,9 @@ def test_the_settings_set_an_smtp_timeout():
     assert get_connection("django.core.mail.backends.smtp.EmailBackend").timeout == settings.EMAIL_TIMEOUT
 
 
-def test_a_relay_that_never_answers_fails_the_send_instead_of_hanging(silent_relay):
+def test_a_relay_that_never_answers_fails_the_send_instead_of_hanging(silent_relay, settings):
+    settings.EMAIL_TIMEOUT = 1  # the setting itself, shortened for the test
     connection = get_connection("django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=silent_relay)
-    connection.timeout = 1  # the setting's mechanism, shortened for the test
     outcome = []
 
     def send():
