@@ -15,6 +15,7 @@ from articles import text
 
 __all__ = [
     "live_q",
+    "visible_q",
     "Section",
     "Author",
     "Tag",
@@ -180,6 +181,12 @@ def live_q(*, through: str = "") -> Q:
     return Q(**{f"{through}status": Article.Status.PUBLISHED, f"{through}publish_at__lte": timezone.now()})
 
 
+def visible_q(user, *, through: str = "") -> Q:
+    """Who may open a story, as a condition (the one rule, also for what hangs on a story, such as its comments):
+    the published ones; every story for staff, who preview drafts, stories in review and scheduled ones."""
+    return Q() if user.is_staff else live_q(through=through)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Stories a reader may see: published, and due (a future `publish_at` is a scheduled story)."""
@@ -188,7 +195,7 @@ class ArticleQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The stories `user` may open: the published ones; every story for staff, who preview drafts, stories in
         review and scheduled ones at their real address."""
-        return self.all() if user.is_staff else self.published()
+        return self.filter(visible_q(user))
 
     def for_listing(self):
         """What a list of story cards shows, in a fixed number of queries."""

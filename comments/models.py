@@ -11,7 +11,7 @@ from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
 from mptt.querysets import TreeQuerySet
 
-from articles.models import live_q
+from articles.models import visible_q as story_visible_q
 
 __all__ = [
     "validate_comment_length",
@@ -70,9 +70,7 @@ def visible_q(user, *, through: str = "") -> Q:
     )
     if user.is_authenticated:
         shown |= Q(**{f"{through}status": Comment.Status.PENDING, f"{through}author": user})
-    if not user.is_staff:
-        shown &= live_q(through=f"{through}article__")
-    return shown
+    return shown & story_visible_q(user, through=f"{through}article__")
 
 
 class CommentQuerySet(TreeQuerySet):
