@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from comments.disqus import (
+from comments.disqus.reader import (
     Author,
     Entry,
     ExportError,

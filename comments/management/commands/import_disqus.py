@@ -12,8 +12,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from comments.disqus import ExportError
-from comments.importer import ImportReport, MappingError, StoryFailed, import_disqus, read_mapping
+from comments.disqus.importer import ImportReport, MappingError, StoryFailed, import_disqus, read_mapping
+from comments.disqus.reader import ExportError
 
 
 class ProgressLine:

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.utils.text import slugify
 
 from articles.models import Article, Section
-from comments import disqus
-from comments.disqus import Author
+from comments.disqus import reader as disqus
+from comments.disqus.reader import Author
 from comments.models import Comment
 
 __all__ = ["export_disqus", "default_base_url", "post_dsq_id"]

@@ -23,8 +23,9 @@ from django.db.models import Max
 from django.urls import Resolver404, resolve
 
 from articles.models import Article, SlugHistory
-from comments import disqus, services
-from comments.disqus import Author, Entry, ExportError
+from comments import services
+from comments.disqus import reader as disqus
+from comments.disqus.reader import Author, Entry, ExportError
 from comments.locking import lock_story_threads
 from comments.models import Comment, Mention
 from comments.trees import Row, expected_positions, number_forest
