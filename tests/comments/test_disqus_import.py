@@ -473,7 +473,7 @@ def test_a_story_that_fails_midway_is_left_untouched_and_a_rerun_completes(tmp_p
 def test_progress_on_a_terminal_is_one_redrawn_bar():
     from django.core.management.base import OutputWrapper
 
-    from comments.management.commands.import_disqus import ProgressLine
+    from comments.disqus.report import ProgressLine
 
     buffer = io.StringIO()
     progress = ProgressLine(OutputWrapper(buffer), tty=True)
