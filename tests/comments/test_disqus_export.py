@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from comments import services
-from comments.disqus import Post, Thread, read_export
+from comments.disqus.reader import Post, Thread, read_export
 from comments.models import Comment
 from newsroom.services import account_delete
 from tests.comments.conftest import assert_trees_sound

@@ -6,17 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from comments.disqus import (
-    Author,
-    Entry,
-    ExportError,
-    Post,
-    Thread,
-    html_to_text,
-    plan_story,
-    post_xml,
-    read_export,
-)
+from comments.disqus.planning import Entry, plan_story
+from comments.disqus.reader import Author, ExportError, Post, Thread, read_export
+from comments.disqus.text import html_to_text
+from comments.disqus.writer import post_xml
 from comments.trees import Row, expected_positions, number_forest
 from tests.comments.disqus_files import HEADER, P, T, export_file, minutes
 

@@ -445,7 +445,7 @@ def test_oversized_ids_usernames_and_addresses_are_not_forced_into_the_database(
 def test_a_story_that_fails_midway_is_left_untouched_and_a_rerun_completes(tmp_path, monkeypatch):
     from django.db import DatabaseError
 
-    from comments import importer
+    from comments.disqus import importer
 
     first, second = ArticleFactory(), ArticleFactory()
     posts = [P("1", "t1"), P("2", "t2", created=minutes(1)), P("3", "t2", parent="2", created=minutes(2))]
@@ -473,7 +473,7 @@ def test_a_story_that_fails_midway_is_left_untouched_and_a_rerun_completes(tmp_p
 def test_progress_on_a_terminal_is_one_redrawn_bar():
     from django.core.management.base import OutputWrapper
 
-    from comments.management.commands.import_disqus import ProgressLine
+    from comments.disqus.report import ProgressLine
 
     buffer = io.StringIO()
     progress = ProgressLine(OutputWrapper(buffer), tty=True)

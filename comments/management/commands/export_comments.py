@@ -7,7 +7,7 @@ take. It holds commenters' e-mail addresses, as a Disqus export does: keep it as
 
 from django.core.management.base import BaseCommand, CommandError
 
-from comments.exporter import default_base_url, export_disqus
+from comments.disqus.exporter import default_base_url, export_disqus
 
 
 class Command(BaseCommand):

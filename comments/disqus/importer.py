@@ -23,8 +23,10 @@ from django.db.models import Max
 from django.urls import Resolver404, resolve
 
 from articles.models import Article, SlugHistory
-from comments import disqus, services
-from comments.disqus import Author, Entry, ExportError
+from comments import services
+from comments.disqus.planning import DELETED, PENDING, REMOVED, Entry, plan_story
+from comments.disqus.reader import Author, ExportError, Post, Thread, read_export
+from comments.disqus.text import html_to_text
 from comments.locking import lock_story_threads
 from comments.models import Comment, Mention
 from comments.trees import Row, expected_positions, number_forest
@@ -37,7 +39,7 @@ Progress = Callable[[str, int, int | None, float | None], None]  # (phase, posts
 DSQ_ID_MAX = Comment._meta.get_field("disqus_id").max_length
 SPAM_REASON = "Marked as spam on Disqus; kept hidden because replies answer it."
 PENDING_REASON = "Imported from Disqus, where it was waiting for moderation."
-REASONS = {disqus.REMOVED: SPAM_REASON, disqus.PENDING: PENDING_REASON}
+REASONS = {REMOVED: SPAM_REASON, PENDING: PENDING_REASON}
 
 
 class StoryFailed(Exception):
@@ -134,7 +136,7 @@ def _stories_by_slug(slugs: set[str]) -> dict[str, int]:
     return found
 
 
-def _match_threads(threads: list[disqus.Thread], mapping: dict[str, str]) -> dict[str, int]:
+def _match_threads(threads: list[Thread], mapping: dict[str, str]) -> dict[str, int]:
     """Story id per thread dsq:id, for the threads that can be matched: the map first (by address or identifier),
     then the address as a story URL of this site (current or old slug), then the identifier as a slug."""
     mapped = {_url_key(old) if "://" in old else old: slug for old, slug in mapping.items()}
@@ -190,13 +192,13 @@ class _Stage:
         )
         self.pending: list[tuple] = []
 
-    def add_thread(self, thread: disqus.Thread) -> None:
+    def add_thread(self, thread: Thread) -> None:
         self.db.execute(
             "INSERT OR IGNORE INTO thread VALUES (?, ?, ?, ?)",
             (thread.dsq_id, thread.identifier, thread.link, thread.title),
         )
 
-    def add_post(self, seq: int, post: disqus.Post) -> None:
+    def add_post(self, seq: int, post: Post) -> None:
         author = post.author
         self.pending.append(
             (
@@ -212,7 +214,7 @@ class _Stage:
                 author.username,
                 author.name,
                 author.email,
-                disqus.html_to_text(post.message),
+                html_to_text(post.message),
             )
         )
         if len(self.pending) >= 1000:
@@ -226,7 +228,7 @@ class _Stage:
         self.pending = []
         return duplicates
 
-    def threads_with_posts(self) -> tuple[list[tuple[disqus.Thread, int]], int]:
+    def threads_with_posts(self) -> tuple[list[tuple[Thread, int]], int]:
         """Declared threads that have posts (with their count), and how many declared threads have none."""
         rows = self.db.execute(
             "SELECT p.thread, count(*), t.identifier, t.link, t.title FROM post p "
@@ -234,8 +236,7 @@ class _Stage:
         ).fetchall()
         empty = self.db.execute("SELECT count(*) FROM thread WHERE dsq_id NOT IN (SELECT thread FROM post)").fetchone()
         threads = [
-            (disqus.Thread(dsq_id, ident or "", link or "", title or ""), count)
-            for dsq_id, count, ident, link, title in rows
+            (Thread(dsq_id, ident or "", link or "", title or ""), count) for dsq_id, count, ident, link, title in rows
         ]
         return threads, empty[0]
 
@@ -264,8 +265,8 @@ class _Stage:
 
 def _read(source: BinaryIO, stage: _Stage, report: ImportReport, progress: Progress | None) -> None:
     size = os.fstat(source.fileno()).st_size if hasattr(source, "fileno") else 0
-    for item in disqus.read_export(source):
-        if isinstance(item, disqus.Thread):
+    for item in read_export(source):
+        if isinstance(item, Thread):
             if item.dsq_id:
                 stage.add_thread(item)
             continue
@@ -332,7 +333,7 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
     new = [e for e in entries if e.dsq_id not in known]
     report.already_imported += len(entries) - len(new)
     parents_here = {dsq_id: pk for dsq_id, (pk, story, _) in known.items() if story == article_id}
-    plan = disqus.plan_story(new, parents_here)
+    plan = plan_story(new, parents_here)
     report.skipped_spam += plan.skipped_spam
     report.skipped_deleted += plan.skipped_deleted
     report.skipped_empty += plan.skipped_empty
@@ -350,9 +351,9 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
     report.accounts_reused.update(name for name in accounts.reused if name not in report.accounts_created)
     for status in plan.status.values():
         report.imported += 1
-        report.tombstones += status == disqus.DELETED
-        report.spam_placeholders += status == disqus.REMOVED
-        report.pending += status == disqus.PENDING
+        report.tombstones += status == DELETED
+        report.spam_placeholders += status == REMOVED
+        report.pending += status == PENDING
     report.anonymous += sum(1 for e in kept if e.author.anonymous)
     for dsq_id in plan.status:
         entry = plan.entries[dsq_id]
@@ -362,7 +363,7 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
     if dry_run:
         return
 
-    shown = [dsq_id for dsq_id, status in plan.status.items() if status != disqus.DELETED]
+    shown = [dsq_id for dsq_id, status in plan.status.items() if status != DELETED]
     rendered = dict(zip(shown, services.render_bodies([plan.entries[d].body for d in shown]), strict=True))
     next_tree = (Comment.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
     positions = number_forest(plan.roots, plan.children)
@@ -396,7 +397,7 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
                     author_id=author,
                     author_name="" if author else (entry.author.name or "Guest")[:60],
                     parent_id=pks[parent] if parent else plan.existing.get(dsq_id),
-                    body="" if status == disqus.DELETED else entry.body,
+                    body="" if status == DELETED else entry.body,
                     body_html=html,
                     status=status,
                     removal_reason=REASONS.get(status, ""),

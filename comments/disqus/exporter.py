@@ -6,8 +6,8 @@ from django.conf import settings
 from django.utils.text import slugify
 
 from articles.models import Article, Section
-from comments import disqus
-from comments.disqus import Author
+from comments.disqus import writer
+from comments.disqus.reader import Author
 from comments.models import Comment
 
 __all__ = ["export_disqus", "default_base_url", "post_dsq_id"]
@@ -40,12 +40,12 @@ def export_disqus(write: Callable[[str], object], *, base_url: str) -> int:
     forum = slugify(settings.SITE_NAME) or "newsroom"
     site = Author(name=settings.SITE_NAME, username="", email="", anonymous=True)
     with_comments = Article.objects.filter(comment_set__isnull=False).distinct()
-    write(disqus.XML_HEADER)
+    write(writer.XML_HEADER)
     for section in Section.objects.filter(articles__in=with_comments).distinct().order_by("pk"):
-        write(disqus.category_xml(dsq_id=f"{ID_PREFIX}section-{section.pk}", forum=forum, title=section.name))
+        write(writer.category_xml(dsq_id=f"{ID_PREFIX}section-{section.pk}", forum=forum, title=section.name))
     for article in with_comments.select_related("section").order_by("pk").iterator(chunk_size=500):
         write(
-            disqus.thread_xml(
+            writer.thread_xml(
                 dsq_id=f"{ID_PREFIX}story-{article.pk}",
                 identifier=article.slug,
                 forum=forum,
@@ -98,7 +98,7 @@ def export_disqus(write: Callable[[str], object], *, base_url: str) -> int:
             author = Author(name=author_name or "Former reader", username="", email="", anonymous=True)
         deleted = status == Comment.Status.DELETED
         write(
-            disqus.post_xml(
+            writer.post_xml(
                 dsq_id=post_dsq_id(pk, disqus_id),
                 thread_id=f"{ID_PREFIX}story-{article_id}",
                 parent_id=post_dsq_id(parent_id, parent_disqus_id) if parent_id else "",
@@ -111,5 +111,5 @@ def export_disqus(write: Callable[[str], object], *, base_url: str) -> int:
             )
         )
         count += 1
-    write(disqus.XML_FOOTER)
+    write(writer.XML_FOOTER)
     return count
