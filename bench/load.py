@@ -1,6 +1,7 @@
 """Load test on loopback: python -m bench.load --out FILE.json [--db postgres|sqlite] [--duration 15s]
 
-Serves the production settings (DEBUG off, Redis cache, collected static files) with gunicorn, 2 sync workers, on
+Serves the production settings (DEBUG off, Redis cache, collected static files) with gunicorn as shipped
+(deploy/gunicorn.conf.py: 2 workers x 8 threads), on
 127.0.0.1, with a story of 1,000 comments in the bench shape; wrk then asks for its default page as a browser behind
 the TLS proxy would (X-Forwarded-Proto: https, Accept-Encoding: gzip): once with the discussion cache off, once on.
 Every run is bounded by --duration; the server is stopped and the database dropped afterwards.
@@ -55,12 +56,17 @@ def setup(env: dict, comments: int) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def serve(env: dict, port: int, workers: int) -> subprocess.Popen:
+def serve(env: dict, port: int, workers: int, config: str = "threads") -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:`port`: "threads" is the shipped deploy/gunicorn.conf.py, "sync" plain sync workers."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    if config == "sync":
+        command = [gunicorn, "newsroom.wsgi", "--workers", str(workers), "--timeout", "30"]
+    else:
+        command = [gunicorn, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "newsroom.wsgi"]
     process = subprocess.Popen(
-        [gunicorn, "newsroom.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+        [*command, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "/dev/null"],
         cwd=ROOT,
-        env=env,
+        env={**env, "GUNICORN_WORKERS": str(workers)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -110,6 +116,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--comments", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--config", choices=["threads", "sync"], default="threads", help="as shipped, or sync workers")
     # One wrk thread: it shares the two cores with the two workers, so it should take as little of them as it can.
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--connections", type=int, default=4)
@@ -142,6 +149,7 @@ def main() -> None:
             "database": args.db,
             "comments": args.comments,
             "workers": args.workers,
+            "config": args.config,
             "threads": args.threads,
             "connections": args.connections,
             "duration": args.duration,
@@ -150,7 +158,7 @@ def main() -> None:
         }
         for name, seconds in (("uncached", "0"), ("cached", "60")):
             port = free_port()
-            server = serve({**env, "COMMENTS_CACHE_SECONDS": seconds}, port, args.workers)
+            server = serve({**env, "COMMENTS_CACHE_SECONDS": seconds}, port, args.workers, args.config)
             try:
                 page = f"http://127.0.0.1:{port}{path}"
                 wrk(page, threads=args.threads, connections=args.connections, duration="3s", script=script)  # warm up

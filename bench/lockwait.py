@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.load import free_port
+from bench.load import free_port, serve
 from bench.run import ROOT, database, say
 
 PG_NAME = "newsroom_bench_lockwait"
@@ -46,31 +46,6 @@ session.update({SESSION_KEY: str(reader.pk), BACKEND_SESSION_KEY: "newsroom.back
 session.create()
 print(hot.pk, other.get_absolute_url(), session.session_key)
 """
-
-
-def serve(env: dict, port: int, config: str) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if config == "sync":
-        command = [gunicorn, "newsroom.wsgi", "--workers", "2", "--timeout", "30"]
-    else:
-        command = [gunicorn, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "newsroom.wsgi"]
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"}
-    process = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "/dev/null"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def page_time(url: str) -> float:
@@ -171,7 +146,7 @@ def main() -> None:
         for config, lock_timeout in (("sync", "10"), ("threads", None)):
             port = free_port()
             served = {**env, **({"COMMENTS_LOCK_TIMEOUT": lock_timeout} if lock_timeout else {})}
-            server = serve(served, port, config)
+            server = serve(served, port, 2, config)
             base = f"http://127.0.0.1:{port}"
             try:
                 quiet = [page_time(base + other_url) for _ in range(10)]
