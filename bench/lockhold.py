@@ -56,14 +56,16 @@ def _summary(samples: list[float]) -> dict:
 
 
 def measure(client_for, small, large, *, posts: int = 30, warmup: int = 3, first_client: int = 100) -> dict:
-    """Top-level posts by distinct commenters (the rate limit counts per reader), alternating between the stories
-    so that drift in the machine's load falls on both alike; the ratio of the median hold times is the figure."""
+    """Top-level posts by distinct commenters (the rate limit counts per reader), alternating between the stories,
+    each first in turn, so that drift in the machine's load falls on both alike; the figure is the ratio of the
+    median hold times."""
     from django.urls import reverse
 
     held: dict[str, list[float]] = {"small": [], "large": []}
     clock = LockClock()
+    pair = (("small", small), ("large", large))
     for number in range(warmup + posts):
-        for name, story in (("small", small), ("large", large)):
+        for name, story in pair if number % 2 else reversed(pair):  # neither always goes first
             client = client_for(first_client + 2 * number + (name == "large"))
             url = reverse("comments:post", kwargs={"article_pk": story.pk})
             with clock.timing():
