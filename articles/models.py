@@ -242,7 +242,7 @@ class Article(models.Model):
     # Kept by comments.services on every write to the discussion, so story pages show the count without a query
     # and the cached discussion (comments.rendering) is retired by a new version.
     comment_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Visible comments on the story, recounted by every comment write."
+        default=0, editable=False, help_text="Visible comments on the story, moved by what each comment write changes."
     )
     comment_version = models.PositiveIntegerField(
         default=0, editable=False, help_text="Bumped by every write to the story's discussion; keys its cache."

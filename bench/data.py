@@ -1,5 +1,6 @@
 """Load the benchmark discussion (bench.shape) into our models fast: bulk inserts with the MPTT fields computed
-here, bodies rendered by comments.text as comment_create renders them, then the story's count and version."""
+here, bodies rendered by comments.text as comment_create renders them, then the story's count (every comment is
+visible) and version."""
 
 from datetime import timedelta
 
@@ -104,6 +105,6 @@ def build_story(
     if liker is not None:
         liked = [c for i, c in enumerate(comments) if i % 50 == 7 and c.author_id != liker.pk]
         CommentLike.objects.bulk_create(CommentLike(comment=c, user=liker) for c in liked)
-    services.discussion_changed(article.pk)
+    services.discussion_changed(article.pk, visible_delta=len(comments))
     article.refresh_from_db()
     return article

@@ -177,6 +177,15 @@ def targets(ours: dict[str, dict], peer: dict | None, load: dict | None) -> list
                             f"[postgres] posting {case.replace('_', ' ')}: {ms(p)}, {p['queries']} queries",
                         )
                     )
+        held = result.get("lock_hold")
+        if held:
+            checks.append(
+                (
+                    held["ratio"] <= 1.2,
+                    f"[{db}] story lock held by a post, N=50,000 ÷ N=10: {held['ratio']:.2f}x "
+                    f"({ms(held['N50000'])} against {ms(held['N10'])})",
+                )
+            )
         rss = result.get("peak_rss_mb_whole_discussion", {})
         for n, mb in rss.items():
             checks.append((mb < 200, f"[{db}] peak RSS rendering the whole discussion at N={int(n):,}: {mb:.0f} MB"))

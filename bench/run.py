@@ -3,7 +3,8 @@
 Builds the issue-6 data shape for each N in its own database (a temporary SQLite file, or a PostgreSQL database
 named newsroom_bench_pg that is dropped afterwards), then times in-process requests through django.test.Client
 with DEBUG off: the story page as a reader first sees it (anonymous and signed in), the whole discussion on one
-page, each with the discussion cache off and on; the plain-Python floor; posting through the real view.
+page, each with the discussion cache off and on; the plain-Python floor; posting through the real view; on
+PostgreSQL, how long a post holds the story lock on a 10- and a 50,000-comment story (bench.lockhold).
 """
 
 import argparse
@@ -231,10 +232,15 @@ def run(kind: str, sizes, requests: int, warmup: int) -> dict:
         f"reply_small_thread_N{largest}": measure_posts(client_for, big_story, small_thread, label="reply", count=20),
         "reply_thread_of_1000": measure_posts(client_for, thread_story, targets, label="deep reply", count=20),
     }
+    say(f"[{kind}] posting: {results['posting']}")
+    if kind == "postgres":  # SQLite has no row locks to hold
+        from bench import lockhold
+
+        results["lock_hold"] = lockhold.measure(client_for, *lockhold.stories())
+        say(f"[{kind}] story lock held by a post: {results['lock_hold']}")
     rows = Comment.objects.values_list("id", "parent_id", "tree_id", "lft", "rght", "level")
     problems = tree_problems(Row(*row) for row in rows)
     assert not problems, problems
-    say(f"[{kind}] posting: {results['posting']}")
     return results
 
 

@@ -415,7 +415,8 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
             mentions.extend(Mention(comment=comment, user=user) for user in rendered.get(dsq_id, ("", []))[1])
     Mention.objects.bulk_create(mentions, batch_size=1000)
     _renumber(sorted({tree_of[dsq_id] for dsq_id in plan.attached}))
-    services.discussion_changed(article_id)  # the story's count, and its cached discussion retired
+    visible = sum(status == Comment.Status.VISIBLE for status in plan.status.values())
+    services.discussion_changed(article_id, visible_delta=visible)  # its count, and its cached discussion retired
 
 
 # ------------------------------------------------------------------------------

@@ -96,3 +96,22 @@ def test_admin_delete_goes_through_the_locked_purge_and_keeps_trees_sound(client
     assert response.status_code == 302
     assert Comment.objects.count() == 2
     assert_trees_sound()
+
+
+def test_bulk_actions_and_deletes_move_the_story_count_by_what_they_change(client, moderator):
+    article = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    shown = [CommentFactory(article=article, author=moderator) for _ in range(3)]  # staff posts go up at once
+    held = [CommentFactory(article=article) for _ in range(2)]
+    Article.objects.filter(pk=article.pk).update(comment_count=3 + 50)  # drift a recount would erase
+
+    def count():
+        return Article.objects.get(pk=article.pk).comment_count - 50
+
+    act(client, QUEUE, "approve", held)
+    assert count() == 5
+    act(client, CHANGELIST, "remove_spam", [shown[0], held[0]])
+    assert count() == 3
+    act(client, CHANGELIST, "approve", shown)  # visible ones stay; the removed one is not approved
+    assert count() == 3
+    client.post(reverse("admin:comments_comment_delete", args=[shown[1].pk]), {"post": "yes"})
+    assert count() == 2 == Comment.objects.filter(article=article, status=Comment.Status.VISIBLE).count()

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
@@ -265,3 +267,139 @@ def test_purge_deletes_the_whole_thread_and_keeps_other_trees_sound():
     services.comment_purge(comment=root)
     assert Comment.objects.count() == 2
     assert_trees_sound()
+
+
+# ------------------------------------------------------------------------------
+# The story's count: moved by each write, never recounted
+# ------------------------------------------------------------------------------
+def visible(article) -> int:
+    return Comment.objects.filter(article=article, status=Comment.Status.VISIBLE).count()
+
+
+def stored(article) -> int:
+    return Article.objects.get(pk=article.pk).comment_count
+
+
+@pytest.fixture
+def discussion():
+    """A story with a thread: root > reply > under, and root > leaf; all visible, all posted through the services."""
+    article = ArticleFactory()
+    root = CommentFactory(article=article)
+    reply = CommentFactory(parent=root)
+    under = CommentFactory(parent=reply)
+    leaf = CommentFactory(parent=root)
+    return article, {"root": root, "reply": reply, "under": under, "leaf": leaf}
+
+
+def fresh(comment) -> Comment:
+    return Comment.objects.get(pk=comment.pk)
+
+
+def post_held(article, c):
+    BannedWord.objects.create(word="heldword")
+    return CommentFactory(parent=c["root"], body="A heldword here")
+
+
+def approve_held(article, c):
+    services.comment_approve(comments=[post_held(article, c)], moderator=UserFactory(is_staff=True))
+
+
+def delete_held(article, c):
+    held = post_held(article, c)
+    services.comment_delete(comment=held, user=held.author)
+
+
+def edit_into_held(article, c):
+    BannedWord.objects.create(word="heldword")
+    services.comment_edit(comment=c["leaf"], user=c["leaf"].author, body="Now with heldword")
+
+
+def reports_hold(article, c, settings=None):
+    for _ in range(2):
+        services.comment_report(comment=c["leaf"], user=UserFactory(), reason=CommentReport.Reason.SPAM)
+
+
+def remove(article, c, which=("leaf",)):
+    services.comment_remove(comments=[c[w] for w in which], moderator=UserFactory(is_staff=True), reason="Spam")
+
+
+def remove_then_approve_all(article, c):
+    remove(article, c, which=("leaf", "reply"))
+    services.comment_approve(comments=[fresh(c[w]) for w in c], moderator=UserFactory(is_staff=True))
+
+
+def remove_then_author_deletes(article, c):
+    remove(article, c, which=("reply",))
+    services.comment_delete(comment=c["reply"], user=c["reply"].author)
+
+
+def delete_last_reply_under_tombstone(article, c):
+    services.comment_delete(comment=c["reply"], user=c["reply"].author)
+    services.comment_delete(comment=c["under"], user=c["under"].author)  # the tombstone goes with it
+
+
+def leaving_reader(article, c):
+    author = UserFactory()
+    mine = CommentFactory(parent=c["root"], author=author)
+    CommentFactory(parent=mine)
+    CommentFactory(parent=c["leaf"], author=author)
+    services.comments_of_leaving_reader(user=author)  # one tombstone, one comment gone
+
+
+# (name, steps, change in visible comments): each step is a write through the services.
+TRANSITIONS = [
+    ("post visible", lambda a, c: CommentFactory(article=a), +1),
+    ("post pending", post_held, 0),
+    ("pending -> visible", approve_held, +1),
+    ("pending -> deleted", delete_held, 0),
+    ("visible -> pending by edit", edit_into_held, -1),
+    ("visible -> pending by reports", reports_hold, -1),
+    ("visible -> removed", remove, -1),
+    ("approving all after removals: removed stay, visible again", remove_then_approve_all, -2),
+    ("removed -> deleted by its author", remove_then_author_deletes, -1),
+    (
+        "visible -> deleted tombstone",
+        lambda a, c: services.comment_delete(comment=c["reply"], user=c["reply"].author),
+        -1,
+    ),
+    ("visible leaf deleted", lambda a, c: services.comment_delete(comment=c["leaf"], user=c["leaf"].author), -1),
+    ("last reply under a tombstone deleted", delete_last_reply_under_tombstone, -2),
+    ("purge of a comment with replies", lambda a, c: services.comment_purge(comment=c["reply"]), -2),
+    ("purge of a whole thread", lambda a, c: services.comment_purge(comment=c["root"]), -4),
+    ("account deletion: tombstone and leaf", leaving_reader, +1),
+    ("like", lambda a, c: services.comment_like(comment=c["root"], user=UserFactory()), 0),
+]
+
+
+@pytest.mark.parametrize("drift", [0, 100], ids=["true count", "drifted by 100"])
+@pytest.mark.parametrize(("name", "steps", "delta"), TRANSITIONS, ids=[t[0] for t in TRANSITIONS])
+def test_every_write_moves_the_count_by_its_change_and_never_recounts(discussion, settings, name, steps, delta, drift):
+    """With the true count, the stored one stays true; with a drifted one, the drift stays (a recount would erase
+    it): each write adds its own change, nothing else."""
+    settings.COMMENTS_REPORTS_TO_HOLD = 2
+    article, comments = discussion
+    assert stored(article) == visible(article) == 4
+    Article.objects.filter(pk=article.pk).update(comment_count=4 + drift)
+    steps(article, comments)
+    assert visible(article) == 4 + delta
+    assert stored(article) == visible(article) + drift
+
+
+@pytest.mark.parametrize("reply", [False, True], ids=["top-level", "reply"])
+def test_posting_counts_no_comments_of_the_story_or_of_the_author(discussion, settings, reply):
+    """Nothing in comment_create counts comments. The first-comment check is on: it asks whether the author has one
+    visible comment, which a COUNT would answer by reading all of theirs."""
+    settings.COMMENTS_PREMODERATE_FIRST = 1
+    article, comments = discussion
+    parent = comments["root"] if reply else None
+    with CaptureQueriesContext(connection) as queries:
+        services.comment_create(article=article, author=comments["leaf"].author, body="Another.", parent=parent)
+    assert [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "comments_comment" in q["sql"]] == []
+    assert stored(article) == visible(article) == 5
+
+
+def test_a_drifted_count_never_fails_a_write_by_going_below_zero(discussion):
+    article, comments = discussion
+    Article.objects.filter(pk=article.pk).update(comment_count=0)
+    services.comment_delete(comment=comments["leaf"], user=comments["leaf"].author)
+    assert stored(article) == 0

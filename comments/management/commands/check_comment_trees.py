@@ -1,15 +1,21 @@
-"""Compare every comment tree with what a rebuild would produce; exit non-zero naming the trees that differ.
+"""Compare every comment tree with what a rebuild would produce, and every story's comment count with its visible
+comments; exit non-zero naming the trees and stories that differ.
 
 Why: the trees are nested sets, and one write behind django-mptt's back (a bulk update, a lost race) silently
 misplaces replies. This reads the tree columns only, a batch of whole trees per query, so it stays quick at
 100,000 comments. `--repair` then renumbers the damaged trees only, one at a time, each under the locks that
 posting takes (comments.locking), so the site can stay open meanwhile; sound trees are not written at all.
+The counts are kept by each write moving them by one (comments.services.discussion_changed), never by a recount,
+so a write behind the services' back leaves them wrong for good: `--repair` recounts the drifted stories alone,
+each under its story lock.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
+from articles.models import Article
 from comments import services
 from comments.locking import lock_story_threads
 from comments.models import Comment
@@ -43,13 +49,44 @@ def _stories(rows: list[Row]) -> set[int]:
     return set(Comment.objects.filter(pk__in=[row.id for row in rows]).values_list("article_id", flat=True))
 
 
+def _stories_word(stories) -> str:
+    return "story" if len(stories) == 1 else "stories"
+
+
+def _visible_count():
+    """A story's real count of visible comments, as a subquery (0 for a story without any)."""
+    counted = (
+        Comment.objects.filter(article=OuterRef("pk"), status=Comment.Status.VISIBLE)
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def _drifted() -> list[tuple[int, str, int, int]]:
+    """(pk, slug, stored count, real count) of each story whose stored count is wrong; one query."""
+    return list(
+        Article.objects.annotate(real=_visible_count())
+        .filter(~Q(comment_count=F("real")))
+        .order_by("pk")
+        .values_list("pk", "slug", "comment_count", "real")
+    )
+
+
 class Command(BaseCommand):
-    help = "Check every comment tree against a rebuild from the parent links; non-zero exit if any differ."
+    help = (
+        "Check every comment tree against a rebuild from the parent links, and every story's comment count against "
+        "its visible comments; non-zero exit if any differ."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=1000, help="Trees read per query (default 1000).")
         parser.add_argument(
-            "--repair", action="store_true", help="Renumber the damaged trees from their parent links (only those)."
+            "--repair",
+            action="store_true",
+            help="Renumber the damaged trees from their parent links and recount the drifted stories (only those).",
         )
 
     def handle(self, *args, batch_size=1000, repair=False, **options):
@@ -57,26 +94,57 @@ class Command(BaseCommand):
         problems: dict[int, str] = {}
         for start in range(0, len(tree_ids), batch_size):
             problems.update(tree_problems(_rows(tree_ids[start : start + batch_size])))
-        if not problems:
+        drifted = _drifted()
+        if problems:
+            stories = dict(
+                Comment.objects.filter(tree_id__in=problems).values_list("tree_id", "article__slug").order_by()
+            )
+            for tree_id, problem in sorted(problems.items()):
+                self.stderr.write(f"tree {tree_id} (story {stories.get(tree_id)}): {problem}")
+        else:
             self.stdout.write(self.style.SUCCESS(f"All {len(tree_ids)} comment trees match a rebuild."))
+        if drifted:
+            for pk, slug, stored, real in drifted:
+                self.stderr.write(f"story {slug} (id {pk}): comment count {stored}, but {real} visible comments")
+        else:
+            self.stdout.write(self.style.SUCCESS("Every story's comment count matches its visible comments."))
+        if not (problems or drifted):
             return
-        stories = dict(Comment.objects.filter(tree_id__in=problems).values_list("tree_id", "article__slug").order_by())
-        for tree_id, problem in sorted(problems.items()):
-            self.stderr.write(f"tree {tree_id} (story {stories.get(tree_id)}): {problem}")
         if not repair:
-            raise CommandError(
-                f"{len(problems)} of {len(tree_ids)} comment trees differ from a rebuild. "
-                "Run again with --repair to renumber those trees."
+            found = []
+            if problems:
+                found.append(f"{len(problems)} of {len(tree_ids)} comment trees differ from a rebuild")
+            if drifted:
+                names = ", ".join(slug for _, slug, _, _ in drifted)
+                found.append(
+                    f"{len(drifted)} {_stories_word(drifted)} with a comment count other than its visible comments "
+                    f"({names})"
+                )
+            raise CommandError("; ".join(found) + ". Run again with --repair to renumber those trees and recount.")
+        if problems:
+            moved = sum(self.repair_tree(tree_id) for tree_id in sorted(problems))
+            left = tree_problems(_closure(set(problems)))
+            if left:
+                raise CommandError(f"{len(left)} comment trees still differ after the repair: {sorted(left)}")
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Repaired {len(problems)} of {len(tree_ids)} comment trees ({_comments(moved)} renumbered)."
+                )
             )
-        moved = sum(self.repair_tree(tree_id) for tree_id in sorted(problems))
-        left = tree_problems(_closure(set(problems)))
-        if left:
-            raise CommandError(f"{len(left)} comment trees still differ after the repair: {sorted(left)}")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Repaired {len(problems)} of {len(tree_ids)} comment trees ({_comments(moved)} renumbered)."
-            )
-        )
+        for pk, slug, _, _ in drifted:
+            self.stdout.write(f"story {slug}: comment count set to {self.recount(pk)}.")
+        if drifted:
+            self.stdout.write(self.style.SUCCESS(f"Recounted the comments of {len(drifted)} {_stories_word(drifted)}."))
+
+    def recount(self, article_id: int) -> int:
+        """Set one story's count to its visible comments, under its story lock so that no write moves it meanwhile;
+        the version moves too (cached discussions showed the wrong count). Returns the count."""
+        with transaction.atomic():
+            lock_story_threads(article_id, new_thread=False)
+            story = Article.objects.filter(pk=article_id)
+            real = story.annotate(real=_visible_count()).values_list("real", flat=True).get()
+            story.update(comment_count=real, comment_version=F("comment_version") + 1)
+        return real
 
     def repair_tree(self, tree_id: int) -> int:
         """Renumber one damaged tree (and any tree it is tangled with) in one transaction; returns the rows written."""
