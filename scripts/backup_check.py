@@ -25,7 +25,8 @@ def say(line: str) -> None:
 
 
 def latest_dump(folder: Path) -> Path:
-    dumps = sorted(folder.glob("*.dump"), key=lambda path: path.stat().st_mtime)
+    # `make backup` names each dump by its UTC time, so the newest sorts last (whatever the file system's clock).
+    dumps = sorted(folder.glob("*.dump"))
     if not dumps:
         raise SystemExit(f"No *.dump file in {folder}: run `make backup` first.")
     return dumps[-1]

@@ -29,8 +29,7 @@ def database_url() -> str:
 
 
 def dump(folder: Path) -> None:
-    time.sleep(0.01)  # the newest file wins by modification time
-    target = folder / f"newsroom-{time.time_ns()}.dump"
+    target = folder / f"newsroom-{time.time_ns()}.dump"  # a later name, as make backup's timestamps are
     subprocess.run(
         ["pg_dump", "--format=custom", "--no-owner", f"--dbname={database_url()}", f"--file={target}"], check=True
     )
