@@ -16,6 +16,9 @@ def choose(page, select_id: str, search: str, option: str) -> None:
     """Pick `option` in one of the admin's autocomplete (select2) widgets by typing `search`, as an editor does."""
     page.locator(f"#{select_id} + .select2 .select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill(search)
+    # The widget asks the server after a short delay and redraws its list when the answer comes: click the option
+    # only once that answer is in, or the click can land on a list about to be replaced.
+    page.wait_for_load_state("networkidle")
     page.locator(".select2-container--open .select2-results__option", has_text=option).click()
     expect(page.locator(f"#{select_id} + .select2 .select2-selection__rendered")).to_contain_text(option)
 
