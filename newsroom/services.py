@@ -5,7 +5,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from comments import services as comment_services
 from newsroom.models import ImportedAccount, User
-from newsroom.names import RESERVED_HANDLES, without_refused_characters
+from newsroom.names import is_reserved_handle, without_refused_characters
 
 __all__ = [
     "EDITOR_PERMISSIONS",
@@ -133,8 +132,7 @@ def _with_suffix(base: str, number: int) -> str:
 
 def _unique_handles(bases: list[str]) -> list[str]:
     """A free handle per base: the base itself, else base_2, base_3..., never a reserved one; few queries."""
-    site_name = "".join(ch for ch in settings.SITE_NAME.lower() if ch.isalnum())
-    taken = set(RESERVED_HANDLES) | {site_name}
+    taken: set[str] = set()
     chosen: list[str | None] = [None] * len(bases)
     tried = [0] * len(bases)
     while None in chosen:
@@ -150,7 +148,7 @@ def _unique_handles(bases: list[str]) -> list[str]:
             .values_list("lower_handle", flat=True)
         )
         for index, handles in candidates.items():
-            free = next((handle for handle in handles if handle.lower() not in taken), None)
+            free = next((h for h in handles if h.lower() not in taken and not is_reserved_handle(h)), None)
             if free is not None:
                 chosen[index] = free
                 taken.add(free.lower())

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import environ
-import psycopg
+import postgres_ready  # scripts/, beside this file
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,15 +32,8 @@ def latest_dump(folder: Path) -> Path:
     return dumps[-1]
 
 
-def maintenance(config: dict) -> psycopg.Connection:
-    return psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    )
+def maintenance(config: dict):
+    return postgres_ready.maintenance(config, autocommit=True)
 
 
 def scratch_url(config: dict, name: str) -> str:

@@ -6,18 +6,23 @@ import environ
 import psycopg
 
 
+def maintenance(config: dict, **options) -> psycopg.Connection:
+    """A connection to the server's maintenance database (config: django-environ's parts of a database URL)."""
+    return psycopg.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        **options,
+    )
+
+
 def main(url: str) -> int:
     config = environ.Env.db_url_config(url)
     try:
         # The maintenance database: the test run creates its own database beside it.
-        psycopg.connect(
-            dbname="postgres",
-            user=config.get("USER") or None,
-            password=config.get("PASSWORD") or None,
-            host=config.get("HOST") or None,
-            port=config.get("PORT") or None,
-            connect_timeout=3,
-        ).close()
+        maintenance(config, connect_timeout=3).close()
     except psycopg.OperationalError as error:
         sys.stderr.write(f"PostgreSQL at {config.get('HOST')}:{config.get('PORT')} is unreachable: {error}\n")
         return 1
