@@ -16,6 +16,19 @@ class SectionAdmin(admin.ModelAdmin):
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["name"]}
 
+    # Every page's section bar is cached (selectors.nav_sections): a change shows on the next page.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        selectors.forget_nav_sections()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        selectors.forget_nav_sections()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        selectors.forget_nav_sections()
+
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
@@ -129,9 +142,6 @@ class RelatedLinkInline(admin.StackedInline):
         return PlacementFormSet
 
 
-DISCUSSION_FIELDS = {"id", "comment_count", "comment_version"}
-
-
 class StateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
@@ -164,7 +174,7 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish_now", "unpublish"]
     fieldsets = [
         (None, {"fields": ["section", "headline", "deck", "slug", "body"]}),
-        ("Publishing", {"fields": ["status", "publish_at", "updated_at", "correction", "comments", "tags"]}),
+        ("Publishing", {"fields": ["status", "publish_at", "updated_at", "correction", "tags"]}),
     ]
 
     class Media:
@@ -207,13 +217,9 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.status == Article.Status.PUBLISHED and obj.publish_at is None:
             # "Published" with no time means now; a time in the future schedules the story.
             obj.publish_at = timezone.now()
+        obj.save()
         if change:
-            # The discussion's count and version belong to the comment writes that happen meanwhile: never write
-            # back the values this form loaded.
-            obj.save(update_fields=[f.name for f in Article._meta.concrete_fields if f.name not in DISCUSSION_FIELDS])
             services.article_record_slug_change(article=obj, old_slug=old_slug)
-        else:
-            obj.save()
 
     @admin.action(description="Publish selected stories now", permissions=["change"])
     def publish_now(self, request, queryset):

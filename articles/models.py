@@ -85,6 +85,11 @@ class Section(models.Model):
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
+    @property
+    def surrogate_key(self) -> str:
+        """The key shared caches tag its pages with, so that a purge of it retires them (docs/architecture.md)."""
+        return f"section-{self.pk}"
+
 
 class Author(models.Model):
     name = models.CharField(max_length=100, help_text="As printed in bylines.")
@@ -108,6 +113,11 @@ class Author(models.Model):
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
 
+    @property
+    def surrogate_key(self) -> str:
+        """The key shared caches tag its pages with, so that a purge of it retires them (docs/architecture.md)."""
+        return f"author-{self.pk}"
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=60, unique=True, help_text="A topic shared by several stories.")
@@ -121,6 +131,11 @@ class Tag(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:tag", kwargs={"slug": self.slug})
+
+    @property
+    def surrogate_key(self) -> str:
+        """The key shared caches tag its pages with, so that a purge of it retires them (docs/architecture.md)."""
+        return f"tag-{self.pk}"
 
 
 class Image(models.Model):
@@ -208,11 +223,6 @@ class Article(models.Model):
         REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
 
-    class Comments(models.TextChoices):
-        OPEN = "open", "Open"
-        PREMODERATED = "premoderated", "Open, held for moderation"
-        CLOSED = "closed", "Closed"
-
     headline = models.CharField(max_length=200, help_text="One line; keep it under about 120 characters.")
     deck = models.CharField(
         max_length=400, help_text="One or two sentences under the headline; also the description for search and feeds."
@@ -235,18 +245,7 @@ class Article(models.Model):
         null=True, blank=True, help_text="Set only for a substantive update; shown to readers as “Updated”."
     )
     correction = models.TextField(blank=True, help_text="A correction note shown at the foot of the story.")
-    comments = models.CharField(
-        "discussion", max_length=12, choices=Comments, default=Comments.OPEN, help_text="Whether readers may comment."
-    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
-    # Kept by comments.services on every write to the discussion, so story pages show the count without a query
-    # and the cached discussion (comments.rendering) is retired by a new version.
-    comment_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Visible comments on the story, moved by what each comment write changes."
-    )
-    comment_version = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Bumped by every write to the story's discussion; keys its cache."
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
@@ -271,6 +270,11 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def surrogate_key(self) -> str:
+        """The key shared caches tag its pages with, so that a purge of it retires them (docs/architecture.md)."""
+        return f"story-{self.pk}"
 
     @property
     def dateline(self):

@@ -2,11 +2,20 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from articles.models import Article, Byline, LeadImage, RelatedLink, SavedArticle
+from articles.models import Article, Byline, LeadImage, RelatedLink, SavedArticle, Section
 
-__all__ = ["StoryLayout", "story_for_page", "prefetch_story", "story_layout", "live_stories", "prepublish_problems"]
+__all__ = [
+    "nav_sections",
+    "forget_nav_sections",
+    "StoryLayout",
+    "story_for_page",
+    "story_layout",
+    "live_stories",
+    "prepublish_problems",
+]
 
 
 def live_stories() -> QuerySet[Article]:
@@ -19,23 +28,14 @@ def _story_prefetches() -> list:
     return [Prefetch("bylines", queryset=bylines), "tags", Prefetch("related_links", queryset=links)]
 
 
-def story_for_page(
-    queryset: QuerySet[Article] | None = None, *, reader=None, prefetch: bool = True
-) -> QuerySet[Article]:
+def story_for_page(queryset: QuerySet[Article] | None = None, *, reader=None) -> QuerySet[Article]:
     """Everything the story page shows, in a fixed number of queries whatever the number of links or authors; with
-    a signed-in `reader`, whether they saved it (`saved`), in the same query. With `prefetch=False`, the story's
-    row alone (a page served from the cache needs no more); prefetch_story() then fetches the rest."""
+    a signed-in `reader`, whether they saved it (`saved`), in the same query."""
     stories = (queryset if queryset is not None else Article.objects.all()).select_related("section", "lead__image")
-    if prefetch:
-        stories = stories.prefetch_related(*_story_prefetches())
+    stories = stories.prefetch_related(*_story_prefetches())
     if reader is not None and reader.is_authenticated:
         stories = stories.annotate(saved=Exists(SavedArticle.objects.filter(user=reader, article=OuterRef("pk"))))
     return stories
-
-
-def prefetch_story(article: Article) -> None:
-    """The bylines, tags and links of a story read by story_for_page(prefetch=False): three queries."""
-    prefetch_related_objects([article], *_story_prefetches())
 
 
 @dataclass
@@ -90,3 +90,16 @@ def prepublish_problems(article: Article) -> list[str]:
             state = "is scheduled" if link.target.is_scheduled else "is not published"
             problems.append(f"The MORE link to “{link.target.headline}” {state}: readers will not see it until it is.")
     return problems
+
+
+_NAV_SECTIONS_KEY = "articles:nav-sections"
+
+
+def nav_sections() -> list[Section]:
+    """The section bar of every page, from the cache: sections change a few times a year, pages are read all day.
+    The admin forgets it on every change (forget_nav_sections); five minutes bound any other change."""
+    return cache.get_or_set(_NAV_SECTIONS_KEY, lambda: list(Section.objects.all()), timeout=300)
+
+
+def forget_nav_sections() -> None:
+    cache.delete(_NAV_SECTIONS_KEY)

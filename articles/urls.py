@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("saved/", views.saved_list, name="saved"),
     path("saved/<int:pk>/", views.read_later_toggle, name="read_later"),
+    path("saved/<int:pk>/save/", views.read_later_confirm, name="read_later_confirm"),
     path("search/", views.search_results, name="search"),
     path("feeds/rss/", feeds.StoryRssFeed(), name="feed_rss"),
     path("feeds/atom/", feeds.StoryAtomFeed(), name="feed_atom"),

@@ -2,19 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from articles import pagecache, search, selectors, services
-from articles.models import Article, Author, Section, SlugHistory, Tag
-from comments.rendering import story_discussion
-from newsroom.http import page_number, paginate, safe_next
+from articles import search, selectors, services
+from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
+from newsroom.http import paginate, safe_next, shared_by_signed_out_readers
 
 STORIES_PER_PAGE = 20
-PENDING_SAVE_SESSION_KEY = "read_later_pending"
+# Every list of stories carries this key too: a story published, changed or withdrawn purges them all.
+LISTS_KEY = "stories"
 
 
 def _page(request, queryset):
@@ -23,27 +24,31 @@ def _page(request, queryset):
 
 def home(request):
     page = _page(request, selectors.live_stories())
-    return render(
+    response = render(
         request, "articles/home.html", {"page_obj": page, "lead": page[0] if page.number == 1 and page else None}
     )
+    return shared_by_signed_out_readers(request, response, "home", LISTS_KEY)
 
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     page = _page(request, selectors.live_stories().filter(section=section))
-    return render(request, "articles/section.html", {"section": section, "page_obj": page})
+    response = render(request, "articles/section.html", {"section": section, "page_obj": page})
+    return shared_by_signed_out_readers(request, response, section.surrogate_key, LISTS_KEY)
 
 
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     page = _page(request, selectors.live_stories().filter(bylines__author=author))
-    return render(request, "articles/author.html", {"author": author, "page_obj": page})
+    response = render(request, "articles/author.html", {"author": author, "page_obj": page})
+    return shared_by_signed_out_readers(request, response, author.surrogate_key, LISTS_KEY)
 
 
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     page = _page(request, selectors.live_stories().filter(tags=tag))
-    return render(request, "articles/tag.html", {"tag": tag, "page_obj": page})
+    response = render(request, "articles/tag.html", {"tag": tag, "page_obj": page})
+    return shared_by_signed_out_readers(request, response, tag.surrogate_key, LISTS_KEY)
 
 
 def search_results(request):
@@ -67,7 +72,7 @@ def search_results(request):
 
 
 def article_detail(request, section, year, month, day, slug):
-    stories = selectors.story_for_page(Article.objects.visible_to(request.user), reader=request.user, prefetch=False)
+    stories = selectors.story_for_page(Article.objects.visible_to(request.user), reader=request.user)
     article = stories.filter(slug=slug).first()
     if article is None:
         old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
@@ -78,39 +83,30 @@ def article_detail(request, section, year, month, day, slug):
         # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     preview = not article.is_live
-    shared = not preview and pagecache.shared(request)
-    if shared and (cached := pagecache.get(request, article)) is not None:
-        return cached  # one query: the story's row, for its versions
-    selectors.prefetch_story(article)
     response = render(
         request,
         "articles/article_detail.html",
         {
-            **({"csrf_token": pagecache.CSRF_PLACEHOLDER} if shared else {}),
             "article": article,
             "layout": selectors.story_layout(article),
             "authors": article.byline_authors,
             "preview": preview,
             "saved": getattr(article, "saved", False),
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
-            "discussion": story_discussion(request, article, sort=request.GET.get("sort"), page=page_number(request)),
         },
     )
     if preview:
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"
-    if shared:
-        return pagecache.store(request, article, response)
-    return response
+        return response
+    return shared_by_signed_out_readers(request, response, article.surrogate_key)
 
 
 @require_POST
 def read_later_toggle(request, pk):
     article = get_object_or_404(Article.objects.published(), pk=pk)
     if not request.user.is_authenticated:
-        # Remembered in the session; the sign-in view saves it and brings the reader back to the story.
-        request.session[PENDING_SAVE_SESSION_KEY] = article.pk
-        return redirect(f"{reverse('login')}?next={article.get_absolute_url()}")
+        return redirect_to_login(reverse("articles:read_later_confirm", kwargs={"pk": article.pk}))
     saved = services.saved_article_toggle(user=request.user, article=article)
     # Named: on the Read later page the story the message is about has just left the list.
     if saved:
@@ -120,13 +116,13 @@ def read_later_toggle(request, pk):
     return redirect(safe_next(request, default=article.get_absolute_url()))
 
 
-def apply_pending_save(request) -> None:
-    """After sign-in: save the story an anonymous reader asked to read later."""
-    pk = request.session.pop(PENDING_SAVE_SESSION_KEY, None)
-    article = Article.objects.published().filter(pk=pk).first() if pk else None
-    if article is not None:
-        services.saved_article_add(user=request.user, article=article)
-        messages.success(request, f"Saved “{article.headline}” to Read later.")
+@login_required
+def read_later_confirm(request, pk):
+    """Where a signed-out reader's "Read later" link leads once they have signed in: the story, and one button to
+    save it. A link, not a form, on the page everyone shares: that page holds no CSRF token and no session."""
+    article = get_object_or_404(Article.objects.published().select_related("section"), pk=pk)
+    saved = SavedArticle.objects.filter(user=request.user, article=article).exists()
+    return render(request, "articles/read_later_confirm.html", {"article": article, "saved": saved})
 
 
 @login_required

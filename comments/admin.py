@@ -1,4 +1,5 @@
-"""Moderation in the admin: every comment, the queue of pending and reported ones, banned words, restrictions.
+"""Moderation in the admin: every comment, the queue of pending and reported ones, banned words, restrictions;
+and the discussion's part of the story page (open, held for moderation or closed).
 
 Every change goes through comments.services (story lock, tree-safe deletes). Lists annotate their counts and
 select related rows, so a page costs the same few queries with 100,000 comments; no select of all comments.
@@ -6,12 +7,15 @@ select related rows, so a page costs the same few queries with 100,000 comments;
 
 from collections import Counter
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.text import Truncator
 
+from articles.admin import ArticleAdmin
+from articles.models import Article
 from comments import services
-from comments.models import BannedWord, Comment, CommentReport, ModerationItem, Restriction
+from comments.models import BannedWord, Comment, CommentReport, Discussion, ModerationItem, Restriction
 
 
 def excerpt(text: str, words: int = 16) -> str:
@@ -197,3 +201,33 @@ class RestrictionAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["user", "created_by"]
     search_fields = ["user__handle"]
+
+
+class DiscussionForm(forms.ModelForm):
+    class Meta:
+        model = Discussion
+        fields = ["mode"]
+
+    def save(self, commit=True):
+        # Through the service: the mode alone is written, under the story lock, and the version moves; the count
+        # and version this form loaded belong to the comment writes that happened since.
+        return services.discussion_set_mode(article=self.instance.article, mode=self.cleaned_data["mode"])
+
+
+class DiscussionInline(admin.StackedInline):
+    model = Discussion
+    form = DiscussionForm
+    can_delete = False
+    max_num = 1
+    verbose_name = verbose_name_plural = "discussion"
+
+
+class StoryAdmin(ArticleAdmin):
+    """The story's admin page with its discussion: comments adds its part to the page articles owns, as an inline,
+    so that articles knows nothing of comments."""
+
+    inlines = [*ArticleAdmin.inlines, DiscussionInline]
+
+
+admin.site.unregister(Article)
+admin.site.register(Article, StoryAdmin)

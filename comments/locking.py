@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import connection
 
-from articles.models import Article
+from comments.models import Discussion
 
 __all__ = ["lock_story_threads", "TREE_ID_LOCK_KEY"]
 
@@ -11,8 +11,9 @@ __all__ = ["lock_story_threads", "TREE_ID_LOCK_KEY"]
 TREE_ID_LOCK_KEY = 0x636D74726565
 
 
-def lock_story_threads(article_id: int, *, new_thread: bool) -> Article:
-    """Lock the story's row (serialising writes to its trees) and, for a new top-level comment, the tree ids.
+def lock_story_threads(article_id: int, *, new_thread: bool) -> Discussion:
+    """Lock the story's discussion row (serialising writes to its trees; made by the first write) and, for a new
+    top-level comment, the tree ids. Returns the discussion, read under the lock.
 
     Why both: django-mptt numbers a new tree MAX(tree_id) + 1 over the whole table, so two stories' new
     top-level comments collide unless something site-wide serialises them; replies and deletes only shift
@@ -28,8 +29,8 @@ def lock_story_threads(article_id: int, *, new_thread: bool) -> Article:
         # the request hanging until the web server kills it. (SQLite has its busy timeout in DATABASES.)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.COMMENTS_LOCK_TIMEOUT}s"])
-    article = Article.objects.select_for_update().get(pk=article_id)
+    discussion, _ = Discussion.objects.select_for_update().get_or_create(article_id=article_id)
     if new_thread and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_ID_LOCK_KEY])
-    return article
+    return discussion

@@ -14,6 +14,7 @@ from mptt.querysets import TreeQuerySet
 from articles.models import visible_q as story_visible_q
 
 __all__ = [
+    "Discussion",
     "validate_comment_length",
     "moderates",
     "visible_q",
@@ -27,6 +28,42 @@ __all__ = [
     "ModerationItem",
     "Notification",
 ]
+
+
+class Discussion(models.Model):
+    """A story's discussion: whether readers may comment, how many visible comments it has, and a version that
+    every write to it bumps (it keys the cached fragments of its pages). A story without a row has the defaults:
+    open, no comments; the row is made by the first write (comments.services.discussion_lock)."""
+
+    class Mode(models.TextChoices):
+        OPEN = "open", "Open"
+        PREMODERATED = "premoderated", "Open, held for moderation"
+        CLOSED = "closed", "Closed"
+
+    article = models.OneToOneField(
+        "articles.Article", on_delete=models.CASCADE, primary_key=True, related_name="discussion"
+    )
+    mode = models.CharField(
+        "comments", max_length=12, choices=Mode, default=Mode.OPEN, help_text="Whether readers may comment."
+    )
+    comment_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Visible comments, moved by what each comment write changes."
+    )
+    version = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Bumped by every write to the discussion; keys its cached fragments."
+    )
+
+    def __str__(self):
+        return f"Discussion of story {self.article_id}"
+
+    @classmethod
+    def of(cls, article) -> "Discussion":
+        """The story's discussion (one query), or the defaults, unsaved, for a story no one has written to."""
+        return cls.objects.filter(article_id=article.pk).first() or cls(article=article)
+
+    @property
+    def is_open(self) -> bool:
+        return self.mode != self.Mode.CLOSED
 
 
 def validate_comment_length(body: str) -> None:
@@ -92,7 +129,7 @@ class Comment(MPTTModel):
         REMOVED = "removed", "Removed by a moderator"
         DELETED = "deleted", "Deleted by its author"
 
-    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comment_set")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -181,6 +218,13 @@ class Comment(MPTTModel):
         if self.author_id and self.author:
             return self.author.display_name
         return self.author_name or "Former reader"
+
+    @property
+    def shown_as(self) -> str:
+        """How a page shows the comment: its status, or "account_deleted" for the tombstone of a closed account."""
+        if self.status == Comment.Status.DELETED and not self.author_id and not self.author_name:
+            return "account_deleted"
+        return self.status
 
     @property
     def shows_text(self) -> bool:

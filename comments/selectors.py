@@ -1,20 +1,20 @@
-"""Reads of the discussion: a page of threads in one query, ready to render in one flat loop."""
+"""Reads of the discussion: a page of threads in one query, as comments in the order a page shows them."""
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 
 from articles.models import Article, Byline
-from comments import ages
-from comments.models import Comment, CommentLike, Notification, visible_q
+from comments.forms import CommentForm
+from comments.models import Comment, CommentLike, Discussion, Notification, visible_q
+from newsroom.http import NO_SUCH_PAGE
 
 __all__ = [
     "notifications_for",
@@ -22,11 +22,12 @@ __all__ = [
     "comments_of_reader",
     "INDENT_CAP",
     "SORTS",
-    "CommentRow",
-    "Discussion",
+    "SORT_LABELS",
+    "Threads",
     "ReaderMarks",
-    "discussion_for_story",
-    "whole_discussion",
+    "StoryDiscussion",
+    "story_threads",
+    "all_threads",
     "thread_for_comment",
     "reader_marks",
     "normal_sort",
@@ -43,14 +44,14 @@ SORTS = {
 }
 SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "liked": "Most liked"}
 
-# What a row needs from a comment and its author: plain values, no model instances (10,000 of them cost).
-_FIELDS = (
-    "pk",
+# What a page shows of a comment and its author; the rest of the row is never read.
+_COLUMNS = (
     "tree_id",
     "lft",
     "rght",
     "level",
     "parent_id",
+    "article_id",
     "status",
     "body_html",
     "like_count",
@@ -62,56 +63,22 @@ _FIELDS = (
     "author__display_name",
     "author__is_staff",
     "author__is_active",
-    "seen",
 )
 
 
-@dataclass(slots=True)
-class CommentRow:
-    """Everything the template shows for one comment, computed in Python (no URL reversing or date filters
-    per comment in the template). Which rows there are depends on who reads (Comment.visible_q): pending comments
-    reach only their author and moderators; each reader's own bits are laid over the rendered list by
-    comments.rendering."""
-
-    pk: int
-    indent: int
-    state: str  # "visible", "pending" (shown to its author only), "deleted", "removed"
-    tombstone: str  # what stands in for a deleted or removed comment's text, else ""
-    html: str
-    name: str
-    handle: str
-    profile_url: str
-    is_staff: bool
-    is_story_author: bool
-    author_id: int | None
-    created_at: datetime
-    created_iso: str
-    created_exact: str
-    created_ago: str
-    edited: bool
-    like_count: int
-    likes: str  # "1 like", "3 likes", "" for none: text, so the template does no number formatting per comment
-    permalink: str
-    reply_url: str
-    reply_to: str = ""  # the handle of whom it answers, when indentation no longer shows it
-    reply_to_url: str = ""  # the permalink of the comment it answers, with reply_to
-    continue_url: str = ""
-    continue_count: int = 0
-    thread_url: str = ""  # set on the last row shown of a thread cut short on the story page
-    thread_more: int = 0
-
-
 @dataclass
-class Discussion:
-    article: Article
-    count: int
-    rows: list[CommentRow]
-    sort: str
-    page: int
-    next_page: int | None
-    is_open: bool
-    sorts: list[tuple[str, str]] = field(default_factory=lambda: list(SORT_LABELS.items()))
-    pages: int | None = None  # pages of threads; None past the end and for the whole discussion
+class Threads:
+    """Comments as a page shows them, in order, each with what its place on the page adds (Comment attributes):
+    `indent`; `by_story_author`; `reply_to_handle`, whom a reply answers where indentation no longer shows it;
+    `continue_count`, the replies past the indentation cap that its thread page shows; and on the last comment
+    shown of a thread cut short, `thread_more` replies left and the `thread_root` that heads them."""
+
+    comments: list[Comment]
+    sort: str = "oldest"
+    page: int = 1
+    next_page: int | None = None  # the story page's numbered pages
+    pages: int | None = None  # pages of threads; None past the end
+    next_after: int | None = None  # the "All comments" pages: the last thread of this page, where the next starts
 
 
 @dataclass
@@ -119,7 +86,7 @@ class ReaderMarks:
     """A signed-in reader's own state in one story's discussion."""
 
     liked: set[int] = field(default_factory=set)
-    has_pending: bool = False  # their held comments show to them only, so their page cannot be the shared one
+    has_pending: bool = False
 
 
 def normal_sort(sort: str | None) -> str:
@@ -131,11 +98,15 @@ def _roots(article: Article, user) -> QuerySet[Comment]:
     return Comment.objects.visible_to(user).filter(article=article, parent=None)
 
 
-def _rows_for(user) -> QuerySet[Comment]:
-    """Comments to build rows from, each with `seen`: whether this reader may see it (the rule of visible_to). The
-    rows they may not see are fetched all the same, since the story page's window counts every row of a thread
-    (see comment_place), and are dropped in Python with their replies."""
-    return Comment.objects.annotate(seen=ExpressionWrapper(visible_q(user), output_field=BooleanField()))
+def _comments_for(user) -> QuerySet[Comment]:
+    """Comments to show, each with `seen`: whether this reader may see it (the rule of visible_to). The ones they
+    may not see are fetched all the same, since the story page's window counts every row of a thread (see
+    comment_place), and are dropped in Python with their replies."""
+    return (
+        Comment.objects.select_related("author")
+        .only(*_COLUMNS)
+        .annotate(seen=ExpressionWrapper(visible_q(user), output_field=BooleanField()))
+    )
 
 
 def story_author_ids(article: Article) -> set[int]:
@@ -147,119 +118,29 @@ def story_author_ids(article: Article) -> set[int]:
     )
 
 
-class _RowBuilder:
-    def __init__(self, now: datetime, author_ids: Iterable[int] = ()):
-        self.author_ids = set(author_ids)
-        self.now = now
-        self.permalink = reverse("comments:permalink", kwargs={"pk": 987654321}).replace("987654321", "{}")
-        self.reply = reverse("comments:reply", kwargs={"pk": 987654321}).replace("987654321", "{}")
-        self.thread = reverse("comments:thread", kwargs={"pk": 987654321}).replace("987654321", "{}")
-        self.profile = reverse("profile", kwargs={"handle": "HANDLE"}).replace("HANDLE", "{}")
-        self.authors: dict[int | None, tuple] = {}
-        self.zone = timezone.get_current_timezone()
-        self.ago = lru_cache(maxsize=None)(self._ago)
-
-    def _ago(self, seconds: int) -> str:
-        return ages.ago(self.now - timedelta(seconds=seconds), self.now)
-
-    def created_ago(self, created: datetime) -> str:
-        """ "3 hours ago". timesince(depth=1) shows only the largest unit, so under four weeks (where the calendar
-        plays no part) the age is cut to that unit and each distinct text is worked out once, not per comment."""
-        seconds = int((self.now - created).total_seconds())
-        if seconds >= 28 * 86400:
-            return ages.ago(created, self.now)
-        for unit in (604800, 86400, 3600, 60):
-            if seconds >= unit:
-                seconds -= seconds % unit
-                break
-        return self.ago(seconds)
-
-    @staticmethod
-    def state(comment) -> str | None:
-        """How a comment shows: None (the reader may not see it) hides it and everything under it."""
-        if not comment.seen:
-            return None
-        if comment.status == Comment.Status.DELETED and not comment.author_id and not comment.author_name:
-            return "account_deleted"
-        return comment.status
-
-    def rows(self, comments: list, *, base_level: int, every_depth: bool = False) -> list[CommentRow]:
-        """Rows for comments in tree order. Past INDENT_CAP, replies go to a thread page, or with `every_depth`
-        (the whole discussion on one page) stay at the last indent, saying whom they answer."""
-        rows: list[CommentRow] = []
-        # Whom a deep reply answers: named only when the reader sees that comment's author (never a tombstone's).
-        handles = {c.pk: c.author__handle or "" for c in comments if c.seen and c.status in _WITH_TEXT}
-        hidden_until: tuple[int, int] | None = None  # (tree_id, rght) of a hidden subtree
-        for comment in comments:
-            if hidden_until and comment.tree_id == hidden_until[0] and comment.lft < hidden_until[1]:
-                continue
-            state = self.state(comment)
-            depth = comment.level - base_level
-            if state is None or (depth > INDENT_CAP and not every_depth):
-                hidden_until = (comment.tree_id, comment.rght)
-                continue
-            rows.append(self.row(comment, state, depth, handles, every_depth))
-        return rows
-
-    def _author(self, comment) -> tuple:
-        """(name, handle, profile link, staff, story author) of a comment's author: once per author, not per row."""
-        key = comment.author_id
-        if key not in self.authors:
-            if key is None:
-                self.authors[key] = ("", "", "", False, False)
-            else:
-                # Imported accounts stay inactive until claimed and have no profile page: the name alone is shown.
-                handle = comment.author__handle if comment.author__is_active else ""
-                self.authors[key] = (
-                    comment.author__display_name,
-                    handle,
-                    self.profile.format(handle) if handle else "",
-                    comment.author__is_staff,
-                    key in self.author_ids,
-                )
-        return self.authors[key]
-
-    def row(self, comment, state: str, depth: int, handles: dict, every_depth: bool) -> CommentRow:
-        name, handle, profile_url, is_staff, is_story_author = self._author(comment)
-        shown = state in ("visible", "pending")
-        created = comment.created_at.astimezone(self.zone)
-        row = CommentRow(
-            pk=comment.pk,
-            indent=min(depth, INDENT_CAP),
-            state=state,
-            tombstone=_TOMBSTONES.get(state, ""),
-            html=comment.body_html if shown else "",
-            name=(name or comment.author_name or "Former reader") if shown else "",
-            handle=handle if shown else "",
-            profile_url=profile_url if shown else "",
-            is_staff=is_staff,
-            is_story_author=is_story_author,
-            author_id=comment.author_id,
-            created_at=comment.created_at,
-            created_iso=created.isoformat(timespec="seconds"),  # HTML allows at most milliseconds
-            created_exact=f"{created:%B %-d, %Y %H:%M}",
-            created_ago=self.created_ago(comment.created_at),
-            edited=comment.edited_at is not None,
-            like_count=comment.like_count,
-            likes=f"{comment.like_count} like{'' if comment.like_count == 1 else 's'}" if comment.like_count else "",
-            permalink=self.permalink.format(comment.pk),
-            reply_url=self.reply.format(comment.pk),
-        )
-        if depth >= INDENT_CAP and comment.parent_id and (every_depth or depth == INDENT_CAP):
-            row.reply_to = handles.get(comment.parent_id, "")
-            row.reply_to_url = self.permalink.format(comment.parent_id)
-        if depth == INDENT_CAP and comment.rght - comment.lft > 1 and not every_depth:
-            row.continue_url = self.thread.format(comment.pk)
-            row.continue_count = (comment.rght - comment.lft - 1) // 2
-        return row
-
-
-_WITH_TEXT = (Comment.Status.VISIBLE, Comment.Status.PENDING)
-_TOMBSTONES = {
-    "deleted": "Comment deleted.",
-    "account_deleted": "Comment from a deleted account.",
-    "removed": "Comment removed by a moderator.",
-}
+def _placed(comments: list[Comment], *, base_level: int, author_ids: set[int], every_depth=False) -> list[Comment]:
+    """The comments in tree order that the page shows, with their place (see Threads). A comment the reader may not
+    see hides everything under it. Past INDENT_CAP, replies go to a thread page, or with `every_depth` (whole
+    threads) stay at the last indent, saying whom they answer."""
+    # Whom a deep reply answers: named only when the reader sees that comment's author (never a tombstone's).
+    handles = {c.pk: c.author.handle for c in comments if c.seen and c.shows_text and c.author_id}
+    shown = []
+    hidden_until: tuple[int, int] | None = None  # (tree_id, rght) of a hidden subtree
+    for comment in comments:
+        if hidden_until and comment.tree_id == hidden_until[0] and comment.lft < hidden_until[1]:
+            continue
+        depth = comment.level - base_level
+        if not comment.seen or (depth > INDENT_CAP and not every_depth):
+            hidden_until = (comment.tree_id, comment.rght)
+            continue
+        comment.indent = min(depth, INDENT_CAP)
+        comment.by_story_author = comment.author_id in author_ids
+        at_cap = depth == INDENT_CAP or (every_depth and depth > INDENT_CAP)
+        comment.reply_to_handle = handles.get(comment.parent_id, "") if at_cap and comment.parent_id else ""
+        comment.continue_count = (comment.rght - comment.lft - 1) // 2 if depth == INDENT_CAP and not every_depth else 0
+        comment.thread_more, comment.thread_root = 0, None  # set by _mark_cut_threads
+        shown.append(comment)
+    return shown
 
 
 def _root_order(sort: str):
@@ -283,10 +164,27 @@ def _in_thread_order(comments: list, sort: str) -> list:
     return [comment for thread in threads for comment in thread]
 
 
-def discussion_for_story(*, article: Article, user, sort: str | None = "oldest", page: int = 1) -> Discussion:
+def _mark_cut_threads(shown: list[Comment], fetched: list[Comment]) -> None:
+    """The last comment shown of each thread that was cut short links to the whole thread, saying how much is
+    left."""
+    counts: dict[int, int] = {}
+    roots = {}
+    for comment in fetched:
+        counts[comment.tree_id] = counts.get(comment.tree_id, 0) + 1
+        if comment.parent_id is None:
+            roots[comment.tree_id] = comment
+    last = {comment.tree_id: comment for comment in shown}
+    for tree_id, comment in last.items():
+        root = roots[tree_id]
+        left = (root.rght - root.lft - 1) // 2 - (counts[tree_id] - 1)
+        if left > 0:
+            comment.thread_more, comment.thread_root = left, root.pk
+
+
+def story_threads(*, article: Article, user, sort: str | None = "oldest", page: int = 1) -> Threads:
     """One page of top-level threads, each cut after COMMENTS_REPLIES_PER_THREAD replies (the rest on its thread
     page), in one query whatever the number of comments: the page's roots are a subquery, a window function keeps
-    the first rows of each thread, authors are joined."""
+    the first rows of each thread, authors are joined. A page past the last is a 404."""
     sort = normal_sort(sort)
     per_page, replies = settings.COMMENTS_THREADS_PER_PAGE, settings.COMMENTS_REPLIES_PER_THREAD
     offset = (page - 1) * per_page
@@ -297,7 +195,7 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     # The n-th comment of a thread in tree order has lft between n and 2n - 1, so lft <= 2 * (replies + 1) bounds
     # the rows read per thread (by the tree_id, lft index) before the window function picks the first ones.
     comments = list(
-        _rows_for(user)
+        _comments_for(user)
         .filter(tree_id__in=roots, lft__lte=2 * (replies + 1))
         .annotate(
             position=Window(RowNumber(), partition_by=[F("tree_id")], order_by=F("lft").asc()),
@@ -305,8 +203,9 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
         )
         .filter(position__lte=replies + 1)
         .order_by("tree_id", "lft")
-        .values_list(*_FIELDS, "threads", named=True)
     )
+    if page > 1 and not comments:
+        raise Http404(NO_SUCH_PAGE)
     # A page past the end has no rows, and so no count: None.
     pages = -(-comments[0].threads // per_page) if comments else None
     comments = _in_thread_order(comments, sort)
@@ -314,69 +213,134 @@ def discussion_for_story(*, article: Article, user, sort: str | None = "oldest",
     next_page = page + 1 if len(tree_ids) > per_page else None
     if next_page:
         comments = [c for c in comments if c.tree_id != tree_ids[-1]]
-    builder = _RowBuilder(timezone.now(), story_author_ids(article))
-    rows = builder.rows(comments, base_level=0)
-    _mark_cut_threads(rows, comments, builder)
-    return Discussion(
-        article=article,
-        count=article.comment_count,
-        rows=rows,
-        sort=sort,
-        page=page,
-        next_page=next_page,
-        is_open=article.comments != Article.Comments.CLOSED,
-        pages=pages,
-    )
+    shown = _placed(comments, base_level=0, author_ids=story_author_ids(article))
+    _mark_cut_threads(shown, comments)
+    return Threads(comments=shown, sort=sort, page=page, next_page=next_page, pages=pages)
 
 
-def _mark_cut_threads(rows: list[CommentRow], comments: list, builder: _RowBuilder) -> None:
-    """The last row shown of each thread that was cut short links to the whole thread, saying how much is left."""
-    fetched: dict[int, int] = {}
-    roots = {}
-    for comment in comments:
-        fetched[comment.tree_id] = fetched.get(comment.tree_id, 0) + 1
-        if comment.parent_id is None:
-            roots[comment.tree_id] = comment
-    tree_of = {c.pk: c.tree_id for c in comments}
-    last_row: dict[int, CommentRow] = {tree_of[row.pk]: row for row in rows}
-    for tree_id, row in last_row.items():
-        root = roots[tree_id]
-        left = (root.rght - root.lft - 1) // 2 - (fetched[tree_id] - 1)
-        if left > 0:
-            row.thread_url, row.thread_more = builder.thread.format(root.pk), left
+def _beyond(root: Comment, order: tuple[str, ...], *, after: bool = False) -> Q:
+    """The threads that `order` (a SORTS entry) puts before `root`'s (or `after` it): compared key by key."""
+    before, same = Q(), Q()
+    for key in order:
+        name = key.removeprefix("-")
+        value = getattr(root, name)
+        greater = key.startswith("-") != after
+        before |= same & Q(**{f"{name}__{'gt' if greater else 'lt'}": value})
+        same &= Q(**{name: value})
+    return before
 
 
-def whole_discussion(*, article: Article, user, sort: str | None = "oldest") -> Discussion:
-    """Every comment of the story on one page, in one query: the "all comments" view."""
+def all_threads(*, article: Article, user, sort: str | None = "oldest", after: int | None = None) -> Threads:
+    """A page of whole threads for "All comments": threads in the sort's order, starting after the thread headed
+    by `after`, as many as fit in about COMMENTS_ALL_PER_PAGE comments (always one; a thread longer than that alone
+    is cut and links to its own page). Two queries (three with `after`), whatever the size of the story: the
+    candidate threads with their sizes from their roots' lft/rght, then their comments. A cursor that is not a
+    thread of this story is a 404."""
     sort = normal_sort(sort)
-    comments = _in_thread_order(
-        list(_rows_for(user).filter(article=article).order_by("tree_id", "lft").values_list(*_FIELDS, named=True)),
-        sort,
+    budget = settings.COMMENTS_ALL_PER_PAGE
+    roots = _roots(article, user).order_by(*SORTS[sort])
+    if after is not None:
+        start = roots.filter(pk=after).first()
+        if start is None:
+            raise Http404(NO_SUCH_PAGE)
+        roots = roots.filter(_beyond(start, SORTS[sort], after=True))
+    # Every thread holds at least one comment, so no more than `budget` threads can fit on the page.
+    candidates = list(roots.values_list("pk", "tree_id", "lft", "rght")[: budget + 1])
+    taken, size = [], 0
+    for pk, tree_id, lft, rght in candidates:
+        thread_size = (rght - lft + 1) // 2
+        if taken and size + thread_size > budget:
+            break
+        taken.append((pk, tree_id))
+        size += thread_size
+    more = len(taken) < len(candidates)
+    comments = list(
+        _comments_for(user)
+        .filter(tree_id__in=[tree_id for _, tree_id in taken], lft__lte=2 * budget)
+        .order_by("tree_id", "lft")[:budget]
     )
-    builder = _RowBuilder(timezone.now(), story_author_ids(article))
-    return Discussion(
-        article=article,
-        count=article.comment_count,
-        rows=builder.rows(comments, base_level=0, every_depth=True),
-        sort=sort,
-        page=1,
-        next_page=None,
-        is_open=article.comments != Article.Comments.CLOSED,
-    )
+    if after is not None and not comments:
+        raise Http404(NO_SUCH_PAGE)
+    comments = _in_thread_order(comments, sort)
+    shown = _placed(comments, base_level=0, author_ids=story_author_ids(article), every_depth=True)
+    _mark_cut_threads(shown, comments)
+    return Threads(comments=shown, sort=sort, next_after=taken[-1][0] if more else None)
 
 
-def thread_for_comment(*, comment: Comment, user) -> tuple[list[CommentRow], str]:
+def thread_for_comment(*, comment: Comment, user) -> tuple[list[Comment], str]:
     """The thread under `comment` (itself first), indented from it; and whom it replies to (@handle or "")."""
     comments = list(
-        _rows_for(user)
-        .filter(tree_id=comment.tree_id, lft__gte=comment.lft, lft__lt=comment.rght)
-        .order_by("lft")
-        .values_list(*_FIELDS, named=True)
+        _comments_for(user).filter(tree_id=comment.tree_id, lft__gte=comment.lft, lft__lt=comment.rght).order_by("lft")
     )
-    builder = _RowBuilder(timezone.now(), story_author_ids(comment.article))
-    rows = builder.rows(comments, base_level=comment.level)
+    shown = _placed(comments, base_level=comment.level, author_ids=story_author_ids(comment.article))
     parent = Comment.objects.visible_to(user).select_related("author").filter(pk=comment.parent_id).first()
-    return rows, (parent.author.handle if parent and parent.shows_text and parent.author_id else "")
+    return shown, (parent.author.handle if parent and parent.shows_text and parent.author_id else "")
+
+
+class StoryDiscussion:
+    """A story's discussion as its pages show it to one reader: the discussion row, the reader's marks, and the
+    page of threads, read only when a page renders it (a cached fragment never does). Made by the
+    `get_discussion` template tag and the discussion's own views."""
+
+    def __init__(self, *, article: Article, request, sort: str | None = None, page: int = 1, after=None):
+        self.article = article
+        self.discussion = Discussion.of(article)
+        self.user = request.user
+        self.sort = normal_sort(sort)
+        self.page = page
+        self.after = after
+        self.sorts = list(SORT_LABELS.items())
+        self.form = CommentForm()
+
+    @property
+    def count(self) -> int:
+        return self.discussion.comment_count
+
+    @property
+    def is_open(self) -> bool:
+        return self.discussion.is_open
+
+    @property
+    def shared(self) -> bool:
+        """Whether this reader gets the page every signed-out reader gets, whose threads come from the fragment
+        cache. Signed-in readers have their own controls on every comment, and a reader's held comments or a
+        moderator's view are theirs alone: rendered for them."""
+        return not self.user.is_authenticated
+
+    @property
+    def fragment_key(self) -> str:
+        """What the cached fragment of this page depends on: the discussion's version (every write moves it), the
+        story's last edit (bylines make the "Author" badges), the sort and the page."""
+        edited = int(self.article.modified_at.timestamp()) if self.article.modified_at else 0
+        where = f"after{self.after}" if self.after else f"page{self.page}"
+        return f"{self.article.pk}:{self.discussion.version}:{edited}:{self.sort}:{where}"
+
+    @property
+    def cache_seconds(self) -> int:
+        return settings.COMMENTS_CACHE_SECONDS
+
+    @cached_property
+    def threads(self) -> Threads:
+        return story_threads(article=self.article, user=self.user, sort=self.sort, page=self.page)
+
+    @cached_property
+    def all_threads(self) -> Threads:
+        return all_threads(article=self.article, user=self.user, sort=self.sort, after=self.after)
+
+    @cached_property
+    def marks(self) -> "ReaderMarks":
+        return reader_marks(article=self.article, user=self.user)
+
+    def page_url(self, page: int) -> str:
+        return story_comments_url(self.article, page=page, sort=self.sort)
+
+    @property
+    def previous_url(self) -> str:
+        return self.page_url(self.page - 1)
+
+    @property
+    def next_url(self) -> str:
+        return self.page_url(self.threads.next_page)
 
 
 def reader_marks(*, article: Article, user) -> ReaderMarks:
@@ -405,20 +369,9 @@ def reader_marks(*, article: Article, user) -> ReaderMarks:
 
 def story_comments_url(article: Article, *, page: int = 1, sort: str = "oldest", anchor: str = "comments") -> str:
     """A page of the story's discussion: the page and a sort other than the default in the query, then the anchor.
-    One spelling for every link to it, so the cached page behind each address is shared (articles.pagecache)."""
+    One spelling for every link to it, so that shared caches keep one copy of each page."""
     query = urlencode([*([("page", page)] if page > 1 else []), *([("sort", sort)] if sort != "oldest" else [])])
     return f"{article.get_absolute_url()}{'?' if query else ''}{query}#{anchor}"
-
-
-def _before(root: Comment, order: tuple[str, ...]) -> Q:
-    """The threads that `order` (a SORTS entry) puts before `root`'s: compared key by key."""
-    before, same = Q(), Q()
-    for key in order:
-        name = key.removeprefix("-")
-        value = getattr(root, name)
-        before |= same & Q(**{f"{name}__{'gt' if key.startswith('-') else 'lt'}": value})
-        same &= Q(**{name: value})
-    return before
 
 
 def comment_place(comment: Comment, *, user, sort: str | None = None) -> str:
@@ -430,7 +383,7 @@ def comment_place(comment: Comment, *, user, sort: str | None = None) -> str:
     notifications and their e-mails (which link to the permalink). At most three queries."""
     anchor = f"comment-{comment.pk}"
     # The story page shows a thread's first comments in tree order, whoever can see them (the window in
-    # discussion_for_story counts every row), so the position is the number of rows before it in the tree.
+    # story_threads counts every row), so the position is the number of rows before it in the tree.
     on_story_page = comment.level == 0 or (
         comment.level <= INDENT_CAP
         and Comment.objects.filter(tree_id=comment.tree_id, lft__lt=comment.lft).count()
@@ -442,8 +395,9 @@ def comment_place(comment: Comment, *, user, sort: str | None = None) -> str:
         head = comment.get_ancestors().get(level=depth)
         return f"{reverse('comments:thread', kwargs={'pk': head.pk})}#{anchor}"
     sort = normal_sort(sort)
-    root = comment if comment.parent_id is None else Comment.objects.get(tree_id=comment.tree_id, parent=None)
-    before = _roots(comment.article, user).filter(_before(root, SORTS[sort])).count()
+    root = comment if comment.parent_id is None else Comment.objects.get(tree_id=comment.tree_id, lft=1)
+    # The root by lft=1 (the tree_id, lft index), not by parent, which would read the whole tree.
+    before = _roots(comment.article, user).filter(_beyond(root, SORTS[sort])).count()
     page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
     return story_comments_url(comment.article, page=page, sort=sort, anchor=anchor)
 
@@ -458,7 +412,7 @@ def member_comments(member, *, viewer) -> QuerySet[Comment]:
     return (
         Comment.objects.visible_to(viewer)
         .filter(author=member, status=Comment.Status.VISIBLE)
-        .select_related("article__section")
+        .select_related("author", "article__section")
         .order_by("-created_at", "-pk")
     )
 
@@ -466,7 +420,6 @@ def member_comments(member, *, viewer) -> QuerySet[Comment]:
 def comments_of_reader(user, *, absolute: Callable[[str], str]) -> Iterator[dict]:
     """Everything a reader wrote, oldest first, for their own download: one query, streamed in chunks.
     `absolute` turns a site path into a full address (request.build_absolute_uri)."""
-    permalink = reverse("comments:permalink", kwargs={"pk": 987654321}).replace("987654321", "{}")
     comments = (
         Comment.objects.filter(author=user)
         .select_related("article__section")
@@ -479,7 +432,7 @@ def comments_of_reader(user, *, absolute: Callable[[str], str]) -> Iterator[dict
     for comment in comments.iterator(chunk_size=1000):
         yield {
             "id": comment.pk,
-            "url": absolute(permalink.format(comment.pk)),
+            "url": absolute(comment.get_absolute_url()),
             "story": {"headline": comment.article.headline, "url": absolute(comment.article.get_absolute_url())},
             "in_reply_to": comment.parent_id,
             "created_at": comment.created_at.isoformat(),

@@ -22,6 +22,7 @@ from comments.models import (
     Comment,
     CommentLike,
     CommentReport,
+    Discussion,
     Mention,
     Restriction,
     validate_comment_length,
@@ -46,6 +47,7 @@ __all__ = [
     "render_body",
     "render_bodies",
     "discussion_changed",
+    "discussion_set_mode",
 ]
 
 User = get_user_model()
@@ -78,13 +80,30 @@ def _clean_body(body: str) -> str:
 def discussion_changed(article_id: int, *, visible_delta: int = 0) -> None:
     """Every write to a story's discussion ends here, inside the transaction that changed it: the count moves by
     `visible_delta` (comments that became visible less those that stopped being visible) and the version is bumped,
-    which retires the story's cached discussion (comments.rendering). One UPDATE of one row, never a recount: a
-    recount under the story lock grew with the story (16-21 ms at 50,000 comments). check_comment_trees compares
-    the counts with real ones and repairs any drift; meanwhile a drifted count never fails a write by going below 0."""
-    changes = {"comment_version": F("comment_version") + 1}
+    which retires the discussion's cached fragments (templates/comments/includes/_discussion.html). One UPDATE of
+    one row, never a recount: a recount under the story lock grew with the story (16-21 ms at 50,000 comments).
+    check_comment_trees compares the counts with real ones and repairs any drift; meanwhile a drifted count never
+    fails a write by going below 0."""
+    changes = {"version": F("version") + 1}
     if visible_delta:
         changes["comment_count"] = Greatest(F("comment_count") + visible_delta, 0)
-    Article.objects.filter(pk=article_id).update(**changes)
+    if not Discussion.objects.filter(pk=article_id).update(**changes):
+        # The story's first write that did not take the story lock (which makes the row): make it, then count.
+        Discussion.objects.get_or_create(article_id=article_id)
+        Discussion.objects.filter(pk=article_id).update(**changes)
+
+
+def discussion_set_mode(*, article: Article, mode: str) -> Discussion:
+    """Open, hold for moderation or close a story's discussion (editors, in the story's admin page). Under the
+    story lock, so a post in flight sees either mode whole; the version moves, so cached pages stop offering a
+    reply form on a closed story at once."""
+    with transaction.atomic():
+        discussion = lock_story_threads(article.pk, new_thread=False)
+        if discussion.mode != mode:
+            discussion.mode = mode
+            discussion.save(update_fields=["mode"])
+            discussion_changed(article.pk)
+    return discussion
 
 
 def render_body(body: str) -> tuple[str, list]:
@@ -156,11 +175,11 @@ def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
         )
 
 
-def _held_reason(*, article: Article, author, body: str) -> str | None:
+def _held_reason(*, discussion: Discussion, author, body: str) -> str | None:
     """Why a new comment waits for a moderator, or None when it goes up at once."""
     if author.is_staff:
         return None
-    if article.comments == Article.Comments.PREMODERATED:
+    if discussion.mode == Discussion.Mode.PREMODERATED:
         return "This story's comments are moderated before they appear."
     first = settings.COMMENTS_PREMODERATE_FIRST
     # Whether the author has `first` visible comments: reads at most that many rows, where a COUNT would read all.
@@ -208,15 +227,15 @@ def comment_create(
     parent_pk = parent.pk if isinstance(parent, Comment) else parent
     key = _post_key(form_token, article_pk=article.pk, parent_pk=parent_pk, body=body) if form_token else ""
     with transaction.atomic():
-        story = lock_story_threads(article.pk, new_thread=parent_pk is None)
+        discussion = lock_story_threads(article.pk, new_thread=parent_pk is None)
         if key and (stored := Comment.objects.filter(author=author, post_key=key).first()):
             return stored
-        if story.comments == Article.Comments.CLOSED:
+        if not discussion.is_open:
             raise ValidationError("Comments on this story are closed.", code="closed")
         parent = None
         if parent_pk is not None:
             # Read under the lock: mptt inserts from the parent's lft/rght, which must be current.
-            parent = Comment.objects.visible_to(author).filter(pk=parent_pk, article=story).first()
+            parent = Comment.objects.visible_to(author).filter(pk=parent_pk, article=article).first()
             if parent is None:
                 raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
             if not parent.shows_text:
@@ -230,10 +249,10 @@ def comment_create(
                     {"parent": "That comment is waiting for moderation; approve it before replying."},
                     code="parent_pending",
                 )
-        held = _held_reason(article=story, author=author, body=body)
+        held = _held_reason(discussion=discussion, author=author, body=body)
         html, mentioned = render_body(body)
         comment = Comment(
-            article=story,
+            article=article,
             author=author,
             parent=parent,
             body=body,
@@ -247,7 +266,7 @@ def comment_create(
         comment.insert_at(parent, position="last-child", save=True, refresh_target=False)
         Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
         notify_for_comment(comment=comment, email=notify_by_email)
-        discussion_changed(story.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
+        discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
     return comment
 
 

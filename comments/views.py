@@ -1,7 +1,6 @@
 """Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes and reports."""
 
 import logging
-from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -10,18 +9,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
-from comments import rendering, selectors, services
+from comments import selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
-from newsroom.http import page_number, paginate
+from newsroom.http import NO_SUCH_PAGE, page_number, paginate, shared_by_signed_out_readers
 
 logger = logging.getLogger(__name__)
 
@@ -64,44 +62,51 @@ def permalink(request, pk):
 
 def thread(request, pk):
     comment = _comment(request, pk)
-    rows, reply_to = selectors.thread_for_comment(comment=comment, user=request.user)
-    if not rows:
+    comments, reply_to = selectors.thread_for_comment(comment=comment, user=request.user)
+    if not comments:
         raise Http404(NOT_AVAILABLE)
-    is_open = comment.article.comments != Article.Comments.CLOSED
-    marks = selectors.reader_marks(article=comment.article, user=request.user)
-    return render(
+    response = render(
         request,
         "comments/thread.html",
         {
             "comment": comment,
             "article": comment.article,
-            "rows_html": rendering.rows_html(request, rows, is_open=is_open, marks=marks),
+            "discussion": selectors.StoryDiscussion(article=comment.article, request=request),
+            "threads": selectors.Threads(comments=comments),
             "reply_to": reply_to,
-            "is_open": is_open,
             "story_url": selectors.story_comments_url(comment.article),
         },
     )
+    return shared_by_signed_out_readers(request, response, comment.article.surrogate_key)
 
 
 def story_threads(request, article_pk):
-    """The list of threads alone, for the "Show more comments" script (the link itself works without it)."""
+    """A page of threads alone, as the story page shows it, for the "Show more comments" script (the link itself
+    goes to the story page's next page and works without it)."""
     article = get_object_or_404(Article.objects.visible_to(request.user), pk=article_pk)
-    discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), page=page_number(request))
-    return render(request, "comments/includes/_threads_more.html", {"discussion": discussion})
+    discussion = selectors.StoryDiscussion(
+        article=article, request=request, sort=request.GET.get("sort"), page=page_number(request)
+    )
+    response = render(request, "comments/includes/_story_page.html", {"article": article, "discussion": discussion})
+    return shared_by_signed_out_readers(request, response, article.surrogate_key)
 
 
 def story_all(request, article_pk):
-    """Every comment of a story on one page, threads in full: for readers who want the whole discussion at once.
-    Streamed: the page around the discussion, then the discussion piece by piece."""
+    """Every comment of a story, threads whole, a few hundred comments a page (`after` names the last thread of
+    the page before)."""
     article = get_object_or_404(Article.objects.visible_to(request.user).select_related("section"), pk=article_pk)
-    discussion = rendering.story_discussion(request, article, sort=request.GET.get("sort"), whole=True, stream=True)
-    page = render_to_string(
+    after = request.GET.get("after", "")
+    if after and not (after.isascii() and after.isdigit() and len(after) <= 18):
+        raise Http404(NO_SUCH_PAGE)
+    discussion = selectors.StoryDiscussion(
+        article=article, request=request, sort=request.GET.get("sort"), after=int(after) if after else None
+    )
+    response = render(
+        request,
         "comments/all.html",
         {"article": article, "discussion": discussion, "story_url": selectors.story_comments_url(article)},
-        request,
     )
-    head, tail = page.split(rendering.STREAM_MARK)
-    return StreamingHttpResponse(chain([head], discussion.pieces, [tail]))
+    return shared_by_signed_out_readers(request, response, article.surrogate_key)
 
 
 def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action="", **buttons):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from articles.models import Section
+from articles.selectors import nav_sections
 from comments.models import Notification
 
 
@@ -12,7 +12,7 @@ def site(request):
     user = getattr(request, "user", None)
     return {
         "SITE_NAME": settings.SITE_NAME,
-        "nav_sections": SimpleLazyObject(lambda: list(Section.objects.all())),
+        "nav_sections": SimpleLazyObject(nav_sections),
         # Loaded with the reader by newsroom.backends (no query here); counted only for a reader loaded otherwise.
         "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
     }

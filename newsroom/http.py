@@ -1,10 +1,12 @@
 """Request helpers shared by every app's views."""
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
-__all__ = ["MAX_PAGE", "NO_SUCH_PAGE", "safe_next", "page_number", "paginate"]
+__all__ = ["MAX_PAGE", "NO_SUCH_PAGE", "safe_next", "page_number", "paginate", "shared_by_signed_out_readers"]
 
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
 # an OFFSET (PostgreSQL's bigint ends at 19 digits: `?page=99999999999999999999` was a DataError, a 500).
@@ -41,3 +43,24 @@ def paginate(request, items, per_page: int) -> Page:
         return Paginator(items, per_page).page(page_number(request))
     except EmptyPage:
         raise Http404(NO_SUCH_PAGE) from None
+
+
+def shared_by_signed_out_readers(request, response: HttpResponse, *keys: str) -> HttpResponse:
+    """Let shared caches (a CDN, Varnish) keep the page a signed-out reader got, for HTTP_SHARED_MAX_AGE seconds and
+    stale beyond that (HTTP_STALE_*), tagged with the surrogate keys of what it shows so that a purge by key retires
+    it (docs/architecture.md). The page must hold nothing of its reader: no form that needs a CSRF token, no
+    message. A signed-in reader's page is private. Should the response set a cookie all the same (a message, a
+    token), newsroom.middleware.private_when_setting_cookies makes it private on its way out."""
+    if request.user.is_authenticated or response.status_code != 200:
+        patch_cache_control(response, private=True)
+        return response
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.HTTP_SHARED_MAX_AGE,
+        stale_while_revalidate=settings.HTTP_STALE_WHILE_REVALIDATE,
+        stale_if_error=settings.HTTP_STALE_IF_ERROR,
+    )
+    response["Surrogate-Key"] = " ".join(keys)
+    return response

@@ -7,8 +7,14 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import BadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
-__all__ = ["ContentSecurityPolicyMiddleware", "refuse_control_characters", "refuse_cut_short_multipart"]
+__all__ = [
+    "ContentSecurityPolicyMiddleware",
+    "private_when_setting_cookies",
+    "refuse_control_characters",
+    "refuse_cut_short_multipart",
+]
 
 # NUL and the other C0 control characters (tab, newline and carriage return aside) mean nothing in an address, and
 # PostgreSQL refuses NUL in any text parameter: such a request ends here as a 400 instead of a database error.
@@ -25,6 +31,22 @@ def refuse_control_characters(get_response):
         ):
             raise BadRequest("The address holds a character that is not allowed there (NUL or a control character).")
         return get_response(request)
+
+    return middleware
+
+
+def private_when_setting_cookies(get_response):
+    """A response that sets a cookie is one reader's: never one a shared cache may keep and hand to others, whatever
+    the view said (newsroom.http.shared_by_signed_out_readers). Outside the session, CSRF and messages middleware,
+    which set their cookies on the way out. As Django's own cache middleware, which never stores such a page."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.cookies and "public" in response.get("Cache-Control", ""):
+            response.headers.pop("Cache-Control", None)
+            response.headers.pop("Surrogate-Key", None)
+            patch_cache_control(response, private=True)
+        return response
 
     return middleware
 

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     # pre-compressed from whitenoise above. BREACH: Django masks the CSRF token afresh on every response and, since
     # 4.2, pads gzip output with random bytes ("Heal The Breach"), so secrets on our pages do not leak through size.
     "django.middleware.gzip.GZipMiddleware",
+    "newsroom.middleware.private_when_setting_cookies",  # outside the middleware that set cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +116,13 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Rate limits count in the cache, so outside debug it must be shared by every worker (newsroom.apps checks).
 REQUIRE_SHARED_CACHE = not DEBUG
+
+# What signed-out pages tell shared caches (a CDN, Varnish; docs/architecture.md): keep a page this many seconds,
+# serve it stale while fetching a fresh one, and serve it stale when the site answers with an error or not at all.
+# Browsers revalidate every time (max-age=0), so a reader who signs in sees their own page at once.
+HTTP_SHARED_MAX_AGE = env.int("HTTP_SHARED_MAX_AGE", default=60)
+HTTP_STALE_WHILE_REVALIDATE = env.int("HTTP_STALE_WHILE_REVALIDATE", default=30)
+HTTP_STALE_IF_ERROR = env.int("HTTP_STALE_IF_ERROR", default=86400)
 
 # ------------------------------------------------------------------------------
 # Accounts
@@ -197,12 +205,12 @@ COMMENTS_LOCK_TIMEOUT = env.int("COMMENTS_LOCK_TIMEOUT", default=3)
 # The story page shows each thread's first replies (in thread order); the rest are on the thread's own page, so the
 # page costs the same with 10 or 10,000 comments.
 COMMENTS_REPLIES_PER_THREAD = env.int("COMMENTS_REPLIES_PER_THREAD", default=5)
-# How long a story's rendered discussion is kept (any write replaces it at once); 0 turns the cache off.
-# It is short because the "2 hours ago" times in it age.
+# How long a page of a story's threads is kept rendered for signed-out readers (any write replaces it at once, by
+# the discussion's version in the key); 0 turns the fragment cache off. Short because the "2 hours ago" times age.
 COMMENTS_CACHE_SECONDS = env.int("COMMENTS_CACHE_SECONDS", default=60)
-# "python" builds the comment rows in comments.markup; "template" renders the reference template (about ten times
-# slower per comment, measured by `make bench`).
-COMMENTS_ROWS_RENDERER = env.str("COMMENTS_ROWS_RENDERER", default="python")
+# The "All comments" pages: whole threads, about this many comments a page (a thread longer than that alone is cut
+# and links to its own page).
+COMMENTS_ALL_PER_PAGE = env.int("COMMENTS_ALL_PER_PAGE", default=250)
 
 # ------------------------------------------------------------------------------
 # E-mail

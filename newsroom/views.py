@@ -18,7 +18,6 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_http_methods
 
-from articles.views import apply_pending_save
 from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from newsroom import ratelimit, services
@@ -49,7 +48,6 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         forget_login_failures(self.request, form.get_user().handle)
-        apply_pending_save(self.request)
         return response
 
     def form_invalid(self, form):
@@ -74,7 +72,6 @@ def signup(request):
             return too_many(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")}, limit)
         if form.is_valid() and (user := save_account(form)) is not None:
             login(request, user, backend="newsroom.backends.ModelBackend")
-            apply_pending_save(request)
             messages.success(request, f"Welcome, {user.display_name}. You are signed in as @{user.handle}.")
             return redirect(safe_next(request))
     return render(

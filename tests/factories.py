@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 from articles import services
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
 from comments import services as comment_services
-from comments.models import Comment
+from comments.models import Comment, Discussion
 from newsroom.models import User
 
 
@@ -72,6 +72,12 @@ class ArticleFactory(DjangoModelFactory[Article]):
             return
         for order, author in enumerate(extracted or [AuthorFactory()]):
             Byline.objects.create(article=self, author=author, order=order)
+
+    @factory.post_generation
+    def discussion_mode(self, create, extracted, **kwargs):
+        """`discussion_mode=Discussion.Mode.CLOSED` (or PREMODERATED): the story's discussion row in that mode."""
+        if create and extracted:
+            Discussion.objects.create(article=self, mode=extracted)
 
 
 def png_file(width=64, height=48, color="#336699", name="picture.png") -> ContentFile:

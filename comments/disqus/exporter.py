@@ -3,12 +3,13 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import F
 from django.utils.text import slugify
 
 from articles.models import Article, Section
 from comments.disqus import writer
 from comments.disqus.reader import Author
-from comments.models import Comment
+from comments.models import Comment, Discussion
 
 __all__ = ["export_disqus", "default_base_url", "post_dsq_id"]
 
@@ -39,11 +40,16 @@ def export_disqus(write: Callable[[str], object], *, base_url: str) -> int:
     base_url = base_url.rstrip("/")
     forum = slugify(settings.SITE_NAME) or "newsroom"
     site = Author(name=settings.SITE_NAME, username="", email="", anonymous=True)
-    with_comments = Article.objects.filter(comment_set__isnull=False).distinct()
+    with_comments = Article.objects.filter(comments__isnull=False).distinct()
     write(writer.XML_HEADER)
     for section in Section.objects.filter(articles__in=with_comments).distinct().order_by("pk"):
         write(writer.category_xml(dsq_id=f"{ID_PREFIX}section-{section.pk}", forum=forum, title=section.name))
-    for article in with_comments.select_related("section").order_by("pk").iterator(chunk_size=500):
+    for article in (
+        with_comments.select_related("section")
+        .annotate(mode=F("discussion__mode"))
+        .order_by("pk")
+        .iterator(chunk_size=500)
+    ):
         write(
             writer.thread_xml(
                 dsq_id=f"{ID_PREFIX}story-{article.pk}",
@@ -53,7 +59,7 @@ def export_disqus(write: Callable[[str], object], *, base_url: str) -> int:
                 link=base_url + article.get_absolute_url(),
                 title=article.headline,
                 created_at=article.publish_at or article.created_at,
-                closed=article.comments == Article.Comments.CLOSED,
+                closed=article.mode == Discussion.Mode.CLOSED,
                 author=site,
             )
         )

@@ -24,13 +24,13 @@ from django.urls import Resolver404, resolve
 
 from articles.models import Article, SlugHistory
 from comments import services
+from comments.disqus.accounts import ImportedAuthor, imported_accounts
 from comments.disqus.planning import DELETED, PENDING, REMOVED, Entry, plan_story
 from comments.disqus.reader import Author, ExportError, Post, Thread, read_export
 from comments.disqus.text import html_to_text
 from comments.locking import lock_story_threads
 from comments.models import Comment, Mention
 from comments.trees import Row, expected_positions, number_forest
-from newsroom.services import ImportedAuthor, imported_accounts
 
 __all__ = ["StoryFailed", "MappingError", "Unmatched", "ImportReport", "read_mapping", "import_disqus"]
 

@@ -1,10 +1,34 @@
-"""Template filters of the discussion."""
+"""The discussion's part of any page: `get_discussion` for a story, and the filters its templates use."""
 
 from django import template
 
-from comments import ages
+from comments import ages, selectors, services
+from newsroom.http import page_number
 
 register = template.Library()
 
-# "2 hours ago", as the comments themselves say it (comments.selectors builds their rows with the same function).
+# "2 hours ago", as the discussion says it everywhere.
 register.filter("ago", ages.ago)
+
+
+@register.simple_tag(takes_context=True)
+def get_discussion(context, article) -> selectors.StoryDiscussion:
+    """{% get_discussion article as discussion %}: the story's discussion for this request's reader, at the sort and
+    page its address asks for (a page number that is no page is a 404). One query for the discussion's row; its
+    threads are read only where comments/includes/_discussion.html renders them, and not at all when the page of
+    threads comes from the fragment cache."""
+    request = context["request"]
+    return selectors.StoryDiscussion(
+        article=article, request=request, sort=request.GET.get("sort"), page=page_number(request)
+    )
+
+
+@register.filter
+def in_set(value, values) -> bool:
+    return value in values
+
+
+@register.filter
+def still_editable(comment) -> bool:
+    """Whether its author may still edit the comment (the edit window is open and it was not removed)."""
+    return services.comment_edit_refusal(comment) is None

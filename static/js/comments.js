@@ -51,11 +51,9 @@
     const list = document.querySelector("[data-comment-list]");
     const response = await fetch(link.dataset.moreUrl, { headers: { "X-Requested-With": "fetch" } });
     if (!response.ok) throw new Error(String(response.status));
-    const holder = document.createElement("ol");
-    holder.innerHTML = await response.text();
-    const marker = holder.querySelector("[data-next-page]");
-    marker?.remove();
-    const added = [...holder.children];
+    // The answer is the next page of threads as the story page shows it: its comments, and its own next link.
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const added = [...page.querySelectorAll("[data-comment-list] > li")];
     list.append(...added);
     // Keyboard and screen-reader users continue from the first new comment (the link may be about to go).
     if (added[0]) {
@@ -66,10 +64,10 @@
     const label = link.closest("nav")?.querySelector("[data-page-label]");
     const shown = Number(new URL(link.dataset.moreUrl, location.href).searchParams.get("page"));
     if (label && shown) label.textContent = `Pages ${label.dataset.page}–${shown} of ${label.dataset.pages}`;
-    if (marker) {
-      const page = marker.dataset.nextPage;
-      link.dataset.moreUrl = link.dataset.moreUrl.replace(/page=\d+/, `page=${page}`);
-      link.href = link.href.replace(/page=\d+/, `page=${page}`);
+    const next = page.querySelector("a[data-more-url]");
+    if (next) {
+      link.dataset.moreUrl = next.dataset.moreUrl;
+      link.href = next.getAttribute("href");
     } else {
       link.remove();
     }

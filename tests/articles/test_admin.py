@@ -244,25 +244,3 @@ def test_moving_the_focal_point_remakes_the_crops(editor_client):
     image.refresh_from_db()
     assert image.focal_x == 0.1
     assert image.renditions and {r["name"] for r in image.renditions} == before  # same names, new pictures
-
-
-def test_saving_a_story_in_the_admin_keeps_comments_posted_meanwhile(rf, editor):
-    from django.contrib import admin as django_admin
-
-    from comments.models import Comment
-    from tests.factories import CommentFactory
-
-    article = ArticleFactory()
-    model_admin = django_admin.site._registry[Article]
-    stale = Article.objects.get(pk=article.pk)  # what the admin loaded before a reader posted
-    CommentFactory(article=article)
-    fresh = Article.objects.get(pk=article.pk)
-    stale.headline = "A corrected headline"
-    request = rf.post("/admin/")
-    request.user = editor
-    form = type("Form", (), {"initial": {"slug": stale.slug}})()
-    model_admin.save_model(request, stale, form, change=True)
-    article.refresh_from_db()
-    assert article.headline == "A corrected headline"
-    assert article.comment_count == Comment.objects.filter(article=article).count() == 1
-    assert article.comment_version == fresh.comment_version

@@ -4,8 +4,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from articles.models import Article
-from comments.models import Comment, CommentReport, Restriction
+from comments.models import Comment, CommentReport, Discussion, Restriction
 from tests.comments.conftest import assert_trees_sound
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -28,7 +27,7 @@ def act(client, url, action, comments):
 
 @pytest.mark.parametrize("url", [CHANGELIST, QUEUE], ids=["comments", "queue"])
 def test_lists_cost_the_same_queries_with_more_comments(client, moderator, django_assert_max_num_queries, url):
-    article = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    article = ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED)
     for _ in range(3):
         CommentReport.objects.create(comment=CommentFactory(parent=CommentFactory()), user=UserFactory(), reason="spam")
     with django_assert_max_num_queries(12) as few:
@@ -44,7 +43,7 @@ def test_queue_holds_pending_and_reported_with_parent_context(client, moderator)
     parent = CommentFactory(body="The parent says hello")
     reported = CommentFactory(parent=parent, body="Reported reply")
     CommentReport.objects.create(comment=reported, user=UserFactory(), reason="spam")
-    pending = CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED), body="Pending one")
+    pending = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED), body="Pending one")
     CommentFactory(body="Quiet comment")
     html = client.get(QUEUE).content.decode()
     assert "Reported reply" in html and "Pending one" in html and "The parent says hello" in html
@@ -56,7 +55,7 @@ def test_queue_says_what_it_is_why_each_comment_was_reported_and_filters_by_why(
     reported = CommentFactory(body="Reported reply")
     for reason in ("spam", "spam", "abuse"):
         CommentReport.objects.create(comment=reported, user=UserFactory(), reason=reason)
-    CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED), body="Pending one")
+    CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED), body="Pending one")
     html = client.get(QUEUE).content.decode()
     assert "Moderation queue: comments waiting for a moderator or reported" in html
     assert "Select comment to moderate to change" not in html
@@ -70,7 +69,7 @@ def test_queue_says_what_it_is_why_each_comment_was_reported_and_filters_by_why(
 
 
 def test_bulk_approve_and_remove_with_reason(client, moderator):
-    story = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    story = ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED)
     held = [CommentFactory(article=story) for _ in range(2)]
     act(client, QUEUE, "approve", held)
     assert set(Comment.objects.values_list("status", flat=True)) == {Comment.Status.VISIBLE}
@@ -99,13 +98,13 @@ def test_admin_delete_goes_through_the_locked_purge_and_keeps_trees_sound(client
 
 
 def test_bulk_actions_and_deletes_move_the_story_count_by_what_they_change(client, moderator):
-    article = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    article = ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED)
     shown = [CommentFactory(article=article, author=moderator) for _ in range(3)]  # staff posts go up at once
     held = [CommentFactory(article=article) for _ in range(2)]
-    Article.objects.filter(pk=article.pk).update(comment_count=3 + 50)  # drift a recount would erase
+    Discussion.objects.filter(pk=article.pk).update(comment_count=3 + 50)  # drift a recount would erase
 
     def count():
-        return Article.objects.get(pk=article.pk).comment_count - 50
+        return Discussion.objects.get(pk=article.pk).comment_count - 50
 
     act(client, QUEUE, "approve", held)
     assert count() == 5

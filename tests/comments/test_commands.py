@@ -11,9 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import F
 
-from articles.models import Article
 from comments.locking import lock_story_threads
-from comments.models import Comment
+from comments.models import Comment, Discussion
 from tests.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -197,8 +196,8 @@ def test_repair_waits_for_a_post_in_progress_on_the_same_story():
 
 def test_a_corrupted_count_fails_the_command_naming_the_story_and_repair_recounts_it(django_assert_max_num_queries):
     good, bad = make_threads()
-    Article.objects.filter(pk=bad.article_id).update(comment_count=F("comment_count") + 3)
-    version = Article.objects.get(pk=bad.article_id).comment_version
+    Discussion.objects.filter(pk=bad.article_id).update(comment_count=F("comment_count") + 3)
+    version = Discussion.objects.get(pk=bad.article_id).version
     err = io.StringIO()
     with pytest.raises(
         CommandError, match=rf"1 story with a comment count other than its visible comments \({bad.article.slug}\)"
@@ -211,8 +210,8 @@ def test_a_corrupted_count_fails_the_command_naming_the_story_and_repair_recount
 
     assert f"story {bad.article.slug}: comment count set to 4." in output
     assert "Recounted the comments of 1 story." in output
-    story = Article.objects.get(pk=bad.article_id)
-    assert story.comment_count == 4 and story.comment_version == version + 1  # cached pages showed the wrong count
+    discussion = Discussion.objects.get(pk=bad.article_id)
+    assert discussion.comment_count == 4 and discussion.version == version + 1  # cached pages showed the wrong count
     out = io.StringIO()
     call_command("check_comment_trees", stdout=out)
     assert "Every story's comment count matches its visible comments." in out.getvalue()
@@ -224,13 +223,13 @@ def test_a_story_counted_with_no_visible_comments_left_is_drift_too():
     with pytest.raises(CommandError, match=comment.article.slug):
         call_command("check_comment_trees", stderr=io.StringIO(), stdout=io.StringIO())
     repair()
-    assert Article.objects.get(pk=comment.article_id).comment_count == 0
+    assert Discussion.objects.get(pk=comment.article_id).comment_count == 0
 
 
 def test_broken_trees_and_drifted_counts_are_repaired_in_one_run():
     good, bad = make_threads()
     Comment.objects.filter(tree_id=bad.tree_id, level=2).update(lft=F("lft") + 1)
-    Article.objects.filter(pk=good.article_id).update(comment_count=0)
+    Discussion.objects.filter(pk=good.article_id).update(comment_count=0)
     with pytest.raises(
         CommandError, match="1 of 2 comment trees differ from a rebuild; 1 story with a comment count other"
     ):

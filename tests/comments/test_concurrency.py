@@ -13,9 +13,8 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from articles.models import Article
 from comments import services
-from comments.models import Comment
+from comments.models import Comment, Discussion
 from tests.comments.conftest import assert_trees_sound
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -83,7 +82,7 @@ def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(sett
     assert stored == accepted
     assert len({body for body, _, _ in stored.values()}) == total
     # Each post moved its story's count by one in its own transaction: none lost to another.
-    counts = dict(Article.objects.filter(pk__in=[s.pk for s in stories]).values_list("pk", "comment_count"))
+    counts = dict(Discussion.objects.filter(pk__in=[s.pk for s in stories]).values_list("pk", "comment_count"))
     assert counts == {s.pk: sum(1 for _, article, _ in stored.values() if article == s.pk) for s in stories}
     roots = list(Comment.objects.filter(parent=None).values_list("tree_id", flat=True))
     assert len(roots) == len(set(roots)), "two top-level comments share a tree_id"

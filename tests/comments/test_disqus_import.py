@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
-from articles.models import Article, SlugHistory
-from comments.models import Comment, Mention
+from articles.models import SlugHistory
+from comments.models import Comment, Discussion, Mention
 from comments.text import clean_text
 from newsroom.models import ImportedAccount, User
 from tests.comments.conftest import assert_trees_sound
@@ -501,7 +501,7 @@ def test_a_commenter_on_many_stories_gets_one_account_counted_once(tmp_path):
 
 def test_the_story_count_grows_by_the_visible_comments_imported_and_a_rerun_leaves_it(tmp_path, story):
     CommentFactory(article=story)  # written here before the import
-    Article.objects.filter(pk=story.pk).update(comment_count=F("comment_count") + 10)  # drift a recount would erase
+    Discussion.objects.filter(pk=story.pk).update(comment_count=F("comment_count") + 10)  # drift a recount would erase
     posts = [
         P("1", "t1", deleted=True),
         P("2", "t1", parent="1", created=minutes(1)),
@@ -512,6 +512,6 @@ def test_the_story_count_grows_by_the_visible_comments_imported_and_a_rerun_leav
     path = write_export(tmp_path, [T("t1", link=link(story))], posts)
     run(path)
     assert Comment.objects.filter(article=story, status=Comment.Status.VISIBLE).count() == 4
-    assert Article.objects.get(pk=story.pk).comment_count == 4 + 10
+    assert Discussion.objects.get(pk=story.pk).comment_count == 4 + 10
     run(path)
-    assert Article.objects.get(pk=story.pk).comment_count == 4 + 10
+    assert Discussion.objects.get(pk=story.pk).comment_count == 4 + 10

@@ -7,9 +7,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from articles.models import Article
 from comments import services
-from comments.models import Comment, Notification
+from comments.models import Comment, Discussion, Notification
 from comments.notifications import unsubscribe_token
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -69,8 +68,7 @@ def test_no_notification_for_own_actions(alex):
 
 def test_pending_comment_notifies_only_when_approved(alex, sam, django_capture_on_commit_callbacks):
     root = CommentFactory(author=alex)
-    root.article.comments = Article.Comments.PREMODERATED
-    root.article.save()
+    services.discussion_set_mode(article=root.article, mode=Discussion.Mode.PREMODERATED)
     with django_capture_on_commit_callbacks(execute=True):
         reply = CommentFactory(parent=root, author=sam, body="Held reply @alex")
     assert reply.status == Comment.Status.PENDING

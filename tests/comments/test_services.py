@@ -8,9 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article
 from comments import services
-from comments.models import BannedWord, Comment, CommentLike, CommentReport, Mention, Restriction
+from comments.models import BannedWord, Comment, CommentLike, CommentReport, Discussion, Mention, Restriction
 from tests.comments.conftest import assert_trees_sound
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -54,7 +53,7 @@ def test_reply_to_removed_or_deleted_comment_is_refused(status):
 
 
 def test_closed_story_refuses_comments():
-    article = ArticleFactory(comments=Article.Comments.CLOSED)
+    article = ArticleFactory(discussion_mode=Discussion.Mode.CLOSED)
     with pytest.raises(ValidationError, match="closed"):
         CommentFactory(article=article)
 
@@ -90,14 +89,14 @@ def test_mention_link_survives_a_handle_change(client):
 
 
 def test_premoderated_story_holds_new_comments():
-    comment = CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED))
+    comment = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED))
     assert comment.status == Comment.Status.PENDING
     assert "moderated" in comment.removal_reason
 
 
 def test_staff_comments_skip_premoderation():
     staff = UserFactory(is_staff=True)
-    comment = CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED), author=staff)
+    comment = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED), author=staff)
     assert comment.status == Comment.Status.VISIBLE
 
 
@@ -200,9 +199,9 @@ def test_deleting_a_comment_already_deleted_changes_nothing():
     CommentFactory(article=root.article, parent=root)
     first, second = Comment.objects.get(pk=root.pk), Comment.objects.get(pk=root.pk)
     assert services.comment_delete(comment=first, user=root.author).status == Comment.Status.DELETED
-    version = Article.objects.values_list("comment_version", flat=True).get(pk=root.article_id)
+    version = Discussion.objects.values_list("version", flat=True).get(pk=root.article_id)
     assert services.comment_delete(comment=second, user=root.author).status == Comment.Status.DELETED
-    assert Article.objects.values_list("comment_version", flat=True).get(pk=root.article_id) == version
+    assert Discussion.objects.values_list("version", flat=True).get(pk=root.article_id) == version
     assert not Comment.objects.filter(pk=leaf.pk).exists()
     assert_trees_sound()
 
@@ -239,7 +238,7 @@ def test_report_reason_must_be_a_known_one():
 
 
 def test_approve_makes_visible_and_clears_reports():
-    comment = CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED))
+    comment = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED))
     CommentReport.objects.create(comment=comment, user=UserFactory(), reason="spam")
     assert services.comment_approve(comments=[comment], moderator=UserFactory(is_staff=True)) == 1
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.VISIBLE
@@ -277,7 +276,7 @@ def visible(article) -> int:
 
 
 def stored(article) -> int:
-    return Article.objects.get(pk=article.pk).comment_count
+    return Discussion.objects.get(pk=article.pk).comment_count
 
 
 @pytest.fixture
@@ -379,7 +378,7 @@ def test_every_write_moves_the_count_by_its_change_and_never_recounts(discussion
     settings.COMMENTS_REPORTS_TO_HOLD = 2
     article, comments = discussion
     assert stored(article) == visible(article) == 4
-    Article.objects.filter(pk=article.pk).update(comment_count=4 + drift)
+    Discussion.objects.filter(pk=article.pk).update(comment_count=4 + drift)
     steps(article, comments)
     assert visible(article) == 4 + delta
     assert stored(article) == visible(article) + drift
@@ -400,6 +399,6 @@ def test_posting_counts_no_comments_of_the_story_or_of_the_author(discussion, se
 
 def test_a_drifted_count_never_fails_a_write_by_going_below_zero(discussion):
     article, comments = discussion
-    Article.objects.filter(pk=article.pk).update(comment_count=0)
+    Discussion.objects.filter(pk=article.pk).update(comment_count=0)
     services.comment_delete(comment=comments["leaf"], user=comments["leaf"].author)
     assert stored(article) == 0

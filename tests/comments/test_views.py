@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments import selectors, services
-from comments.models import Comment, CommentLike, CommentReport, Notification
+from comments.models import Comment, CommentLike, CommentReport, Discussion, Notification
 from tests.factories import ArticleFactory, AuthorFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,7 @@ def test_story_page_queries_do_not_grow_with_comments(
     reader = UserFactory()
     if signed_in:
         client.force_login(reader)
+    client.get("/")  # the section bar of every page is cached (articles.selectors.nav_sections)
     make_discussion(article, threads=2, replies=2)
     with django_assert_max_num_queries(budget) as small:
         client.get(article.get_absolute_url())
@@ -62,7 +63,7 @@ def test_story_page_queries_do_not_grow_with_comments(
     CommentFactory(parent=Comment.objects.filter(article=article).last())  # the reader's likes and own comments
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(article.get_absolute_url())
-    assert response.context["discussion"].next_page == 2
+    assert response.context["discussion"].threads.next_page == 2
 
 
 def test_show_more_is_a_real_link_and_the_fragment_holds_the_next_threads(client, settings):
@@ -87,9 +88,9 @@ def test_sorts_keep_replies_in_time_order(client):
 
     services.comment_like(comment=new, user=services_like)
     for sort, order in [("oldest", [old, first, second, new]), ("newest", [new, old, first, second])]:
-        rows = selectors.discussion_for_story(article=article, user=services_like, sort=sort).rows
+        rows = selectors.story_threads(article=article, user=services_like, sort=sort).comments
         assert [r.pk for r in rows] == [c.pk for c in order]
-    liked = selectors.discussion_for_story(article=article, user=services_like, sort="liked").rows
+    liked = selectors.story_threads(article=article, user=services_like, sort="liked").comments
     assert [r.pk for r in liked][0] == new.pk
     client.force_login(services_like)
     html = client.get(article.get_absolute_url() + "?sort=liked").content.decode()
@@ -104,12 +105,14 @@ def test_deep_threads_indent_to_the_cap_and_continue_on_a_thread_page(client, se
     for _ in range(9):
         parent = CommentFactory(parent=parent)
         chain.append(parent)
-    rows = selectors.discussion_for_story(article=root.article, user=UserFactory()).rows
+    rows = selectors.story_threads(article=root.article, user=UserFactory()).comments
     assert [r.indent for r in rows] == [0, 1, 2, 3, 4, 5, 6]
     capped = rows[-1]
-    assert capped.reply_to == chain[5].author.handle
-    assert capped.continue_url == f"/comments/{chain[6].pk}/thread/" and capped.continue_count == 3
-    html = client.get(capped.continue_url).content.decode()
+    assert capped.reply_to_handle == chain[5].author.handle
+    assert capped.pk == chain[6].pk and capped.continue_count == 3
+    story = client.get(root.article.get_absolute_url()).content.decode()
+    assert f'<a href="/comments/{chain[6].pk}/thread/">Continue this thread (3 more replies)</a>' in story
+    html = client.get(f"/comments/{chain[6].pk}/thread/").content.decode()
     assert f'id="comment-{chain[9].pk}"' in html
     # Whom it answers, linked to that comment.
     assert f'in reply to <a href="/comments/{chain[5].pk}/">@{chain[5].author.handle}</a>' in html
@@ -222,7 +225,7 @@ def test_anonymous_post_is_sent_to_sign_in_and_back():
     ],
 )
 def test_bad_input_gets_a_message_and_keeps_the_text(client, setup, data, status, message):
-    article = ArticleFactory(comments=Article.Comments.CLOSED if setup == "closed" else Article.Comments.OPEN)
+    article = ArticleFactory(discussion_mode=Discussion.Mode.CLOSED if setup == "closed" else Discussion.Mode.OPEN)
     if setup == "other-story-parent":
         data["parent"] = CommentFactory().pk
     if setup.startswith("removed-parent"):
@@ -277,7 +280,7 @@ def test_missing_csrf_token_gets_a_clear_403_page():
 
 
 def test_closed_story_is_read_only_with_a_notice(client):
-    article = ArticleFactory(comments=Article.Comments.CLOSED)
+    article = ArticleFactory(discussion_mode=Discussion.Mode.CLOSED)
     client.force_login(UserFactory())
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Comments on this story are closed" in html
@@ -285,7 +288,7 @@ def test_closed_story_is_read_only_with_a_notice(client):
 
 
 def test_pending_comment_is_shown_to_its_author_only(client):
-    article = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    article = ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED)
     pending = CommentFactory(article=article, body="Held text")
     client.force_login(pending.author)
     assert "Waiting for moderation" in client.get(article.get_absolute_url()).content.decode()
@@ -358,11 +361,12 @@ def test_thread_page_and_fragment_queries_do_not_grow_with_replies(client, djang
     parent = CommentFactory(parent=root)
     thread_url = f"/comments/{root.pk}/thread/"
     fragment_url = reverse("comments:story_threads", kwargs={"article_pk": root.article_id})
-    # Thread: session, account, comment, its thread, bylines, parent, likes, sections. Fragment: session, account,
-    # story, likes, threads, bylines.
+    client.get("/")  # the section bar of every page is cached (articles.selectors.nav_sections)
+    # Thread: session, account, comment, its thread, bylines, parent, discussion, likes. Fragment: session,
+    # account, story, discussion, likes, threads, bylines.
     with django_assert_max_num_queries(8) as thread_few:
         client.get(thread_url)
-    with django_assert_max_num_queries(6) as fragment_few:
+    with django_assert_max_num_queries(7) as fragment_few:
         client.get(fragment_url)
     for _ in range(15):
         parent = CommentFactory(parent=parent if parent.level < 4 else root)
@@ -442,7 +446,7 @@ def test_all_comments_page_shows_every_comment_at_every_depth(client, settings):
         chain.append(parent)
     second = CommentFactory(article=article, body="Second thread")
     story = client.get(article.get_absolute_url()).content.decode()
-    assert f'href="{all_url(article)}">All comments on one page</a>' in story
+    assert f'href="{all_url(article)}">All comments, whole threads</a>' in story
     assert "Second thread" not in story and "Depth 2" not in story
     html = client.get(all_url(article)).getvalue().decode()
     assert all(f'id="comment-{c.pk}"' in html for c in [*chain, second])
@@ -455,17 +459,44 @@ def test_all_comments_page_shows_every_comment_at_every_depth(client, settings):
     assert newest.index("Second thread") < newest.index("First thread")
 
 
+def test_all_comments_pages_hold_whole_threads_up_to_the_budget_and_cut_a_thread_longer_than_that(client, settings):
+    settings.COMMENTS_ALL_PER_PAGE = 6
+    article = ArticleFactory()
+    threads = []
+    for n, size in enumerate([3, 2, 4, 9]):
+        root = CommentFactory(article=article, body=f"Thread {n}")
+        threads.append([root, *(CommentFactory(parent=root, body=f"Thread {n} reply {r}") for r in range(size - 1))])
+    first = client.get(all_url(article)).content.decode()
+    # 3 + 2 comments fit in 6; the third thread (4) does not: it starts the next page.
+    assert all(f'id="comment-{c.pk}"' in first for c in threads[0] + threads[1])
+    assert "Thread 2" not in first
+    assert f'<a rel="next" href="?after={threads[1][0].pk}">Next page</a>' in first
+    second = client.get(f"{all_url(article)}?after={threads[1][0].pk}").content.decode()
+    assert all(f'id="comment-{c.pk}"' in second for c in threads[2]) and "Thread 3" not in second
+    assert f'href="{all_url(article)}">First page</a>' in second
+    # A thread longer than a page alone: its first comments, and a link to the rest on its own page.
+    third = client.get(f"{all_url(article)}?after={threads[2][0].pk}").content.decode()
+    assert all(f'id="comment-{c.pk}"' in third for c in threads[3][:6]) and "Thread 3 reply 6" not in third
+    assert f'<a href="/comments/{threads[3][0].pk}/thread/">3 more replies in this thread</a>' in third
+    assert 'rel="next"' not in third
+    # A cursor that is no thread of this story, or no number, is no page.
+    other = CommentFactory()
+    for after in [str(other.pk), "abc", "9" * 30]:
+        assert client.get(f"{all_url(article)}?after={after}").status_code == 404
+
+
 def test_all_comments_page_is_for_published_stories_only(client):
     draft = ArticleFactory(status=Article.Status.DRAFT)
     assert client.get(all_url(draft)).status_code == 404
 
 
-@pytest.mark.parametrize(("signed_in", "budget"), [(False, 4), (True, 7)], ids=["anonymous", "signed-in"])
+@pytest.mark.parametrize(("signed_in", "budget"), [(False, 5), (True, 8)], ids=["anonymous", "signed-in"])
 def test_all_comments_page_queries_do_not_grow_with_comments(client, django_assert_max_num_queries, signed_in, budget):
-    """Story, sections, bylines, every comment in one query; signed in, also session, account and likes."""
+    """Story, discussion, bylines, the page's threads, their comments; signed in, also session, account and likes."""
     article = ArticleFactory()
     if signed_in:
         client.force_login(UserFactory())
+    client.get("/")  # the section bar of every page is cached (articles.selectors.nav_sections)
     make_discussion(article, threads=2, replies=2)
     with django_assert_max_num_queries(budget) as few:
         assert client.get(all_url(article)).status_code == 200
@@ -485,7 +516,7 @@ def test_cut_thread_shows_its_first_replies_in_thread_order(settings):
         for _ in range(2):
             order.append(CommentFactory(parent=child))
     tree_order = list(Comment.objects.filter(tree_id=root.tree_id).order_by("lft").values_list("pk", flat=True))
-    rows = selectors.discussion_for_story(article=root.article, user=UserFactory()).rows
+    rows = selectors.story_threads(article=root.article, user=UserFactory()).comments
     assert [row.pk for row in rows] == tree_order[:6]
     assert rows[-1].thread_more == len(tree_order) - 6 and not any(row.thread_more for row in rows[:-1])
 

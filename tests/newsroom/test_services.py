@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles.models import Article
-from comments.models import Comment, CommentReport, Restriction
+from comments.models import Comment, CommentReport, Discussion, Restriction
 from newsroom.services import editors_group, moderators_group
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -59,7 +59,7 @@ def test_migrate_creates_both_groups_with_their_permissions():
 
 def test_a_moderator_opens_the_queue_approves_removes_and_suspends(client):
     moderator = signed_in(client, moderators_group())
-    story = ArticleFactory(comments=Article.Comments.PREMODERATED)
+    story = ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED)
     held = CommentFactory(article=story, body="Waiting for a moderator")
     rude = CommentFactory(article=story, body="Rude")
     reported = CommentFactory(body="Reported as spam")
@@ -103,7 +103,7 @@ def offered_actions(client) -> set[str]:
 def test_viewing_the_queue_alone_runs_no_moderation_action(client):
     user = signed_in(client)
     user.user_permissions.add(Permission.objects.get(codename="view_moderationitem"))
-    held = CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED))
+    held = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED))
     assert offered_actions(client) == set()
     act(client, "approve", [held])
     assert Comment.objects.get(pk=held.pk).status == Comment.Status.PENDING
@@ -112,7 +112,7 @@ def test_viewing_the_queue_alone_runs_no_moderation_action(client):
 def test_suspending_and_banning_need_the_restriction_permission(client):
     user = signed_in(client)
     user.user_permissions.add(*Permission.objects.filter(codename__in=["view_moderationitem", "change_moderationitem"]))
-    held = CommentFactory(article=ArticleFactory(comments=Article.Comments.PREMODERATED))
+    held = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED))
     assert "approve" in offered_actions(client) and "restrict_ban_0" not in offered_actions(client)
     act(client, "restrict_ban_0", [held])
     assert not Restriction.objects.exists()

@@ -66,12 +66,13 @@ def _visible_count():
 
 
 def _drifted() -> list[tuple[int, str, int, int]]:
-    """(pk, slug, stored count, real count) of each story whose stored count is wrong; one query."""
+    """(pk, slug, stored count, real count) of each story whose stored count is wrong (a story with no discussion
+    row counts 0); one query."""
     return list(
-        Article.objects.annotate(real=_visible_count())
-        .filter(~Q(comment_count=F("real")))
+        Article.objects.annotate(stored=Coalesce(F("discussion__comment_count"), 0), real=_visible_count())
+        .filter(~Q(stored=F("real")))
         .order_by("pk")
-        .values_list("pk", "slug", "comment_count", "real")
+        .values_list("pk", "slug", "stored", "real")
     )
 
 
@@ -140,11 +141,12 @@ class Command(BaseCommand):
         """Set one story's count to its visible comments, under its story lock so that no write moves it meanwhile;
         the version moves too (cached discussions showed the wrong count). Returns the count."""
         with transaction.atomic():
-            lock_story_threads(article_id, new_thread=False)
-            story = Article.objects.filter(pk=article_id)
-            real = story.annotate(real=_visible_count()).values_list("real", flat=True).get()
-            story.update(comment_count=real, comment_version=F("comment_version") + 1)
-        return real
+            discussion = lock_story_threads(article_id, new_thread=False)
+            real = Article.objects.filter(pk=article_id).annotate(real=_visible_count()).values_list("real", flat=True)
+            discussion.comment_count = real.get()
+            discussion.version += 1
+            discussion.save(update_fields=["comment_count", "version"])
+        return discussion.comment_count
 
     def repair_tree(self, tree_id: int) -> int:
         """Renumber one damaged tree (and any tree it is tangled with) in one transaction; returns the rows written."""

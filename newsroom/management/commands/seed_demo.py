@@ -174,7 +174,7 @@ class Command(BaseCommand):
         have none yet, so a rerun adds nothing twice. Handles of accounts that do not exist stay plain text."""
         discussions = {demo_data.STORIES[0]["slug"]: demo_data.COMMENTS, **demo_data.SMALL_DISCUSSIONS}
         users = {user.handle.lower(): user for user in User.objects.all()}
-        stories = Article.objects.filter(slug__in=discussions).exclude(comment_set__isnull=False)
+        stories = Article.objects.filter(slug__in=discussions).exclude(comments__isnull=False)
         created = 0
         for article in stories:
             posted: dict[str, Comment] = {}
