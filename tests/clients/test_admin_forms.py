@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.models import Article
-from comments.models import CommentReport
+from comments.models import CommentReport, Discussion
 from newsroom.services import editors_group, moderators_group
 from tests.clients.test_editor_journey import choose
 from tests.factories import (
@@ -96,7 +96,7 @@ def fill_story(page, v: dict) -> None:
     page.locator("#id_updated_at_0").fill(v["updated_at"][0])
     page.locator("#id_updated_at_1").fill(v["updated_at"][1])
     page.locator("#id_correction").fill(v["correction"])
-    page.locator("#id_comments").select_option(label=v["discussion"])
+    page.locator("#id_discussion-0-mode").select_option(label=v["discussion"])
     for name in v["add_tags"]:
         choose(page, "id_tags", name[:4], name)
     for index, (author, order) in enumerate(v["bylines"]):
@@ -138,7 +138,7 @@ def expected_fields(v: dict, ids: dict) -> dict[str, list[str]]:
         "updated_at_0": [v["updated_at"][0]],
         "updated_at_1": [v["updated_at"][1]],
         "correction": [v["correction"]],
-        "comments": [v["discussion_value"]],
+        "discussion-0-mode": [v["discussion_value"]],
         "tags": sorted(str(ids[name]) for name in v["tags"]),
         "lead-0-image": [str(ids[v["image"]])],
         "lead-0-caption": [v["caption"]],
@@ -175,7 +175,7 @@ def assert_story_saved(v: dict) -> Article:
         body,
     )
     assert (article.status, article.publish_at, article.updated_at) == (v["status_value"], when, updated)
-    assert (article.correction, article.comments) == (v["correction"], v["discussion_value"])
+    assert (article.correction, Discussion.of(article).mode) == (v["correction"], v["discussion_value"])
     assert sorted(article.tags.values_list("name", flat=True)) == sorted(v["tags"])
     assert [(b.author.name, b.order) for b in article.bylines.all()] == v["bylines_kept"]
     assert (article.lead.image.alt_text, article.lead.caption, article.lead.credit) == (

@@ -225,11 +225,12 @@ def test_show_more_comments_appends_the_next_threads_in_place(page, story, setti
 
 def test_save_a_story_for_later_signs_in_and_comes_back_with_it_saved(page, story, reader):
     page.goto(story.get_absolute_url())
-    page.get_by_role("button", name="Read later").click()
+    page.get_by_role("link", name="Read later").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Handle").fill("mira")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Save to Read later").click()
     expect(page).to_have_url(re.compile(re.escape(story.get_absolute_url()) + "$"))
     expect(page.get_by_role("status")).to_contain_text("Saved “Harbour reopens after the storm” to Read later.")
     expect(page.get_by_role("button", name="Saved to Read later")).to_have_attribute("aria-pressed", "true")

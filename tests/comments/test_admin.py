@@ -114,3 +114,26 @@ def test_bulk_actions_and_deletes_move_the_story_count_by_what_they_change(clien
     assert count() == 3
     client.post(reverse("admin:comments_comment_delete", args=[shown[1].pk]), {"post": "yes"})
     assert count() == 2 == Comment.objects.filter(article=article, status=Comment.Status.VISIBLE).count()
+
+
+def test_an_editor_sets_the_discussion_on_the_story_page_and_the_counts_stay_the_comment_writes(client):
+    from comments.admin import DiscussionForm
+    from newsroom.services import editors_group
+
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(editors_group())
+    client.force_login(editor)
+    article = ArticleFactory()
+    CommentFactory(article=article)
+    page = client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert 'name="discussion-0-mode"' in page and "Open, held for moderation" in page
+    stale = Discussion.objects.get(pk=article.pk)  # what the form loaded
+    CommentFactory(article=article)  # posted meanwhile
+    form = DiscussionForm({"mode": Discussion.Mode.CLOSED}, instance=stale)
+    assert form.is_valid()
+    form.save()
+    discussion = Discussion.objects.get(pk=article.pk)
+    assert discussion.mode == Discussion.Mode.CLOSED
+    assert discussion.comment_count == 2 and discussion.version == stale.version + 2  # the post, then the mode
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Comments on this story are closed" in html and 'id="comment-form"' not in html
