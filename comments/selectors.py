@@ -118,14 +118,22 @@ def story_author_ids(article: Article) -> set[int]:
     )
 
 
-def _placed(comments: list[Comment], *, base_level: int, author_ids: set[int], every_depth=False) -> list[Comment]:
+def _placed(
+    comments: list[Comment],
+    *,
+    base_level: int,
+    author_ids: set[int],
+    every_depth: bool = False,
+    hidden_until: tuple[int, int] | None = None,
+) -> list[Comment]:
     """The comments in tree order that the page shows, with their place (see Threads). A comment the reader may not
-    see hides everything under it. Past INDENT_CAP, replies go to a thread page, or with `every_depth` (whole
-    threads) stay at the last indent, saying whom they answer."""
+    see hides everything under it (`hidden_until`: the tree and rght of one the list starts inside). Past INDENT_CAP,
+    replies go to a thread page, or with `every_depth` (whole threads) stay at the last indent, saying whom they
+    answer."""
     # Whom a deep reply answers: named only when the reader sees that comment's author (never a tombstone's).
     handles = {c.pk: c.author.handle for c in comments if c.seen and c.shows_text and c.author_id}
     shown = []
-    hidden_until: tuple[int, int] | None = None  # (tree_id, rght) of a hidden subtree
+    # (tree_id, rght) of a hidden subtree, from the caller when the list starts inside one
     for comment in comments:
         if hidden_until and comment.tree_id == hidden_until[0] and comment.lft < hidden_until[1]:
             continue
@@ -267,14 +275,36 @@ def all_threads(*, article: Article, user, sort: str | None = "oldest", after: i
     return Threads(comments=shown, sort=sort, next_after=taken[-1][0] if more else None)
 
 
-def thread_for_comment(*, comment: Comment, user) -> tuple[list[Comment], str]:
-    """The thread under `comment` (itself first), indented from it; and whom it replies to (@handle or "")."""
+def thread_for_comment(*, comment: Comment, user, start: int | None = None) -> tuple[Threads, str]:
+    """A page of the thread under `comment` (itself first), indented from it and INDENT_CAP levels deep (deeper
+    replies continue on the pages of the comments at the cap), COMMENTS_THREAD_PER_PAGE comments a page in tree
+    order from the comment at lft `start`; `next_after` is where the next page starts. Two queries (three from a
+    `start`), however big the thread. And whom `comment` replies to (@handle or "")."""
+    per_page = settings.COMMENTS_THREAD_PER_PAGE
+    start = comment.lft if start is None else min(max(start, comment.lft), comment.rght)
     comments = list(
-        _comments_for(user).filter(tree_id=comment.tree_id, lft__gte=comment.lft, lft__lt=comment.rght).order_by("lft")
+        _comments_for(user)
+        .filter(tree_id=comment.tree_id, lft__gte=start, lft__lt=comment.rght, level__lte=comment.level + INDENT_CAP)
+        .order_by("lft")[: per_page + 1]
     )
-    shown = _placed(comments, base_level=comment.level, author_ids=story_author_ids(comment.article))
+    next_after = comments.pop().lft if len(comments) > per_page else None
+    hidden_under = None
+    if start > comment.lft:
+        # A comment the reader may not see hides what is under it, also what this page starts in the middle of.
+        hidden = (
+            Comment.objects.exclude(visible_q(user))
+            .filter(tree_id=comment.tree_id, lft__gte=comment.lft, lft__lt=start, rght__gt=start)
+            .order_by("lft")
+            .values_list("rght", flat=True)
+            .first()
+        )
+        hidden_under = (comment.tree_id, hidden) if hidden else None
+    shown = _placed(
+        comments, base_level=comment.level, author_ids=story_author_ids(comment.article), hidden_until=hidden_under
+    )
     parent = Comment.objects.visible_to(user).select_related("author").filter(pk=comment.parent_id).first()
-    return shown, (parent.author.handle if parent and parent.shows_text and parent.author_id else "")
+    reply_to = parent.author.handle if parent and parent.shows_text and parent.author_id else ""
+    return Threads(comments=shown, next_after=next_after), reply_to
 
 
 class StoryDiscussion:
@@ -393,7 +423,9 @@ def comment_place(comment: Comment, *, user, sort: str | None = None) -> str:
         # Thread pages indent from their first comment and stop INDENT_CAP levels below it.
         depth = (comment.level - 1) // INDENT_CAP * INDENT_CAP
         head = comment.get_ancestors().get(level=depth)
-        return f"{reverse('comments:thread', kwargs={'pk': head.pk})}#{anchor}"
+        # A thread longer than its page: the page that starts at the comment.
+        start = f"?from={comment.lft}" if (head.rght - head.lft + 1) // 2 > settings.COMMENTS_THREAD_PER_PAGE else ""
+        return f"{reverse('comments:thread', kwargs={'pk': head.pk})}{start}#{anchor}"
     sort = normal_sort(sort)
     root = comment if comment.parent_id is None else Comment.objects.get(tree_id=comment.tree_id, lft=1)
     # The root by lft=1 (the tree_id, lft index), not by parent, which would read the whole tree.

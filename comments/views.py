@@ -60,10 +60,23 @@ def permalink(request, pk):
     return redirect(selectors.comment_place(comment, user=request.user, sort=request.GET.get("sort")))
 
 
+def _position(request, name: str) -> int | None:
+    """A page's starting point in the query (`after`, `from`): a whole number, else the page is a 404."""
+    value = request.GET.get(name, "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise Http404(NO_SUCH_PAGE)
+    return int(value)
+
+
 def thread(request, pk):
+    """A thread's own page, from `comment` down, in pages (`from`: the lft where a page starts)."""
     comment = _comment(request, pk)
-    comments, reply_to = selectors.thread_for_comment(comment=comment, user=request.user)
-    if not comments:
+    threads, reply_to = selectors.thread_for_comment(
+        comment=comment, user=request.user, start=_position(request, "from")
+    )
+    if not threads.comments:
         raise Http404(NOT_AVAILABLE)
     response = render(
         request,
@@ -72,8 +85,9 @@ def thread(request, pk):
             "comment": comment,
             "article": comment.article,
             "discussion": selectors.StoryDiscussion(article=comment.article, request=request),
-            "threads": selectors.Threads(comments=comments),
+            "threads": threads,
             "reply_to": reply_to,
+            "paged": "from" in request.GET,
             "story_url": selectors.story_comments_url(comment.article),
         },
     )
@@ -95,11 +109,8 @@ def story_all(request, article_pk):
     """Every comment of a story, threads whole, a few hundred comments a page (`after` names the last thread of
     the page before)."""
     article = get_object_or_404(Article.objects.visible_to(request.user).select_related("section"), pk=article_pk)
-    after = request.GET.get("after", "")
-    if after and not (after.isascii() and after.isdigit() and len(after) <= 18):
-        raise Http404(NO_SUCH_PAGE)
     discussion = selectors.StoryDiscussion(
-        article=article, request=request, sort=request.GET.get("sort"), after=int(after) if after else None
+        article=article, request=request, sort=request.GET.get("sort"), after=_position(request, "after")
     )
     response = render(
         request,

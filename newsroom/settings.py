@@ -211,6 +211,8 @@ COMMENTS_CACHE_SECONDS = env.int("COMMENTS_CACHE_SECONDS", default=60)
 # The "All comments" pages: whole threads, about this many comments a page (a thread longer than that alone is cut
 # and links to its own page).
 COMMENTS_ALL_PER_PAGE = env.int("COMMENTS_ALL_PER_PAGE", default=250)
+# A thread's own page ("Continue this thread"): this many comments a page, in tree order.
+COMMENTS_THREAD_PER_PAGE = env.int("COMMENTS_THREAD_PER_PAGE", default=250)
 
 # ------------------------------------------------------------------------------
 # E-mail

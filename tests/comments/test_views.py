@@ -653,3 +653,35 @@ def test_the_report_page_shows_whose_comment_it_is(client):
     client.force_login(UserFactory())
     html = client.get(f"/comments/{comment.pk}/report/").content.decode()
     assert 'Ines Valcourt <span class="handle">@ines</span> wrote:' in html and "Buy watches" in html
+
+
+def test_a_long_thread_page_comes_in_pages_of_its_own_depth_and_a_permalink_lands_on_its_page(client, settings):
+    settings.COMMENTS_THREAD_PER_PAGE = 4
+    settings.COMMENTS_REPLIES_PER_THREAD = 1
+    root = CommentFactory(body="Mega thread")
+    replies = [CommentFactory(parent=root, body=f"Reply {n}") for n in range(9)]
+    held = CommentFactory(parent=replies[4], body="Held reply")
+    under_held = CommentFactory(parent=held, body="Under the held one")
+    Comment.objects.filter(pk=held.pk).update(status=Comment.Status.PENDING)
+    url = f"/comments/{root.pk}/thread/"
+    first = client.get(url).content.decode()
+    assert "Reply 2" in first and "Reply 3" not in first  # the root and three replies
+    start = re.search(r'<a rel="next" href="[^"]*\?from=(\d+)">Next page</a>', first).group(1)
+    pages = [first]
+    while start:
+        html = client.get(f"{url}?from={start}").content.decode()
+        assert f'<a href="{url}">Start of the thread</a>' in html
+        pages.append(html)
+        found = re.search(r'<a rel="next" href="[^"]*\?from=(\d+)">Next page</a>', html)
+        start = found.group(1) if found else None
+    shown = "".join(pages)
+    assert all(shown.count(f'id="comment-{reply.pk}"') == 1 for reply in replies)
+    # A held comment hides what is under it, also on a page that starts below it.
+    assert "Held reply" not in shown and "Under the held one" not in shown
+    inside = client.get(f"{url}?from={Comment.objects.get(pk=under_held.pk).lft}").content.decode()
+    assert "Under the held one" not in inside
+    # A permalink past the story page lands on the page that starts at the comment.
+    deep = Comment.objects.get(pk=replies[7].pk)
+    assert client.get(deep.get_absolute_url()).url == f"{url}?from={deep.lft}#comment-{deep.pk}"
+    for bad in ["abc", "9" * 30]:
+        assert client.get(f"{url}?from={bad}").status_code == 404
