@@ -52,10 +52,9 @@ def _ends(sizes: dict) -> tuple[str, str]:
 
 
 def _growth_pair(result: dict, who: str) -> tuple[dict, dict]:
-    """The uncached story page at the largest and the smallest N, from the run that took every N in turn."""
+    """The uncached story page at the largest and the smallest N."""
     small, large = _ends(result["sizes"])
-    figures = result["growth"][f"story_{who}_uncached"]
-    return figures[large], figures[small]
+    return result["sizes"][large][f"story_{who}_uncached"], result["sizes"][small][f"story_{who}_uncached"]
 
 
 def _page_rows(sizes: dict, page: str) -> list[str]:
@@ -88,19 +87,17 @@ def tables(ours: dict[str, dict], peer: dict | None, load: dict | None) -> list[
         lines += [
             f"#### {db_name(db)}",
             "",
-            "Default story page (10 threads, each cut after 5 replies; uncached = COMMENTS_CACHE_SECONDS=0, every "
-            "request reads and renders its threads; cached = the page of threads from the fragment cache, which "
-            "only signed-out readers share; peak memory: Python allocations of one request, tracemalloc):",
+            "Default story page (10 threads, each cut after 5 replies; each page timed at every N in turn; "
+            "uncached = COMMENTS_CACHE_SECONDS=0, every request reads and renders its threads; cached = the page of "
+            "threads from the fragment cache, which only signed-out readers share; peak memory: Python "
+            "allocations of one request, tracemalloc):",
             "",
             *PAGE_HEAD,
             *_page_rows(sizes, "story"),
             "",
-            f"Uncached, every N in turn ({result['growth']['story_anon_uncached'][large]['n']} rounds), "
-            f"N={int(large):,} ÷ N={int(small):,}: signed out {ratio(*_growth_pair(result, 'anon'))} "
-            f"({' / '.join(ms(e) for e in result['growth']['story_anon_uncached'].values())}), signed in "
-            f"{ratio(*_growth_pair(result, 'signed'))} "
-            f"({' / '.join(ms(e) for e in result['growth']['story_signed_uncached'].values())}); from the table, "
-            f"cached, signed out {ratio(sizes[large]['story_anon_cached'], sizes[small]['story_anon_cached'])}.",
+            f"N={int(large):,} ÷ N={int(small):,}: uncached, signed out {ratio(*_growth_pair(result, 'anon'))}, "
+            f"signed in {ratio(*_growth_pair(result, 'signed'))}; cached, signed out "
+            f"{ratio(sizes[large]['story_anon_cached'], sizes[small]['story_anon_cached'])}.",
             "",
             '"All comments", first page (whole threads, up to COMMENTS_ALL_PER_PAGE comments a page):',
             "",

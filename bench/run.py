@@ -180,25 +180,31 @@ def peak_request_memory(client, url: str) -> float:
     return round((peak - before) / 1_000_000, 2)
 
 
-def measure_page(client, url: str, *, requests: int, warmup: int, budget: float = 120.0) -> dict:
-    """Time, queries, bytes (and gzipped), comments shown, threads read from the database, and peak memory of a
-    page; the first request warms up what every page caches (the section bar), as the suite's query tests do."""
+def page_facts(client, url: str) -> dict:
+    """Queries, bytes (and gzipped), comments shown, reads of threads from the database and peak memory of one
+    request for a page, after a first one that warms what every page caches (the section bar), as the suite's
+    query tests do."""
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    result = timed(lambda: client.get(url).getvalue(), requests=requests, warmup=warmup, budget=budget)
     with QueryCounter().counting() as queries, ThreadReads().counting() as reads:
         body = client.get(url).getvalue()
     zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
-    zipped_size = len(zipped.getvalue()) if zipped.get("Content-Encoding") == "gzip" else None
-    result.update(
-        queries=queries.count,
-        thread_reads=reads.count,
-        comments_shown=body.count(b'<li id="comment-'),
-        bytes=len(body),
-        gzip_bytes=zipped_size,
-        peak_mb=peak_request_memory(client, url),
-    )
-    return result
+    return {
+        "queries": queries.count,
+        "thread_reads": reads.count,
+        "comments_shown": body.count(b'<li id="comment-'),
+        "bytes": len(body),
+        "gzip_bytes": len(zipped.getvalue()) if zipped.get("Content-Encoding") == "gzip" else None,
+        "peak_mb": peak_request_memory(client, url),
+    }
+
+
+def measure_pages(client, urls: dict[str, str], *, requests: int, warmup: int) -> dict[str, dict]:
+    """One page of each story (by N), timed in turn (see interleaved), with each one's page_facts."""
+    facts = {n: page_facts(client, url) for n, url in urls.items()}
+    calls = {n: (lambda u=url: client.get(u).getvalue()) for n, url in urls.items()}
+    timings = interleaved(calls, rounds=requests, warmup=warmup)
+    return {n: {**timings[n], **facts[n]} for n in urls}
 
 
 def shared_cache_check(url: str) -> dict:
@@ -283,41 +289,34 @@ def run(
 
     anonymous, signed_in = Client(), client_for(0)
     results: dict = {"sizes": {}}
+    stories: dict[str, Article] = {}
     for n in sizes:
         t0 = time.perf_counter()
         article = data.build_story(n, liker=reader)
         rows = Comment.objects.filter(article=article).values_list("id", "parent_id", "tree_id", "lft", "rght", "level")
         problems = tree_problems(Row(*row) for row in rows)
         assert not problems, problems
-        built = time.perf_counter() - t0
-        story = article.get_absolute_url()
-        every = reverse("comments:story_all", kwargs={"article_pk": article.pk})
-        size: dict = {"build_s": round(built, 1), "article_pk": article.pk}
-        say(f"[{kind}] N={n}: built in {built:.1f}s")
-        # Uncached first: with COMMENTS_CACHE_SECONDS=0 the {% cache %} tag stores nothing, and the pages' thread
-        # reads (checked below) show that no fragment came from the cache.
-        for cache_seconds, cached in ((0, "uncached"), (60, "cached")):
-            settings.COMMENTS_CACHE_SECONDS = cache_seconds
-            for page, url in (("story", story), ("all", every)):
-                for who, client in (("anon", anonymous), ("signed", signed_in)):
-                    key = f"{page}_{who}_{cached}"
-                    size[key] = measure_page(client, url, requests=requests, warmup=warmup)
-                    say(f"[{kind}] N={n} {key}: {size[key]}")
-                    rendered = size[key]["thread_reads"] == 1
-                    assert rendered if cached == "uncached" or who == "signed" else not rendered, (key, size[key])
-        results["sizes"][str(n)] = size
-
-    # The uncached story page of every N again, in turn, for the growth ratio (the tables' figures are taken one
-    # N after another, minutes apart on a shared machine).
-    settings.COMMENTS_CACHE_SECONDS = 0
-    results["growth"] = {}
-    for who, client in (("anon", anonymous), ("signed", signed_in)):
-        pages = {
-            str(n): Article.objects.get(pk=results["sizes"][str(n)]["article_pk"]).get_absolute_url() for n in sizes
-        }
-        calls = {n: (lambda c=client, u=url: c.get(u).getvalue()) for n, url in pages.items()}
-        results["growth"][f"story_{who}_uncached"] = interleaved(calls, rounds=max(requests, 3), warmup=warmup)
-    say(f"[{kind}] story page uncached, every N in turn: {results['growth']}")
+        stories[str(n)] = article
+        results["sizes"][str(n)] = {"build_s": round(time.perf_counter() - t0, 1), "article_pk": article.pk}
+        say(f"[{kind}] N={n}: built in {results['sizes'][str(n)]['build_s']}s")
+    data.analyze()
+    addresses = {
+        "story": {n: article.get_absolute_url() for n, article in stories.items()},
+        "all": {n: reverse("comments:story_all", kwargs={"article_pk": a.pk}) for n, a in stories.items()},
+    }
+    # Each page is timed at every N in turn, so that the ratios between sizes come from the same minutes of a
+    # shared machine. Uncached first: with COMMENTS_CACHE_SECONDS=0 the {% cache %} tag stores nothing, and the
+    # pages' reads of threads (checked here) show that no fragment came from the cache.
+    for cache_seconds, cached in ((0, "uncached"), (60, "cached")):
+        settings.COMMENTS_CACHE_SECONDS = cache_seconds
+        for page, urls in addresses.items():
+            for who, client in (("anon", anonymous), ("signed", signed_in)):
+                key = f"{page}_{who}_{cached}"
+                for n, figures in measure_pages(client, urls, requests=requests, warmup=warmup).items():
+                    results["sizes"][n][key] = figures
+                    say(f"[{kind}] N={n} {key}: {figures}")
+                    rendered = figures["thread_reads"] == 1
+                    assert rendered if cached == "uncached" or who == "signed" else not rendered, (key, figures)
 
     largest = max(sizes)
     big_story = Article.objects.get(pk=results["sizes"][str(largest)]["article_pk"])
@@ -331,14 +330,15 @@ def run(
     # Thread pages (never fragment-cached): the largest thread of the largest story, and a thread of 1,000 replies.
     settings.COMMENTS_CACHE_SECONDS = 0
     thread_story = data.build_story(thread_replies + 1, single_thread=True, liker=None)
+    data.analyze()
     biggest_root = Comment.objects.filter(article=big_story, parent=None).order_by("-rght").first()
     lone_root = Comment.objects.get(article=thread_story, parent=None)
     results["thread"] = {}
-    for label, root in ((f"largest_thread_N{largest}", biggest_root), (f"thread_of_{thread_replies}", lone_root)):
-        thread_url = reverse("comments:thread", kwargs={"pk": root.pk})
-        for who, client in (("anon", anonymous), ("signed", signed_in)):
-            entry = measure_page(client, thread_url, requests=requests, warmup=warmup)
-            entry["replies"] = (root.rght - root.lft - 1) // 2
+    roots = {f"largest_thread_N{largest}": biggest_root, f"thread_of_{thread_replies}": lone_root}
+    urls = {label: reverse("comments:thread", kwargs={"pk": root.pk}) for label, root in roots.items()}
+    for who, client in (("anon", anonymous), ("signed", signed_in)):
+        for label, entry in measure_pages(client, urls, requests=requests, warmup=warmup).items():
+            entry["replies"] = (roots[label].rght - roots[label].lft - 1) // 2
             results["thread"][f"{label}_{who}"] = entry
             say(f"[{kind}] thread page {label} {who}: {entry}")
     settings.COMMENTS_CACHE_SECONDS = 60
