@@ -127,8 +127,9 @@ backup-check: $(RUN_STAMP) ## Not in `make test`: restore the newest dump in bac
 	$(PY) scripts/backup_check.py --dumps $(BACKUP_DIR) --server "$${DATABASE_URL:-$(POSTGRES_URL)}"
 
 # ------------------------------------------------------------------------------
-# Benchmarks (issue 6): never part of `make test`. Each uses databases of its own (a temporary SQLite file, or
-# PostgreSQL databases named newsroom_bench_*), dropped afterwards; results go to bench/results/.
+# Benchmarks (issues 6 and 13): never part of `make test`. Each uses databases of its own (a temporary SQLite file, or
+# PostgreSQL databases named $(BENCH_DB_PREFIX)_*, newsroom_bench_* by default), dropped afterwards; results go to
+# bench/results/. tests/bench runs the same code at a tiny size.
 # ------------------------------------------------------------------------------
 BENCH_VENV := .bench-venv
 BENCH_PY := $(BENCH_VENV)/bin/python
@@ -146,7 +147,7 @@ $(BENCH_STAMP): Makefile
 		"django-environ>=0.12" "psycopg[binary]>=3.2" "matplotlib>=3.8"
 	touch $(BENCH_STAMP)
 
-bench-ours: $(STAMP) ## Our pages, posting and the floor, on SQLite then PostgreSQL (no peer)
+bench-ours: $(STAMP) ## Our pages, the shared-cache check, posting and the story lock, on SQLite then PostgreSQL
 	$(PY) -m bench.run --db sqlite --out bench/results/ours-sqlite.json
 	@if $(PG_UP); then BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.run --db postgres --out bench/results/ours-postgres.json; \
 	else echo "PostgreSQL is unreachable: its benchmark is SKIPPED (and its old results dropped)."; \

@@ -19,9 +19,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.run import ROOT, database, say
+from bench.run import DB_PREFIX, ROOT, database, say
 
-PG_NAME = "newsroom_bench_load_pg"
+PG_NAME = f"{DB_PREFIX}_load_pg"
 # wrk prints its own summary; this adds the figures we keep (p95 included) as one JSON line. (Headers go on the
 # command line: Debian's wrk formats script-set headers with bare LFs, which gunicorn refuses.)
 WRK_SCRIPT = """

@@ -27,9 +27,9 @@ from pathlib import Path
 import psycopg
 
 from bench.load import free_port, serve
-from bench.run import ROOT, database, say
+from bench.run import DB_PREFIX, ROOT, database, say
 
-PG_NAME = "newsroom_bench_lockwait"
+PG_NAME = f"{DB_PREFIX}_lockwait"
 POSTS = 4  # more than the sync workers: every one of them is held
 SETUP = """
 import django; django.setup()
@@ -74,7 +74,8 @@ def post(base: str, article_pk: int, session_key: str, outcomes: list) -> None:
 
 def during_lock(base: str, pg_url: str, hot_pk: int, other_url: str, session_key: str, hold: float) -> dict:
     with psycopg.connect(pg_url) as holder:
-        holder.execute("SELECT id FROM articles_article WHERE id = %s FOR UPDATE", [hot_pk])
+        # The story lock every comment write takes (comments.locking.lock_story_threads): its discussion's row.
+        holder.execute("SELECT article_id FROM comments_discussion WHERE article_id = %s FOR UPDATE", [hot_pk])
         outcomes: list = []
         posters = [threading.Thread(target=post, args=(base, hot_pk, session_key, outcomes)) for _ in range(POSTS)]
         for thread in posters:

@@ -18,9 +18,11 @@ import textwrap
 import time
 from pathlib import Path
 
+from bench.run import DB_PREFIX
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (100, 1000, 10_000)
-PG_NAME = "newsroom_bench_peer_pg"
+PG_NAME = f"{DB_PREFIX}_peer_pg"
 
 SETTINGS = """
 import os

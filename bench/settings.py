@@ -12,7 +12,6 @@ os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/12")
 from newsroom.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-ROOT_URLCONF = "bench.urls"
 DATABASES = {"default": env.db("BENCH_DATABASE_URL")}  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
