@@ -162,6 +162,12 @@ class Comment(MPTTModel):
                 fields=["article", "created_at", "id"], condition=Q(parent=None), name="comment_story_root_time_idx"
             ),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
+            # A reader's profile, newest first by keyset pages (comments.selectors.member_comments).
+            models.Index(
+                fields=["author", "-created_at", "-id"],
+                condition=Q(status="visible"),
+                name="comment_author_time_idx",
+            ),
         ]
         constraints = [
             # Also what makes two simultaneous submits of one form store one comment (comments.services).
@@ -327,7 +333,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["recipient", "comment"], name="notification_once")]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            # The notifications page, newest first by keyset pages (comments.selectors.notifications_for).
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.summary} (for {self.recipient_id})"

@@ -21,7 +21,7 @@ from comments import rendering, selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
-from newsroom.http import page_number, paginate
+from newsroom.http import keyset_page, page_number
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +296,9 @@ NOTIFICATIONS_PER_PAGE = 30
 
 @login_required
 def notifications(request):
-    page = paginate(request, selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE)
+    page = keyset_page(
+        request, selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE, time_field="created_at"
+    )
     return render(request, "comments/notifications.html", {"page_obj": page})
 
 
