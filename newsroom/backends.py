@@ -6,7 +6,6 @@ from django.db.models.functions import Coalesce
 
 from comments.models import Notification
 
-
 # The bell counts no further: past it, it shows "99+". A reader with 20,000 unread notifications made every page
 # they opened count all 20,000 (140 ms).
 BELL_CAP = 100

@@ -21,7 +21,7 @@ def site(request):
         # Loaded with the reader by newsroom.backends (no query here); counted only for a reader loaded otherwise.
         "unread_notifications": SimpleLazyObject(unread),
         # What the bell shows: the number, or "99+" past what it counts.
-        "bell_count": SimpleLazyObject(lambda: f"{backends.BELL_CAP - 1}+" if unread() >= backends.BELL_CAP else str(unread())),
+        "bell_count": SimpleLazyObject(lambda: _bell(unread())),
     }
 
 
@@ -30,4 +30,10 @@ def _unread(user) -> int:
     if not (user and user.is_authenticated):
         return 0
     count = getattr(user, "unread_notifications", None)
-    return count if count is not None else capped_count(Notification.objects.for_reader(user).unread(), backends.BELL_CAP)
+    if count is None:
+        count = capped_count(Notification.objects.for_reader(user).unread(), backends.BELL_CAP)
+    return count
+
+
+def _bell(count: int) -> str:
+    return f"{backends.BELL_CAP - 1}+" if count >= backends.BELL_CAP else str(count)
