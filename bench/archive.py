@@ -169,6 +169,24 @@ def _sitemap_index(ctx: Context) -> dict:
     return ctx.page("/sitemap.xml")
 
 
+@row("sitemap_index_cold", "/sitemap.xml, cache emptied before each request")
+def _sitemap_index_cold(ctx: Context) -> dict:
+    from django.core.cache import cache
+
+    client = ctx.anonymous
+
+    def call():
+        cache.clear()
+        return client.get("/sitemap.xml").getvalue()
+
+    result = sample(call)
+    cache.clear()
+    with QueryCounter().counting() as queries:
+        client.get("/sitemap.xml").getvalue()
+    result.update(queries=queries.count)
+    return result
+
+
 @row("sitemap_stories", "stories sitemap, its last file")
 def _sitemap_stories(ctx: Context) -> dict:
     from articles.sitemaps import StorySitemap
@@ -323,9 +341,9 @@ def _post_heavy(ctx: Context) -> dict:
     return ctx.rolled_back(call)
 
 
-@row("export_stories", "export_comments: the stories with comments")
+@row("export_stories", "export_comments of the whole archive")
 def _export_stories(ctx: Context) -> dict:
-    """The stories part of `export_comments` (the DISTINCT of the issue), read as the exporter reads it."""
+    """`export_comments` of every comment, the file written nowhere (the issue's DISTINCT is its first query)."""
     from comments.disqus import exporter
 
     def call():
@@ -373,14 +391,12 @@ def _database_url(base_url: str, size: str) -> str:
 
 def _exists(base_url: str, url: str) -> bool:
     import environ
-    import psycopg
 
-    config = environ.Env.db_url_config(base_url)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from postgres_ready import maintenance
+
     name = url.rsplit("/", 1)[1]
-    with psycopg.connect(
-        dbname="postgres", user=config.get("USER") or None, host=config.get("HOST") or None,
-        port=config.get("PORT") or None, autocommit=True,
-    ) as connection:  # fmt: skip
+    with maintenance(environ.Env.db_url_config(base_url), autocommit=True) as connection:
         return connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
