@@ -144,6 +144,8 @@ def _deep_page(url: str, items, per_page: int, fields: list[str]) -> str:
     first_of_last = max(0, (count - 1) // per_page * per_page)
     if older_than_query is None:
         return f"{url}?page={first_of_last // per_page + 1}"
+    if first_of_last == 0:  # one page: the newest is the oldest
+        return url
     boundary = items.order_by(*fields).values_list(*[f.lstrip("-") for f in fields])[first_of_last - 1]
     return f"{url}?{older_than_query(boundary)}"
 

@@ -224,8 +224,8 @@ def build(factor: float) -> dict:
         Row(*row) for row in Comment.objects.values_list("id", "parent_id", "tree_id", "lft", "rght", "level")
     )
     assert not problems, list(problems.items())[:5]
-    say("VACUUM ANALYZE")
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # (a test runs inside a transaction)
+        say("VACUUM ANALYZE")
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     return {

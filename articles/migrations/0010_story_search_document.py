@@ -51,12 +51,16 @@ def fill(apps, schema_editor):
         with transaction.atomic(using=schema_editor.connection.alias):
             ids = list(Article.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH])
             if not ids:
-                return
+                break
             with schema_editor.connection.cursor() as cursor:
                 cursor.execute(
                     "UPDATE articles_article SET search_document = NULL WHERE id BETWEEN %s AND %s", [ids[0], ids[-1]]
                 )
         last = ids[-1]
+    # The planner's statistics of the new column: without them it guessed 500 stories for a word in 93,000 and read
+    # them all (400 ms) instead of walking the newest stories until it had enough (9 ms).
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
 
 
 class Migration(migrations.Migration):
