@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean bench bench-ours \
-	bench-peer load backup backup-check search-bench lockwait
+	bench-peer load backup backup-check search-bench lockwait bench-archive
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -159,6 +159,15 @@ bench-peer: $(STAMP) $(BENCH_STAMP) ## django-comments-xtd from PyPI, same data 
 	$(BENCH_PY) -m bench.report
 
 bench: bench-ours bench-peer ## Benchmark ours and the peer side by side: tables, targets, JSON and chart in bench/results/
+
+# A newsroom's archive (issue 15): two PostgreSQL databases, ARCHIVE_POSTGRES_URL's name + _small / _large, kept
+# between runs (building the large one takes minutes); REBUILD=1 builds them afresh. Prints the table, beside the
+# figures of bench/results/archive-before.json (the project before issue 15) when it is there.
+ARCHIVE_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_archive
+bench-archive: $(STAMP) ## Not in `make test`: every page and write of issue 15, small database against the archive
+	@$(PY) scripts/postgres_ready.py "$(ARCHIVE_POSTGRES_URL)" || { echo "PostgreSQL is unreachable: bench-archive needs it."; exit 1; }
+	ARCHIVE_POSTGRES_URL="$(ARCHIVE_POSTGRES_URL)" $(PY) -m bench.archive $(if $(REBUILD),--rebuild) \
+		--baseline bench/results/archive-before.json
 
 lockwait: $(STAMP) ## Not in `make test`: another story's page while a hot story is locked, sync workers vs deploy/gunicorn.conf.py
 	$(PY) -m bench.lockwait

@@ -5,9 +5,11 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import slugify
 
-from articles import selectors, services, text
+from articles import search, selectors, services, text
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from newsroom.http import EstimatedCountPaginator
 
 
 @admin.register(Section)
@@ -166,8 +168,12 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = ["headline", "section", "state", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author"]
     list_select_related = ["section", "lead__image"]
+    # get_search_results: the words through the search index, or the start of a slug; never a scan of every story.
     search_fields = ["headline", "deck", "slug"]
-    date_hierarchy = "publish_at"
+    search_help_text = "Words of the headline, deck or body, or the start of the slug."
+    # No date_hierarchy: its DISTINCT over every story's date cost 0.4 s per page at 100,000 stories.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["tags"]
     inlines = [BylineInline, LeadImageInline, RelatedLinkInline]
@@ -179,6 +185,20 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    def get_search_results(self, request, queryset, search_term):
+        """The stories (drafts too) whose words match, by articles.search's index, or whose slug starts with the
+        term; the same for the MORE-link autocomplete, which searches here."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # Ids first, each by its own index (at most RESULTS_CAP + 1 of each): ORed into one condition, the two
+        # made PostgreSQL read every story to test either.
+        found = list(search.search_stories(term, stories=Article.objects.all()).values_list("pk", flat=True))
+        if slug := slugify(term):
+            by_slug = Article.objects.filter(slug__startswith=slug).order_by("slug")[: search.RESULTS_CAP + 1]
+            found += by_slug.values_list("pk", flat=True)
+        return queryset.filter(pk__in=found), False
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "headline":

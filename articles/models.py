@@ -1,6 +1,7 @@
 """Stories and what they are made of: sections, authors, tags, images, lead images and "MORE:" links."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -248,12 +249,20 @@ class Article(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    # The story's weighted words on PostgreSQL, written by the database itself (a trigger, migration 0010) whenever
+    # the headline, deck or body change, whatever writes the row; searched through a GIN index and ranked from this
+    # column (articles.search). Always empty on SQLite, whose search has its own FTS5 table.
+    search_document = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-publish_at", "-pk"]
-        indexes = [models.Index(fields=["status", "-publish_at"], name="article_live_idx")]
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="article_live_idx"),
+            # Keyset pages of a section (articles.views): its live stories newest first, read in index order.
+            models.Index(fields=["section", "-publish_at", "-id"], name="article_section_time_idx"),
+        ]
 
     def __str__(self):
         return self.headline

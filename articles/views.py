@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import EmptyPage
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from articles import search, selectors, services
 from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
-from newsroom.http import paginate, safe_next, shared_by_signed_out_readers
+from newsroom.http import NO_SUCH_PAGE, keyset_page, page_number, paginate, safe_next, shared_by_signed_out_readers
 
 STORIES_PER_PAGE = 20
 # Every list of stories carries this key too: a story published, changed or withdrawn purges them all.
@@ -22,17 +23,22 @@ def _page(request, queryset):
     return paginate(request, queryset, STORIES_PER_PAGE)
 
 
+def _newest_first(request, queryset):
+    """Home and section pages: "newer" and "older" pages by publishing time, as deep as the archive goes."""
+    return keyset_page(request, queryset, STORIES_PER_PAGE, time_field="publish_at")
+
+
 def home(request):
-    page = _page(request, selectors.live_stories())
+    page = _newest_first(request, selectors.live_stories())
     response = render(
-        request, "articles/home.html", {"page_obj": page, "lead": page[0] if page.number == 1 and page else None}
+        request, "articles/home.html", {"page_obj": page, "lead": page[0] if page.is_first and page else None}
     )
     return shared_by_signed_out_readers(request, response, "home", LISTS_KEY)
 
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
-    page = _page(request, selectors.live_stories().filter(section=section))
+    page = _newest_first(request, selectors.live_stories().filter(section=section))
     response = render(request, "articles/section.html", {"section": section, "page_obj": page})
     return shared_by_signed_out_readers(request, response, section.surrogate_key, LISTS_KEY)
 
@@ -57,7 +63,11 @@ def search_results(request):
     if form.is_valid():
         try:
             with search.time_limit():
-                page = _page(request, search.search_stories(form.cleaned_data["q"]).for_listing())
+                results = search.search_stories(form.cleaned_data["q"]).for_listing()
+                try:
+                    page = search.CappedPaginator(results, STORIES_PER_PAGE).page(page_number(request))
+                except EmptyPage:
+                    raise Http404(NO_SUCH_PAGE) from None
                 page.object_list = list(page.object_list)  # read now, within the time limit
         except search.SearchTooBroad:
             form.add_error("q", "So many stories match that the search took too long. Add a word or use a “phrase”.")

@@ -17,7 +17,7 @@ from comments.models import Comment, CommentLike
 from comments.trees import Row, expected_positions
 from newsroom.models import User
 
-__all__ = ["commenters", "build_story", "analyze"]
+__all__ = ["commenters", "unsaved_discussion", "insert_discussions", "member_links", "build_story", "analyze"]
 
 
 def commenters() -> list[User]:
@@ -55,19 +55,15 @@ def _story(slug: str, hours_ago: float) -> Article:
     return article
 
 
-@transaction.atomic
-def build_story(
-    n: int, *, slug: str | None = None, single_thread: bool = False, seed: int = 6, liker: User | None = None
-) -> Article:
-    """A published story with the shaped discussion of `n` comments; `liker` likes about 2% of them."""
-    users = commenters()
-    article = _story(slug or f"bench-{n}{'-thread' if single_thread else ''}", hours_ago=49)
-    shaped = shape.discussion(n, seed=seed, single_thread=single_thread)
-    links = {user.handle.lower(): reverse("comments:member", kwargs={"pk": user.pk}) for user in users}
-    # Tree fields as django-mptt numbers them: one tree per top-level comment, children in posting order.
-    next_tree = (Comment.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
+def unsaved_discussion(
+    article: Article, shaped: list[shape.Shaped], *, users: list[User], links: dict[str, str], first_tree: int
+) -> tuple[list[tuple[int, Comment, int | None]], int]:
+    """The shaped discussion as unsaved comments with their tree fields, numbered as django-mptt numbers them (one
+    tree per top-level comment from `first_tree`, children in posting order): (level, comment, parent's index in
+    the list) per comment, and the next free tree id. Bodies are rendered by comments.text as comment_create does."""
     root_of: dict[int, int] = {}
     tree_of: dict[int, int] = {}
+    next_tree = first_tree
     for item in shaped:
         if item.parent is None:
             root_of[item.index] = item.index
@@ -80,8 +76,9 @@ def build_story(
         trees.setdefault(root_of[item.index], []).append(Row(item.index, item.parent, 0, 0, 0, 0))
     positions = {index: place for rows in trees.values() for index, place in expected_positions(rows).items()}
     start = article.publish_at
-    comments = [
-        Comment(
+    rows = []
+    for item in shaped:
+        comment = Comment(
             article=article,
             author=users[item.author],
             body=item.body,
@@ -94,14 +91,41 @@ def build_story(
             rght=positions[item.index][1],
             level=positions[item.index][2],
         )
-        for item in shaped
-    ]
-    # Level by level, so each reply's parent already has its primary key; siblings keep their posting order.
-    for level in range(shape.MAX_LEVEL + 1):
-        batch = [comment for item, comment in zip(shaped, comments, strict=True) if item.level == level]
-        for item, comment in zip([s for s in shaped if s.level == level], batch, strict=True):
-            comment.parent_id = comments[item.parent].pk if item.parent is not None else None
-        Comment.objects.bulk_create(batch, batch_size=2000)
+        rows.append((item.level, comment, item.parent))
+    return rows, next_tree
+
+
+def insert_discussions(discussions: list[list[tuple[int, Comment, int | None]]], *, batch_size: int = 2000) -> None:
+    """Bulk-insert unsaved_discussion() rows of one or many stories, level by level, so each reply's parent already
+    has its primary key; siblings keep their posting order."""
+    deepest = max((level for rows in discussions for level, _, _ in rows), default=-1)
+    for level in range(deepest + 1):
+        batch = []
+        for rows in discussions:
+            for row_level, comment, parent in rows:
+                if row_level == level:
+                    comment.parent_id = rows[parent][1].pk if parent is not None else None
+                    batch.append(comment)
+        Comment.objects.bulk_create(batch, batch_size=batch_size)
+
+
+def member_links(users: list[User]) -> dict[str, str]:
+    """The profile link of each commenter, by lower-case handle, as comments.text links @mentions."""
+    return {user.handle.lower(): reverse("comments:member", kwargs={"pk": user.pk}) for user in users}
+
+
+@transaction.atomic
+def build_story(
+    n: int, *, slug: str | None = None, single_thread: bool = False, seed: int = 6, liker: User | None = None
+) -> Article:
+    """A published story with the shaped discussion of `n` comments; `liker` likes about 2% of them."""
+    users = commenters()
+    article = _story(slug or f"bench-{n}{'-thread' if single_thread else ''}", hours_ago=49)
+    shaped = shape.discussion(n, seed=seed, single_thread=single_thread)
+    first_tree = (Comment.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
+    rows, _ = unsaved_discussion(article, shaped, users=users, links=member_links(users), first_tree=first_tree)
+    insert_discussions([rows])
+    comments = [comment for _, comment, _ in rows]
     if liker is not None:
         liked = [c for i, c in enumerate(comments) if i % 50 == 7 and c.author_id != liker.pk]
         CommentLike.objects.bulk_create(CommentLike(comment=c, user=liker) for c in liked)

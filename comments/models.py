@@ -110,10 +110,18 @@ def visible_q(user, *, through: str = "") -> Q:
     return shown & story_visible_q(user, through=f"{through}article__")
 
 
+# What puts a comment in the moderation queue: waiting for a moderator, or reported (and still up).
+QUEUE_Q = Q(status="pending") | Q(status="visible", report_count__gt=0)
+
+
 class CommentQuerySet(TreeQuerySet):
     def visible_to(self, user):
         """The comments `user` may see (visible_q holds the rule)."""
         return self.filter(visible_q(user))
+
+    def in_queue(self):
+        """The moderation queue: pending comments and reported ones still up."""
+        return self.filter(QUEUE_Q)
 
     def public(self):
         """What anyone may read with its text: visible comments on live stories."""
@@ -155,6 +163,9 @@ class Comment(MPTTModel):
     removal_reason = models.CharField(max_length=200, blank=True, help_text="Why a moderator removed or held it.")
     # Kept on the row so "most liked" sorts and the like count shows without a query per comment.
     like_count = models.PositiveIntegerField(default=0, editable=False)
+    # Kept on the row by comment_report and cleared by approval, so the moderation queue finds reported comments
+    # through a partial index instead of counting every comment's reports.
+    report_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set by `import_disqus` only: what makes a second import of the same file add nothing.
@@ -199,6 +210,15 @@ class Comment(MPTTModel):
                 fields=["article", "created_at", "id"], condition=Q(parent=None), name="comment_story_root_time_idx"
             ),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
+            # The moderation queue (comments.admin): pending or reported comments, most reported first, read in
+            # index order; the index holds only them, a few thousand rows of half a million.
+            models.Index(fields=["-report_count", "-id"], condition=QUEUE_Q, name="comment_queue_idx"),
+            # A reader's profile, newest first by keyset pages (comments.selectors.member_comments).
+            models.Index(
+                fields=["author", "-created_at", "-id"],
+                condition=Q(status="visible"),
+                name="comment_author_time_idx",
+            ),
         ]
         constraints = [
             # Also what makes two simultaneous submits of one form store one comment (comments.services).
@@ -371,7 +391,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["recipient", "comment"], name="notification_once")]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            # The notifications page, newest first by keyset pages (comments.selectors.notifications_for).
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.summary} (for {self.recipient_id})"

@@ -435,12 +435,18 @@ def comment_place(comment: Comment, *, user, sort: str | None = None) -> str:
 
 
 def notifications_for(user) -> QuerySet[Notification]:
-    """A reader's notifications, newest first, with what each row shows, in one query."""
-    return Notification.objects.for_reader(user).select_related("comment__author", "comment__article")
+    """A reader's notifications, newest first, with what each row shows, in one query; read by keyset pages
+    (newsroom.http.keyset_page) through the (recipient, created_at, id) index, so the 20,000th costs the first's."""
+    return (
+        Notification.objects.for_reader(user)
+        .select_related("comment__author", "comment__article")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def member_comments(member, *, viewer) -> QuerySet[Comment]:
-    """A reader's visible comments that `viewer` may see, newest first, for their profile (one query a page)."""
+    """A reader's visible comments that `viewer` may see, newest first, for their profile (one query a page); read
+    by keyset pages through the partial (author, created_at, id) index of visible comments."""
     return (
         Comment.objects.visible_to(viewer)
         .filter(author=member, status=Comment.Status.VISIBLE)

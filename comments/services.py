@@ -1,21 +1,21 @@
 """Writes to the discussion: post, edit, delete, like, report and moderate. Each tree write takes the story lock."""
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
 from comments import text
-from comments.locking import lock_story_threads
+from comments.locking import lock_stories_threads, lock_story_threads
 from comments.mentions import find_mentions
 from comments.models import (
     BannedWord,
@@ -77,13 +77,29 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def discussion_changed(article_id: int, *, visible_delta: int = 0) -> None:
+def discussion_changed(article_id: int | Mapping[int, int], *, visible_delta: int = 0) -> None:
     """Every write to a story's discussion ends here, inside the transaction that changed it: the count moves by
     `visible_delta` (comments that became visible less those that stopped being visible) and the version is bumped,
     which retires the discussion's cached fragments (templates/comments/includes/_discussion.html). One UPDATE of
     one row, never a recount: a recount under the story lock grew with the story (16-21 ms at 50,000 comments).
     check_comment_trees compares the counts with real ones and repairs any drift; meanwhile a drifted count never
-    fails a write by going below 0."""
+    fails a write by going below 0.
+
+    Many stories at once (a moderator's action on comments of a thousand stories, whose discussion rows
+    lock_stories_threads made): `article_id` maps each story to its delta, and it is still one UPDATE, the stories
+    grouped by delta."""
+    if isinstance(article_id, Mapping):
+        by_delta: dict[int, list[int]] = {}
+        for pk, delta in article_id.items():
+            by_delta.setdefault(delta, []).append(pk)
+        if not by_delta:
+            return
+        moved = [When(pk__in=pks, then=Value(delta)) for delta, pks in by_delta.items() if delta]
+        changes = {"version": F("version") + 1}
+        if moved:
+            changes["comment_count"] = Greatest(F("comment_count") + Case(*moved, default=Value(0)), 0)
+        Discussion.objects.filter(pk__in=list(article_id)).update(**changes)
+        return
     changes = {"version": F("version") + 1}
     if visible_delta:
         changes["comment_count"] = Greatest(F("comment_count") + visible_delta, 0)
@@ -434,6 +450,8 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
         report.full_clean()
         report.save()
         count = CommentReport.objects.filter(comment=comment).count()
+        # Kept on the row for the moderation queue, which reads it through a partial index.
+        Comment.objects.filter(pk=comment.pk).update(report_count=count)
         held = 0
         if count >= settings.COMMENTS_REPORTS_TO_HOLD:
             held = Comment.objects.filter(pk=comment.pk, status=Comment.Status.VISIBLE).update(
@@ -443,43 +461,57 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
     return report
 
 
-def _moderate(comments, *, status: str, reason: str) -> int:
-    """Set the status of comments (any stories), story by story under the story lock."""
-    changed = 0
-    by_story: dict[int, list[int]] = {}
-    for comment in comments:
-        by_story.setdefault(comment.article_id, []).append(comment.pk)
-    for article_id, pks in sorted(by_story.items()):
-        with transaction.atomic():
-            lock_story_threads(article_id, new_thread=False)
-            # Read under the lock, like the statuses they replace: what was visible before this write.
-            was_visible = Comment.objects.filter(pk__in=pks, status=Comment.Status.VISIBLE).count()
-            updated = Comment.objects.filter(pk__in=pks).update(status=status, removal_reason=reason)
-            changed += updated
-            if status == Comment.Status.VISIBLE:
-                # The reports were dealt with: approving clears them, so the next reports count afresh.
-                CommentReport.objects.filter(comment_id__in=pks).delete()
-            now_visible = updated if status == Comment.Status.VISIBLE else 0
-            discussion_changed(article_id, visible_delta=now_visible - was_visible)
+def _selected(comments: QuerySet[Comment] | Iterable[Comment]) -> QuerySet[Comment]:
+    """The comments as a queryset: the admin's (every one matching, or those ticked) or a list's."""
+    if isinstance(comments, QuerySet):
+        return Comment.objects.filter(pk__in=comments.order_by().values("pk"))
+    return Comment.objects.filter(pk__in=[comment.pk for comment in comments])
+
+
+def _moderate(selected: QuerySet[Comment], *, status: str, reason: str) -> int:
+    """Set the status of the selected comments (any stories, any number) in a fixed number of statements: one lock
+    for all their stories, one grouped read of what was visible, one UPDATE of the comments (and, approving, one
+    DELETE of their reports), one UPDATE of the stories' counts. A story at a time was four statements per story:
+    3,992 for 997 stories, 9.5 s."""
+    with transaction.atomic():
+        lock_stories_threads(selected.values("article_id"))
+        # Read under the lock, like the statuses they replace: what was visible before this write, per story.
+        per_story = {
+            row["article_id"]: row
+            for row in selected.order_by()
+            .values("article_id")
+            .annotate(selected=Count("pk"), was_visible=Count("pk", filter=Q(status=Comment.Status.VISIBLE)))
+        }
+        changes = {"status": status, "removal_reason": reason}
+        if status == Comment.Status.VISIBLE:
+            # The reports were dealt with: approving clears them, so the next reports count afresh.
+            CommentReport.objects.filter(comment__in=selected).delete()
+            changes["report_count"] = 0
+        changed = selected.update(**changes)
+        now_visible = status == Comment.Status.VISIBLE
+        discussion_changed(
+            {pk: (row["selected"] if now_visible else 0) - row["was_visible"] for pk, row in per_story.items()}
+        )
     return changed
 
 
-def comment_approve(*, comments, moderator) -> int:
+def comment_approve(*, comments: QuerySet[Comment] | Iterable[Comment], moderator) -> int:
     """Make pending or reported comments visible, and notify as if they had just been posted."""
-    comments = [c for c in comments if c.status in (Comment.Status.PENDING, Comment.Status.VISIBLE)]
-    changed = _moderate(comments, status=Comment.Status.VISIBLE, reason="")
-    for comment in Comment.objects.filter(pk__in=[c.pk for c in comments]).select_related("parent"):
+    selected = _selected(comments).filter(status__in=[Comment.Status.PENDING, Comment.Status.VISIBLE])
+    approved = list(selected.values_list("pk", flat=True))
+    changed = _moderate(Comment.objects.filter(pk__in=approved), status=Comment.Status.VISIBLE, reason="")
+    for comment in Comment.objects.filter(pk__in=approved).select_related("parent"):
         with transaction.atomic():
             notify_for_comment(comment=comment)
     return changed
 
 
-def comment_remove(*, comments, moderator, reason: str) -> int:
+def comment_remove(*, comments: QuerySet[Comment] | Iterable[Comment], moderator, reason: str) -> int:
     """Take comments down; replies stay, under a "removed by a moderator" placeholder."""
     if not reason.strip():
         raise ValidationError("Give a reason for the removal.", code="no_reason")
     return _moderate(
-        [c for c in comments if c.status != Comment.Status.DELETED], status=Comment.Status.REMOVED, reason=reason
+        _selected(comments).exclude(status=Comment.Status.DELETED), status=Comment.Status.REMOVED, reason=reason
     )
 
 

@@ -19,7 +19,7 @@ from comments import selectors, services
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
-from newsroom.http import NO_SUCH_PAGE, page_number, paginate, shared_by_signed_out_readers
+from newsroom.http import NO_SUCH_PAGE, keyset_page, page_number, shared_by_signed_out_readers
 
 logger = logging.getLogger(__name__)
 
@@ -312,7 +312,9 @@ NOTIFICATIONS_PER_PAGE = 30
 
 @login_required
 def notifications(request):
-    page = paginate(request, selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE)
+    page = keyset_page(
+        request, selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE, time_field="created_at"
+    )
     return render(request, "comments/notifications.html", {"page_obj": page})
 
 

@@ -6,15 +6,19 @@ from django.db.models.functions import Coalesce
 
 from comments.models import Notification
 
+# The bell counts no further: past it, it shows "99+". A reader with 20,000 unread notifications made every page
+# they opened count all 20,000 (140 ms).
+BELL_CAP = 100
+
 
 class ModelBackend(backends.ModelBackend):
-    """Django's backend, loading the reader with their unread notification count in the same query, so the bell
-    in the header costs no query of its own on any page."""
+    """Django's backend, loading the reader with their unread notification count (at most BELL_CAP) in the same
+    query, so the bell in the header costs no query of its own on any page."""
 
     def get_user(self, user_id):
+        first_unread = Notification.objects.for_reader(OuterRef(OuterRef("pk"))).unread().values("pk")[:BELL_CAP]
         unread = (
-            Notification.objects.for_reader(OuterRef("pk"))
-            .unread()
+            Notification.objects.filter(pk__in=first_unread)
             .order_by()
             .values("recipient")
             .annotate(n=Count("pk"))

@@ -1,12 +1,31 @@
 """Request helpers shared by every app's views."""
 
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connections
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 
-__all__ = ["MAX_PAGE", "NO_SUCH_PAGE", "safe_next", "page_number", "paginate", "shared_by_signed_out_readers"]
+__all__ = [
+    "MAX_PAGE",
+    "NO_SUCH_PAGE",
+    "safe_next",
+    "page_number",
+    "paginate",
+    "KeysetPage",
+    "keyset_page",
+    "older_than_query",
+    "capped_count",
+    "EstimatedCountPaginator",
+    "shared_by_signed_out_readers",
+]
 
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
 # an OFFSET (PostgreSQL's bigint ends at 19 digits: `?page=99999999999999999999` was a DataError, a 500).
@@ -43,6 +62,131 @@ def paginate(request, items, per_page: int) -> Page:
         return Paginator(items, per_page).page(page_number(request))
     except EmptyPage:
         raise Http404(NO_SUCH_PAGE) from None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Keyset pages: "newer" and "older" instead of numbered pages, for the lists that grow with the archive (home and
+# section pages, a reader's comments and notifications). Each page starts where the one before it ended, so the
+# database reads the page's rows through an index at any depth; an OFFSET read and threw away every row before the
+# page, and "page X of Y" counted them all on every page.
+# ---------------------------------------------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NO_SUCH_POSITION = "There is no such place in this list: follow its “newer” and “older” links."
+
+
+def _token(moment: datetime, pk: int) -> str:
+    return f"{(moment - _EPOCH) // timedelta(microseconds=1)}.{pk}"
+
+
+def _parse_token(value: str) -> tuple[datetime, int]:
+    micros, _, pk = value.partition(".")
+    if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()) or len(value) > 40:
+        raise Http404(NO_SUCH_POSITION)
+    try:
+        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except OverflowError:
+        raise Http404(NO_SUCH_POSITION) from None
+
+
+def older_than_query(key: tuple[datetime, int]) -> str:
+    """The query string of the page older than `key` (time, id): what an "older" link holds."""
+    return f"before={_token(*key)}"
+
+
+@dataclass
+class KeysetPage:
+    """A page of a list newest first, with the query strings of the pages on either side (None: none there)."""
+
+    object_list: list
+    newer_query: str | None
+    older_query: str | None
+    keyset = True
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __getitem__(self, index):
+        return self.object_list[index]
+
+    def __bool__(self):
+        return bool(self.object_list)
+
+    @property
+    def is_first(self) -> bool:
+        return self.newer_query is None
+
+    def has_other_pages(self) -> bool:
+        return self.newer_query is not None or self.older_query is not None
+
+
+def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> KeysetPage:
+    """The page of `items` (newest first by `time_field`, then id) that `?before=` or `?after=` asks for; the newest
+    page without either. One query of at most `per_page` + 1 rows; an index on (filters..., time_field DESC, id DESC)
+    makes it read no more than that at any depth. A position that is not one of ours, or past the end, is a 404."""
+    before, after = request.GET.get("before"), request.GET.get("after")
+    if before and after:
+        raise Http404(NO_SUCH_POSITION)
+    if after:
+        # The page just newer than the position: read upwards from it, shown newest first.
+        moment, pk = _parse_token(after)
+        newer = Q(**{f"{time_field}__gt": moment}) | Q(**{time_field: moment, "pk__gt": pk})
+        rows = list(items.filter(newer, **{f"{time_field}__gte": moment}).order_by(time_field, "pk")[: per_page + 1])
+        more_newer = len(rows) > per_page
+        rows = rows[:per_page][::-1]
+        if not rows:
+            raise Http404(NO_SUCH_POSITION)
+        return KeysetPage(
+            rows,
+            newer_query=f"after={_token(*_key(rows[0], time_field))}" if more_newer else None,
+            older_query=older_than_query(_key(rows[-1], time_field)),
+        )
+    if before:
+        moment, pk = _parse_token(before)
+        older = Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": pk})
+        # The redundant bound is what an index range starts from; the OR alone is a filter.
+        items = items.filter(older, **{f"{time_field}__lte": moment})
+    rows = list(items.order_by(f"-{time_field}", "-pk")[: per_page + 1])
+    more_older = len(rows) > per_page
+    rows = rows[:per_page]
+    if before and not rows:
+        raise Http404(NO_SUCH_POSITION)
+    return KeysetPage(
+        rows,
+        newer_query=f"after={_token(*_key(rows[0], time_field))}" if before else None,
+        older_query=older_than_query(_key(rows[-1], time_field)) if more_older else None,
+    )
+
+
+def _key(item, time_field: str) -> tuple[datetime, int]:
+    return getattr(item, time_field), item.pk
+
+
+def capped_count(items: QuerySet, cap: int) -> int:
+    """How many `items` there are, counted no further than `cap`: a bounded read where COUNT(*) reads them all."""
+    return items.order_by()[:cap].count()
+
+
+class EstimatedCountPaginator(Paginator):
+    """For the admin's lists of big tables (half a million comments): the exact count up to `exact_up_to`, past it
+    PostgreSQL's estimate of the query's rows (its planner's, from the table statistics), so a list page never
+    counts every row. SQLite counts."""
+
+    exact_up_to = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        exact = self.object_list.order_by()[: self.exact_up_to + 1].count()
+        if exact <= self.exact_up_to or self.object_list.db is None:
+            return exact
+        query = self.object_list.order_by()
+        if connections[query.db].vendor != "postgresql":
+            return query.count()
+        plan = json.loads(query.explain(format="json"))
+        return max(exact, int(plan[0]["Plan"]["Plan Rows"]))
 
 
 def shared_by_signed_out_readers(request, response: HttpResponse, *keys: str) -> HttpResponse:

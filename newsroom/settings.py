@@ -184,6 +184,9 @@ IMAGE_MAX_UPLOAD_BYTES = env.int("NEWSROOM_IMAGE_MAX_BYTES", default=15 * 1024 *
 IMAGE_MAX_PIXELS = env.int("NEWSROOM_IMAGE_MAX_PIXELS", default=40_000_000)
 # Longest a reader's search may run on PostgreSQL before it is refused with "add a word" (articles.search).
 SEARCH_TIME_LIMIT_MS = env.int("NEWSROOM_SEARCH_TIME_LIMIT_MS", default=2000)
+# Form fields a request may carry: Django's 1,000 refused (HTTP 400) a moderator's action on 1,000 ticked comments,
+# one field each; the actions themselves cost the same few statements for any number (comments.services).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # ------------------------------------------------------------------------------
 # Discussion (comments app)

@@ -29,7 +29,7 @@ from newsroom.forms import (
     forget_login_failures,
     save_account,
 )
-from newsroom.http import paginate, safe_next
+from newsroom.http import capped_count, keyset_page, safe_next
 
 
 def too_many(request, template: str, context: dict, limit: ratelimit.Limit):
@@ -157,6 +157,7 @@ def account_delete(request):
 
 
 PROFILE_COMMENTS_PER_PAGE = 20
+PROFILE_COUNT_CAP = 1000
 
 
 def profile(request, handle):
@@ -164,8 +165,15 @@ def profile(request, handle):
     member = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
     if member.handle != handle:
         return redirect("profile", handle=member.handle, permanent=True)
-    page = paginate(request, comment_selectors.member_comments(member, viewer=request.user), PROFILE_COMMENTS_PER_PAGE)
-    return render(request, "newsroom/profile.html", {"member": member, "page_obj": page})
+    comments = comment_selectors.member_comments(member, viewer=request.user)
+    page = keyset_page(request, comments, PROFILE_COMMENTS_PER_PAGE, time_field="created_at")
+    # Counted no further than the cap: the count of a reader with 20,000 comments read them all on every page.
+    count = capped_count(comments, PROFILE_COUNT_CAP + 1)
+    return render(
+        request,
+        "newsroom/profile.html",
+        {"member": member, "page_obj": page, "comment_count": count, "count_cap": PROFILE_COUNT_CAP},
+    )
 
 
 password_change = login_required(

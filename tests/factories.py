@@ -131,3 +131,8 @@ class CommentFactory(DjangoModelFactory[Comment]):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return comment_services.comment_create(**kwargs)
+
+
+def report(comment: Comment, reason: str = "spam", user: User | None = None):
+    """A reader's report through comments.services, as the site files one (the comment's report count moves)."""
+    return comment_services.comment_report(comment=comment, user=user or UserFactory(), reason=reason)

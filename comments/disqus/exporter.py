@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils.text import slugify
 
 from articles.models import Article, Section
@@ -40,9 +40,10 @@ def export_disqus(write: Callable[[str], object], *, base_url: str) -> int:
     base_url = base_url.rstrip("/")
     forum = slugify(settings.SITE_NAME) or "newsroom"
     site = Author(name=settings.SITE_NAME, username="", email="", anonymous=True)
-    with_comments = Article.objects.filter(comments__isnull=False).distinct()
+    # EXISTS, not a join made DISTINCT: the DISTINCT sorted a row per comment (37 s of 70 at 510,000 comments).
+    with_comments = Article.objects.filter(Exists(Comment.objects.filter(article=OuterRef("pk"))))
     write(writer.XML_HEADER)
-    for section in Section.objects.filter(articles__in=with_comments).distinct().order_by("pk"):
+    for section in Section.objects.filter(Exists(with_comments.filter(section=OuterRef("pk")))).order_by("pk"):
         write(writer.category_xml(dsq_id=f"{ID_PREFIX}section-{section.pk}", forum=forum, title=section.name))
     for article in (
         with_comments.select_related("section")

@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -50,6 +52,32 @@ def test_editor_sees_the_story_list_with_state_thumbnail_and_view_link(editor_cl
     assert "Scheduled" in html and "Live" in html
     assert html.count('<img src="/media/renditions/') == 5
     assert ">View</a>" in html and ">Preview</a>" in html
+
+
+def test_story_search_and_the_more_link_autocomplete_cost_the_same_queries_at_any_size(
+    editor_client, django_assert_max_num_queries
+):
+    ArticleFactory(headline="Glacier retreats", slug="glacier-retreats")
+    ArticleFactory(headline="Council meets", slug="council-meets", status=Article.Status.DRAFT)
+    changelist = reverse("admin:articles_article_changelist")
+    autocomplete = "/admin/autocomplete/?app_label=articles&model_name=relatedlink&field_name=target&term="
+    urls = [f"{changelist}?q=glacier", f"{changelist}?q=council-me", f"{autocomplete}glacier"]
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            response = editor_client.get(url)
+        assert response.status_code == 200
+        small[url] = len(captured)
+    html = editor_client.get(urls[0]).content.decode()
+    assert "Glacier retreats" in html and "Council meets" not in html
+    assert "Council meets" in editor_client.get(urls[1]).content.decode()  # the start of a slug, drafts too
+    assert "Glacier retreats" in editor_client.get(urls[2]).content.decode()
+    assert "date_hierarchy" not in html and "xfull" not in html  # no per-date links, no full count
+    for n in range(30):
+        ArticleFactory(headline=f"Glacier story {n}")
+    for url in urls:
+        with django_assert_max_num_queries(small[url]):
+            assert editor_client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize(

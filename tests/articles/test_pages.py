@@ -1,6 +1,8 @@
 """Reader pages for stories: what renders, who sees what, and the queries each page costs."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -238,13 +240,67 @@ def test_author_and_tag_pages_list_their_live_stories(client, django_assert_max_
     assert "Tagged and authored" in html and "Someone else" not in html
 
 
-def test_lists_paginate(client):
+def older_link(html: str) -> str | None:
+    marker = 'rel="next" href="?'
+    return html.split(marker, 1)[1].split('"', 1)[0].replace("&amp;", "&") if marker in html else None
+
+
+def newer_link(html: str) -> str | None:
+    marker = 'rel="prev" href="?'
+    return html.split(marker, 1)[1].split('"', 1)[0].replace("&amp;", "&") if marker in html else None
+
+
+def test_lists_page_newer_and_older_without_a_page_count(client):
     section = SectionFactory()
-    ArticleFactory.create_batch(25, section=section)
+    now = timezone.now()
+    # Two stories at the same minute straddle a page boundary: the id decides, nothing is shown twice or lost.
+    times = [now - timezone.timedelta(minutes=n if n != 20 else 19) for n in range(45)]
+    for n, moment in enumerate(times):
+        ArticleFactory(section=section, headline=f"Story number {n:02d}", publish_at=moment)
+    seen, query, pages = [], "", 0
+    while True:
+        html = client.get(f"{section.get_absolute_url()}?{query}").content.decode()
+        assert "Page " not in html and " of " not in html.split('class="pagination"', 1)[-1].split("</nav>")[0]
+        seen += [n for n in range(45) if f"Story number {n:02d}<" in html]
+        pages += 1
+        query = older_link(html)
+        if query is None:
+            break
+    assert sorted(seen) == list(range(45)) and len(seen) == 45 and pages == 3
+    # Back up from the second page: "newer" gives the first page again, which has no "newer".
     first = client.get(section.get_absolute_url()).content.decode()
-    assert "Page 1 of 2" in first and 'rel="next" href="?page=2"' in first
-    second = client.get(section.get_absolute_url(), {"page": 2})
-    assert second.status_code == 200 and second.context["page_obj"].object_list.__len__() == 5
+    second = client.get(f"{section.get_absolute_url()}?{older_link(first)}").content.decode()
+    back = client.get(f"{section.get_absolute_url()}?{newer_link(second)}").content.decode()
+    on_page = [n for n in range(45) if f"Story number {n:02d}<" in back]
+    assert on_page == [n for n in range(45) if f"Story number {n:02d}<" in first] and len(on_page) == 20
+    assert newer_link(back) is None
+
+
+@pytest.mark.parametrize("query", ["before=abc", "after=1.x", "before=1.2&after=1.2", "before=99999999999999999999.1"])
+def test_a_position_that_is_not_ours_is_a_404(client, query):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 404
+
+
+def test_home_and_section_pages_cost_the_same_queries_at_any_depth(client, django_assert_max_num_queries):
+    section = SectionFactory()
+    now = timezone.now()
+    ArticleFactory.create_batch(3, section=section)
+    urls = ("/", section.get_absolute_url())
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        small[url] = len(captured)
+    for n in range(80):
+        ArticleFactory(section=section, publish_at=now - timezone.timedelta(hours=n + 1))
+    for url in urls:
+        query, pages = "", 0
+        while query is not None:  # down to the oldest page
+            with django_assert_max_num_queries(small[url]):
+                html = client.get(f"{url}?{query}").content.decode()
+            query, pages = older_link(html), pages + 1
+        assert pages == 5
 
 
 def test_section_slug_cannot_shadow_the_sites_own_paths():

@@ -263,13 +263,13 @@ def test_results_are_paginated_and_page_links_keep_the_query(client, django_asse
 
 
 @postgres_only
-def test_postgres_search_reads_the_gin_index_of_the_stories_words():
+def test_postgres_search_reads_the_gin_index_of_the_stored_documents():
     ArticleFactory.create_batch(3)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small would be read whole otherwise
     # All stories, so that the index of live ones is no way in: the words' index or reading the table.
     plan = search.search_stories("harbour -storm", stories=Article.objects.all()).explain()
-    assert "article_search_idx" in plan, plan
+    assert "article_search_document_idx" in plan, plan
 
 
 @postgres_only
@@ -289,3 +289,35 @@ def test_a_search_that_runs_too_long_asks_for_more_words_and_keeps_the_query(cli
     # The connection is usable afterwards, and a quick search is not limited.
     monkeypatch.setattr(search, "search_stories", real)
     assert "Council meets" in client.get("/search/?q=council").content.decode()
+
+
+def test_past_the_cap_the_page_says_more_and_counts_no_further(client, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr(search, "RESULTS_CAP", 5)
+    now = timezone.now()
+    for n in range(8):
+        ArticleFactory(headline=f"Harbour news {n}", publish_at=now - timezone.timedelta(hours=n))
+    with CaptureQueriesContext(connection) as few:
+        html = client.get("/search/", {"q": "harbour"}).content.decode()
+    assert "More than 5 stories for “harbour”: the 5 newest, best match first" in html
+    assert html.count("Harbour news") == 5
+    if connection.vendor == "postgresql":  # ranked within the newest matches
+        assert all(f"Harbour news {n}" in html for n in range(5))
+    # The count reads at most cap + 1 rows: the same queries with a hundred more matches.
+    ArticleFactory.create_batch(100, headline="Harbour news again")
+    with django_assert_max_num_queries(len(few)):
+        assert "More than 5 stories" in client.get("/search/", {"q": "harbour"}).content.decode()
+    assert client.get("/search/", {"q": "harbour", "page": 2}).status_code == 404
+
+
+def test_under_the_cap_the_page_gives_the_exact_count(client):
+    ArticleFactory.create_batch(2, headline="Harbour news")
+    assert "2 stories for “harbour”" in client.get("/search/", {"q": "harbour"}).content.decode()
+
+
+@postgres_only
+def test_the_stored_document_follows_the_words_whatever_writes_the_row():
+    story = ArticleFactory(headline="Council meets")
+    Article.objects.filter(pk=story.pk).update(headline="Glacier melts")  # no save(), no signal: the trigger
+    assert headlines("glacier") == ["Glacier melts"] and headlines("council") == []
+    Article.objects.filter(pk=story.pk).update(comment_count=5)  # not a word: the document stays
+    assert headlines("glacier") == ["Glacier melts"]

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.utils import timezone
 
 from articles import sitemaps
@@ -57,9 +58,38 @@ def test_section_sitemap_lists_every_section(client):
 
 
 def test_story_sitemap_query_count_is_fixed(client, django_assert_max_num_queries):
-    ArticleFactory.create_batch(10)
-    with django_assert_max_num_queries(2):
-        xml(client, "/sitemap-stories.xml")
+    # The index: the sections (two) and, cold, the story files' boundaries and latest lastmod (two, then cached);
+    # a story file: its stories by id range (one).
+    for batch in (3, 40):
+        cache.clear()
+        ArticleFactory.create_batch(batch)
+        with django_assert_max_num_queries(4):
+            xml(client, "/sitemap.xml")
+        with django_assert_max_num_queries(2):
+            xml(client, "/sitemap.xml")
+        with django_assert_max_num_queries(1):
+            xml(client, "/sitemap-stories.xml")
+
+
+def test_story_files_hold_each_live_story_once_by_id_range(client, monkeypatch):
+    monkeypatch.setattr(sitemaps, "STORIES_PER_FILE", 3)
+    stories = ArticleFactory.create_batch(8)
+    ArticleFactory(status=Article.Status.DRAFT)
+    latest = ArticleFactory(updated_at=timezone.now() + timezone.timedelta(minutes=5))
+    index = xml(client, "/sitemap.xml")
+    files = [loc for loc in locations(index) if "stories" in loc]
+    assert files == [
+        "http://testserver/sitemap-stories.xml",
+        "http://testserver/sitemap-stories.xml?p=2",
+        "http://testserver/sitemap-stories.xml?p=3",
+    ]
+    lastmods = {e.find("sm:loc", NS).text: e.findtext("sm:lastmod", None, NS) for e in index.iterfind("sm:sitemap", NS)}
+    assert lastmods["http://testserver/sitemap-stories.xml?p=3"].startswith(latest.updated_at.date().isoformat())
+    listed = []
+    for number in (1, 2, 3):
+        listed += locations(xml(client, f"/sitemap-stories.xml?p={number}"))
+    assert listed == [f"http://testserver{story.get_absolute_url()}" for story in [*stories, latest]]
+    assert client.get("/sitemap-stories.xml?p=4").status_code == 404
 
 
 def test_news_sitemap_lists_stories_of_the_last_48_hours(client):

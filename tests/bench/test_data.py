@@ -35,3 +35,24 @@ def test_builder_makes_sound_trees_with_rendered_bodies():
     assert comment is not None and 'class="mention"' in comment.body_html
     plain = Comment.objects.filter(article=article).exclude(body__contains="@").first()
     assert plain.body_html == text.render(plain.body)
+
+
+@pytest.mark.django_db
+def test_the_archive_builder_makes_the_issues_shape_at_a_thousandth():
+    from bench import archive_data
+    from comments.models import CommentReport, Notification
+    from newsroom.models import User
+
+    facts = archive_data.build(0.001)
+    rows = Comment.objects.order_by().values_list("id", "parent_id", "tree_id", "lft", "rght", "level")
+    assert tree_problems(Row(*row) for row in rows) == {}
+    assert facts["stories"] == 102 and 500 <= facts["comments"] <= 520
+    assert Comment.objects.filter(article_id=facts["big_story"]).count() == 50
+    thread = Comment.objects.filter(article_id=facts["thread_story"])
+    assert thread.count() == 21 and thread.filter(parent=None).count() == 1
+    assert Comment.objects.filter(author_id=facts["heavy"]).count() == 20
+    assert Notification.objects.filter(recipient_id=facts["notified"]).count() == 20
+    assert CommentReport.objects.exists() and Comment.objects.filter(status=Comment.Status.PENDING).exists()
+    assert User.objects.get(pk=facts["admin"]).is_superuser
+    visible = Comment.objects.filter(article_id=facts["big_story"], status=Comment.Status.VISIBLE).count()
+    assert Discussion.objects.get(pk=facts["big_story"]).comment_count == visible

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.models import Article
-from comments.models import CommentReport, Discussion
+from comments.models import Discussion
 from newsroom.services import editors_group, moderators_group
 from tests.clients.test_editor_journey import choose
 from tests.factories import (
@@ -22,6 +22,7 @@ from tests.factories import (
     SectionFactory,
     TagFactory,
     UserFactory,
+    report,
 )
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -329,7 +330,7 @@ def test_admin_pages_fit_a_1280_pixel_screen(admin_page, sign_in):
             author=UserFactory(display_name="Maximiliana Featherstonehaugh-Smith"),
             body=f"Comment {n}: " + "a long reply that goes on about the harbour, the tide and the council " * 6,
         )
-        CommentReport.objects.create(comment=reported, user=UserFactory(), reason="abuse")
+        report(reported, "abuse")
 
     sign_in(editor)
     for url in ["/admin/articles/article/add/", f"/admin/articles/article/{story.pk}/change/"]:

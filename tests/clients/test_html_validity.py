@@ -55,6 +55,7 @@ def test_nu_html_checker_reports_no_errors_on_the_reader_pages(tmp_path, setting
 
 def test_the_hostile_corpora_leave_a_thread_page_valid_html(tmp_path, settings, record_property):
     """The corpora's strings (tests/corpora.py's sample) as the replies of one thread, on its page: no errors."""
+    settings.COMMENTS_THREAD_PER_PAGE = 2000  # one page holding every reply (thread pages come in pages)
     java = tools.java()
     vnu = tools.node_module("vnu-jar/build/dist/vnu.jar")
     payloads = sample()

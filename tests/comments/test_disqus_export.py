@@ -176,3 +176,12 @@ def test_account_page_links_to_the_download(client):
     client.force_login(UserFactory())
     response = client.get(reverse("account"))
     assert reverse("account_comments_json") in response.content.decode()
+
+
+def test_export_finds_the_stories_with_comments_by_exists_not_distinct(site_discussions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        call_command("export_comments", stdout=io.StringIO())
+    assert len(queries) and not any("DISTINCT" in query["sql"] for query in queries.captured_queries)

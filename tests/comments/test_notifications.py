@@ -287,3 +287,41 @@ def test_a_message_that_cannot_be_built_skips_only_its_reader(alex, sam, django_
         reply = CommentFactory(parent=root, author=sam, body="Over to you, @kim.")
     assert [m.to for m in mail.outbox] == [[kim.email]]
     assert f"Notification e-mail for comment {reply.pk} to ['alex@example.com\\nBcc" in caplog.text
+
+
+def test_the_bell_counts_no_further_than_its_cap(
+    alex, sam, client, monkeypatch, settings, django_assert_max_num_queries
+):
+    settings.COMMENTS_RATE_PER_MINUTE = 0
+    from newsroom import backends
+
+    monkeypatch.setattr(backends, "BELL_CAP", 3)
+    root = CommentFactory(author=alex, body="Root")
+    CommentFactory(parent=root, author=sam)
+    client.force_login(alex)
+    with django_assert_max_num_queries(8) as small:
+        assert '<span class="bell__count">1</span>' in client.get("/").content.decode()
+    for _ in range(5):
+        CommentFactory(parent=root, author=sam)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        html = client.get("/").content.decode()
+    assert '<span class="bell__count">2+</span>' in html and "Notifications, 2+ unread" in html
+
+
+def test_notification_pages_go_newer_and_older_at_one_cost(alex, sam, client, settings, django_assert_max_num_queries):
+    settings.COMMENTS_RATE_PER_MINUTE = 0
+    root = CommentFactory(author=alex, body="Root")
+    for number in range(3):
+        CommentFactory(parent=root, author=sam, body=f"Reply {number}")
+    client.force_login(alex)
+    with django_assert_max_num_queries(8) as small:
+        client.get(reverse("notifications:list"))
+    for number in range(3, 65):
+        CommentFactory(parent=root, author=sam, body=f"Reply {number}")
+    query, seen = "", []
+    while query is not None:
+        with django_assert_max_num_queries(len(small.captured_queries)):
+            html = client.get(f"{reverse('notifications:list')}?{query}").content.decode()
+        seen += [n for n in range(65) if f"Reply {n}<" in html]
+        query = html.split('rel="next" href="?', 1)[1].split('"', 1)[0] if 'rel="next"' in html else None
+    assert sorted(seen) == list(range(65)) and "Newer notifications" in html

@@ -11,7 +11,7 @@ from django.utils import timezone
 from comments import services
 from comments.models import BannedWord, Comment, CommentLike, CommentReport, Discussion, Mention, Restriction
 from tests.comments.conftest import assert_trees_sound
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory, report
 
 pytestmark = pytest.mark.django_db
 
@@ -239,7 +239,7 @@ def test_report_reason_must_be_a_known_one():
 
 def test_approve_makes_visible_and_clears_reports():
     comment = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED))
-    CommentReport.objects.create(comment=comment, user=UserFactory(), reason="spam")
+    report(comment, "spam")
     assert services.comment_approve(comments=[comment], moderator=UserFactory(is_staff=True)) == 1
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.VISIBLE
     assert not CommentReport.objects.exists()

@@ -13,6 +13,7 @@ from django.urls import reverse
 from articles.models import SavedArticle
 from comments import services as comment_services
 from comments.models import Comment
+from newsroom import views
 from newsroom.forms import HANDLE_TAKEN, AccountForm, SignUpForm
 from newsroom.models import User
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
@@ -335,14 +336,26 @@ def test_profile_lists_visible_comments_newest_first_with_links_in_context(clien
     assert "On a draft story" not in html and "Removed one" not in html and "Someone else" not in html
 
 
-def test_profile_query_count_does_not_grow_with_comments(client, django_assert_max_num_queries, settings):
+def test_profile_query_count_does_not_grow_with_comments(client, django_assert_max_num_queries, monkeypatch, settings):
     settings.COMMENTS_RATE_PER_MINUTE = 0
+    monkeypatch.setattr(views, "PROFILE_COUNT_CAP", 30)
     member = UserFactory(handle="busy")
-    for _ in range(25):
-        CommentFactory(author=member)
-    with django_assert_max_num_queries(5):
-        response = client.get(member.get_absolute_url())
-    assert response.context["page_obj"].paginator.num_pages == 2
+    article = ArticleFactory()
+    for _ in range(3):
+        CommentFactory(author=member, article=article)
+    with django_assert_max_num_queries(5) as small:
+        html = client.get(member.get_absolute_url()).content.decode()
+    assert "3 comments" in html and 'rel="next"' not in html
+    for _ in range(42):
+        CommentFactory(author=member, article=article)
+    query, pages = "", 0
+    while query is not None:  # newest page to oldest, each at the small profile's cost
+        with django_assert_max_num_queries(len(small.captured_queries)):
+            html = client.get(f"{member.get_absolute_url()}?{query}").content.decode()
+        assert "more than 30 comments" in html
+        query = html.split('rel="next" href="?', 1)[1].split('"', 1)[0] if 'rel="next"' in html else None
+        pages += 1
+    assert pages == 3 and "Older comments" not in html and "Newer comments" in html
 
 
 def test_account_deletion_keeps_threads_intact_with_tombstones(client):

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles.models import Article
-from comments.models import Comment, CommentReport, Discussion, Restriction
+from comments.models import Comment, Discussion, Restriction
 from newsroom.services import editors_group, moderators_group
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory, report
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_a_moderator_opens_the_queue_approves_removes_and_suspends(client):
     held = CommentFactory(article=story, body="Waiting for a moderator")
     rude = CommentFactory(article=story, body="Rude")
     reported = CommentFactory(body="Reported as spam")
-    CommentReport.objects.create(comment=reported, user=UserFactory(), reason="spam")
+    report(reported, "spam")
     page = client.get(QUEUE)
     assert page.status_code == 200
     assert "Waiting for a moderator" in page.content.decode() and "Reported as spam" in page.content.decode()
