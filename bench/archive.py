@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.run import QueryCounter, _pg_admin, say
+from bench.run import QueryCounter, _pg_admin, say, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"small": 0.001, "large": 1.0}
@@ -43,24 +42,21 @@ META_TABLE = "bench_archive_meta"
 
 
 def sample(call: Callable[[], object], *, requests: int = 7, budget: float = 20.0) -> dict:
-    """Median and p90 of up to `requests` calls after one warm-up; at least 3 unless a call takes over 10 s, then
-    one (the old archive's worst pages take a minute)."""
+    """bench.run.timed after one warm-up: at least 3 calls, or one when a call takes over 10 s (the old archive's
+    worst pages take a minute)."""
     t0 = time.perf_counter()
     call()
-    warm = time.perf_counter() - t0
-    samples: list[float] = []
-    started = time.perf_counter()
-    least = 1 if warm > 10 else 3
-    while len(samples) < requests and (len(samples) < least or time.perf_counter() - started < budget):
-        t0 = time.perf_counter()
+    least = 1 if time.perf_counter() - t0 > 10 else 3
+    return timed(call, requests=requests, warmup=0, budget=budget, minimum=min(least, requests))
+
+
+def counted(call: Callable[[], object], **options) -> dict:
+    """sample() of `call`, with the queries of one more call."""
+    result = sample(call, **options)
+    with QueryCounter().counting() as queries:
         call()
-        samples.append(time.perf_counter() - t0)
-    samples.sort()
-    return {
-        "median_ms": round(statistics.median(samples) * 1000, 2),
-        "p90_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.9))] * 1000, 2),
-        "n": len(samples),
-    }
+    result.update(queries=queries.count)
+    return result
 
 
 @dataclass
@@ -112,13 +108,7 @@ class Context:
                 transaction.set_rollback(True)
             return outcome
 
-        result = sample(once, **options)
-        with QueryCounter().counting() as queries:
-            outcome = once()
-        result.update(queries=queries.count)
-        if isinstance(outcome, dict):
-            result.update(outcome)
-        return result
+        return {**counted(once, **options), **once()}
 
 
 ROWS: list[tuple[str, str, Callable[[Context], dict]]] = []
@@ -181,12 +171,7 @@ def _sitemap_index_cold(ctx: Context) -> dict:
         cache.clear()
         return client.get("/sitemap.xml").getvalue()
 
-    result = sample(call)
-    cache.clear()
-    with QueryCounter().counting() as queries:
-        client.get("/sitemap.xml").getvalue()
-    result.update(queries=queries.count)
-    return result
+    return counted(call)
 
 
 @row("sitemap_stories", "stories sitemap, its last file")
@@ -297,11 +282,10 @@ def _bell(ctx: Context) -> dict:
     from newsroom.backends import ModelBackend
 
     backend, pk = ModelBackend(), ctx.users["notified"].pk
-    result = sample(lambda: backend.get_user(pk), requests=15)
-    with QueryCounter().counting() as queries:
-        user = backend.get_user(pk)
-    result.update(queries=queries.count, note=f"shows {user.unread_notifications}")
-    return result
+    return {
+        **counted(lambda: backend.get_user(pk), requests=15),
+        "note": f"shows {backend.get_user(pk).unread_notifications}",
+    }
 
 
 @row("home_first", "home page")
@@ -352,12 +336,7 @@ def _export_stories(ctx: Context) -> dict:
         written = []
         exporter.export_disqus(lambda text: written.append(len(text)) if len(written) < 1 else None, base_url="x")
 
-    # The whole export of the archive takes a minute; once is enough.
-    result = sample(call, requests=1, budget=0)
-    with QueryCounter().counting() as queries:
-        call()
-    result.update(queries=queries.count)
-    return result
+    return counted(call, requests=1, budget=0)  # the whole export takes seconds: once is enough
 
 
 def measure(facts: dict, keys: list[str] | None) -> dict:

@@ -143,20 +143,6 @@ def _stories(scale: Scale, progress: Progress) -> tuple[list[Section], list[int]
     return sections, ids
 
 
-def _big_story(slug: str, section: Section, hours_ago: float) -> Article:
-    article = Article.objects.create(
-        slug=slug,
-        section=section,
-        headline=f"A busy story: {slug}",
-        deck="A story that draws tens of thousands of comments.",
-        body="\n\n".join(f"Paragraph {n} of the story, long enough to read like news." * 3 for n in range(8)),
-        status=Article.Status.PUBLISHED,
-        publish_at=timezone.now() - timedelta(hours=hours_ago),
-    )
-    Byline.objects.create(article=article, author=Author.objects.get(slug="archive-reporter"))
-    return article
-
-
 def build(factor: float) -> dict:
     """Fill an empty, migrated database; returns what the measurements need to find (ids, handles, words)."""
     scale = Scale(factor)
@@ -174,14 +160,14 @@ def build(factor: float) -> dict:
         links = data.member_links(users)
         sections, story_ids = _stories(scale, progress)
     # The two busy stories are the newest, as on a news site.
-    big = _big_story("archive-big-story", sections[0], hours_ago=20)
+    big = data.busy_story("archive-big-story", hours_ago=20, section=sections[0])
     rows, next_tree = data.unsaved_discussion(
         big, shape.discussion(scale.of(BIG_STORY_COMMENTS)), users=users, links=links, first_tree=1
     )
     data.insert_discussions([rows])
     services.discussion_changed(big.pk, visible_delta=len(rows))
     progress.step(len(rows), "the 50,000-comment story")
-    thread = _big_story("archive-mega-thread", sections[1], hours_ago=10)
+    thread = data.busy_story("archive-mega-thread", hours_ago=10, section=sections[1])
     rows, next_tree = data.unsaved_discussion(
         thread,
         shape.discussion(scale.of(THREAD_REPLIES) + 1, single_thread=True),

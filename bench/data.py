@@ -17,7 +17,15 @@ from comments.models import Comment, CommentLike
 from comments.trees import Row, expected_positions
 from newsroom.models import User
 
-__all__ = ["commenters", "unsaved_discussion", "insert_discussions", "member_links", "build_story", "analyze"]
+__all__ = [
+    "commenters",
+    "busy_story",
+    "unsaved_discussion",
+    "insert_discussions",
+    "member_links",
+    "build_story",
+    "analyze",
+]
 
 
 def commenters() -> list[User]:
@@ -39,8 +47,11 @@ def commenters() -> list[User]:
     return [by_handle[handle] for handle in handles]
 
 
-def _story(slug: str, hours_ago: float) -> Article:
-    section, _ = Section.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+def busy_story(slug: str, hours_ago: float, *, section: Section | None = None) -> Article:
+    """A published story with a byline, for a discussion of thousands of comments (in the "bench" section unless
+    another is given)."""
+    if section is None:
+        section, _ = Section.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     author, _ = Author.objects.get_or_create(slug="bench-reporter", defaults={"name": "Bench Reporter"})
     article = Article.objects.create(
         slug=slug,
@@ -120,7 +131,7 @@ def build_story(
 ) -> Article:
     """A published story with the shaped discussion of `n` comments; `liker` likes about 2% of them."""
     users = commenters()
-    article = _story(slug or f"bench-{n}{'-thread' if single_thread else ''}", hours_ago=49)
+    article = busy_story(slug or f"bench-{n}{'-thread' if single_thread else ''}", hours_ago=49)
     shaped = shape.discussion(n, seed=seed, single_thread=single_thread)
     first_tree = (Comment.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
     rows, _ = unsaved_discussion(article, shaped, users=users, links=member_links(users), first_tree=first_tree)

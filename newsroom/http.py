@@ -83,6 +83,8 @@ def _parse_token(value: str) -> tuple[datetime, int]:
     micros, _, pk = value.partition(".")
     if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()) or len(value) > 40:
         raise Http404(NO_SUCH_POSITION)
+    if len(pk) > 18:  # past a bigint
+        raise Http404(NO_SUCH_POSITION)
     try:
         return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
     except OverflowError:
@@ -101,6 +103,8 @@ class KeysetPage:
     object_list: list
     newer_query: str | None
     older_query: str | None
+    # The position this page was asked for ("before=..." or "after=..."), None for the newest page: its canonical.
+    query: str | None = None
     keyset = True
 
     def __iter__(self):
@@ -143,6 +147,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
             rows,
             newer_query=f"after={_token(*_key(rows[0], time_field))}" if more_newer else None,
             older_query=older_than_query(_key(rows[-1], time_field)),
+            query=f"after={after}",
         )
     if before:
         moment, pk = _parse_token(before)
@@ -158,6 +163,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
         rows,
         newer_query=f"after={_token(*_key(rows[0], time_field))}" if before else None,
         older_query=older_than_query(_key(rows[-1], time_field)) if more_older else None,
+        query=f"before={before}" if before else None,
     )
 
 

@@ -62,7 +62,8 @@ def share_links(article, url):
 # ------------------------------------------------------------------------------
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
-    """The view's `canonical_url` when it gives one; else this path, absolute, keeping only a page number."""
+    """The view's `canonical_url` when it gives one; else this path, absolute, keeping only a page number or the
+    position of a keyset page."""
     if context.get("canonical_url"):
         return context["canonical_url"]
     request = context.get("request")
@@ -70,6 +71,8 @@ def canonical_url(context):
         return ""
     url = request.build_absolute_uri(request.path)
     page_obj = context.get("page_obj")
+    if getattr(page_obj, "keyset", False):
+        return f"{url}?{page_obj.query}" if page_obj.query else url
     number = getattr(page_obj, "number", 1)
     return f"{url}?page={number}" if number and number > 1 else url
 

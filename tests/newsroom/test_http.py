@@ -7,7 +7,8 @@ from django.http import Http404
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from newsroom.http import MAX_PAGE, NO_SUCH_PAGE, page_number
+from articles.models import Article
+from newsroom.http import MAX_PAGE, NO_SUCH_PAGE, NO_SUCH_POSITION, page_number
 from tests.factories import ArticleFactory, AuthorFactory, CommentFactory, TagFactory, UserFactory
 
 BAD_PAGES = ["99999999999999999999", "-1", "abc", "1e3", "0", "2.0", "+1", " 1", "١", str(MAX_PAGE + 1), "9" * 5000]
@@ -44,17 +45,20 @@ def paged_urls(reader):
     CommentFactory(article=article, parent=comment)  # a reply: the reader's one notification
     reader.saved_articles.create(article=article)
     return [
-        reverse("articles:home"),
-        article.section.get_absolute_url(),
         author.get_absolute_url(),
         tag.get_absolute_url(),
         reverse("articles:search") + "?q=harbour",
         reverse("articles:saved"),
         article.get_absolute_url(),
         reverse("comments:story_threads", kwargs={"article_pk": article.pk}),
-        reader.get_absolute_url(),
-        reverse("notifications:list"),
     ]
+
+
+@pytest.fixture
+def keyset_urls(reader, paged_urls):
+    """Every list paged by "newer" and "older" (newsroom.http.keyset_page) instead of numbers."""
+    article = Article.objects.get()
+    return [reverse("articles:home"), article.section.get_absolute_url(), reader.get_absolute_url(), "/notifications/"]
 
 
 def with_page(url: str, value: str, name: str = "page") -> str:
@@ -83,6 +87,35 @@ def test_every_list_answers_a_bad_page_number_with_a_404_that_says_so(client, pa
             tried += 1
     assert wrong == []
     record_property("figures", f"{tried} bad inputs tried (page numbers on {len(paged_urls)} lists): all 4xx (404)")
+
+
+BAD_POSITIONS = [
+    *(value for value in BAD_PAGES if value != "2.0"),
+    "1.",
+    ".1",
+    "1.2.3",
+    "1.-2",
+    "-1.2",
+    "1_0.2",
+    "１.2",
+    "9" * 30 + ".1",
+]
+
+
+def test_every_keyset_list_answers_a_position_not_its_own_with_a_404_that_says_so(client, keyset_urls):
+    wrong = []
+    for url in keyset_urls:
+        assert client.get(url).status_code == 200, url
+        for name in ("before", "after"):
+            for value in BAD_POSITIONS:
+                response = client.get(with_page(url, value, name))
+                if response.status_code != 404 or NO_SUCH_POSITION not in response.content.decode():
+                    wrong.append((url, name, value[:25], response.status_code))
+        # A real position past either end of these one-item lists: nothing there.
+        for query in ("before=1.1", f"after={10**17}.1"):
+            if client.get(f"{url}?{query}").status_code != 404:
+                wrong.append((url, query))
+    assert wrong == []
 
 
 @pytest.mark.parametrize("section", ["stories", "sections", "home"])
