@@ -52,6 +52,8 @@ def enqueue_on_commit(task: Task, *args, delay: int = 0) -> None:
         try:
             chosen.enqueue(*args)
         except (RedisError, OSError):
-            logger.exception("Task %s%r not enqueued: the queue is unreachable; its rows wait in the database", task.name, args)
+            logger.exception(
+                "Task %s%r not enqueued: the queue is unreachable; its rows wait in the database", task.name, args
+            )
 
     transaction.on_commit(enqueue)

@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from newsroom.operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    atomic = False
 
     dependencies = [
         ('comments', '0009_moderation_queue_names'),
@@ -27,7 +30,7 @@ class Migration(migrations.Migration):
             name='email_claim',
             field=models.CharField(blank=True, default='', max_length=32),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='notification',
             index=models.Index(condition=models.Q(('email__in', ['pending', 'sending'])), fields=['created_at'], name='notification_outbox_idx'),
         ),
