@@ -48,6 +48,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "media",
         "news-sitemap.xml",
         "notifications",
+        "healthz",
         "readyz",
         "robots.txt",
         "saved",
