@@ -171,8 +171,8 @@ def start_worker(broker, settings, media_root, tmp_path):
             DJANGO_MEDIA_ROOT=str(media_root),
             NEWSROOM_BASE_URL=settings.NEWSROOM_BASE_URL,
             DJANGO_LOG_LEVEL="INFO",
-            **extra,
         )
+        env.update(extra)
         worker = Worker(env, tmp_path / f"worker-{len(started)}.log").start()
         started.append(worker)
         return worker
