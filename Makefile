@@ -21,8 +21,8 @@ CHROMIUM := /usr/bin/chromium
 NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: help install tools run migrate seed test lint check test-sqlite test-postgres import-bench clean bench bench-ours \
-	bench-peer load backup backup-check search-bench lockwait bench-archive
+.PHONY: help install tools run worker migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
+	bench-ours bench-peer bench-queue bench-archive load backup backup-check search-bench lockwait
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -72,10 +72,15 @@ migrate: $(RUN_STAMP) .env ## Apply database migrations
 seed: $(RUN_STAMP) .env ## Load the demo content (idempotent)
 	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py seed_demo
 
+# Tasks (e-mail, image renditions) run at once inside the request here: .env sets no TASKS_URL. With TASKS_URL set to
+# a Redis, run `make worker` beside it, as docker compose and production do (docs/deployment.md).
 run: $(RUN_STAMP) .env ## Migrate, load the demo and serve http://127.0.0.1:8000/ (another port: PORT=8101)
 	$(PY) manage.py migrate --noinput
 	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py seed_demo
 	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py runserver $(ADDR)
+
+worker: $(RUN_STAMP) .env ## An RQ worker for the tasks on TASKS_URL (a Redis): what docker compose's worker service runs
+	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job default
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
@@ -168,6 +173,10 @@ bench-archive: $(STAMP) ## Not in `make test`: every page and write of issue 15,
 	@$(PY) scripts/postgres_ready.py "$(ARCHIVE_POSTGRES_URL)" || { echo "PostgreSQL is unreachable: bench-archive needs it."; exit 1; }
 	ARCHIVE_POSTGRES_URL="$(ARCHIVE_POSTGRES_URL)" $(PY) -m bench.archive $(if $(REBUILD),--rebuild) \
 		--baseline bench/results/archive-before.json
+
+bench-queue: $(STAMP) ## Not in `make test`: posting with SMTP up/down/slow, a 24 MP upload, e-mail across a worker restart
+	@db=sqlite; if $(PG_UP); then db=postgres; fi; \
+	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.queue --db $$db --out bench/results/queue.json
 
 lockwait: $(STAMP) ## Not in `make test`: another story's page while a hot story is locked, sync workers vs deploy/gunicorn.conf.py
 	$(PY) -m bench.lockwait

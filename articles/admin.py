@@ -70,19 +70,50 @@ class ImageForm(forms.ModelForm):
         return upload
 
 
+def warn_failed_renditions(request, images) -> None:
+    """Say which images have no renditions and why (articles.tasks records it); pages show their original."""
+    for image in images:
+        if image.renditions_error:
+            messages.warning(request, f"Image “{image.alt_text}” (#{image.pk}): {image.renditions_error}")
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     form = ImageForm
-    list_display = ["preview", "alt_text", "credit", "width", "height", "uploaded_at"]
+    list_display = ["preview", "alt_text", "credit", "width", "height", "renditions_state", "uploaded_at"]
     search_fields = ["alt_text", "credit"]
-    readonly_fields = ["preview", "width", "height"]
+    readonly_fields = ["preview", "width", "height", "renditions_state"]
 
     @admin.display(description="Preview")
     def preview(self, obj):
         return thumbnail(obj)
 
+    @admin.display(description="Renditions")
+    def renditions_state(self, obj):
+        if obj.renditions_error:
+            return "failed (the original is shown)"
+        return f"{len(obj.renditions)} ready" if obj.renditions else "being made (the original is shown)"
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_failed_renditions(request, Image.objects.exclude(renditions_error="").order_by("-uploaded_at")[:10])
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        image = self.get_object(request, object_id) if request.method == "GET" else None
+        if image is not None:
+            warn_failed_renditions(request, [image])
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         services.image_save(image=obj, clean=form.cleaned_image, name=form.cleaned_data["file"].name)
+
+    def delete_model(self, request, obj):
+        services.image_delete(image=obj)
+
+    def delete_queryset(self, request, queryset):
+        for image in queryset:
+            services.image_delete(image=image)
 
 
 class BylineInline(admin.TabularInline):
@@ -230,6 +261,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
         problems = selectors.prepublish_problems(article) if article else []
+        if request.method == "GET" and article is not None:
+            warn_failed_renditions(request, Image.objects.filter(uses__article=article))
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "problems": problems})
 
     def save_model(self, request, obj, form, change):

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
-__all__ = ["CleanImage", "Rendition", "clean_upload", "make_renditions"]
+__all__ = ["CleanImage", "Rendition", "clean_upload", "make_renditions", "DECODE_ERRORS"]
 
 # Pillow format name -> (format we write, file extension). MPO is what Pillow calls a JPEG that carries extra
 # frames (phones write them for depth maps and previews); its first frame is an ordinary JPEG.
@@ -34,7 +34,7 @@ CARD_WIDTH = 1200
 CROPS: dict[str, tuple[int, int]] = {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)}
 
 # Everything a malformed file can make Pillow raise while parsing or decoding; all of them mean "not a usable image".
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error)
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error)
 
 # An SVG is markup whose first element is <svg>, possibly after an XML prolog, doctype (with an internal subset) and
 # comments. Matching the root rather than "<svg" anywhere keeps HTML and text that merely mention <svg> in the
@@ -103,7 +103,7 @@ def clean_upload(f: IO[bytes], *, max_bytes: int, max_pixels: int) -> CleanImage
             im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(f"{width} x {height}", max_pixels) from None
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         raise ValidationError(
             _("This image could not be read; it may be damaged or incompletely uploaded. Please try another file."),
             code="corrupt_image",
@@ -206,7 +206,7 @@ def _identify(data: bytes) -> ImageFile.ImageFile | None:
             continue
         try:
             return factory(io.BytesIO(data), "")
-        except _DECODE_ERRORS:
+        except DECODE_ERRORS:
             continue
     return None
 
@@ -214,7 +214,7 @@ def _identify(data: bytes) -> ImageFile.ImageFile | None:
 def _upright(im: Image.Image) -> Image.Image:
     try:
         return ImageOps.exif_transpose(im)
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         # Unreadable EXIF is not worth refusing a photo over; it is discarded below either way.
         return im
 

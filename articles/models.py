@@ -49,6 +49,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "media",
         "news-sitemap.xml",
         "notifications",
+        "healthz",
         "readyz",
         "robots.txt",
         "saved",
@@ -163,6 +164,8 @@ class Image(models.Model):
     )
     # [{"crop": "full", "width": 800, "height": 450, "format": "WEBP", "name": "renditions/..."}], written by services.
     renditions = models.JSONField(default=list, editable=False)
+    # Why the last try at the renditions failed (articles.tasks); empty once they are made.
+    renditions_error = models.TextField(blank=True, editable=False)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from articles import images
 from articles.models import Article, Image, SavedArticle, SlugHistory
+from newsroom.tasks import enqueue_on_commit
 
 __all__ = [
     "article_publish",
@@ -18,6 +19,7 @@ __all__ = [
     "image_create",
     "image_save",
     "image_make_renditions",
+    "image_delete",
     "saved_article_toggle",
     "saved_article_add",
 ]
@@ -53,47 +55,129 @@ def image_clean(file) -> images.CleanImage:
     return images.clean_upload(file, max_bytes=settings.IMAGE_MAX_UPLOAD_BYTES, max_pixels=settings.IMAGE_MAX_PIXELS)
 
 
-def image_create(*, file, alt_text: str, credit: str = "", focal_x: float = 0.5, focal_y: float = 0.5) -> Image:
+def image_create(
+    *,
+    file,
+    alt_text: str,
+    credit: str = "",
+    focal_x: float = 0.5,
+    focal_y: float = 0.5,
+    renditions_now: bool = False,
+) -> Image:
     image = Image(alt_text=alt_text, credit=credit, focal_x=focal_x, focal_y=focal_y)
-    return image_save(image=image, clean=image_clean(file), name=getattr(file, "name", ""))
+    return image_save(
+        image=image, clean=image_clean(file), name=getattr(file, "name", ""), renditions_now=renditions_now
+    )
 
 
 @transaction.atomic
-def image_save(*, image: Image, clean: images.CleanImage | None = None, name: str = "") -> Image:
-    """Store an image; `clean` replaces its file. Renditions are remade to follow the file and the focal point."""
+def image_save(
+    *, image: Image, clean: images.CleanImage | None = None, name: str = "", renditions_now: bool = False
+) -> Image:
+    """Store an image; `clean` replaces its file. The renditions follow the file and the focal point in a task once
+    this commits (`renditions_now`: here, for commands), so an upload answers with the cleaned original at once;
+    until they exist, pages use the original (Image.rendition)."""
+    stale = []
     if clean is not None:
         stem = slugify(name.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:60] or "image"
         image.file.save(f"{stem}.{clean.extension}", ContentFile(clean.content), save=False)
+        # The old picture's renditions must not stand in for the new one meanwhile.
+        stale, image.renditions = [r["name"] for r in image.renditions], []
     image.full_clean()
     image.save()
-    return image_make_renditions(image=image, content=clean.content if clean is not None else None)
+    if renditions_now:
+        image_make_renditions(image_pk=image.pk, **_rendition_args(image, stale))
+        image.refresh_from_db(fields=["renditions", "renditions_error"])
+    else:
+        from articles.tasks import make_image_renditions
+
+        enqueue_on_commit(make_image_renditions, image.pk, *_rendition_args(image, stale).values())
+    return image
 
 
-def image_make_renditions(*, image: Image, content: bytes | None = None) -> Image:
-    """(Re)generate the resized copies served in srcset and social cards, e.g. after the focal point moves."""
-    if content is None:
+def _rendition_args(image: Image, stale: list[str]) -> dict:
+    # What the renditions are made of: a task that finds the image changed since leaves it to the later one.
+    return {"file_name": image.file.name, "focal_x": image.focal_x, "focal_y": image.focal_y, "stale": stale}
+
+
+class RenditionsFailed(Exception):
+    """The renditions could not be made; the message says why, for the editor."""
+
+
+def image_make_renditions(*, image_pk: int, file_name: str, focal_x: float, focal_y: float, stale=()) -> bool:
+    """Cut the resized copies served in srcset and social cards from the stored original, store them and swap them
+    in; returns False when the image changed or went since (a later task has it). A file that cannot be decoded is
+    recorded on the image (the admin shows it) and not retried; a storage error is recorded and raised, so the
+    task is retried."""
+    current = Image.objects.filter(pk=image_pk, file=file_name, focal_x=focal_x, focal_y=focal_y)
+    image = current.first()
+    if image is None:
+        return False
+    try:
         with image.file.open("rb") as f:
             content = f.read()
-    for old in image.renditions:
-        default_storage.delete(old["name"])
+    except Exception as error:  # whatever the storage backend raises (OSError, botocore's errors)
+        _renditions_failed(current, f"the stored original could not be read ({_reason(error)})")
+        raise
+    try:
+        made = images.make_renditions(content, focal_x=focal_x, focal_y=focal_y)
+    except images.DECODE_ERRORS as error:
+        _renditions_failed(current, f"the stored file is not a readable image ({_reason(error)})")
+        return False
     renditions = []
-    for rendition in images.make_renditions(content, focal_x=image.focal_x, focal_y=image.focal_y):
-        extension = "webp" if rendition.format == "WEBP" else "jpg"
-        name = default_storage.save(
-            f"renditions/{image.pk}/{rendition.crop}-{rendition.width}.{extension}", ContentFile(rendition.content)
-        )
-        renditions.append(
-            {
-                "crop": rendition.crop,
-                "width": rendition.width,
-                "height": rendition.height,
-                "format": rendition.format,
-                "name": name,
-            }
-        )
-    image.renditions = renditions
-    image.save(update_fields=["renditions"])
-    return image
+    try:
+        for rendition in made:
+            extension = "webp" if rendition.format == "WEBP" else "jpg"
+            stored = default_storage.save(
+                f"renditions/{image_pk}/{rendition.crop}-{rendition.width}.{extension}",
+                ContentFile(rendition.content),
+            )
+            renditions.append(
+                {
+                    "crop": rendition.crop,
+                    "width": rendition.width,
+                    "height": rendition.height,
+                    "format": rendition.format,
+                    "name": stored,
+                }
+            )
+    except Exception as error:  # the storage backend's errors
+        _delete_files([r["name"] for r in renditions])
+        _renditions_failed(current, f"the renditions could not be stored ({_reason(error)})")
+        raise
+    with transaction.atomic():
+        locked = current.select_for_update().first()
+        if locked is None:
+            swapped = False
+        else:
+            replaced = [r["name"] for r in locked.renditions]
+            swapped = bool(current.update(renditions=renditions, renditions_error=""))
+    if not swapped:
+        _delete_files([r["name"] for r in renditions])
+        return False
+    kept = {r["name"] for r in renditions}
+    _delete_files([name for name in [*replaced, *stale] if name not in kept])
+    return True
+
+
+def _renditions_failed(current, reason: str) -> None:
+    current.update(renditions_error=f"Renditions could not be made: {reason}.")
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def _delete_files(names) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def image_delete(*, image: Image) -> None:
+    """Delete an image no story uses, with its original and renditions in storage (LeadImage protects used ones)."""
+    names = [image.file.name, *(r["name"] for r in image.renditions)]
+    image.delete()
+    transaction.on_commit(lambda: _delete_files(names))
 
 
 def saved_article_add(*, user, article: Article) -> SavedArticle:

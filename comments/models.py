@@ -386,6 +386,21 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
+    class Email(models.TextChoices):
+        """The e-mail outbox, one row per notification (comments.notifications): written with the notification, so
+        a mail relay or queue that is down never loses it; sent by a task, several per reader together."""
+
+        NONE = "", "no e-mail"
+        PENDING = "pending", "waiting to be sent"
+        SENDING = "sending", "being sent"
+        SENT = "sent", "sent"
+        SKIPPED = "skipped", "not sent (switched off, no address, or the comment is gone)"
+
+    email = models.CharField(max_length=8, choices=Email.choices, default=Email.NONE, blank=True)
+    # Who claimed a pending row (a random token per sending run) and when it was claimed or sent.
+    email_claim = models.CharField(max_length=32, blank=True, default="")
+    email_at = models.DateTimeField(null=True, blank=True)
+
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
@@ -395,6 +410,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
             # The notifications page, newest first by keyset pages (comments.selectors.notifications_for).
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_time_idx"),
+            # The outbox's unsent rows only: the sender's query stays small however many were ever sent.
+            models.Index(
+                fields=["created_at"],
+                name="notification_outbox_idx",
+                condition=models.Q(email__in=["pending", "sending"]),
+            ),
         ]
 
     def __str__(self):

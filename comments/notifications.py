@@ -1,23 +1,42 @@
-"""Notifications of replies and mentions: in-app rows, and e-mail sent after the transaction commits."""
+"""Notifications of replies and mentions: in-app rows, and their e-mail, sent by a task from the rows themselves.
+
+Each notification row is also the e-mail's outbox entry (`Notification.email`), written in the transaction that
+saves the comment. A task (comments.tasks) sends what waits, one message per reader and kind, several notifications
+that arrived within NOTIFICATIONS_EMAIL_WINDOW together; a relay or queue that is down only delays it.
+"""
 
 import logging
+import secrets
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
-from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment, Notification
+from newsroom.tasks import can_defer, enqueue_on_commit
 
-__all__ = ["notify_for_comment", "notifications_mark_read", "unsubscribe_token", "unsubscribe_read", "EMAIL_KINDS"]
+__all__ = [
+    "notify_for_comment",
+    "notifications_mark_read",
+    "unsubscribe_token",
+    "unsubscribe_read",
+    "send_waiting_emails",
+    "EMAIL_KINDS",
+]
 
 # Notification kind -> the user field that says whether to e-mail it.
 EMAIL_KINDS = {"reply": "email_on_reply", "mention": "email_on_mention"}
 UNSUBSCRIBE_SALT = "newsroom.unsubscribe"
+# A row claimed longer ago than this belonged to a sender that died mid-send: it is sent again (at least once).
+EMAIL_CLAIM_LEASE = timedelta(minutes=15)
+# Readers handled by one run; a run that reaches it enqueues the next (a backlog after a long outage).
+READERS_PER_RUN = 500
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +56,14 @@ def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notifica
     already = set(
         Notification.objects.filter(comment=comment, recipient_id__in=wanted).values_list("recipient_id", flat=True)
     )
+    for notification in wanted.values():
+        notification.email = Notification.Email.PENDING if email else Notification.Email.NONE
     created = Notification.objects.bulk_create(n for user_id, n in wanted.items() if user_id not in already)
     if email and created:
-        pks = [n.recipient_id for n in created]
-        transaction.on_commit(lambda: _send_emails(comment.pk, pks))
+        from comments.tasks import send_notification_emails
+
+        # One second past the window, so the rows written now are due when it runs.
+        enqueue_on_commit(send_notification_emails, delay=settings.NOTIFICATIONS_EMAIL_WINDOW + 1)
     return created
 
 
@@ -64,67 +87,142 @@ def unsubscribe_read(token: str) -> tuple[int, str]:
     return data["u"], data["k"]
 
 
-def _send_emails(comment_pk: int, recipient_ids: list[int]) -> None:
-    # Read when the mail goes: a comment removed or held since, or a story taken back to draft, sends nothing.
-    notifications = (
-        Notification.objects.readable()
-        .filter(comment_id=comment_pk, recipient_id__in=recipient_ids)
-        .select_related("recipient", "comment__author", "comment__article")
-        .order_by("pk")
+def send_waiting_emails(*, now=None) -> int:
+    """Send the e-mail of every reader whose oldest waiting notification has waited out the window, with whatever
+    else waits for them; returns the number of messages sent. A relay that fails (down, hanging past EMAIL_TIMEOUT)
+    puts the claimed rows back and raises, so the task is retried later; the rows wait meanwhile."""
+    now = now or timezone.now()
+    window = timedelta(seconds=settings.NOTIFICATIONS_EMAIL_WINDOW if can_defer() else 0)
+    due = (
+        _waiting(now)
+        .filter(created_at__lte=now - window)
+        .order_by()
+        .values_list("recipient_id", flat=True)
+        .distinct()[: READERS_PER_RUN + 1]
     )
-    base = settings.NEWSROOM_BASE_URL.rstrip("/")
-    messages = []
-    for notification in notifications:
-        recipient, comment = notification.recipient, notification.comment
-        kinds = [
-            kind
-            for kind, happened in (("reply", notification.is_reply), ("mention", notification.is_mention))
-            if happened and getattr(recipient, EMAIL_KINDS[kind])
-        ]
-        if not (kinds and recipient.email and recipient.is_active):
-            continue
-        kind = kinds[0]
-        unsubscribe = base + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(recipient, kind)})
-        context = {
-            "notification": notification,
-            "comment": comment,
-            "who": f"{comment.shown_name} (@{comment.author.handle})" if comment.author_id else comment.shown_name,
-            "story": comment.article,
-            "link": base + comment.get_absolute_url(),
-            "unsubscribe": unsubscribe,
-            "account": base + reverse("account"),
-            "kind": kind,
-            "site_name": settings.SITE_NAME,
-        }
-        messages.append(
-            EmailMessage(
-                subject=_one_line(render_to_string("comments/email/notification_subject.txt", context)),
-                body=render_to_string("comments/email/notification.txt", context),
-                to=[recipient.email],
-                headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    recipients = list(due)
+    if len(recipients) > READERS_PER_RUN:
+        from comments.tasks import send_notification_emails
+
+        recipients = recipients[:READERS_PER_RUN]
+        enqueue_on_commit(send_notification_emails)
+    connection = get_connection()
+    sent = 0
+    try:
+        for recipient_id in recipients:
+            sent += _send_to_reader(recipient_id, connection, now)
+    finally:
+        connection.close()
+    return sent
+
+
+def _waiting(now):
+    return Notification.objects.filter(
+        Q(email=Notification.Email.PENDING) | Q(email=Notification.Email.SENDING, email_at__lt=now - EMAIL_CLAIM_LEASE)
+    )
+
+
+def _send_to_reader(recipient_id: int, connection, now) -> int:
+    claim = secrets.token_hex(16)
+    # The conditional update is the claim: a row another sender took in between is no longer waiting, so it is
+    # not taken twice (on PostgreSQL the second update waits for the first and then finds nothing to change).
+    claimed = (
+        _waiting(now)
+        .filter(recipient_id=recipient_id)
+        .update(email=Notification.Email.SENDING, email_claim=claim, email_at=now)
+    )
+    if not claimed:
+        return 0
+    mine = Notification.objects.filter(email=Notification.Email.SENDING, email_claim=claim)
+    # Read when the mail goes: a comment removed or held since, or a story taken back to draft, sends nothing.
+    readable = set(mine.readable().values_list("pk", flat=True))
+    rows = list(mine.select_related("recipient", "comment__author", "comment__article").order_by("pk"))
+    by_kind: dict[str, list[Notification]] = {}
+    skipped = []
+    for notification in rows:
+        kind = _kind(notification)
+        if kind is None or notification.pk not in readable:
+            skipped.append(notification.pk)
+        else:
+            by_kind.setdefault(kind, []).append(notification)
+    _mark(skipped, Notification.Email.SKIPPED)
+    sent = 0
+    for kind, group in by_kind.items():
+        pks = [n.pk for n in group]
+        try:
+            connection.send_messages([_message(group, kind)])
+        except (BadHeaderError, ValueError, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+            # Refused for this message alone (a header that cannot be sent, a mailbox the relay rejects): another
+            # try would fail the same way.
+            logger.exception(
+                "Notification e-mail for comment %s to %s not sent", group[0].comment_id, [group[0].recipient.email]
             )
-        )
-    if messages:
-        _deliver(comment_pk, messages)
+            _mark(pks, Notification.Email.SKIPPED)
+            continue
+        except (smtplib.SMTPException, OSError):
+            logger.exception("Notification e-mail for comment %s not sent: the mail relay failed", group[0].comment_id)
+            Notification.objects.filter(email=Notification.Email.SENDING, email_claim=claim).update(
+                email=Notification.Email.PENDING, email_claim="", email_at=None
+            )
+            raise
+        _mark(pks, Notification.Email.SENT)
+        sent += 1
+    return sent
+
+
+def _mark(pks: list[int], status: str) -> None:
+    if pks:
+        Notification.objects.filter(pk__in=pks).update(email=status, email_at=timezone.now())
+
+
+def _kind(notification: Notification) -> str | None:
+    """Which e-mail this notification is, by the reader's settings now: "reply" before "mention"; None for none."""
+    recipient = notification.recipient
+    if not (recipient.email and recipient.is_active):
+        return None
+    for kind, happened in (("reply", notification.is_reply), ("mention", notification.is_mention)):
+        if happened and getattr(recipient, EMAIL_KINDS[kind]):
+            return kind
+    return None
+
+
+def _message(group: list[Notification], kind: str) -> EmailMessage:
+    """One message for a reader's notifications of one kind, so its one-click unsubscribe stops exactly that kind."""
+    base = settings.NEWSROOM_BASE_URL.rstrip("/")
+    recipient = group[0].recipient
+    unsubscribe = base + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(recipient, kind)})
+    items = [
+        {
+            "notification": notification,
+            "comment": notification.comment,
+            "who": _who(notification.comment),
+            "story": notification.comment.article,
+            "link": base + notification.comment.get_absolute_url(),
+        }
+        for notification in group
+    ]
+    context = {
+        **items[0],
+        "items": items,
+        "unsubscribe": unsubscribe,
+        "account": base + reverse("account"),
+        "kind": kind,
+        "site_name": settings.SITE_NAME,
+    }
+    template = "notification" if len(items) == 1 else "digest"
+    return EmailMessage(
+        subject=_one_line(render_to_string(f"comments/email/{template}_subject.txt", context)),
+        body=render_to_string(f"comments/email/{template}.txt", context),
+        to=[recipient.email],
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+def _who(comment: Comment) -> str:
+    return f"{comment.shown_name} (@{comment.author.handle})" if comment.author_id else comment.shown_name
 
 
 def _one_line(value: str) -> str:
     """A header value from readers' text (names, headlines) on one line: a line break would make the message
     unsendable (BadHeaderError), or in a careless mailer add headers."""
     return " ".join(value.split())
-
-
-def _deliver(comment_pk: int, messages: list[EmailMessage]) -> None:
-    """Send over one connection and never raise: this runs after the comment is committed, inside the reader's
-    request, which must land on the stored comment whatever the relay does (the in-app notification is already
-    there). A relay that refuses, drops or never answers (EMAIL_TIMEOUT) ends the batch; a message the relay or
-    the mail library refuses on its own skips only that one."""
-    try:
-        with get_connection() as connection:
-            for message in messages:
-                try:
-                    connection.send_messages([message])
-                except (BadHeaderError, ValueError, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
-                    logger.exception("Notification e-mail for comment %s to %s not sent", comment_pk, message.to)
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Notification e-mail for comment %s not sent: the mail relay failed", comment_pk)

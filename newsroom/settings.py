@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "mptt",
+    "django_tasks",
+    "django_rq",
     "newsroom",
     "articles",
     "comments",
@@ -167,8 +169,42 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 # Django serves uploads itself in development; in production a web server or object store should.
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 
+# Uploads and renditions go through Django's storage API: the local folder above by default, or with
+# DJANGO_MEDIA_STORAGE=s3 any S3-compatible object store (django-storages), which every web node and worker shares.
+MEDIA_STORAGE = env.str("DJANGO_MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(f"DJANGO_MEDIA_STORAGE must be 'filesystem' or 's3', not {MEDIA_STORAGE!r}.")
+MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_STORAGE == "s3":
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("DJANGO_MEDIA_S3_BUCKET"),
+            "endpoint_url": env.str("DJANGO_MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("DJANGO_MEDIA_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("DJANGO_MEDIA_S3_SECRET_KEY", default="") or None,
+            "region_name": env.str("DJANGO_MEDIA_S3_REGION", default="") or None,
+            # Where readers fetch images (a CDN, or the bucket's public address); empty: the endpoint itself.
+            "custom_domain": env.str("DJANGO_MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+            # Images are public: plain URLs that pages and caches can keep, no expiring signatures.
+            "querystring_auth": False,
+            # Two uploads of "photo.jpg" keep both files, as on the file system.
+            "file_overwrite": False,
+            "addressing_style": env.str("DJANGO_MEDIA_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            "url_protocol": env.str("DJANGO_MEDIA_S3_URL_PROTOCOL", default="https:"),
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    # A store that does not answer fails the upload (or the readiness check) in seconds, not minutes.
+    from botocore.config import Config as BotoConfig
+
+    MEDIA_STORAGE_BACKEND["OPTIONS"]["client_config"] = BotoConfig(
+        connect_timeout=3, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"}
+    )
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     # Hashed, compressed files in production; development serves from the source tree.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -218,6 +254,36 @@ COMMENTS_ALL_PER_PAGE = env.int("COMMENTS_ALL_PER_PAGE", default=250)
 COMMENTS_THREAD_PER_PAGE = env.int("COMMENTS_THREAD_PER_PAGE", default=250)
 
 # ------------------------------------------------------------------------------
+# Tasks: work done off the request (django-tasks, on RQ workers in production)
+# ------------------------------------------------------------------------------
+# A Redis URL for the queue, e.g. redis://127.0.0.1:6379/2: tasks go to RQ and `manage.py rqworker --with-scheduler`
+# processes run them, on any number of machines. Empty (development, `make run`): each task runs at once, inside the
+# request that enqueued it, after its transaction commits.
+TASKS_URL = env.str("TASKS_URL", default="")
+if TASKS_URL:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A broker that is down or hangs costs a request half a second at most: the work is kept in the database and done
+# once the broker is back (newsroom.tasks). The worker lengthens the read timeout for its own blocking reads.
+_TASKS_REDIS = TASKS_URL or "redis://127.0.0.1:6379/2"
+if "socket_timeout" not in _TASKS_REDIS:
+    _TASKS_REDIS += ("&" if "?" in _TASKS_REDIS else "?") + "socket_connect_timeout=0.5&socket_timeout=2"
+RQ_QUEUES = {
+    "default": {
+        "URL": _TASKS_REDIS,
+        "DEFAULT_TIMEOUT": env.int("TASKS_TIMEOUT", default=300),
+        # Every task is retried with growing delays before it is recorded as failed (newsroom.tasks.RetryingQueue).
+        "QUEUE_CLASS": "newsroom.tasks.RetryingQueue",
+    }
+}
+# Seconds before each retry of a failed task; their number is the number of retries.
+TASKS_RETRY_DELAYS = env.list("TASKS_RETRY_DELAYS", cast=int, default=[10, 60, 300, 1800])
+# Reply and mention e-mails wait this long so that several arriving together go out as one message per reader
+# (only with a queue: without one each is sent at once).
+NOTIFICATIONS_EMAIL_WINDOW = env.int("NOTIFICATIONS_EMAIL_WINDOW", default=60)
+
+# ------------------------------------------------------------------------------
 # E-mail
 # ------------------------------------------------------------------------------
 vars().update(env.email("EMAIL_URL", default="consolemail://"))
@@ -236,14 +302,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-# A load balancer asks for /readyz over plain http on the private network.
-SECURE_REDIRECT_EXEMPT = [r"^readyz$"]
+# A load balancer asks for /readyz and /healthz over plain http on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^readyz$", r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 # Trust X-Forwarded-Proto only when a TLS-terminating proxy is known to set it (and strip it from clients).
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Images in object storage come from the store's (or its CDN's) address, which pages must be allowed to load.
+MEDIA_ORIGINS = []
+if MEDIA_STORAGE == "s3":
+    _options = STORAGES["default"]["OPTIONS"]
+    if _options["custom_domain"]:
+        MEDIA_ORIGINS = [f"{_options['url_protocol']}//{_options['custom_domain']}"]
+    elif _options["endpoint_url"]:
+        MEDIA_ORIGINS = [_options["endpoint_url"].rstrip("/")]
+    else:
+        MEDIA_ORIGINS = ["https://*.amazonaws.com"]
 
 # Content Security Policy (django-csp): our pages load scripts, styles and images from this site only, with no
 # inline script or style; the admin's own policy (newsroom.middleware) allows inline styles, which its widgets use.
@@ -252,7 +329,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

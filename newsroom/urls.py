@@ -33,6 +33,7 @@ urlpatterns = [
     path("@<str:handle>/", views.profile, name="profile"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("readyz", views.readyz, name="readyz"),
+    path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(
         "sitemap.xml",

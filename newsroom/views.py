@@ -1,5 +1,8 @@
 """Pages that belong to no single app: accounts (sign-up, sign-in, settings, deletion), reader profiles, robots.txt."""
 
+import logging
+
+import django_rq
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
@@ -7,8 +10,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import BadRequest
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -30,6 +34,8 @@ from newsroom.forms import (
     save_account,
 )
 from newsroom.http import capped_count, keyset_page, safe_next
+
+logger = logging.getLogger(__name__)
 
 
 def too_many(request, template: str, context: dict, limit: ratelimit.Limit):
@@ -206,23 +212,46 @@ def server_error(request):
 
 
 @require_GET
+def healthz(request):
+    """Liveness, for the orchestrator: the process answers requests. Touches nothing else, so a database or broker
+    outage never gets healthy web processes restarted."""
+    response = HttpResponse("ok", content_type="text/plain")
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
 def readyz(request):
     """For the load balancer: 503 when the database does not answer (the site cannot serve), 200 otherwise, saying
-    whether the cache answers too (without it pages render uncached and rate-limited writes wait: "degraded")."""
-    checks = {}
+    whether the cache, the task broker and the media storage answer too ("degraded" when one does not: pages render
+    uncached, e-mail and renditions wait in the database, uploads fail). Each says "ok" or "unreachable", no more."""
+    checks = {"database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        checks["database"] = "ok"
     except DatabaseError:
         checks["database"] = "unreachable"
-    try:
-        caches["ratelimit"].set("readyz", "1", timeout=5)  # the alias that raises rather than degrading
-        checks["cache"] = "ok"
-    except Exception:  # whatever the cache backend raises when its server is gone
-        checks["cache"] = "unreachable"
+    checks["cache"] = _reachable(lambda: caches["ratelimit"].set("readyz", "1", timeout=5))  # the alias that raises
+    checks["broker"] = _reachable(_ping_broker)
+    checks["storage"] = _reachable(lambda: default_storage.exists("readyz"))
     up = checks["database"] == "ok"
-    checks["status"] = ("ok" if checks["cache"] == "ok" else "degraded") if up else "down"
+    degraded = any(value != "ok" for value in checks.values())
+    checks["status"] = ("degraded" if degraded else "ok") if up else "down"
     response = JsonResponse(checks, status=200 if up else 503)
     add_never_cache_headers(response)
     return response
+
+
+def _reachable(probe) -> str:
+    try:
+        probe()
+    except Exception:  # whatever the backend raises when its server is gone; the reason goes to the log only
+        logger.warning("Readiness check failed", exc_info=True)
+        return "unreachable"
+    return "ok"
+
+
+def _ping_broker() -> None:
+    """The RQ broker, when tasks go to one (TASKS_URL); the immediate backend in development has none to reach."""
+    if settings.TASKS_URL:
+        django_rq.get_connection("default").ping()

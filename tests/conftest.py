@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from newsroom import ratelimit
+from tests.servers import SeaweedFS, SmtpServer, Worker, database_url
 from tests.tools import MISSING_TOOL
 
 
@@ -96,3 +97,86 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("figures from the hardening checks")
         for line in sorted(lines):
             terminalreporter.write_line(line)
+
+
+# ------------------------------------------------------------------------------
+# Real servers for the queue, mail and object-storage tests (tests/servers.py)
+# ------------------------------------------------------------------------------
+# The Redis databases this project's tests may use, one per pytest-xdist worker.
+QUEUE_REDIS_DBS = (5, 6, 7)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback, which the test may stop, slow down and start again."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """SeaweedFS's S3 gateway on loopback, with an empty bucket, for the whole run of this pytest worker."""
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker(settings):
+    """The real Redis as the task broker, on this pytest worker's own database (emptied before and after); the
+    settings send tasks to RQ with short retry delays. Yields the broker's URL."""
+    import redis
+
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    db = QUEUE_REDIS_DBS[int(worker_id.removeprefix("gw") or 0) % len(QUEUE_REDIS_DBS)]
+    url = f"redis://127.0.0.1:6379/{db}"
+    connection = redis.Redis.from_url(url)
+    try:
+        connection.flushdb()
+    except redis.ConnectionError:
+        pytest.fail("Redis at 127.0.0.1:6379 is needed for the queue tests (the machine starts it)")
+    settings.TASKS_URL = url
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {**settings.RQ_QUEUES["default"], "URL": url}}
+    settings.TASKS_RETRY_DELAYS = [1, 2]
+    settings.NOTIFICATIONS_EMAIL_WINDOW = 1
+    yield url
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def start_worker(broker, settings, media_root, tmp_path):
+    """Start real RQ workers (`manage.py rqworker`) on the broker, the test database and this test's media; each
+    is stopped at the end. Call with the SMTP server the worker should send through, and extra variables."""
+    from django.db import connection
+
+    started = []
+
+    def start(smtp: SmtpServer | None = None, **extra) -> Worker:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "COMMENTS_", "NEWSROOM_"))}
+        env.update(
+            DJANGO_SETTINGS_MODULE="newsroom.settings",
+            DJANGO_ENV_FILE=os.devnull,
+            DJANGO_DEBUG="true",
+            DATABASE_URL=database_url(connection.settings_dict),
+            DJANGO_DB_CONN_MAX_AGE="0",
+            CACHE_URL="locmemcache://",
+            TASKS_URL=broker,
+            TASKS_RETRY_DELAYS=",".join(map(str, settings.TASKS_RETRY_DELAYS)),
+            NOTIFICATIONS_EMAIL_WINDOW=str(settings.NOTIFICATIONS_EMAIL_WINDOW),
+            EMAIL_URL=smtp.email_url if smtp else "dummymail://",
+            DJANGO_EMAIL_TIMEOUT="2",
+            DJANGO_MEDIA_ROOT=str(media_root),
+            NEWSROOM_BASE_URL=settings.NEWSROOM_BASE_URL,
+            DJANGO_LOG_LEVEL="INFO",
+        )
+        env.update(extra)
+        worker = Worker(env, tmp_path / f"worker-{len(started)}.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

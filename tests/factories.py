@@ -97,7 +97,7 @@ class ImageFactory(DjangoModelFactory[Image]):
 
     @classmethod
     def _create(cls, model_class, *args, width=1000, height=600, **kwargs):
-        return services.image_create(file=png_file(width, height), **kwargs)
+        return services.image_create(file=png_file(width, height), renditions_now=True, **kwargs)
 
 
 class LeadImageFactory(DjangoModelFactory[LeadImage]):

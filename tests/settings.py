@@ -22,3 +22,13 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SECURE_SSL_REDIRECT = False
 # Most tests post as established readers; the pre-moderation tests turn this on themselves.
 COMMENTS_PREMODERATE_FIRST = 0
+
+# The test database is a file even on SQLite: the queue tests start real RQ workers, other processes that must
+# read and write the same database (tests/servers.py). pytest-xdist gives each of its workers its own file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    # Nothing in a test database needs to survive a power cut: no fsync (a file costs about as much as memory then).
+    DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405
+# Tasks run at once (django-tasks' immediate backend) unless a test sends them to a real worker (tests/conftest.py).
+TASKS_URL = ""
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

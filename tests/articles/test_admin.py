@@ -231,18 +231,21 @@ def test_image_upload_refuses_hostile_files_with_a_reason(editor_client, filenam
         pytest.param("polyglot.jpg", jpeg_html_polyglot(), id="jpeg-html-polyglot"),
     ],
 )
-def test_image_upload_accepts_real_pictures_and_strips_their_script(editor_client, filename, content):
+def test_image_upload_accepts_real_pictures_and_strips_their_script(
+    editor_client, filename, content, django_capture_on_commit_callbacks
+):
     assert b"alert(" in content
-    response = editor_client.post(
-        reverse("admin:articles_image_add"),
-        {
-            "file": upload(filename, content),
-            "alt_text": "A test picture",
-            "credit": "Wire",
-            "focal_x": "0.5",
-            "focal_y": "0.5",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the renditions task runs once the upload commits
+        response = editor_client.post(
+            reverse("admin:articles_image_add"),
+            {
+                "file": upload(filename, content),
+                "alt_text": "A test picture",
+                "credit": "Wire",
+                "focal_x": "0.5",
+                "focal_y": "0.5",
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     image = Image.objects.get()
     stored = image.file.read()
@@ -259,16 +262,22 @@ def test_image_needs_alt_text(editor_client):
     assert not Image.objects.exists()
 
 
-def test_moving_the_focal_point_remakes_the_crops(editor_client):
+def test_moving_the_focal_point_remakes_the_crops(editor_client, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
     image = ImageFactory(width=1600, height=900)
     before = {r["name"] for r in image.renditions}
     response = editor_client.get(reverse("admin:articles_image_change", args=[image.pk]))
     assert response.status_code == 200
-    response = editor_client.post(
-        reverse("admin:articles_image_change", args=[image.pk]),
-        {"alt_text": image.alt_text, "credit": "", "focal_x": "0.1", "focal_y": "0.5"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:articles_image_change", args=[image.pk]),
+            {"alt_text": image.alt_text, "credit": "", "focal_x": "0.1", "focal_y": "0.5"},
+        )
     assert response.status_code == 302, response.content.decode()[:3000]
     image.refresh_from_db()
     assert image.focal_x == 0.1
-    assert image.renditions and {r["name"] for r in image.renditions} == before  # same names, new pictures
+    [square] = [r["name"] for r in image.renditions if r["crop"] == "1x1"]
+    assert square not in before and default_storage.exists(square)  # a new crop, stored beside the old one
+    assert not any(default_storage.exists(name) for name in before)  # which is gone once the new ones are in
+

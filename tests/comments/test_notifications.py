@@ -84,7 +84,9 @@ def test_pending_comment_notifies_only_when_approved(alex, sam, django_capture_o
 
 def test_edit_that_adds_a_mention_notifies_only_the_new_reader(alex, sam, django_capture_on_commit_callbacks):
     kim = UserFactory(handle="kim")
-    comment = CommentFactory(author=sam, body="@alex first")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = CommentFactory(author=sam, body="@alex first")
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_edit(comment=comment, user=sam, body="@alex first, and @kim too")
     assert notifications_of(alex) == [(False, True)]

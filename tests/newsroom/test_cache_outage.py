@@ -101,14 +101,20 @@ def test_a_comment_is_a_clear_503_that_keeps_the_text_while_the_cache_is_down(re
 def test_readyz_reports_a_degraded_cache_and_stays_in_service(redis_down, client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "cache": "unreachable", "status": "degraded"}
+    assert response.json() == {
+        "database": "ok",
+        "cache": "unreachable",
+        "broker": "ok",
+        "storage": "ok",
+        "status": "degraded",
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
 def test_readyz_with_a_real_redis(redis_up, client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "cache": "ok", "status": "ok"}
+    assert response.json() == {"database": "ok", "cache": "ok", "broker": "ok", "storage": "ok", "status": "ok"}
 
 
 def test_rate_limits_count_in_a_real_redis(redis_up, client):

@@ -50,8 +50,11 @@ def test_db_is_official_postgres_with_volume_and_pg_isready_healthcheck(compose)
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
 
 
-def test_web_waits_for_a_healthy_db(compose):
-    assert compose["services"]["web"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+def test_web_waits_for_a_healthy_db_and_redis(compose):
+    assert compose["services"]["web"]["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
 
 
 def test_web_database_url_points_at_the_db_service_with_its_credentials(compose):
@@ -101,3 +104,45 @@ def test_web_command_runs_the_same_steps_as_make_run(compose):
     ]
     assert steps[-1] == ["runserver", "0.0.0.0:8000"]
     assert make_steps[-1] == ["runserver", "$(ADDR)"]
+
+
+def test_redis_is_official_with_a_ping_healthcheck_and_web_waits_for_it(compose):
+    redis = compose["services"]["redis"]
+    assert redis["image"].split(":")[0] == "redis"
+    assert "ping" in redis["healthcheck"]["test"]
+    assert compose["services"]["web"]["depends_on"]["redis"] == {"condition": "service_healthy"}
+
+
+def makefile_worker_command():
+    recipe = re.search(r"^worker:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M).group(1)
+    (line,) = [line for line in recipe.splitlines() if "manage.py" in line]
+    return line.split("manage.py", 1)[1].split()
+
+
+def test_worker_runs_the_same_command_as_make_worker_and_the_tests(compose):
+    from tests.servers import WORKER_COMMAND
+
+    worker = compose["services"]["worker"]
+    args = shlex.split(worker["command"])
+    assert args[:2] == ["python", "manage.py"]
+    assert args[2:] == makefile_worker_command() == WORKER_COMMAND
+
+
+def test_worker_shares_the_database_broker_and_media_with_web(compose):
+    web, worker = compose["services"]["web"], compose["services"]["worker"]
+    for name in ("DATABASE_URL", "TASKS_URL", "DJANGO_MEDIA_ROOT", "EMAIL_URL"):
+        assert worker["environment"][name] == web["environment"][name]
+    assert worker["environment"]["TASKS_URL"].startswith("redis://redis:")
+    assert [v for v in worker["volumes"] if v.startswith("media:")] == [
+        f"media:{web['environment']['DJANGO_MEDIA_ROOT']}"
+    ]
+    assert worker["depends_on"]["db"] == worker["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert worker["build"] == "."
+
+
+def test_worker_environment_uses_only_documented_settings(compose):
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    settings_source = (ROOT / "newsroom" / "settings.py").read_text()
+    for name in compose["services"]["worker"]["environment"]:
+        assert name in documented, f"{name} is not in .env.example"
+        assert f'"{name}"' in settings_source, f"{name} is not read by settings.py"

@@ -151,7 +151,10 @@ class Command(BaseCommand):
                 tag, _ = Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})
                 article.tags.add(tag)
             image = services.image_create(
-                file=draw_picture(story["palette"], story["slug"]), alt_text=story["alt"], credit=story["credit"]
+                file=draw_picture(story["palette"], story["slug"]),
+                alt_text=story["alt"],
+                credit=story["credit"],
+                renditions_now=True,
             )
             LeadImage.objects.create(article=article, image=image, caption=story["caption"], credit="")
             published = now - timedelta(hours=story["hours_ago"])

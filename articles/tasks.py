@@ -1,0 +1,16 @@
+"""The stories' tasks: image renditions, cut off the request from the stored original (articles.services)."""
+
+from django_tasks import task
+
+from articles import services
+
+__all__ = ["make_image_renditions"]
+
+
+@task()
+def make_image_renditions(image_pk: int, file_name: str, focal_x: float, focal_y: float, stale: list[str]) -> bool:
+    """Cut, store and swap in an image's renditions; records why on the image when they cannot be made (and raises
+    on a storage error, so the queue retries with backoff)."""
+    return services.image_make_renditions(
+        image_pk=image_pk, file_name=file_name, focal_x=focal_x, focal_y=focal_y, stale=stale
+    )

