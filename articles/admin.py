@@ -225,7 +225,9 @@ class ArticleAdmin(admin.ModelAdmin):
             return queryset, False
         # Ids first, each by its own index (at most RESULTS_CAP + 1 of each): ORed into one condition, the two
         # made PostgreSQL read every story to test either.
-        found = list(search.search_stories(term, stories=Article.objects.all()).values_list("pk", flat=True))
+        found = list(
+            search.search_stories(term, stories=Article.objects.all(), prefix=True).values_list("pk", flat=True)
+        )
         if slug := slugify(term):
             by_slug = Article.objects.filter(slug__startswith=slug).order_by("slug")[: search.RESULTS_CAP + 1]
             found += by_slug.values_list("pk", flat=True)

@@ -280,4 +280,3 @@ def test_moving_the_focal_point_remakes_the_crops(editor_client, django_capture_
     [square] = [r["name"] for r in image.renditions if r["crop"] == "1x1"]
     assert square not in before and default_storage.exists(square)  # a new crop, stored beside the old one
     assert not any(default_storage.exists(name) for name in before)  # which is gone once the new ones are in
-

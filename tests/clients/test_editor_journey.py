@@ -2,6 +2,7 @@
 admin (its scripts and autocomplete widgets running under the admin's Content Security Policy)."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
@@ -15,10 +16,15 @@ PASSWORD = "correct horse battery staple"
 def choose(page, select_id: str, search: str, option: str) -> None:
     """Pick `option` in one of the admin's autocomplete (select2) widgets by typing `search`, as an editor does."""
     page.locator(f"#{select_id} + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill(search)
+
     # The widget asks the server after a short delay and redraws its list when the answer comes: click the option
-    # only once that answer is in, or the click can land on a list about to be replaced.
-    page.wait_for_load_state("networkidle")
+    # only once the answer for this search is in, or the click can land on a list about to be replaced (the list
+    # of everything it showed on opening).
+    def answers_this_search(response) -> bool:
+        return "/autocomplete/" in response.url and parse_qs(urlsplit(response.url).query).get("term") == [search]
+
+    with page.expect_response(answers_this_search):
+        page.locator(".select2-container--open .select2-search__field").fill(search)
     page.locator(".select2-container--open .select2-results__option", has_text=option).click()
     expect(page.locator(f"#{select_id} + .select2 .select2-selection__rendered")).to_contain_text(option)
 
