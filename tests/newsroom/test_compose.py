@@ -69,10 +69,11 @@ def test_web_database_url_points_at_the_db_service_with_its_credentials(compose)
     )
 
 
-def test_web_environment_uses_only_documented_settings(compose):
+@pytest.mark.parametrize("service", ["web", "worker"])
+def test_service_environment_uses_only_documented_settings(compose, service):
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     settings_source = (ROOT / "newsroom" / "settings.py").read_text()
-    for name in compose["services"]["web"]["environment"]:
+    for name in compose["services"][service]["environment"]:
         assert name in documented, f"{name} is not in .env.example"
         assert f'"{name}"' in settings_source, f"{name} is not read by settings.py"
 
@@ -138,11 +139,3 @@ def test_worker_shares_the_database_broker_and_media_with_web(compose):
     ]
     assert worker["depends_on"]["db"] == worker["depends_on"]["redis"] == {"condition": "service_healthy"}
     assert worker["build"] == "."
-
-
-def test_worker_environment_uses_only_documented_settings(compose):
-    documented = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
-    settings_source = (ROOT / "newsroom" / "settings.py").read_text()
-    for name in compose["services"]["worker"]["environment"]:
-        assert name in documented, f"{name} is not in .env.example"
-        assert f'"{name}"' in settings_source, f"{name} is not read by settings.py"
