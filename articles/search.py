@@ -48,6 +48,8 @@ SQLITE_PLAIN_TEXT = "articles_plain_text"
 _TERM = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
 # A term with no letter or digit has no word for the tokenizer, and FTS5 matches nothing for an empty phrase.
 _HAS_WORD = re.compile(r"[^\W_]")
+# A word as the admin's prefix search takes it: letters and digits, nothing the query languages would read.
+_WORD = re.compile(r"[^\W_]+")
 
 
 class SearchForm(forms.Form):
@@ -105,21 +107,31 @@ def time_limit():
         raise SearchTooBroad from error
 
 
-def search_stories(query: str, stories: QuerySet[Article] | None = None) -> QuerySet[Article]:
-    """Live stories matching `query` (web-search syntax: words, "phrases", -excluded), best match first."""
+def search_stories(query: str, stories: QuerySet[Article] | None = None, *, prefix: bool = False) -> QuerySet[Article]:
+    """Live stories matching `query` (web-search syntax: words, "phrases", -excluded), best match first. With
+    `prefix`, as an editor types in the admin: every word of the query, each as the start of a word ("How t"
+    finds "How the storm...")."""
     stories = stories if stories is not None else Article.objects.published()
+    if prefix:
+        words = _WORD.findall(query)[:MAX_TERMS]
+        if not words:
+            return stories.none()
+        if connections[stories.db].vendor == "postgresql":
+            # Each word is letters and digits only, so nothing typed is read as tsquery syntax.
+            raw = " & ".join(f"{word}:*" for word in words)
+            return _postgres_search(stories, SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG))
+        return _sqlite_search(stories, " AND ".join(f'"{word}"*' for word in words))
     wanted, excluded = _terms(query)
     if not wanted:
         # Only exclusions ("-rain") would list nearly every story: that is browsing, not a search.
         return stories.none()
     if connections[stories.db].vendor == "postgresql":
-        return _postgres_search(stories, query)
+        return _postgres_search(stories, SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG))
     return _sqlite_search(stories, fts5_query(wanted, excluded))
 
 
-def _postgres_search(stories: QuerySet[Article], query: str) -> QuerySet[Article]:
+def _postgres_search(stories: QuerySet[Article], search_query: SearchQuery) -> QuerySet[Article]:
     """The RESULTS_CAP + 1 newest matches (one more, so the paginator knows there are others), best first."""
-    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     newest = stories.filter(search_document=search_query).order_by("-publish_at", "-pk").values("pk")
     return (
         stories.filter(pk__in=newest[: RESULTS_CAP + 1])
