@@ -48,6 +48,8 @@ SQLITE_PLAIN_TEXT = "articles_plain_text"
 _TERM = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
 # A term with no letter or digit has no word for the tokenizer, and FTS5 matches nothing for an empty phrase.
 _HAS_WORD = re.compile(r"[^\W_]")
+# A word as the admin's prefix search takes it: letters and digits, nothing the query languages would read.
+_WORD = re.compile(r"[^\W_]+")
 
 
 class SearchForm(forms.Form):
@@ -107,38 +109,29 @@ def time_limit():
 
 def search_stories(query: str, stories: QuerySet[Article] | None = None, *, prefix: bool = False) -> QuerySet[Article]:
     """Live stories matching `query` (web-search syntax: words, "phrases", -excluded), best match first. With
-    `prefix`, the last word is the start of one, as someone types it (the admin's autocomplete: "How t" finds
-    "How the storm...")."""
+    `prefix`, as an editor types in the admin: every word of the query, each as the start of a word ("How t"
+    finds "How the storm...")."""
     stories = stories if stories is not None else Article.objects.published()
+    if prefix:
+        words = _WORD.findall(query)[:MAX_TERMS]
+        if not words:
+            return stories.none()
+        if connections[stories.db].vendor == "postgresql":
+            # Each word is letters and digits only, so nothing typed is read as tsquery syntax.
+            raw = " & ".join(f"{word}:*" for word in words)
+            return _postgres_search(stories, SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG))
+        return _sqlite_search(stories, " AND ".join(f'"{word}"*' for word in words))
     wanted, excluded = _terms(query)
     if not wanted:
         # Only exclusions ("-rain") would list nearly every story: that is browsing, not a search.
         return stories.none()
-    started = _typed_word(query, wanted) if prefix else ""
     if connections[stories.db].vendor == "postgresql":
-        return _postgres_search(stories, query, started=started)
-    return _sqlite_search(stories, fts5_query(wanted, excluded, started=started))
+        return _postgres_search(stories, SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG))
+    return _sqlite_search(stories, fts5_query(wanted, excluded))
 
 
-def _typed_word(query: str, wanted: list[str]) -> str:
-    """The word being typed: the query's last term when it is a bare word (not a phrase, not excluded), as letters
-    and digits only, so that nothing typed is read as query syntax."""
-    last = query.split()[-1] if query.split() else ""
-    if last != wanted[-1] or not re.fullmatch(r"[^\W_]+", last):
-        return ""
-    return last
-
-
-def _postgres_search(stories: QuerySet[Article], query: str, *, started: str = "") -> QuerySet[Article]:
+def _postgres_search(stories: QuerySet[Article], search_query: SearchQuery) -> QuerySet[Article]:
     """The RESULTS_CAP + 1 newest matches (one more, so the paginator knows there are others), best first."""
-    if started:
-        # The words before it as a web search, and the word being typed as a prefix of a lexeme.
-        rest = query.rsplit(started, 1)[0]
-        search_query = SearchQuery(f"{started}:*", search_type="raw", config=SEARCH_CONFIG)
-        if _terms(rest)[0]:
-            search_query &= SearchQuery(rest, search_type="websearch", config=SEARCH_CONFIG)
-    else:
-        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     newest = stories.filter(search_document=search_query).order_by("-publish_at", "-pk").values("pk")
     return (
         stories.filter(pk__in=newest[: RESULTS_CAP + 1])
@@ -158,18 +151,15 @@ def _terms(query: str) -> tuple[list[str], list[str]]:
     return wanted[:MAX_TERMS], excluded[:MAX_TERMS]
 
 
-def fts5_query(wanted: list[str], excluded: list[str], *, started: str = "") -> str:
+def fts5_query(wanted: list[str], excluded: list[str]) -> str:
     """An FTS5 MATCH expression: every wanted term and none of the excluded. Each term is one double-quoted
     string, so nothing a reader types is read as FTS5 syntax (operators, columns, prefixes, parentheses); a
-    quoted string of several words is a phrase. `started`, the last wanted term, is matched as a prefix."""
+    quoted string of several words is a phrase."""
 
     def quoted(term: str) -> str:
         return '"' + term.replace('"', '""') + '"'
 
-    terms = [quoted(term) for term in wanted]
-    if started:
-        terms[-1] += "*"  # FTS5's prefix query on a quoted string: "t"* matches "the", "tide"
-    match = " AND ".join(terms)
+    match = " AND ".join(quoted(term) for term in wanted)
     if excluded:
         match = f"({match}) NOT ({' OR '.join(quoted(term) for term in excluded)})"
     return match

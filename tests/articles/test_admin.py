@@ -80,6 +80,17 @@ def test_story_search_and_the_more_link_autocomplete_cost_the_same_queries_at_an
             assert editor_client.get(url).status_code == 200
 
 
+def test_story_search_takes_the_start_of_words_as_an_editor_types(editor_client):
+    ArticleFactory(headline="How the storm was forecast", deck="Plain words.", body="Plain words.")
+    ArticleFactory(headline="Council meets", deck="Plain words.", body="Plain words.")
+    autocomplete = "/admin/autocomplete/?app_label=articles&model_name=relatedlink&field_name=target&term="
+    for typed in ("How t", "storm w", "forecas", "the STORM"):
+        found = [r["text"] for r in editor_client.get(autocomplete + typed).json()["results"]]
+        assert found == ["How the storm was forecast"], typed
+    for hostile in ['"', "t:* | x", "'); --", "NEAR(", "*", "-", "🙂", "x" * 200]:
+        assert editor_client.get(autocomplete + hostile).status_code == 200, hostile
+
+
 @pytest.mark.parametrize(
     ("state", "expected"),
     [("live", {"live"}), ("scheduled", {"scheduled"}), ("draft", {"draft"}), ("review", {"review"})],
