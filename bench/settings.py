@@ -22,5 +22,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Keys of concurrent runs never meet; every entry expires on its own.
 for alias in CACHES.values():  # noqa: F405
     alias["KEY_PREFIX"] = f"bench{os.getpid()}"
+# Replies notify by e-mail after their commit: built and sent as usual, kept in memory instead of printed.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
