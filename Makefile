@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run worker migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
-	bench-ours bench-peer bench-queue bench-archive load backup backup-check search-bench lockwait
+	bench-ours bench-peer bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -173,6 +173,11 @@ bench-archive: $(STAMP) ## Not in `make test`: every page and write of issue 15,
 	@$(PY) scripts/postgres_ready.py "$(ARCHIVE_POSTGRES_URL)" || { echo "PostgreSQL is unreachable: bench-archive needs it."; exit 1; }
 	ARCHIVE_POSTGRES_URL="$(ARCHIVE_POSTGRES_URL)" $(PY) -m bench.archive $(if $(REBUILD),--rebuild) \
 		--baseline bench/results/archive-before.json
+
+bench-megathread: $(STAMP) ## Not in `make test`: a reply's cost at 10 to 20,000 replies in its thread, and the cap
+	@$(PG_UP) || { echo "PostgreSQL is unreachable: bench-megathread needs it."; exit 1; }
+	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" CACHE_URL=redis://127.0.0.1:6379/13 $(PY) -m bench.megathread \
+		--out bench/results/megathread.json
 
 bench-queue: $(STAMP) ## Not in `make test`: posting with SMTP up/down/slow, a 24 MP upload, e-mail across a worker restart
 	@db=sqlite; if $(PG_UP); then db=postgres; fi; \

@@ -1,7 +1,7 @@
 """Moderation in the admin: every comment, the queue of pending and reported ones, banned words, restrictions;
 and the discussion's part of the story page (open, held for moderation or closed).
 
-Every change goes through comments.services (story lock, tree-safe deletes). Built for half a million comments:
+Every change goes through comments.services (tree locks, tree-safe deletes). Built for half a million comments:
 lists read a page in index order (newest first; the queue through its partial index), count no further than the
 estimated-count paginator does, and search by author or number through indexes; actions act on the selected
 comments, ticked or "all matching", in a fixed number of statements. No select of all comments.
@@ -223,7 +223,7 @@ class DiscussionForm(forms.ModelForm):
         fields = ["mode"]
 
     def save(self, commit=True):
-        # Through the service: the mode alone is written, under the story lock, and the version moves; the count
+        # Through the service: the mode alone is written, under the story's discussion row lock, and the version moves; the count
         # and version this form loaded belong to the comment writes that happened since.
         return services.discussion_set_mode(article=self.instance.article, mode=self.cleaned_data["mode"])
 

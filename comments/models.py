@@ -129,7 +129,7 @@ class CommentQuerySet(TreeQuerySet):
 
 
 class Comment(MPTTModel):
-    """A reader's comment on a story. Write through comments.services only: tree writes need the story lock."""
+    """A reader's comment on a story. Write through comments.services only: tree writes need their tree's lock."""
 
     class Status(models.TextChoices):
         VISIBLE = "visible", "Visible"

@@ -1,4 +1,5 @@
-"""Writes to the discussion: post, edit, delete, like, report and moderate. Each tree write takes the story lock."""
+"""Writes to the discussion: post, edit, delete, like, report and moderate. Each tree write takes its tree's lock,
+and the story's discussion row last (comments.locking gives the order)."""
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -8,14 +9,21 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
 from comments import text
-from comments.locking import lock_stories_threads, lock_story_threads
+from comments.locking import (
+    lock_discussion,
+    lock_discussions,
+    lock_new_tree,
+    lock_story_trees,
+    lock_tree_of,
+    lock_trees,
+)
 from comments.mentions import find_mentions
 from comments.models import (
     BannedWord,
@@ -54,6 +62,10 @@ User = get_user_model()
 
 # One answer for a parent that never existed, that the author may not see, or that is on another story.
 PARENT_NOT_AVAILABLE = "The comment you replied to is not available."
+THREAD_FULL = (
+    "This thread is full: it has {replies:,} replies, the most a thread takes. Please start a new comment at the "
+    "top of the discussion instead; your text is kept below."
+)
 
 
 class RateLimited(ValidationError):
@@ -81,12 +93,12 @@ def discussion_changed(article_id: int | Mapping[int, int], *, visible_delta: in
     """Every write to a story's discussion ends here, inside the transaction that changed it: the count moves by
     `visible_delta` (comments that became visible less those that stopped being visible) and the version is bumped,
     which retires the discussion's cached fragments (templates/comments/includes/_discussion.html). One UPDATE of
-    one row, never a recount: a recount under the story lock grew with the story (16-21 ms at 50,000 comments).
+    one row, never a recount: a recount under the discussion row's lock grew with the story (16-21 ms at 50,000 comments).
     check_comment_trees compares the counts with real ones and repairs any drift; meanwhile a drifted count never
     fails a write by going below 0.
 
     Many stories at once (a moderator's action on comments of a thousand stories, whose discussion rows
-    lock_stories_threads made): `article_id` maps each story to its delta, and it is still one UPDATE, the stories
+    lock_discussions made): `article_id` maps each story to its delta, and it is still one UPDATE, the stories
     grouped by delta."""
     if isinstance(article_id, Mapping):
         by_delta: dict[int, list[int]] = {}
@@ -104,17 +116,17 @@ def discussion_changed(article_id: int | Mapping[int, int], *, visible_delta: in
     if visible_delta:
         changes["comment_count"] = Greatest(F("comment_count") + visible_delta, 0)
     if not Discussion.objects.filter(pk=article_id).update(**changes):
-        # The story's first write that did not take the story lock (which makes the row): make it, then count.
+        # The story's first write that did not lock the discussion row (which makes it): make it, then count.
         Discussion.objects.get_or_create(article_id=article_id)
         Discussion.objects.filter(pk=article_id).update(**changes)
 
 
 def discussion_set_mode(*, article: Article, mode: str) -> Discussion:
     """Open, hold for moderation or close a story's discussion (editors, in the story's admin page). Under the
-    story lock, so a post in flight sees either mode whole; the version moves, so cached pages stop offering a
+    discussion row's lock, which every post takes last, so a post in flight sees either mode whole; the version moves, so cached pages stop offering a
     reply form on a closed story at once."""
     with transaction.atomic():
-        discussion = lock_story_threads(article.pk, new_thread=False)
+        discussion = lock_discussion(article.pk)
         if discussion.mode != mode:
             discussion.mode = mode
             discussion.save(update_fields=["mode"])
@@ -207,6 +219,11 @@ def _held_reason(*, discussion: Discussion, author, body: str) -> str | None:
     return None
 
 
+def thread_replies(root_rght: int) -> int:
+    """The replies in a thread whose root (lft 1) has this rght: its comments less the root."""
+    return root_rght // 2 - 1
+
+
 def _post_key(form_token: str, *, article_pk: int, parent_pk: int | None, body: str) -> str:
     """One form's post of one text at one place. Story and parent are in it because the reply forms opened in
     place (static/js/comments.js) are copies of the page's comment form, token and all."""
@@ -230,11 +247,13 @@ def comment_create(
 
     With the `form_token` of the form it came from (comments.forms), posting is idempotent: the same form sent
     again with the same text (a retry after a lost answer, a double click, both at once) returns the comment it
-    stored the first time and stores nothing. The check runs under the story lock, so a simultaneous second
-    submit waits for the first and then finds its comment; the unique post_key is the database's guarantee. The
-    same token with another text (the form reused after Back) is a new comment: what a reader typed is never lost.
+    stored the first time and stores nothing. The check runs under the tree's lock (a new thread: the new-tree
+    lock), so a simultaneous second submit waits for the first and then finds its comment; the unique post_key is
+    the database's guarantee. The same token with another text (the form reused after Back) is a new comment: what
+    a reader typed is never lost. A thread with COMMENTS_MAX_THREAD_SIZE replies takes no more (code thread_full):
+    past that size the shift of lft/rght that a reply costs grows past 3x a small thread's (docs/performance.md).
 
-    Eleven queries on PostgreSQL whatever the size of the thread (twelve on SQLite, which counts its BEGIN), plus
+    Twelve queries on PostgreSQL whatever the size of the thread (twelve on SQLite, which counts its BEGIN), plus
     the notification rows and, with a `form_token`, the look for an earlier post: the parent is read once, under
     the lock, and mptt inserts from that fresh copy. A resent form counts towards the rate limit like any attempt."""
     _count_towards_rate_limit(author)
@@ -243,15 +262,29 @@ def comment_create(
     parent_pk = parent.pk if isinstance(parent, Comment) else parent
     key = _post_key(form_token, article_pk=article.pk, parent_pk=parent_pk, body=body) if form_token else ""
     with transaction.atomic():
-        discussion = lock_story_threads(article.pk, new_thread=parent_pk is None)
+        # The tree's lock first (a new thread: the new-tree lock), the discussion row last (comments.locking). The
+        # lock also serialises two submits of one form: same parent, same tree.
+        if parent_pk is None:
+            lock_new_tree()
+        elif lock_tree_of(parent_pk, article_id=article.pk) is None:
+            raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
         if key and (stored := Comment.objects.filter(author=author, post_key=key).first()):
             return stored
+        # Read without a lock, to refuse early; read again under the row's lock at the end, which decides.
+        discussion = Discussion.objects.filter(pk=article.pk).first() or Discussion(article_id=article.pk)
         if not discussion.is_open:
             raise ValidationError("Comments on this story are closed.", code="closed")
         parent = None
         if parent_pk is not None:
-            # Read under the lock: mptt inserts from the parent's lft/rght, which must be current.
-            parent = Comment.objects.visible_to(author).filter(pk=parent_pk, article=article).first()
+            # Read under the lock: mptt inserts from the parent's lft/rght, which must be current; with the size
+            # of its thread from the root's rght (the root has lft 1: the tree_id, lft index).
+            root_rght = Comment.objects.filter(tree_id=OuterRef("tree_id"), lft=1).values("rght")[:1]
+            parent = (
+                Comment.objects.visible_to(author)
+                .filter(pk=parent_pk, article=article)
+                .annotate(thread_rght=Subquery(root_rght))
+                .first()
+            )
             if parent is None:
                 raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
             if not parent.shows_text:
@@ -265,6 +298,8 @@ def comment_create(
                     {"parent": "That comment is waiting for moderation; approve it before replying."},
                     code="parent_pending",
                 )
+            if (replies := thread_replies(parent.thread_rght)) >= settings.COMMENTS_MAX_THREAD_SIZE:
+                raise ValidationError({"parent": THREAD_FULL.format(replies=replies)}, code="thread_full")
         held = _held_reason(discussion=discussion, author=author, body=body)
         html, mentioned = render_body(body)
         comment = Comment(
@@ -281,6 +316,16 @@ def comment_create(
         comment.full_clean(exclude=["article", "author", "parent"])
         comment.insert_at(parent, position="last-child", save=True, refresh_target=False)
         Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
+        # Last, the discussion row, held until the commit: a mode changed meanwhile (discussion_set_mode holds the
+        # row while it changes it) is seen here, and the post follows it or fails whole.
+        locked = lock_discussion(article.pk, waits_bounded=True)
+        if not locked.is_open:
+            raise ValidationError("Comments on this story are closed.", code="closed")
+        if locked.mode != discussion.mode:
+            held = _held_reason(discussion=locked, author=author, body=body)
+            comment.status = Comment.Status.PENDING if held else Comment.Status.VISIBLE
+            comment.removal_reason = held or ""
+            Comment.objects.filter(pk=comment.pk).update(status=comment.status, removal_reason=comment.removal_reason)
         notify_for_comment(comment=comment, email=notify_by_email)
         discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
     return comment
@@ -355,7 +400,7 @@ def comment_delete(*, comment: Comment, user) -> Comment | None:
     if comment.author_id != user.pk:
         raise PermissionDenied("You can only delete your own comments.")
     with transaction.atomic():
-        lock_story_threads(comment.article_id, new_thread=comment.parent_id is None)
+        lock_trees([comment.tree_id])
         # Read again under the lock: a delete sent twice at once finds the first one done, and does nothing more.
         comment = Comment.objects.filter(pk=comment.pk).first()
         if comment is None or comment.status == Comment.Status.DELETED:
@@ -374,13 +419,16 @@ def comment_delete(*, comment: Comment, user) -> Comment | None:
 
 def comments_of_leaving_reader(*, user) -> None:
     """Before an account is deleted: its comments with replies become "deleted account" tombstones (the replies
-    keep their place), the others leave their trees, and its likes leave the counts. Story by story, under the same
-    lock as every tree write; every story touched gets a new discussion version (no cached page shows the name)."""
+    keep their place), the others leave their trees, and its likes leave the counts. Story by story, under the locks
+    of the trees its comments are in, the story's discussion row last; every story touched gets a new discussion
+    version (no cached page shows the name)."""
     liked = set(Comment.objects.filter(likes__user=user).values_list("article_id", flat=True))
     written = set(Comment.objects.filter(author=user).values_list("article_id", flat=True))
     for article_id in sorted(liked | written):
         with transaction.atomic():
-            lock_story_threads(article_id, new_thread=True)
+            lock_trees(
+                Comment.objects.filter(article_id=article_id, author=user).values_list("tree_id", flat=True).distinct()
+            )
             Comment.objects.filter(article_id=article_id, likes__user=user).update(like_count=F("like_count") - 1)
             CommentLike.objects.filter(user=user, comment__article_id=article_id).delete()
             delta = 0
@@ -405,9 +453,9 @@ def comments_of_leaving_reader(*, user) -> None:
 
 
 def comment_purge(*, comment: Comment) -> None:
-    """Delete a comment and all its replies from the database (admin only), under the same lock as every write."""
+    """Delete a comment and all its replies from the database (admin only), under its tree's lock."""
     with transaction.atomic():
-        lock_story_threads(comment.article_id, new_thread=True)
+        lock_trees([comment.tree_id])
         fresh = Comment.objects.filter(pk=comment.pk).first()
         if fresh is not None:
             # The visible comments going with it: one thread's rows, by the (tree_id, lft) index.
@@ -443,7 +491,7 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
         raise ValidationError("You cannot report your own comment.", code="own")
     _count_towards_rate_limit(user, action="report")
     with transaction.atomic():
-        lock_story_threads(comment.article_id, new_thread=False)
+        lock_trees([comment.tree_id])
         if CommentReport.objects.filter(comment=comment, user=user).exists():
             raise ValidationError("You have already reported this comment. A moderator will look at it.", code="twice")
         report = CommentReport(comment=comment, user=user, reason=reason, note=text.clean_text(note)[:500])
@@ -470,11 +518,12 @@ def _selected(comments: QuerySet[Comment] | Iterable[Comment]) -> QuerySet[Comme
 
 def _moderate(selected: QuerySet[Comment], *, status: str, reason: str) -> int:
     """Set the status of the selected comments (any stories, any number) in a fixed number of statements: one lock
-    for all their stories, one grouped read of what was visible, one UPDATE of the comments (and, approving, one
-    DELETE of their reports), one UPDATE of the stories' counts. A story at a time was four statements per story:
-    3,992 for 997 stories, 9.5 s."""
+    for all their trees, one grouped read of what was visible, one UPDATE of the comments (and, approving, one
+    DELETE of their reports), then the stories' discussion rows: one lock and one UPDATE of their counts, last
+    (comments.locking's order: a reply holding a tree and waiting for its story's row never waits on this action).
+    A story at a time was four statements per story: 3,992 for 997 stories, 9.5 s."""
     with transaction.atomic():
-        lock_stories_threads(selected.values("article_id"))
+        lock_trees(selected.order_by().values_list("tree_id", flat=True).distinct())
         # Read under the lock, like the statuses they replace: what was visible before this write, per story.
         per_story = {
             row["article_id"]: row
@@ -489,6 +538,7 @@ def _moderate(selected: QuerySet[Comment], *, status: str, reason: str) -> int:
             changes["report_count"] = 0
         changed = selected.update(**changes)
         now_visible = status == Comment.Status.VISIBLE
+        lock_discussions(list(per_story))
         discussion_changed(
             {pk: (row["selected"] if now_visible else 0) - row["was_visible"] for pk, row in per_story.items()}
         )

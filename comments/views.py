@@ -157,7 +157,7 @@ def post(request, article_pk):
     form = CommentForm(request.POST)
     parent_id = None
     if form.is_valid():
-        # The service reads the parent under the story lock; the view reads it only to show a form again.
+        # The service reads the parent under its tree's lock; the view reads it only to show a form again.
         parent_id = form.cleaned_data.get("parent")
         try:
             comment = services.comment_create(

@@ -239,11 +239,16 @@ COMMENTS_REPORTS_PER_HOUR = env.int("COMMENTS_REPORTS_PER_HOUR", default=20)
 # Each edit replaces the story's cached discussion, so edits are limited too.
 COMMENTS_EDITS_PER_MINUTE = env.int("COMMENTS_EDITS_PER_MINUTE", default=10)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=10)
-# Seconds a comment write waits for its story's lock (PostgreSQL) before failing with "not saved, text kept".
+# Seconds a comment write waits for a lock (its thread's, or its story's discussion row; PostgreSQL) before failing
+# with "not saved, text kept".
 COMMENTS_LOCK_TIMEOUT = env.int("COMMENTS_LOCK_TIMEOUT", default=3)
 # The story page shows each thread's first replies (in thread order); the rest are on the thread's own page, so the
 # page costs the same with 10 or 10,000 comments.
 COMMENTS_REPLIES_PER_THREAD = env.int("COMMENTS_REPLIES_PER_THREAD", default=5)
+# A thread with this many replies takes no more (readers are asked to start a new comment): a reply shifts the
+# nested-set numbers of the rows after it in its thread, so its cost grows with the thread; at this size it is at
+# most 3x a reply in a 10-comment thread (`make bench-megathread`, docs/performance.md).
+COMMENTS_MAX_THREAD_SIZE = env.int("COMMENTS_MAX_THREAD_SIZE", default=1000)
 # How long a page of a story's threads is kept rendered for signed-out readers (any write replaces it at once, by
 # the discussion's version in the key); 0 turns the fragment cache off. Short because the "2 hours ago" times age.
 COMMENTS_CACHE_SECONDS = env.int("COMMENTS_CACHE_SECONDS", default=60)

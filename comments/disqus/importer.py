@@ -3,7 +3,7 @@
 Why two passes: Disqus lists every thread before any post, and a thread's posts (children before parents, at
 times) are spread over the file, so no story can be written until the file has been read to the end. The first
 pass streams the XML into a temporary SQLite file (memory stays flat at any size) and proves the file complete
-and well-formed; only then does the second pass write, one story per transaction under the story lock, building
+and well-formed; only then does the second pass write, one story per transaction under the locks of the story's trees, building
 each story's trees in memory and inserting them a generation at a time: no save per post, no table rebuild.
 """
 
@@ -28,7 +28,7 @@ from comments.disqus.accounts import ImportedAuthor, imported_accounts
 from comments.disqus.planning import DELETED, PENDING, REMOVED, Entry, plan_story
 from comments.disqus.reader import Author, ExportError, Post, Thread, read_export
 from comments.disqus.text import html_to_text
-from comments.locking import lock_story_threads
+from comments.locking import lock_story_trees
 from comments.models import Comment, Mention
 from comments.trees import Row, expected_positions, number_forest
 
@@ -327,7 +327,7 @@ def within_length(body: str, limit: int) -> str:
 def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -> None:
     dry_run = report.dry_run
     if not dry_run:
-        lock_story_threads(article_id, new_thread=True)
+        lock_story_trees(article_id, new_thread=True)
     wanted = sorted({e.dsq_id for e in entries} | {e.parent_id for e in entries if e.parent_id})
     known = _imported_already(wanted)
     new = [e for e in entries if e.dsq_id not in known]

@@ -7,7 +7,7 @@ misplaces replies. This reads the tree columns only, a batch of whole trees per 
 posting takes (comments.locking), so the site can stay open meanwhile; sound trees are not written at all.
 The counts are kept by each write moving them by one (comments.services.discussion_changed), never by a recount,
 so a write behind the services' back leaves them wrong for good: `--repair` recounts the drifted stories alone,
-each under its story lock.
+each under its discussion row's lock.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 
 from articles.models import Article
 from comments import services
-from comments.locking import lock_story_threads
+from comments.locking import lock_discussion, lock_discussions, lock_new_tree, lock_trees
 from comments.models import Comment
 from comments.trees import Row, repair_plan, tree_problems
 
@@ -138,10 +138,12 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Recounted the comments of {len(drifted)} {_stories_word(drifted)}."))
 
     def recount(self, article_id: int) -> int:
-        """Set one story's count to its visible comments, under its story lock so that no write moves it meanwhile;
-        the version moves too (cached discussions showed the wrong count). Returns the count."""
+        """Set one story's count to its visible comments, under its discussion row's lock: every write moves the
+        count last thing before its commit, holding that row, so the count read once the lock is held includes
+        every write that moved it and none that has yet to. The version moves too (cached discussions showed the
+        wrong count). Returns the count."""
         with transaction.atomic():
-            discussion = lock_story_threads(article_id, new_thread=False)
+            discussion = lock_discussion(article_id)
             real = Article.objects.filter(pk=article_id).annotate(real=_visible_count()).values_list("real", flat=True)
             discussion.comment_count = real.get()
             discussion.version += 1
@@ -151,15 +153,16 @@ class Command(BaseCommand):
     def repair_tree(self, tree_id: int) -> int:
         """Renumber one damaged tree (and any tree it is tangled with) in one transaction; returns the rows written."""
         for _attempt in range(3):
-            stories = _stories(_closure({tree_id}))
+            tangled = {row.tree_id for row in _closure({tree_id})}
             with transaction.atomic():
-                # The posting locks, in posting's order: story rows (ascending here), then the new-tree lock.
-                ordered = sorted(stories)
-                for index, article_id in enumerate(ordered):
-                    lock_story_threads(article_id, new_thread=index == len(ordered) - 1)
+                # The posting locks, in posting's order: the new-tree lock (trees are renumbered), the trees
+                # (ascending), and the stories' discussion rows last, below.
+                lock_new_tree()
+                lock_trees(tangled)
                 rows = _closure({tree_id})
-                if not _stories(rows) <= stories:
-                    continue  # a story joined the tangle before the locks were held: lock again
+                if not {row.tree_id for row in rows} <= tangled:
+                    continue  # a tree joined the tangle before the locks were held: lock again
+                ordered = sorted(_stories(rows))
                 if not tree_problems(rows):
                     return 0  # repaired along with an earlier tree
                 next_tree_id = (Comment.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
@@ -170,6 +173,7 @@ class Command(BaseCommand):
                 ]
                 # Deliberately behind django-mptt's back: these columns are recomputed whole from the parent links.
                 Comment.objects.bulk_update(comments, ["tree_id", "lft", "rght", "level"], batch_size=1000)
+                lock_discussions(ordered)
                 for article_id in ordered:
                     services.discussion_changed(article_id)  # cached discussions showed the damaged order
                 self.stdout.write(f"tree {tree_id}: {_comments(len(plan))} renumbered.")
