@@ -43,9 +43,7 @@ def flat_thread(replies: int, *, users, slug: str):
         **{f.attname: getattr(row(0), f.attname) for f in Comment._meta.concrete_fields if f.attname != "id"}
         | {"tree_id": tree_id, "lft": 1, "rght": 2 * replies + 2, "level": 0}
     )
-    children = [
-        row(n, parent=root, tree_id=tree_id, lft=2 * n, rght=2 * n + 1, level=1) for n in range(1, replies + 1)
-    ]
+    children = [row(n, parent=root, tree_id=tree_id, lft=2 * n, rght=2 * n + 1, level=1) for n in range(1, replies + 1)]
     Comment.objects.bulk_create(children, batch_size=5000)
     services.discussion_changed(story.pk, visible_delta=replies + 1)
     return story, children[0]
@@ -58,7 +56,9 @@ def measure(threads: dict[int, tuple], users, *, rounds: int, warmup: int) -> di
 
     samples: dict[int, list[float]] = {size: [] for size in threads}
     # Measure past any cap, with no rate limit and no first-comment hold: the cost of the insert alone.
-    with override_settings(COMMENTS_MAX_THREAD_SIZE=10**9, COMMENTS_RATE_PER_MINUTE=10**6, COMMENTS_PREMODERATE_FIRST=0):
+    with override_settings(
+        COMMENTS_MAX_THREAD_SIZE=10**9, COMMENTS_RATE_PER_MINUTE=10**6, COMMENTS_PREMODERATE_FIRST=0
+    ):
         for number in range(warmup + rounds):
             order = list(threads) if number % 2 else list(reversed(threads))
             for size in order:
@@ -126,7 +126,8 @@ def main() -> None:
     say("reply to the root's first child (every row of the thread shifts), comment_create, PostgreSQL:")
     for size in sizes:
         f = figures[size]
-        say(f"  {size:>7,} replies: median {f['median_ms']:8.2f} ms  max {f['max_ms']:8.2f} ms  {f['median_ms'] / base:5.2f}x")
+        ratio = f["median_ms"] / base
+        say(f"  {size:>7,} replies: median {f['median_ms']:8.2f} ms  max {f['max_ms']:8.2f} ms  {ratio:5.2f}x")
     cap = choose_cap(figures)
     say(
         f"fitted {cap['intercept_ms']} ms + {cap['ms_per_1000_rows']} ms per 1,000 rows; {RATIO:g}x the "

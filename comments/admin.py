@@ -223,8 +223,8 @@ class DiscussionForm(forms.ModelForm):
         fields = ["mode"]
 
     def save(self, commit=True):
-        # Through the service: the mode alone is written, under the story's discussion row lock, and the version moves; the count
-        # and version this form loaded belong to the comment writes that happened since.
+        # Through the service: the mode alone is written, under the story's discussion row lock, and the version
+        # moves; the count and version this form loaded belong to the comment writes that happened since.
         return services.discussion_set_mode(article=self.instance.article, mode=self.cleaned_data["mode"])
 
 

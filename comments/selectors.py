@@ -148,6 +148,15 @@ def _placed(
         comment.continue_count = (comment.rght - comment.lft - 1) // 2 if depth == INDENT_CAP and not every_depth else 0
         comment.thread_more, comment.thread_root = 0, None  # set by _mark_cut_threads
         shown.append(comment)
+    # A full thread (COMMENTS_MAX_THREAD_SIZE replies) offers no Reply link, where its root is on the page (story
+    # and "All comments" pages); elsewhere the post is refused with the same message, text kept.
+    full = {
+        c.tree_id
+        for c in comments
+        if c.parent_id is None and c.lft == 1 and c.rght // 2 - 1 >= settings.COMMENTS_MAX_THREAD_SIZE
+    }
+    for comment in shown:
+        comment.thread_full = comment.tree_id in full
     return shown
 
 

@@ -20,7 +20,6 @@ from comments.locking import (
     lock_discussion,
     lock_discussions,
     lock_new_tree,
-    lock_story_trees,
     lock_tree_of,
     lock_trees,
 )
@@ -93,7 +92,7 @@ def discussion_changed(article_id: int | Mapping[int, int], *, visible_delta: in
     """Every write to a story's discussion ends here, inside the transaction that changed it: the count moves by
     `visible_delta` (comments that became visible less those that stopped being visible) and the version is bumped,
     which retires the discussion's cached fragments (templates/comments/includes/_discussion.html). One UPDATE of
-    one row, never a recount: a recount under the discussion row's lock grew with the story (16-21 ms at 50,000 comments).
+    one row, never a recount: a recount under the story's lock grew with the story (16-21 ms at 50,000 comments).
     check_comment_trees compares the counts with real ones and repairs any drift; meanwhile a drifted count never
     fails a write by going below 0.
 
@@ -123,8 +122,8 @@ def discussion_changed(article_id: int | Mapping[int, int], *, visible_delta: in
 
 def discussion_set_mode(*, article: Article, mode: str) -> Discussion:
     """Open, hold for moderation or close a story's discussion (editors, in the story's admin page). Under the
-    discussion row's lock, which every post takes last, so a post in flight sees either mode whole; the version moves, so cached pages stop offering a
-    reply form on a closed story at once."""
+    discussion row's lock, which every post takes last and checks the mode under, so a post in flight sees either
+    mode whole; the version moves, so cached pages stop offering a reply form on a closed story at once."""
     with transaction.atomic():
         discussion = lock_discussion(article.pk)
         if discussion.mode != mode:

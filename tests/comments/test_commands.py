@@ -2,6 +2,7 @@
 or a story whose count drifted, and --repair renumbers the broken trees and recounts the drifted stories alone, under
 the posting locks."""
 
+import contextlib
 import io
 import threading
 from unittest import mock
@@ -11,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import F
 
-from comments.locking import lock_story_threads
+from comments import locking
 from comments.models import Comment, Discussion
 from tests.factories import CommentFactory
 
@@ -139,14 +140,21 @@ def test_repair_moves_a_reply_filed_under_another_tree_back_to_its_thread():
     assert threads() == before
 
 
-def test_repair_takes_the_posting_locks_story_then_new_tree():
+def test_repair_takes_the_posting_locks_new_tree_then_trees_then_discussion():
     good, bad = make_threads()
     Comment.objects.filter(tree_id=bad.tree_id, level=1).update(level=5)
-    with mock.patch(
-        "comments.management.commands.check_comment_trees.lock_story_threads", wraps=lock_story_threads
-    ) as lock:
+    calls = mock.Mock()
+    module = "comments.management.commands.check_comment_trees"
+    with contextlib.ExitStack() as stack:
+        for name in ("lock_new_tree", "lock_trees", "lock_discussions"):
+            patched = stack.enter_context(mock.patch(f"{module}.{name}", side_effect=getattr(locking, name)))
+            calls.attach_mock(patched, name)
         repair()
-    assert lock.call_args_list == [mock.call(bad.article_id, new_thread=True)]
+    assert calls.mock_calls == [
+        mock.call.lock_new_tree(),
+        mock.call.lock_trees({bad.tree_id}),
+        mock.call.lock_discussions([bad.article_id]),
+    ]
 
 
 def test_damage_without_repair_says_how_to_repair():
@@ -159,7 +167,7 @@ def test_damage_without_repair_says_how_to_repair():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks that block another connection: PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_repair_waits_for_a_post_in_progress_on_the_same_story():
-    """Repair and posting exclude each other: while a writer holds the story lock, the repair waits for it."""
+    """Repair and posting exclude each other: while a writer holds the tree's lock, the repair waits for it."""
     _, bad = make_threads()
     Comment.objects.filter(pk=bad.pk).update(rght=99)
     locked, release, repaired = threading.Event(), threading.Event(), threading.Event()
@@ -167,7 +175,7 @@ def test_repair_waits_for_a_post_in_progress_on_the_same_story():
     def writer():
         try:
             with transaction.atomic():
-                lock_story_threads(bad.article_id, new_thread=False)
+                locking.lock_trees([bad.tree_id])
                 locked.set()
                 release.wait(timeout=30)
         finally:
@@ -185,7 +193,7 @@ def test_repair_waits_for_a_post_in_progress_on_the_same_story():
     assert locked.wait(timeout=10)
     threads_[1].start()
     try:
-        assert not repaired.wait(timeout=1), "the repair ran while a writer held the story lock"
+        assert not repaired.wait(timeout=1), "the repair ran while a writer held the tree's lock"
     finally:
         release.set()
         for thread in threads_:

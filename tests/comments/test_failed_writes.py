@@ -8,7 +8,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.urls import reverse
 
 from comments import views
-from comments.locking import lock_story_threads
+from comments.locking import lock_trees
 from comments.models import Comment, Mention, Notification
 from comments.notifications import notify_for_comment
 from tests.comments.conftest import assert_trees_sound
@@ -20,9 +20,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TEXT = "Thanks @alex, but <b>the figures</b> don't add up & here's why."
 
 FAILURES = {
-    # The story lock is never granted (PostgreSQL's words for a lock_timeout).
+    # The story's discussion row, locked last, is never granted (PostgreSQL's words for a lock_timeout): the
+    # comment row and its tree shift are written by then, and go.
     "lock timeout": (
-        "comments.services.lock_story_threads",
+        "comments.services.lock_discussion",
         OperationalError("canceling statement due to lock timeout"),
     ),
     # The comment row (and its tree shift) is written, then the mention rows fail.
@@ -102,9 +103,11 @@ def test_failed_edit_keeps_the_new_text_and_the_stored_comment(client):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="lock_timeout is PostgreSQL's; SQLite has no row locks")
 def test_real_lock_timeout_on_postgresql_answers_not_saved_with_the_text(client, settings):
-    """Another transaction holds the story lock past COMMENTS_LOCK_TIMEOUT: the post gives up, whole and clearly."""
+    """Another transaction holds the thread's lock past COMMENTS_LOCK_TIMEOUT (a reply shifting it): a reply to the
+    thread gives up, whole and clearly."""
     settings.COMMENTS_LOCK_TIMEOUT = 1
-    article = ArticleFactory()
+    root = CommentFactory()
+    article = root.article
     UserFactory(handle="alex")
     client.force_login(UserFactory())
     locked, release = threading.Event(), threading.Event()
@@ -112,7 +115,7 @@ def test_real_lock_timeout_on_postgresql_answers_not_saved_with_the_text(client,
     def hold_the_story_lock():
         try:
             with transaction.atomic():
-                lock_story_threads(article.pk, new_thread=False)
+                lock_trees([root.tree_id])
                 locked.set()
                 release.wait(timeout=30)
         finally:
@@ -122,13 +125,17 @@ def test_real_lock_timeout_on_postgresql_answers_not_saved_with_the_text(client,
     holder.start()
     try:
         assert locked.wait(timeout=10)
-        response = client.post(reverse("comments:post", kwargs={"article_pk": article.pk}), {"body": TEXT})
+        response = client.post(
+            reverse("comments:post", kwargs={"article_pk": article.pk}), {"body": TEXT, "parent": root.pk}
+        )
     finally:
         release.set()
         holder.join()
     assert_not_saved_page(response, TEXT)
-    assert Comment.objects.count() == 0
+    assert Comment.objects.count() == 1
     # Once the lock is free the same post goes through.
-    response = client.post(reverse("comments:post", kwargs={"article_pk": article.pk}), {"body": TEXT})
+    response = client.post(
+        reverse("comments:post", kwargs={"article_pk": article.pk}), {"body": TEXT, "parent": root.pk}
+    )
     assert response.status_code == 302
-    assert Comment.objects.get().body == TEXT and Mention.objects.count() == 1
+    assert Comment.objects.get(parent=root).body == TEXT and Mention.objects.count() == 1
