@@ -74,7 +74,7 @@ def post(base: str, article_pk: int, session_key: str, outcomes: list) -> None:
 
 def during_lock(base: str, pg_url: str, hot_pk: int, other_url: str, session_key: str, hold: float) -> dict:
     with psycopg.connect(pg_url) as holder:
-        # The story lock every comment write takes (comments.locking.lock_story_threads): its discussion's row.
+        # The row every comment write takes last (comments.locking.lock_discussion): the story's discussion row.
         holder.execute("SELECT article_id FROM comments_discussion WHERE article_id = %s FOR UPDATE", [hot_pk])
         outcomes: list = []
         posters = [threading.Thread(target=post, args=(base, hot_pk, session_key, outcomes)) for _ in range(POSTS)]

@@ -4,7 +4,8 @@ Why two passes: Disqus lists every thread before any post, and a thread's posts 
 times) are spread over the file, so no story can be written until the file has been read to the end. The first
 pass streams the XML into a temporary SQLite file (memory stays flat at any size) and proves the file complete
 and well-formed; only then does the second pass write, one story per transaction under the locks of the story's
-trees, building each story's trees in memory and inserting them a generation at a time: no save per post, no table rebuild.
+trees, building each story's trees in memory and inserting them a generation at a time: no save per post, no
+table rebuild.
 """
 
 import os
