@@ -252,9 +252,10 @@ def comment_create(
     a reader typed is never lost. A thread with COMMENTS_MAX_THREAD_SIZE replies takes no more (code thread_full):
     past that size the shift of lft/rght that a reply costs grows past 3x a small thread's (docs/performance.md).
 
-    Twelve queries on PostgreSQL whatever the size of the thread (twelve on SQLite, which counts its BEGIN), plus
-    the notification rows and, with a `form_token`, the look for an earlier post: the parent is read once, under
-    the lock, and mptt inserts from that fresh copy. A resent form counts towards the rate limit like any attempt."""
+    Thirteen queries for a reply on PostgreSQL whatever the size of the thread, twelve for a new thread (pinned in
+    tests/comments/test_tree_locks.py), plus the notification rows and, with a `form_token`, the look for an earlier
+    post: the parent is read once, under the lock, with its thread's size, and mptt inserts from that fresh copy. A
+    resent form counts towards the rate limit like any attempt."""
     _count_towards_rate_limit(author)
     body = _clean_body(body)
     _check_may_comment(author)

@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Count, F, Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments import services
@@ -18,6 +19,9 @@ from tests.comments.conftest import assert_trees_sound
 from tests.factories import CommentFactory, UserFactory
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
+# comment_create's queries, a reply (with its notification's two) and a new thread: PostgreSQL sets lock_timeout
+# and takes its locks in statements of their own; SQLite counts its BEGIN.
+QUERIES_REPLY, QUERIES_TOP_LEVEL = (15, 12) if ON_POSTGRESQL else (14, 10)
 needs_postgresql = pytest.mark.skipif(
     not ON_POSTGRESQL, reason="locks that block another connection: PostgreSQL (SQLite has one writer at a time)"
 )
@@ -183,3 +187,23 @@ def test_a_full_thread_refuses_a_reply_keeping_the_text_and_hides_its_reply_link
 def test_lock_trees_needs_a_transaction():
     with pytest.raises(RuntimeError, match="needs an open transaction"):
         lock_trees([1])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("replies", [2, 30])
+def test_a_reply_and_a_new_thread_take_a_fixed_number_of_queries(settings, replies):
+    """The thread's size never adds a query: the thread's size comes with the parent's read, the lock with the
+    read of the parent's tree id."""
+    settings.COMMENTS_RATE_PER_MINUTE = 0
+    root = flat_thread(replies)
+    first = Comment.objects.filter(parent=root).first()
+    article, reader = root.article, UserFactory()
+    CommentFactory(author=reader)  # not a first comment, so not held
+    with CaptureQueriesContext(connection) as reply:
+        services.comment_create(article=article, author=reader, body="A reply.", parent=first.pk)
+    with CaptureQueriesContext(connection) as top_level:
+        services.comment_create(article=article, author=reader, body="A thread.")
+    assert (len(reply), len(top_level)) == (QUERIES_REPLY, QUERIES_TOP_LEVEL), (
+        [q["sql"][:90] for q in reply.captured_queries],
+        [q["sql"][:90] for q in top_level.captured_queries],
+    )
