@@ -2,11 +2,12 @@
 
 Why: every write to a story's discussion ends by taking the story's comments_discussion row FOR UPDATE
 (comments.locking.lock_discussion, after its thread's lock and its tree shift, issue 15), so the time a post holds
-it is the time every other writer of that story, in any thread, waits. Held from the moment that
-SELECT ... FOR UPDATE returns until the transaction has committed (its first on_commit callback), for posts
-through the real view, top-level comments and replies to a short thread, alternating between a 10-comment and a 50,000-comment story. Before issue 13 each write recounted the story's
-visible comments under the lock (16-21 ms at 50,000 comments); now the count moves by one. PostgreSQL only: SQLite
-has no row locks. `make bench` runs it inside bench.run; alone it builds its own database.
+it is the time every other writer of that story, in any thread, waits. Held from the moment that SELECT ... FOR
+UPDATE returns until the transaction has committed (its first on_commit callback), for posts through the real view,
+top-level comments and replies to a short thread, alternating between a 10-comment and a 50,000-comment story.
+Before issue 13 each write recounted the story's visible comments under the lock (16-21 ms at 50,000 comments); now
+the count moves by one. PostgreSQL only: SQLite has no row locks. `make bench` runs it inside bench.run; alone it
+builds its own database.
 """
 
 import argparse
