@@ -104,6 +104,7 @@ def test_the_watch_catches_a_payload_that_does_run(context):
 
 def test_sampled_corpus_payloads_render_as_inert_text(context, live_server, settings, record_property):
     settings.COMMENTS_THREAD_PER_PAGE = 2000  # one thread page holding every payload (thread pages come in pages)
+    settings.COMMENTS_MAX_THREAD_SIZE = 2000  # and one thread taking them all (a thread stops at 1,000 replies)
     payloads = sample()
     whole = corpora()
     assert len(payloads) == min(len(whole), SAMPLE_SIZE) > 1000
