@@ -109,7 +109,8 @@ def article_detail(request, section, year, month, day, slug):
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
-    return shared_by_signed_out_readers(request, response, article.surrogate_key)
+    # The story, and its section, whose name and link the page shows.
+    return shared_by_signed_out_readers(request, response, article.surrogate_key, article.section.surrogate_key)
 
 
 @require_POST

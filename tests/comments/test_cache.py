@@ -127,7 +127,7 @@ def test_the_page_signed_out_readers_get_holds_nothing_of_them_and_tells_shared_
         assert cache_control == {
             "public", "max-age=0", "s-maxage=120", "stale-while-revalidate=30", "stale-if-error=600"
         }  # fmt: skip
-        assert response["Surrogate-Key"] == f"story-{article.pk}"
+        assert response["Surrogate-Key"] == f"story-{article.pk} section-{article.section_id}"
         assert (
             response["Vary"] == "Cookie, Accept-Encoding"
         )  # signed-in readers, who carry the session cookie, get their own page
