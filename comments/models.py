@@ -33,7 +33,7 @@ __all__ = [
 class Discussion(models.Model):
     """A story's discussion: whether readers may comment, how many visible comments it has, and a version that
     every write to it bumps (it keys the cached fragments of its pages). A story without a row has the defaults:
-    open, no comments; the row is made by the first write (comments.locking.lock_story_threads)."""
+    open, no comments; the row is made by the first write (comments.locking.lock_discussion, or discussion_changed)."""
 
     class Mode(models.TextChoices):
         OPEN = "open", "Open"
