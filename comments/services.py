@@ -429,10 +429,10 @@ def _leave_stories(user, article_ids: list[int]) -> None:
 
         Comment.objects.filter(article_id__in=article_ids, likes__user=user).update(like_count=F("like_count") - 1)
         CommentLike.objects.filter(user=user, comment__article_id__in=article_ids).delete()
-        Mention.objects.filter(comment__in=mine).delete()
-        if going:
-            gone = list(going)
-            for related in (Mention, CommentLike, CommentReport, Notification):
+        gone = list(going)
+        Mention.objects.filter(Q(comment__in=mine) | Q(comment_id__in=gone)).delete()
+        if gone:
+            for related in (CommentLike, CommentReport, Notification):
                 related.objects.filter(comment_id__in=gone).delete()
             # The rows are gone whole subtrees at a time and their dependants were deleted just above: no need for
             # the ORM's collector, which reads every row first and recurses through the replies.
