@@ -389,9 +389,11 @@ def comments_of_leaving_reader(*, user, batch: int = LEAVING_READER_BATCH) -> No
     comments was not done after 120 s). Under the stories' locks, like every tree write; every story touched moves
     its count once and gets a new discussion version (no cached page shows the name)."""
     per_story = dict(
-        Comment.objects.filter(author=user).order_by().values("article_id").annotate(n=Count("pk")).values_list(
-            "article_id", "n"
-        )
+        Comment.objects.filter(author=user)
+        .order_by()
+        .values("article_id")
+        .annotate(n=Count("pk"))
+        .values_list("article_id", "n")
     )
     for article_id in CommentLike.objects.filter(user=user).values_list("comment__article_id", flat=True).distinct():
         per_story.setdefault(article_id, 0)

@@ -14,8 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import BadRequest
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, connection
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
