@@ -112,7 +112,7 @@ def clean_upload(f: IO[bytes], *, max_bytes: int, max_pixels: int) -> CleanImage
     out_format, extension = ACCEPTED_FORMATS[im.format]
     pixels = _pixels_only(_to_srgb(_upright(im)), out_format)
     return CleanImage(
-        content=_encode(pixels, out_format),
+        content=_encode(pixels, out_format, master=True),
         format=out_format,
         extension=extension,
         width=pixels.width,
@@ -243,10 +243,10 @@ def _pixels_only(im: Image.Image, out_format: str) -> Image.Image:
     Pillow's encoders fall back to im.info for comments and ICC profiles, so copying the image is not enough.
     """
     im = _mode_for(im, out_format)
-    clean = Image.frombytes(im.mode, im.size, im.tobytes())
-    if im.mode == "P":
-        palette_mode = im.palette.mode
-        clean.putpalette(im.getpalette(rawmode=palette_mode), rawmode=palette_mode)
+    # A copy of the pixels and palette with an empty info: what the encoders could fall back to is gone. (Through
+    # bytes, frombytes(tobytes()), it took 1.5 s of a 24-megapixel upload; a copy takes a tenth of that.)
+    clean = im.copy()
+    clean.info = {}
     if "transparency" in im.info and im.mode in ("P", "L", "RGB"):
         clean.info["transparency"] = im.info["transparency"]
     return clean
@@ -265,12 +265,17 @@ def _mode_for(im: Image.Image, out_format: str) -> Image.Image:
     return im.convert("RGBA" if _has_alpha(im) else "RGB")
 
 
-def _encode(im: Image.Image, out_format: str) -> bytes:
+def _encode(im: Image.Image, out_format: str, *, master: bool = False) -> bytes:
+    """The image in `out_format`. The `master` (the cleaned original, which the upload request writes and the
+    renditions are cut from) is a plain baseline JPEG: progressive with optimised tables took 2.6 s of a
+    24-megapixel upload for 7% fewer bytes, which matter in the renditions readers are sent, not in the master."""
     buffer = io.BytesIO()
     options: dict[str, object] = {}
     if out_format in ("PNG", "GIF") and "transparency" in im.info:
         options["transparency"] = im.info["transparency"]
-    if out_format == "JPEG":
+    if out_format == "JPEG" and master:
+        options.update(quality=JPEG_QUALITY)
+    elif out_format == "JPEG":
         options.update(quality=JPEG_QUALITY, progressive=True, optimize=True)
     elif out_format == "PNG":
         options.update(optimize=True)

@@ -1,11 +1,13 @@
-"""Site-wide writes: the staff roles and what each may do in the admin; deleting and claiming accounts."""
+"""Site-wide writes: the staff roles and what each may do in the admin; closing, erasing and claiming accounts."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from comments import services as comment_services
 from newsroom.models import ImportedAccount
+from newsroom.tasks import enqueue_on_commit, erase_closed_accounts
 
 __all__ = [
     "EDITOR_PERMISSIONS",
@@ -13,6 +15,8 @@ __all__ = [
     "editors_group",
     "moderators_group",
     "account_delete",
+    "account_erase",
+    "closed_accounts_erase",
     "imported_account_claim",
 ]
 
@@ -71,11 +75,33 @@ def moderators_group() -> Group:
 
 
 def account_delete(*, user) -> None:
-    """Delete a reader's account: comments with replies stay as "deleted account" tombstones so threads stay
-    intact, the rest go; saved stories, likes, reports and notifications go with the account."""
+    """The reader deletes their account. Closed at once, in one short transaction whatever its history: it can no
+    longer sign in (inactive, no password, no claim of an imported account), every session of it is signed out
+    (the password's hash is in each session), its profile is gone. The rest is erased by a task
+    (closed_accounts_erase), since it grows with the reader's comments."""
+    with transaction.atomic():
+        user.closed_at = timezone.now()
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["closed_at", "is_active", "password"])
+        ImportedAccount.objects.filter(user=user).delete()
+        enqueue_on_commit(erase_closed_accounts)
+
+
+def account_erase(*, user) -> None:
+    """Erase an account: comments with replies stay as "deleted account" tombstones so threads stay intact, the
+    rest go; saved stories, likes, reports and notifications go with the account."""
     comment_services.comments_of_leaving_reader(user=user)
     with transaction.atomic():
         user.delete()
+
+
+def closed_accounts_erase() -> int:
+    """account_erase for every closed account (the task erase_closed_accounts); returns how many."""
+    closed = list(get_user_model().objects.filter(closed_at__isnull=False).order_by("pk"))
+    for user in closed:
+        account_erase(user=user)
+    return len(closed)
 
 
 def imported_account_claim(*, user) -> bool:

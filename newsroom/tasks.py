@@ -13,12 +13,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_rq.queues import DjangoRQ
-from django_tasks import default_task_backend
+from django_tasks import default_task_backend, task
 from django_tasks.base import Task
 from redis.exceptions import RedisError
 from rq import Retry
 
-__all__ = ["RetryingQueue", "enqueue_on_commit", "can_defer"]
+__all__ = ["RetryingQueue", "enqueue_on_commit", "can_defer", "erase_closed_accounts"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +57,13 @@ def enqueue_on_commit(task: Task, *args, delay: int = 0) -> None:
             )
 
     transaction.on_commit(enqueue)
+
+
+@task()
+def erase_closed_accounts() -> int:
+    """Erase every account its reader deleted (newsroom.services.account_delete closed it; the comments, the
+    trees and the counts are the long part). All of them, not one: an erasure whose task was lost with the broker
+    is done by the next one, and a second run finds nothing left. Returns how many accounts were erased."""
+    from newsroom import services  # services enqueue this task
+
+    return services.closed_accounts_erase()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from comments import services
 from comments.models import Comment, Discussion
-from newsroom.services import account_delete
+from newsroom.services import account_erase
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ WRITES = {
         services.comment_remove(comments=[r], moderator=UserFactory(is_staff=True), reason="x")
         and "Comment removed by a moderator."
     ),
-    "account deleted": lambda a, r, p: account_delete(user=r.author) or "Comment from a deleted account.",
+    "account deleted": lambda a, r, p: account_erase(user=r.author) or "Comment from a deleted account.",
 }
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from comments import services
 from comments.disqus.reader import Post, Thread, read_export
 from comments.models import Comment
-from newsroom.services import account_delete
+from newsroom.services import account_erase
 from tests.comments.conftest import assert_trees_sound
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -61,7 +61,7 @@ def site_discussions(settings):
     left = CommentFactory(article=other, author=leaver, body="Written before I left.")
     CommentFactory(parent=left, author=alice, body="A reply to someone who left.")
     CommentFactory(article=other, author=leaver, body="Nobody answered this.")
-    account_delete(user=leaver)
+    account_erase(user=leaver)
     return story, other
 
 
@@ -159,11 +159,12 @@ def test_reader_downloads_only_their_own_comments_as_an_attachment(client, setti
 
     with django_assert_max_num_queries(4):
         response = client.get(reverse("account_comments_json"))
+        content = b"".join(response.streaming_content)  # streamed: the comments are read as it is sent
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"] == 'attachment; filename="comments-keeper.json"'
-    data = json.loads(response.content)
+    data = json.loads(content)
     assert data["account"]["handle"] == "keeper"
     assert [c["text"] for c in data["comments"]] == ["My first <comment>."] + [f"Comment {n}" for n in range(5)]
     entry = data["comments"][0]

@@ -296,18 +296,41 @@ def test_signups_are_rate_limited_and_keep_the_form(client, settings):
     assert not User.objects.filter(handle="second_one").exists()
 
 
-def test_account_deletion_needs_the_password_and_removes_saved_stories(client):
+def test_account_deletion_needs_the_password_and_removes_saved_stories(client, django_capture_on_commit_callbacks):
     user = UserFactory(handle="leaving")
     SavedArticle.objects.create(user=user, article=ArticleFactory())
     client.force_login(user)
     response = client.post(reverse("account_delete"), {"password": "wrong"})
     assert response.status_code == 400
     assert User.objects.filter(pk=user.pk).exists()
-    response = client.post(reverse("account_delete"), {"password": PASSWORD})
+    with django_capture_on_commit_callbacks(execute=True) as erasure:
+        response = client.post(reverse("account_delete"), {"password": PASSWORD})
     assert response.status_code == 302
+    assert len(erasure) == 1  # the erasure task, enqueued once the closing commits
     assert not User.objects.filter(pk=user.pk).exists()
     assert not SavedArticle.objects.exists()
     assert client.get(reverse("account")).status_code == 302  # signed out
+
+
+def test_a_deleted_account_is_closed_at_once_and_erased_by_its_task(client, django_capture_on_commit_callbacks):
+    user = UserFactory(handle="leaving")
+    CommentFactory(author=user, body="Still here until the task runs")
+    elsewhere = Client()
+    elsewhere.force_login(user)  # another browser, signed in too
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=False) as erasure:
+        response = client.post(reverse("account_delete"), {"password": PASSWORD}, follow=True)
+    assert "Your account is deleted and you are signed out" in response.content.decode()
+    user.refresh_from_db()
+    assert user.closed_at is not None and not user.is_active and not user.has_usable_password()
+    assert elsewhere.get(reverse("account")).status_code == 302  # every session is signed out
+    assert client.get("/@leaving/").status_code == 404  # the profile is gone
+    response = client.post(reverse("login"), {"username": "leaving", "password": PASSWORD})
+    assert response.status_code == 400  # cannot sign in
+    assert Comment.objects.filter(author=user).exists()  # the long part waits for the task
+    (task,) = erasure
+    task()
+    assert not User.objects.filter(pk=user.pk).exists() and not Comment.objects.exists()
 
 
 def test_profile_page_and_case_redirect(client):
@@ -358,7 +381,7 @@ def test_profile_query_count_does_not_grow_with_comments(client, django_assert_m
     assert pages == 3 and "Older comments" not in html and "Newer comments" in html
 
 
-def test_account_deletion_keeps_threads_intact_with_tombstones(client):
+def test_account_deletion_keeps_threads_intact_with_tombstones(client, django_capture_on_commit_callbacks):
     leaving = UserFactory(handle="leaving")
     other = UserFactory(handle="staying")
     with_replies = CommentFactory(author=leaving, body="I started this thread")
@@ -367,7 +390,8 @@ def test_account_deletion_keeps_threads_intact_with_tombstones(client):
     CommentFactory(parent=reply, author=leaving, body="My last word, no replies")
     article = with_replies.article
     client.force_login(leaving)
-    assert client.post(reverse("account_delete"), {"password": PASSWORD}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("account_delete"), {"password": PASSWORD}).status_code == 302
     tombstone = Comment.objects.get(pk=with_replies.pk)
     assert tombstone.status == Comment.Status.DELETED and tombstone.body == "" and tombstone.author is None
     assert Comment.objects.filter(pk=reply.pk, status=Comment.Status.VISIBLE).exists()

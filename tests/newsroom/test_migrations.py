@@ -102,5 +102,5 @@ def test_every_index_on_the_big_tables_was_built_valid():
         indexes = cursor.fetchall()
     names = {name for _, name, _ in indexes}
     assert {"comment_story_root_time_idx", "article_search_document_idx", "comment_post_key_once"} <= names
-    assert "article_search_idx" not in names  # the expression index that 0011 replaced
+    assert "article_search_idx" not in names  # the expression index that 0012 replaced
     assert [(table, name) for table, name, valid in indexes if not valid] == []

@@ -22,6 +22,8 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from articles.models import Image
 from comments.models import Comment, Notification
+from newsroom.models import User
+from tests.comments.conftest import assert_trees_sound
 from tests.factories import CommentFactory, UserFactory
 from tests.queue_tasks import note_attempts
 from tests.servers import wait_for
@@ -87,6 +89,23 @@ def test_an_upload_in_the_admin_gets_its_renditions_from_the_worker(start_worker
     image = wait_for(lambda: Image.objects.exclude(renditions=[]).first(), timeout=60, what="renditions made")
     assert {r["width"] for r in image.renditions_of("full", "JPEG")} == {480, 800, 1200, 1600}
     assert image.renditions_error == ""
+
+
+def test_an_account_deleted_by_a_request_is_closed_at_once_and_erased_by_the_worker(start_worker):
+    start_worker()
+    leaving = UserFactory(handle="leaving")
+    started = CommentFactory(author=leaving, body="A thread I started")
+    CommentFactory(parent=started, body="A reply that stays")
+    CommentFactory(parent=started, author=leaving, body="My last word")
+    client = Client()
+    client.force_login(leaving)
+    response = client.post(reverse("account_delete"), {"password": "correct horse battery staple"})
+    assert response.status_code == 302
+    wait_for(lambda: not User.objects.filter(pk=leaving.pk).exists(), timeout=60, what="the account erased")
+    tombstone = Comment.objects.get(pk=started.pk)
+    assert (tombstone.status, tombstone.author_id, tombstone.body) == (Comment.Status.DELETED, None, "")
+    assert list(Comment.objects.exclude(pk=started.pk).values_list("body", flat=True)) == ["A reply that stays"]
+    assert_trees_sound()
 
 
 def test_a_failing_task_is_retried_with_backoff_then_kept_as_failed_with_its_error(start_worker, smtp_server):
