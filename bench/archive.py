@@ -339,6 +339,100 @@ def _export_stories(ctx: Context) -> dict:
     return counted(call, requests=1, budget=0)  # the whole export takes seconds: once is enough
 
 
+def _mega(ctx: Context):
+    """The 20,000-reply thread: its root, and its first reply (a reply to it shifts nearly every row)."""
+    from comments.models import Comment
+
+    root = Comment.objects.get(article_id=ctx.facts["thread_story"], lft=1)
+    return root, Comment.objects.filter(tree_id=root.tree_id, parent=root).order_by("lft").first()
+
+
+@row("mega_reply", "reply into the 20,000-reply thread (past the cap: refused, text kept)")
+def _mega_reply(ctx: Context) -> dict:
+    from django.conf import settings
+
+    settings.COMMENTS_RATE_PER_MINUTE = 0
+    _, first = _mega(ctx)
+    client, url = ctx.client("heavy"), f"/comments/story/{ctx.facts['thread_story']}/post/"
+
+    def call():
+        response = client.post(url, {"body": "One more reply to a long thread.", "parent": first.pk})
+        return {"status": response.status_code}
+
+    return ctx.rolled_back(call)
+
+
+@row("mega_delete_leaf", "author deletes an early leaf in the 20,000-reply thread")
+def _mega_delete_leaf(ctx: Context) -> dict:
+    from django.db.models import F
+    from django.test import Client
+
+    from comments.models import Comment
+
+    root, _ = _mega(ctx)
+    leaf = (
+        Comment.objects.filter(tree_id=root.tree_id, rght=F("lft") + 1, author__isnull=False, status="visible")
+        .order_by("lft")
+        .first()
+    )
+    client = Client()
+    client.force_login(leaf.author, backend="newsroom.backends.ModelBackend")
+
+    def call():
+        response = client.post(f"/comments/{leaf.pk}/delete/")
+        assert response.status_code == 302, response.status_code
+        return {"status": response.status_code}
+
+    return ctx.rolled_back(call, requests=3)
+
+
+@row("mega_thread_page", "thread page of the 20,000-reply thread's root")
+def _mega_thread_page(ctx: Context) -> dict:
+    root, _ = _mega(ctx)
+    return ctx.page(f"/comments/{root.pk}/thread/")
+
+
+@row("mega_permalink", "permalink to the last reply of the 20,000-reply thread")
+def _mega_permalink(ctx: Context) -> dict:
+    from comments.models import Comment
+
+    root, _ = _mega(ctx)
+    last = Comment.objects.filter(tree_id=root.tree_id).order_by("-lft").first()
+    client = ctx.client(None)
+
+    def call():
+        response = client.get(f"/comments/{last.pk}/")
+        assert response.status_code == 302, response.status_code
+
+    return counted(call)
+
+
+@row("all_comments_big", "all-comments page of the 50,000-comment story")
+def _all_comments_big(ctx: Context) -> dict:
+    return ctx.page(f"/comments/story/{ctx.facts['big_story']}/all/")
+
+
+@row("account_delete", "account deletion of a reader with 20,000 comments (the request's part)")
+def _account_delete(ctx: Context) -> dict:
+    from newsroom import services
+
+    heavy = ctx.users["heavy"]
+    # What the request does (the erasure runs in a task after commit, which the rollback leaves out).
+    return ctx.rolled_back(lambda: services.account_delete(user=heavy) or {}, requests=3)
+
+
+@row("download", "the reader's comments download, 20,000 comments (streamed, to the last byte)")
+def _download(ctx: Context) -> dict:
+    client = ctx.client("heavy")
+
+    def call():
+        response = client.get("/accounts/comments.json")
+        assert response.status_code == 200, response.status_code
+        return len(b"".join(response.streaming_content))
+
+    return counted(call, requests=3)
+
+
 def measure(facts: dict, keys: list[str] | None) -> dict:
     import django
 
