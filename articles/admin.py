@@ -4,6 +4,7 @@ from content_editor.admin import ContentEditor, ContentEditorInline
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
@@ -290,7 +291,13 @@ class ArticleAdmin(ContentEditor):
         article = self.get_object(request, object_id)
         problems = selectors.prepublish_problems(article) if article else []
         if request.method == "GET" and article is not None:
-            warn_failed_renditions(request, Image.objects.filter(uses__article=article))
+            # Every picture the story shows: the lead, inline images, its galleries'.
+            shown = (
+                Q(uses__article=article)
+                | Q(block_uses__parent=article)
+                | Q(gallery_uses__gallery__uses__parent=article)
+            )
+            warn_failed_renditions(request, Image.objects.filter(shown).distinct())
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "problems": problems})
 
     def save_model(self, request, obj, form, change):
