@@ -114,6 +114,9 @@ def test_a_more_link_to_a_deleted_story_disappears_and_the_admin_lists_it_as_bro
     assert "MORE:" not in story_text(client, article)
     admin = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
     assert "The MORE link to “Soon deleted” points at a story that was deleted" in admin
+    listed = editor_client.get(reverse("admin:articles_article_changelist") + "?more_links=broken").content.decode()
+    assert article.headline in listed and target.headline not in listed
+    assert ArticleFactory().headline not in listed
 
 
 def test_link_text_follows_the_target_headline_unless_labelled(client):
