@@ -40,6 +40,7 @@ def test_creates_stories_accounts_and_a_rerun_adds_nothing(seeded, client):
     for rendered in ["MORE:", "story__subhead", "pullquote", "<ol>", "<ul>", "gallery__items", "embed__card"]:
         assert rendered in html, rendered
     assert all(story.body for story in stories)  # the blocks' words, for search
+    assert "&lt;a href" not in html and "&lt;em&gt;" not in html  # the demo's links and emphasis are markup
 
     assert User.objects.filter(is_staff=False).count() >= 12
     editor = User.objects.get(handle="editor")
