@@ -9,9 +9,12 @@ from django.utils.text import slugify
 
 from articles import body, images
 from articles.models import Article, Image, SavedArticle, SlugHistory
+from newsroom import edge
 from newsroom.tasks import enqueue_on_commit
 
 __all__ = [
+    "LISTS_KEY",
+    "article_changed",
     "article_body_refresh",
     "article_add_block",
     "article_publish",
@@ -27,13 +30,25 @@ __all__ = [
 ]
 
 
+# Every list of stories carries this surrogate key too (articles.views): a story published, changed or withdrawn
+# purges them all.
+LISTS_KEY = "stories"
+
+
+def article_changed(*, article: Article) -> None:
+    """What readers see of the story changed (published, withdrawn, edited): once this commits, the edge drops its
+    pages and every list of stories (newsroom.edge)."""
+    edge.purge_on_commit(article.surrogate_key, LISTS_KEY)
+
+
 def article_body_refresh(*, article: Article) -> None:
     """Write the body's words (Article.body) from its blocks, after they change: search's triggers re-index the
-    story when they differ."""
+    story when they differ. The admin calls this after every save of a story, so it is where an edit is purged."""
     words = body.plain_text(body.blocks(article))
     if words != article.body:
         article.body = words
         Article.objects.filter(pk=article.pk).update(body=words)
+    article_changed(article=article)
 
 
 def article_add_block(*, article: Article, block, ordering: int | None = None):
@@ -59,12 +74,14 @@ def article_publish(*, article: Article, at=None) -> Article:
         article.publish_at = timezone.now()
     article.full_clean()
     article.save(update_fields=["status", "publish_at", "modified_at"])
+    article_changed(article=article)
     return article
 
 
 def article_unpublish(*, article: Article) -> Article:
     article.status = Article.Status.DRAFT
     article.save(update_fields=["status", "modified_at"])
+    article_changed(article=article)
     return article
 
 

@@ -12,11 +12,10 @@ from django.views.decorators.http import require_POST
 
 from articles import body, search, selectors, services
 from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
+from articles.services import LISTS_KEY
 from newsroom.http import NO_SUCH_PAGE, keyset_page, page_number, paginate, safe_next, shared_by_signed_out_readers
 
 STORIES_PER_PAGE = 20
-# Every list of stories carries this key too: a story published, changed or withdrawn purges them all.
-LISTS_KEY = "stories"
 
 
 def _page(request, queryset):

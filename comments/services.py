@@ -37,7 +37,7 @@ from comments.models import (
     validate_comment_length,
 )
 from comments.notifications import notify_for_comment
-from newsroom import ratelimit
+from newsroom import edge, ratelimit
 
 __all__ = [
     "RateLimited",
@@ -100,7 +100,11 @@ def discussion_changed(article_id: int | Mapping[int, int], *, visible_delta: in
 
     Many stories at once (a moderator's action on comments of a thousand stories, whose discussion rows
     lock_discussions made): `article_id` maps each story to its delta, and it is still one UPDATE, the stories
-    grouped by delta."""
+    grouped by delta.
+
+    The story pages and discussion pages the edge keeps are purged by the story's key once this commits."""
+    stories = article_id if isinstance(article_id, Mapping) else [article_id]
+    edge.purge_on_commit(*(Article(pk=pk).surrogate_key for pk in stories))
     if isinstance(article_id, Mapping):
         by_delta: dict[int, list[int]] = {}
         for pk, delta in article_id.items():

@@ -127,6 +127,9 @@ REQUIRE_SHARED_CACHE = not DEBUG
 HTTP_SHARED_MAX_AGE = env.int("HTTP_SHARED_MAX_AGE", default=60)
 HTTP_STALE_WHILE_REVALIDATE = env.int("HTTP_STALE_WHILE_REVALIDATE", default=30)
 HTTP_STALE_IF_ERROR = env.int("HTTP_STALE_IF_ERROR", default=86400)
+# The edge caches (Varnish, deploy/varnish/default.vcl) that writes purge by surrogate key through the task queue
+# (newsroom.edge), e.g. http://10.0.0.5:6081/,http://10.0.0.6:6081/. Empty: no edge, no purge sent.
+EDGE_PURGE_URLS = env.list("EDGE_PURGE_URLS", default=[])
 
 # ------------------------------------------------------------------------------
 # Accounts

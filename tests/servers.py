@@ -24,7 +24,17 @@ BIN = Path(sys.executable).parent
 # The worker as the Makefile's `worker` target and docker-compose.yml's worker service run it (test_compose checks).
 WORKER_COMMAND = ["rqworker", "--with-scheduler", "--job-class", "django_tasks_rq.Job", "default"]
 
-__all__ = ["ROOT", "WORKER_COMMAND", "free_port", "wait_for", "SmtpServer", "SeaweedFS", "Worker", "database_url"]
+__all__ = [
+    "ROOT",
+    "WORKER_COMMAND",
+    "free_port",
+    "wait_for",
+    "SmtpServer",
+    "SeaweedFS",
+    "Varnish",
+    "Worker",
+    "database_url",
+]
 
 
 def free_port() -> int:
@@ -163,6 +173,73 @@ class SeaweedFS:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             stop_group(self.process, grace=5)
+        self.process = None
+        self._log.close()
+
+
+class Varnish:
+    """varnishd in the foreground (-F) with the repository's VCL (deploy/varnish/default.vcl), its backend's port
+    replaced by `backend_port`, on a free loopback port, its working folder (-n) in `directory`; started in its
+    own process group and stopped by it. Never the system's varnish service, which it neither needs nor touches."""
+
+    VCL = ROOT / "deploy" / "varnish" / "default.vcl"
+    BACKEND_PORT = '.port = "8000";'
+
+    def __init__(self, varnishd: str, directory: Path, backend_port: int):
+        self.varnishd = varnishd
+        self.directory = directory
+        self.backend_port = backend_port
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _vcl(self, name: str, backend_port: int) -> Path:
+        text = self.VCL.read_text()
+        if self.BACKEND_PORT not in text:
+            raise AssertionError(f"{self.VCL} no longer names its backend's port as {self.BACKEND_PORT}")
+        vcl = self.directory / f"{name}.vcl"
+        vcl.write_text(text.replace(self.BACKEND_PORT, f'.port = "{backend_port}";'))
+        return vcl
+
+    def start(self) -> "Varnish":
+        vcl = self._vcl("default", self.backend_port)
+        args = [
+            self.varnishd, "-F", "-j", "none", "-n", str(self.directory / "work"), "-a", f"127.0.0.1:{self.port}",
+            "-T", f"127.0.0.1:{free_port()}", "-f", str(vcl), "-s", "malloc,32m",
+        ]  # fmt: skip
+        self._log = open(self.directory / "varnishd.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for(self._answering, timeout=30, interval=0.2, what="varnishd answering on its port")
+        except AssertionError:
+            self.stop()
+            raise AssertionError((self.directory / "varnishd.log").read_text(errors="replace")[-3000:]) from None
+        return self
+
+    def point_at(self, backend_port: int) -> None:
+        """Load the same VCL with another backend port and switch to it (varnishadm): what is cached stays. A port
+        nobody listens on is a web node gone (its keep-alive connections too, which a stopped live server keeps)."""
+        name = f"port{backend_port}"
+        vcl = self._vcl(name, backend_port)
+        admin = shutil.which("varnishadm") or "/usr/bin/varnishadm"
+        for command in (["vcl.load", name, str(vcl)], ["vcl.use", name]):
+            subprocess.run([admin, "-n", str(self.directory / "work"), *command], check=True, capture_output=True)
+
+    def _answering(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"varnishd exited with {self.process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            stop_group(self.process, grace=10)
         self.process = None
         self._log.close()
 

@@ -6,11 +6,13 @@ checks cannot vanish from CI because an install step did not run. `make test` in
 
 import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module"]
+__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module", "varnishd"]
 
 # Every skip for a missing tool starts with this, so the CI hook can tell them from deliberate skips.
 MISSING_TOOL = "missing tool:"
@@ -38,6 +40,22 @@ def java() -> str:
     path = shutil.which("java")
     if path is None:
         _missing("java, which runs the Nu HTML checker (apt-get install default-jre-headless)")
+    return path
+
+
+def varnishd() -> str:
+    """Debian's Varnish with vmod xkey (varnish-modules): the edge tests run it in front of a live server."""
+    path = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin")
+    if path is None:
+        _missing("varnishd (apt-get install varnish varnish-modules)")
+    with tempfile.TemporaryDirectory() as work:
+        vcl = Path(work, "xkey.vcl")
+        vcl.write_text("vcl 4.1;\nimport xkey;\nbackend none none;\n")
+        compiled = subprocess.run(
+            [path, "-C", "-j", "none", "-n", work, "-f", str(vcl)], capture_output=True, text=True
+        )
+    if compiled.returncode != 0:
+        _missing(f"vmod xkey for varnishd (apt-get install varnish-modules): {compiled.stderr.strip()[-300:]}")
     return path
 
 

@@ -1,0 +1,119 @@
+# The edge cache in front of the web nodes (docs/deployment.md, "The edge"). Varnish 7 with vmod xkey
+# (Debian: varnish, varnish-modules). Django decides what may be shared (newsroom.http.shared_by_signed_out_readers:
+# Cache-Control public with s-maxage, stale-while-revalidate and stale-if-error, and a Surrogate-Key header);
+# this file keeps those pages, strips signed-out readers' cookies so they all share one copy, passes everything
+# else, and lets the task queue retire pages by surrogate key (newsroom.edge.purge_keys).
+vcl 4.1;
+
+import directors;
+import std;
+import xkey;
+
+# One backend per web node; list them all and add them to the director in vcl_init. tests/newsroom/test_edge.py
+# and `make stack` write a copy of this file with their own port in place of 8000.
+backend web1 {
+    .host = "127.0.0.1";
+    .port = "8000";
+    .connect_timeout = 1s;
+    .first_byte_timeout = 35s;   # a little over gunicorn's timeout (deploy/gunicorn.conf.py)
+    # /readyz answers 503 when the node cannot reach the database: Varnish then serves stale (stale-if-error).
+    .probe = {
+        .url = "/readyz";
+        .interval = 2s;
+        .timeout = 1s;
+        .window = 3;
+        .threshold = 2;
+        .initial = 2;
+    }
+}
+
+sub vcl_init {
+    new web = directors.round_robin();
+    web.add_backend(web1);
+}
+
+# Who may PURGE: the web nodes and workers that run newsroom.edge.purge_keys. Loopback only here.
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_recv {
+    set req.backend_hint = web.backend();
+    if (std.healthy(req.backend_hint)) {
+        # A healthy node: an expired page is served stale (while a background fetch refreshes it) no longer than
+        # Django's stale-while-revalidate (HTTP_STALE_WHILE_REVALIDATE; keep the two equal). A sick node leaves
+        # the page's whole grace, its stale-if-error, to serve it.
+        set req.grace = 30s;
+    }
+
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Not allowed to purge"));
+        }
+        if (!req.http.xkey-purge) {
+            return (synth(400, "Name the surrogate keys to purge in the xkey-purge header"));
+        }
+        # Soft: the pages expire now but stay in grace, so a down backend still has them to serve stale.
+        set req.http.x-edge-purged = xkey.softpurge(req.http.xkey-purge);
+        return (synth(200, "Purged " + req.http.x-edge-purged + " objects"));
+    }
+
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    if (req.http.Authorization || req.url ~ "^/(admin|accounts)(/|$)") {
+        return (pass);
+    }
+    # A signed-in reader (Django's session cookie, SESSION_COOKIE_NAME) gets their own page from Django.
+    if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
+        return (pass);
+    }
+    # Anyone else is a signed-out reader: every cookie goes (a stale csrftoken, analytics), one copy for all.
+    unset req.http.Cookie;
+    return (hash);
+}
+
+sub vcl_backend_response {
+    # A node that errs while refreshing a stale copy: the copy stays, served until its grace ends.
+    if (beresp.status >= 500 && bereq.is_bgfetch) {
+        return (abandon);
+    }
+    if (beresp.http.Set-Cookie || beresp.http.Cache-Control !~ "(^|[,\s])public([,\s]|$)") {
+        # Django said private (a signed-in page, a form, anything that sets a cookie): never kept.
+        set beresp.uncacheable = true;
+        set beresp.ttl = 0s;
+        return (deliver);
+    }
+    # Varnish reads s-maxage into beresp.ttl and stale-while-revalidate into beresp.grace; the page stays longer,
+    # for stale-if-error, when it says so (vcl_recv caps the grace while the node is healthy).
+    if (beresp.grace < std.duration(regsub(beresp.http.Cache-Control, ".*stale-if-error=([0-9]+).*", "\1s"), 0s)) {
+        set beresp.grace = std.duration(regsub(beresp.http.Cache-Control, ".*stale-if-error=([0-9]+).*", "\1s"), 0s);
+    }
+    # xkey tags the object with the keys it reads from the xkey header.
+    set beresp.http.xkey = beresp.http.Surrogate-Key;
+    return (deliver);
+}
+
+sub vcl_backend_error {
+    # No answer at all (refused, timed out) while refreshing a stale copy: abandoned, so the copy stays instead of
+    # being replaced by Varnish's error page.
+    if (bereq.is_bgfetch) {
+        return (abandon);
+    }
+}
+
+sub vcl_deliver {
+    if (obj.uncacheable) {
+        set resp.http.X-Cache = "PASS";
+    } elsif (obj.hits > 0 && obj.ttl <= 0s) {
+        set resp.http.X-Cache = "STALE";
+    } elsif (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+    # What the edge keeps to itself.
+    unset resp.http.xkey;
+    unset resp.http.Surrogate-Key;
+}

@@ -1,0 +1,47 @@
+"""The edge cache (Varnish, deploy/varnish/default.vcl): retiring the pages it keeps by their surrogate keys.
+
+A write that changes what signed-out readers see calls `purge_on_commit` with the keys of the pages it touched
+(the `Surrogate-Key` header of newsroom.http.shared_by_signed_out_readers); once the transaction commits, the task
+queue sends each edge in EDGE_PURGE_URLS a PURGE naming them, which vmod xkey turns into a soft purge. A purge that
+fails is retried by the queue (TASKS_RETRY_DELAYS) and never fails the write: meanwhile the edge serves the page
+for no longer than HTTP_SHARED_MAX_AGE.
+"""
+
+import urllib.request
+
+from django.conf import settings
+from django_tasks import task
+
+from newsroom.tasks import enqueue_on_commit
+
+__all__ = ["EdgePurgeFailed", "purge_on_commit", "purge_keys"]
+
+# A purge is one small request to a cache on the local network: an edge that takes longer is down for this try.
+PURGE_TIMEOUT = 2
+
+
+class EdgePurgeFailed(Exception):
+    """An edge did not confirm the purge; the queue runs the task again."""
+
+
+def purge_on_commit(*keys: str) -> None:
+    """Purge the pages tagged with any of `keys` from every edge once the current transaction commits. Nothing is
+    sent where there is no edge (EDGE_PURGE_URLS empty, as in development)."""
+    if settings.EDGE_PURGE_URLS and keys:
+        enqueue_on_commit(purge_keys, sorted(set(keys)))
+
+
+@task()
+def purge_keys(keys: list[str]) -> None:
+    """Send every edge a PURGE with the keys in its `xkey-purge` header; raise if any edge did not answer 200, so
+    that the queue retries (a second purge of the same keys does no harm)."""
+    failed = []
+    for url in settings.EDGE_PURGE_URLS:
+        request = urllib.request.Request(url, method="PURGE", headers={"xkey-purge": " ".join(keys)})
+        try:
+            with urllib.request.urlopen(request, timeout=PURGE_TIMEOUT):
+                pass
+        except OSError as error:  # refused, timed out, or an answer other than 2xx (HTTPError)
+            failed.append(f"{url}: {error}")
+    if failed:
+        raise EdgePurgeFailed(f"Purge of {' '.join(keys)} failed at {'; '.join(failed)}")
