@@ -123,13 +123,8 @@ class SeaweedFS:
             "-s3", f"-s3.port={self.s3_port}", f"-s3.port.grpc={p()}", "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-debug.port=0",
         ]  # fmt: skip
-        self._log = open(self.directory / "weed.log", "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_for(self._bucket_made, timeout=60, interval=0.3, what="SeaweedFS answering on its S3 port")
-        except AssertionError:
-            self.stop()
-            raise AssertionError((self.directory / "weed.log").read_text(errors="replace")[-3000:]) from None
+        start_logged(self, args, self.directory / "weed.log", self._bucket_made, timeout=60, interval=0.3,
+                     what="SeaweedFS answering on its S3 port")  # fmt: skip
         return self
 
     def client(self):
@@ -210,13 +205,8 @@ class Varnish:
             self.varnishd, "-F", "-j", "none", "-n", str(self.directory / "work"), "-a", f"127.0.0.1:{self.port}",
             "-T", f"127.0.0.1:{free_port()}", "-f", str(vcl), "-s", "malloc,32m",
         ]  # fmt: skip
-        self._log = open(self.directory / "varnishd.log", "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_for(self._answering, timeout=30, interval=0.2, what="varnishd answering on its port")
-        except AssertionError:
-            self.stop()
-            raise AssertionError((self.directory / "varnishd.log").read_text(errors="replace")[-3000:]) from None
+        start_logged(self, args, self.directory / "varnishd.log", self._answering, timeout=30, interval=0.2,
+                     what="varnishd answering on its port")  # fmt: skip
         return self
 
     def point_at(self, backend_port: int) -> None:
@@ -242,6 +232,18 @@ class Varnish:
             stop_group(self.process, grace=10)
         self.process = None
         self._log.close()
+
+
+def start_logged(server, args: list[str], log: Path, ready, *, timeout: float, interval: float, what: str) -> None:
+    """Start `server.process` from `args` in its own process group, its output in `log` (`server._log`, which its
+    stop() closes), and wait until `ready()`; if it never is, stop it and fail with the end of its log."""
+    server._log = open(log, "wb")  # noqa: SIM115 (closed in stop)
+    server.process = subprocess.Popen(args, stdout=server._log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(ready, timeout=timeout, interval=interval, what=what)
+    except AssertionError:
+        server.stop()
+        raise AssertionError(log.read_text(errors="replace")[-3000:]) from None
 
 
 def stop_group(process: subprocess.Popen, *, grace: float) -> None:
