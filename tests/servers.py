@@ -186,6 +186,7 @@ class Varnish:
         self.backend_port = backend_port
         self.port = free_port()
         self.process = None
+        self._vcl_in_use = "boot"  # varnishd's name for the VCL it starts with
 
     @property
     def url(self) -> str:
@@ -213,10 +214,19 @@ class Varnish:
         """Load the same VCL with another backend port and switch to it (varnishadm): what is cached stays. A port
         nobody listens on is a web node gone (its keep-alive connections too, which a stopped live server keeps)."""
         name = f"port{backend_port}"
-        vcl = self._vcl(name, backend_port)
+        self._admin("vcl.load", name, str(self._vcl(name, backend_port)))
+        self._admin("vcl.use", name)
+        self._vcl_in_use = name
+
+    def backend_health(self) -> str:
+        """What the probe says of the web node of the VCL in use: "healthy" or "sick"."""
+        rows = self._admin("backend.list", f"{self._vcl_in_use}.web1").split("\n")
+        return rows[1].split()[3]
+
+    def _admin(self, *command: str) -> str:
         admin = shutil.which("varnishadm") or "/usr/bin/varnishadm"
-        for command in (["vcl.load", name, str(vcl)], ["vcl.use", name]):
-            subprocess.run([admin, "-n", str(self.directory / "work"), *command], check=True, capture_output=True)
+        run = [admin, "-n", str(self.directory / "work"), *command]
+        return subprocess.run(run, check=True, capture_output=True, text=True).stdout
 
     def _answering(self) -> bool:
         if self.process.poll() is not None:

@@ -2,14 +2,12 @@
 on loopback, purged by surrogate key when stories and discussions change (newsroom.edge, deploy/varnish)."""
 
 import http.client
-import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
-from pytest_django.live_server_helper import LiveServer
 
 from articles import services as article_services
 from comments import services as comment_services
@@ -23,31 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def backend():
-    """A live Django server of this test's own (pytest-django's), so that a test can stop it."""
-    server = LiveServer("127.0.0.1:0")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def start_edge(backend, tmp_path, settings):
-    started = []
-
-    def start() -> Varnish:
-        varnish = Varnish(tools.varnishd(), tmp_path, backend.thread.port).start()
-        settings.EDGE_PURGE_URLS = [f"{varnish.url}/"]
-        started.append(varnish)
-        return varnish
-
-    yield start
-    for varnish in started:
-        varnish.stop()
-
-
-@pytest.fixture
-def edge_cache(start_edge):
-    return start_edge()
+def edge_cache(live_server, tmp_path, settings):
+    """A varnishd of this test's own in front of the live server, the one edge the site purges."""
+    varnish = Varnish(tools.varnishd(), tmp_path, urlsplit(live_server.url).port).start()
+    settings.EDGE_PURGE_URLS = [f"{varnish.url}/"]
+    yield varnish
+    varnish.stop()
 
 
 def request(edge_cache, path, *, method="GET", cookies=None, body=None, headers=None, source="127.0.0.1"):
@@ -177,7 +156,7 @@ def test_with_the_backend_down_a_kept_page_is_served_stale(edge_cache, refusing_
     edge.purge_keys.call([article.surrogate_key])
     status, headers, text = request(edge_cache, url)
     assert (status, headers["X-Cache"], text) == (200, "STALE", kept)
-    time.sleep(3)  # the probe's window (deploy/varnish/default.vcl)
+    wait_for(lambda: edge_cache.backend_health() == "sick", timeout=10, what="the probe marking the node sick")
     status, headers, text = request(edge_cache, url)
     assert (status, headers["X-Cache"], text) == (200, "STALE", kept)
     # What it never had, it cannot serve.
