@@ -14,6 +14,8 @@ import xkey;
 backend web1 {
     .host = "127.0.0.1";
     .port = "8000";
+    # The site's host name (one of DJANGO_ALLOWED_HOSTS): the probe's Host, which Django checks like any other.
+    .host_header = "news.example.com";
     .connect_timeout = 1s;
     .first_byte_timeout = 35s;   # a little over gunicorn's timeout (deploy/gunicorn.conf.py)
     # /readyz answers 503 when the node cannot reach the database: Varnish then serves stale (stale-if-error).
