@@ -1,11 +1,11 @@
-"""The editors' admin: stories with their lead image and MORE links, and the image library."""
+"""The editors' and reporters' admin: stories with their lead image and MORE links, and the image library."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 
 from articles import search, selectors, services, text
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
@@ -194,9 +194,37 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArticleForm(forms.ModelForm):
+    """The story form. Without the publish permission (reporters, `can_publish` False) the status offers Draft and
+    In review only and the publishing time cannot be set; a story going into review carries a note to the editor."""
+
+    can_publish = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.fields.get("status")
+        if status is not None and not self.can_publish:
+            status.choices = [(s.value, s.label) for s in (Article.Status.DRAFT, Article.Status.REVIEW)]
+            status.error_messages["invalid_choice"] = (
+                "Only editors publish or schedule stories: choose “In review” and leave a note for the editor."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.can_publish and "publish_at" in self.changed_data:
+            self.add_error(
+                "publish_at",
+                "Only editors set the publishing time; say the time you have in mind in the note to the editor.",
+            )
+        if cleaned.get("status") == Article.Status.REVIEW and not cleaned.get("review_note", "").strip():
+            self.add_error("review_note", "Tell the editor what to check before it is published.")
+        return cleaned
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "section", "state", "publish_at", "lead_thumbnail", "view_link"]
+    form = ArticleForm
+    list_display = ["headline", "section", "state", "note_to_editor", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author"]
     list_select_related = ["section", "lead__image"]
     # get_search_results: the words through the search index, or the start of a slug; never a scan of every story.
@@ -211,7 +239,15 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish_now", "unpublish"]
     fieldsets = [
         (None, {"fields": ["section", "headline", "deck", "slug", "body"]}),
-        ("Publishing", {"fields": ["status", "publish_at", "updated_at", "correction", "tags"]}),
+        ("Publishing", {"fields": ["status", "review_note", "publish_at", "updated_at", "correction", "tags"]}),
+        (
+            "Headlines for other places",
+            {
+                "classes": ["collapse"],
+                "description": "Optional. Empty fields use the headline and the deck.",
+                "fields": ["social_headline", "social_description", "seo_title", "seo_description"],
+            },
+        ),
     ]
 
     class Media:
@@ -254,6 +290,27 @@ class ArticleAdmin(admin.ModelAdmin):
             return "Live"
         return obj.get_status_display()
 
+    @admin.display(description="Note to the editor")
+    def note_to_editor(self, obj):
+        # The review queue (the "In review" state filter) reads the reporter's note beside the headline.
+        return Truncator(obj.review_note).chars(120) if obj.status == Article.Status.REVIEW else ""
+
+    # Roles (issue 16): publishing, scheduling and unpublishing need articles.publish_article (editors). Without
+    # it (reporters) a story is theirs to change only until it is published or scheduled.
+    def has_publish_permission(self, request):
+        return request.user.has_perm(services.PUBLISH_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == Article.Status.PUBLISHED and not self.has_publish_permission(request):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if self.has_publish_permission(request):
+            return form
+        return type(form.__name__, (form,), {"can_publish": False})
+
     @admin.display(description="Lead image")
     def lead_thumbnail(self, obj):
         lead = getattr(obj, "lead", None)
@@ -280,14 +337,14 @@ class ArticleAdmin(admin.ModelAdmin):
         if change:
             services.article_record_slug_change(article=obj, old_slug=old_slug)
 
-    @admin.action(description="Publish selected stories now", permissions=["change"])
+    @admin.action(description="Publish selected stories now", permissions=["publish"])
     def publish_now(self, request, queryset):
         for article in queryset:
-            services.article_publish(article=article)
+            services.article_publish(article=article, by=request.user)
         self.message_user(request, f"Published {len(queryset)} stories.", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected stories", permissions=["change"])
+    @admin.action(description="Unpublish selected stories", permissions=["publish"])
     def unpublish(self, request, queryset):
         for article in queryset:
-            services.article_unpublish(article=article)
+            services.article_unpublish(article=article, by=request.user)
         self.message_user(request, f"Unpublished {len(queryset)} stories.", messages.SUCCESS)

@@ -1,6 +1,7 @@
 """Writes with side effects for stories, images and reading lists."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -25,8 +26,19 @@ __all__ = [
 ]
 
 
-def article_publish(*, article: Article, at=None) -> Article:
-    """Publish now, or at `at` (a future time schedules the story; readers see it from then on)."""
+PUBLISH_PERMISSION = "articles.publish_article"
+
+
+def _may_publish(user) -> None:
+    # Every way a story goes live or stops being live passes the acting user here: reporters cannot.
+    if not user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied("Only editors publish, schedule and unpublish stories.")
+
+
+def article_publish(*, article: Article, by, at=None) -> Article:
+    """`by` publishes now, or at `at` (a future time schedules the story; readers see it from then on); refused
+    (PermissionDenied) unless `by` holds the publish permission."""
+    _may_publish(by)
     article.status = Article.Status.PUBLISHED
     if at is not None:
         article.publish_at = at
@@ -37,7 +49,9 @@ def article_publish(*, article: Article, at=None) -> Article:
     return article
 
 
-def article_unpublish(*, article: Article) -> Article:
+def article_unpublish(*, article: Article, by) -> Article:
+    """`by` takes the story off the site (back to draft); refused unless `by` holds the publish permission."""
+    _may_publish(by)
     article.status = Article.Status.DRAFT
     article.save(update_fields=["status", "modified_at"])
     return article

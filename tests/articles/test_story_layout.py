@@ -115,12 +115,12 @@ def test_old_slug_of_an_unpublished_story_is_404_for_readers(client):
     assert client.get(article.get_absolute_url().replace("/new/", "/old/")).status_code == 404
 
 
-def test_scheduled_publish_sets_the_time_and_unpublish_hides(client):
+def test_scheduled_publish_sets_the_time_and_unpublish_hides(client, editor):
     article = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
     later = timezone.now() + timezone.timedelta(hours=3)
-    services.article_publish(article=article, at=later)
+    services.article_publish(article=article, by=editor, at=later)
     assert article.is_scheduled and not Article.objects.published().filter(pk=article.pk).exists()
-    services.article_publish(article=article)
+    services.article_publish(article=article, by=editor)
     assert article.is_live
-    services.article_unpublish(article=article)
+    services.article_unpublish(article=article, by=editor)
     assert client.get(article.get_absolute_url()).status_code == 404
