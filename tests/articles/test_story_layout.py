@@ -1,6 +1,7 @@
 """The story body with the editor's "MORE:" links, and old addresses that keep working."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from articles import services
@@ -124,3 +125,18 @@ def test_scheduled_publish_sets_the_time_and_unpublish_hides(client, editor):
     assert article.is_live
     services.article_unpublish(article=article, by=editor)
     assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_publishing_and_unpublishing_need_the_publish_permission(reporter, editor):
+    draft = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
+    with pytest.raises(PermissionDenied):
+        services.article_publish(article=draft, by=reporter)
+    draft.refresh_from_db()
+    assert draft.status == Article.Status.DRAFT
+    live = ArticleFactory()
+    with pytest.raises(PermissionDenied):
+        services.article_unpublish(article=live, by=reporter)
+    live.refresh_from_db()
+    assert live.is_live
+    services.article_unpublish(article=live, by=editor)
+    assert not live.is_live
