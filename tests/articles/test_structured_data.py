@@ -49,3 +49,14 @@ def test_hostile_headline_comes_back_from_extruct_as_the_same_text(client):
     article = ArticleFactory(headline=hostile, deck=hostile)
     (data,) = news_articles(client, article)
     assert data["headline"] == data["description"] == hostile
+
+
+def test_a_search_headline_comes_back_from_extruct_as_the_alternative_headline(client):
+    article = ArticleFactory(
+        headline="Harbour reopens", seo_title="Harbour reopens after storm: what changes", seo_description="Quay."
+    )
+    LeadImageFactory(article=article)
+    (data,) = news_articles(client, article)
+    assert data["headline"] == "Harbour reopens"
+    assert data["alternativeHeadline"] == "Harbour reopens after storm: what changes"
+    assert data["description"] == "Quay."
