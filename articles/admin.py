@@ -54,6 +54,24 @@ def thumbnail(image: Image | None):
     )
 
 
+class FocalPointPicker(forms.NumberInput):
+    """The horizontal focal point's input with the picture above it: static/js/admin-focal-point.js writes a click
+    on the picture into both inputs and keeps the marker on what they hold. The inputs stay, for the keyboard."""
+
+    def __init__(self, picture_url: str, attrs=None):
+        super().__init__({"step": "0.01", "min": "0", "max": "1", **(attrs or {})})
+        self.picture_url = picture_url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        picture = format_html(
+            '<div class="focal-picker" data-focal-x="id_focal_x" data-focal-y="id_focal_y">'
+            '<img src="{}" alt="" draggable="false"><span class="focal-marker" hidden></span></div>'
+            '<p class="help">Click the centre of interest on the picture, or type it below (0 to 1).</p>',
+            self.picture_url,
+        )
+        return picture + super().render(name, value, attrs, renderer)
+
+
 class ImageForm(forms.ModelForm):
     # A plain file field: our own checks give the editor a precise reason for each refusal.
     file = forms.FileField(help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed on upload.")
@@ -61,6 +79,13 @@ class ImageForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ["file", "alt_text", "credit", "focal_x", "focal_y"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The focal point is chosen on the stored picture: a new upload has none to click until it is saved.
+        if self.instance.file:
+            self.fields["focal_x"].widget = FocalPointPicker(self.instance.rendition_url(width=800))
+            self.fields["focal_y"].widget = forms.NumberInput({"step": "0.01", "min": "0", "max": "1"})
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -83,6 +108,10 @@ class ImageAdmin(admin.ModelAdmin):
     list_display = ["preview", "alt_text", "credit", "width", "height", "renditions_state", "uploaded_at"]
     search_fields = ["alt_text", "credit"]
     readonly_fields = ["preview", "width", "height", "renditions_state"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+        js = ["js/admin-focal-point.js"]
 
     @admin.display(description="Preview")
     def preview(self, obj):

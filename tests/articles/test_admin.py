@@ -399,3 +399,20 @@ def test_the_headlines_for_other_places_are_a_collapsed_fieldset_with_length_adv
     for name in ("social_headline", "social_description", "seo_title", "seo_description"):
         assert f'name="{name}"' in fieldset
     assert "About 60 characters" in fieldset and "About 155 characters" in fieldset
+
+
+def test_the_image_form_shows_the_stored_picture_to_click_beside_the_focal_point_inputs():
+    from articles.admin import ImageAdmin, ImageForm
+
+    image = ImageFactory(width=1600, height=900)
+    html = str(ImageForm(instance=image))
+    picker = re.search(r'<div class="focal-picker"[^>]*><img src="([^"]+)"', html)
+    assert picker and picker.group(1) == image.rendition_url(width=800) and "/media/renditions/" in picker.group(1)
+    for name in ("focal_x", "focal_y"):  # both stay inputs, for the keyboard
+        assert re.search(rf'<input type="number" name="{name}" value="0.5" step="0.01" min="0" max="1"', html), name
+    assert "focal-picker" not in str(ImageForm())  # nothing to click before the upload is stored
+    assert "js/admin-focal-point.js" in str(ImageAdmin(Image, None).media)
+    form = ImageForm({"alt_text": "A", "focal_x": "1.5", "focal_y": "-0.1"}, instance=image)
+    assert not form.is_valid()
+    assert form.errors["focal_x"] == ["Ensure this value is less than or equal to 1."]
+    assert form.errors["focal_y"] == ["Ensure this value is greater than or equal to 0."]
