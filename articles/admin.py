@@ -69,7 +69,8 @@ class FocalPointPicker(forms.NumberInput):
             '<p class="help">Click the centre of interest on the picture, or type it below (0 to 1).</p>',
             self.picture_url,
         )
-        return picture + super().render(name, value, attrs, renderer)
+        # One block, so the admin's row lays out the picture, the advice and the input one under the other.
+        return format_html('<div class="focal-point">{}{}</div>', picture, super().render(name, value, attrs, renderer))
 
 
 class ImageForm(forms.ModelForm):
