@@ -67,7 +67,8 @@ def main() -> None:
     for name, f in figures.items():
         say(
             f"{name}: HTML {f['html_ms']:.0f} ms, loaded {f['load_ms']:.0f} ms (median of {args.runs - 1}); "
-            f"scripts {f['scripts'] / 1024:.0f} KiB, of which the editor libraries {f['editor_bytes'] / 1024:.0f} KiB "
+            f"all scripts {f['scripts'] / 1024:.0f} KiB; the editor libraries' files (scripts, styles, icon fonts) "
+            f"{f['editor_bytes'] / 1024:.0f} KiB "
             f"in {f['editor_files']} files ({f['editor_gzip'] / 1024:.0f} KiB gzipped)"
         )
     story, plain = figures["story change form"], figures["image change form"]
