@@ -64,6 +64,8 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
             "url": request.build_absolute_uri(reverse("articles:home")),
         },
         "articleSection": article.section.name,
+        "articleBody": article.body,
+        "wordCount": len(article.body.split()),
     }
     titles = (article.seo_title, article.social_headline)
     if alternative := next((title for title in titles if title and title != article.headline), None):

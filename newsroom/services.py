@@ -22,6 +22,12 @@ __all__ = [
     "imported_account_claim",
 ]
 
+# The body's blocks (articles.models.BODY_BLOCKS) and the galleries they place: written by reporters and editors.
+BODY_PARTS = ["textblock", "headingblock", "quoteblock", "listblock", "imageblock", "galleryblock", "moreblock"] + [
+    "embedblock",
+    "gallery",
+    "galleryimage",
+]
 # app label -> model -> actions. Editors run stories and the image library, and alone publish, schedule and unpublish
 # (articles.publish_article); sections and accounts stay with admins.
 EDITOR_PERMISSIONS = {
@@ -29,7 +35,7 @@ EDITOR_PERMISSIONS = {
         "article": "add change delete view publish",
         "byline": "add change delete view",
         "leadimage": "add change delete view",
-        "relatedlink": "add change delete view",
+        **dict.fromkeys(BODY_PARTS, "add change delete view"),
         "image": "add change view",
         "author": "add change view",
         "tag": "add change view",
@@ -45,7 +51,7 @@ REPORTER_PERMISSIONS = {
         "article": "add change view",
         "byline": "add change delete view",
         "leadimage": "add change delete view",
-        "relatedlink": "add change delete view",
+        **dict.fromkeys(BODY_PARTS, "add change delete view"),
         "image": "add change view",
         "author": "view",
         "tag": "view",

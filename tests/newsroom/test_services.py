@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from comments.models import Comment, Discussion, Restriction
-from newsroom.services import editors_group, moderators_group, reporters_group
+from newsroom.services import BODY_PARTS, editors_group, moderators_group, reporters_group
 from tests.factories import ArticleFactory, CommentFactory, UserFactory, report
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_the_moderators_group_holds_exactly_what_moderation_needs():
 
 STORY_PARTS = {
     f"articles.{action}_{model}"
-    for model in ("byline", "leadimage", "relatedlink")
+    for model in ("byline", "leadimage", *BODY_PARTS)
     for action in ("add", "change", "delete", "view")
 }
 

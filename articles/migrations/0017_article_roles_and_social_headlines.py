@@ -13,7 +13,7 @@ search = import_module("articles.migrations.0006_story_search_sqlite")
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0013_image_renditions_error"),
+        ("articles", "0016_drop_related_link"),
     ]
 
     operations = [
