@@ -10,6 +10,7 @@ from newsroom.models import ImportedAccount
 from newsroom.tasks import enqueue_on_commit, erase_closed_accounts
 
 __all__ = [
+    "BODY_PARTS",
     "EDITOR_PERMISSIONS",
     "REPORTER_PERMISSIONS",
     "MODERATOR_PERMISSIONS",
@@ -23,10 +24,9 @@ __all__ = [
 ]
 
 # The body's blocks (articles.models.BODY_BLOCKS) and the galleries they place: written by reporters and editors.
-BODY_PARTS = ["textblock", "headingblock", "quoteblock", "listblock", "imageblock", "galleryblock", "moreblock"] + [
-    "embedblock",
-    "gallery",
-    "galleryimage",
+BODY_PARTS = [
+    *("textblock", "headingblock", "quoteblock", "listblock", "imageblock", "galleryblock", "moreblock"),
+    *("embedblock", "gallery", "galleryimage"),
 ]
 # app label -> model -> actions. Editors run stories and the image library, and alone publish, schedule and unpublish
 # (articles.publish_article); sections and accounts stay with admins.
