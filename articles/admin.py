@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 
 from articles import search, selectors, services, text
+from articles.admin_editing import StoryEditingAdmin
 from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
 from newsroom.http import EstimatedCountPaginator
 
@@ -195,7 +196,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(StoryEditingAdmin, admin.ModelAdmin):
     list_display = ["headline", "section", "state", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author"]
     list_select_related = ["section", "lead__image"]
@@ -276,18 +277,18 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.status == Article.Status.PUBLISHED and obj.publish_at is None:
             # "Published" with no time means now; a time in the future schedules the story.
             obj.publish_at = timezone.now()
-        obj.save()
+        super().save_model(request, obj, form, change)  # StoryEditingAdmin: the edit version, then the save
         if change:
             services.article_record_slug_change(article=obj, old_slug=old_slug)
 
     @admin.action(description="Publish selected stories now", permissions=["change"])
     def publish_now(self, request, queryset):
         for article in queryset:
-            services.article_publish(article=article)
+            services.article_publish(article=article, user=request.user)
         self.message_user(request, f"Published {len(queryset)} stories.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected stories", permissions=["change"])
     def unpublish(self, request, queryset):
         for article in queryset:
-            services.article_unpublish(article=article)
+            services.article_unpublish(article=article, user=request.user)
         self.message_user(request, f"Unpublished {len(queryset)} stories.", messages.SUCCESS)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "mptt",
     "django_tasks",
     "django_rq",
+    "reversion",
     "newsroom",
     "articles",
     "comments",
