@@ -108,7 +108,7 @@ def _row_line(model, parent, data: dict) -> str:
     for model_field in model._meta.concrete_fields:
         if model_field.name in NOT_DIFFED or model_field.name in NOT_SNAPSHOTTED or model_field == parent:
             continue
-        shown = _display(model, model_field.name, data.get(model_field.name))
+        shown = _display(model, model_field.name, data.get(model_field.attname))
         if shown:
             parts.append(f"{model_field.verbose_name}: {shown}")
     return "; ".join(parts)
@@ -125,8 +125,9 @@ def snapshot(revision) -> dict[str, str]:
             name = model_field.name
             if not getattr(model_field, "concrete", False) or name in NOT_DIFFED or name in NOT_SNAPSHOTTED:
                 continue
-            if name in data:
-                result[str(model_field.verbose_name).capitalize()] = _display(Article, name, data[name])
+            key = getattr(model_field, "attname", name)
+            if key in data:
+                result[str(model_field.verbose_name).capitalize()] = _display(Article, name, data[key])
     for model, parent in followed():
         rows = sorted(
             (v.field_dict for v in versions if v._model is model),
@@ -137,13 +138,12 @@ def snapshot(revision) -> dict[str, str]:
 
 
 def _tokens(text: str, *, lines: bool) -> list[str]:
-    return text.splitlines(keepends=True) if lines else re.split(r"(\s+)", text)
+    return [line + "\n" for line in text.splitlines()] if lines else re.split(r"(\s+)", text)
 
 
-def diff_text(old: str, new: str) -> SafeString:
+def diff_text(old: str, new: str, *, lines: bool = False) -> SafeString:
     """Old and new text as one, escaped, with what went in <del> and what came in <ins>: by words for prose, by
     lines for lists of rows."""
-    lines = "\n" in old or "\n" in new
     a, b = _tokens(old, lines=lines), _tokens(new, lines=lines)
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -168,13 +168,14 @@ class Change:
 def diff_revisions(old_revision, new_revision) -> list[Change]:
     """What differs between two revisions, field by field (only what changed)."""
     old, new = snapshot(old_revision), snapshot(new_revision)
+    row_lists = {str(model._meta.verbose_name_plural).capitalize() for model, _parent in followed()}
     changes = []
     for label in dict.fromkeys([*old, *new]):
         before, after = old.get(label, ""), new.get(label, "")
         if before == after:
             continue
         if len(before) > LONG_TEXT or len(after) > LONG_TEXT or "\n" in before + after:
-            html = diff_text(before, after)
+            html = diff_text(before, after, lines=label in row_lists)
         else:
             html = format_html("<del>{}</del> → <ins>{}</ins>", before or "(empty)", after or "(empty)")
         changes.append(Change(label, before, after, html))
