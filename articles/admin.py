@@ -1,15 +1,35 @@
-"""The editors' admin: stories with their lead image and MORE links, and the image library."""
+"""The editors' admin: stories with their lead image and a body of blocks, the image library and galleries."""
 
+from content_editor.admin import ContentEditor, ContentEditorInline
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
+from js_asset import Media
 
-from articles import search, selectors, services, text
+from articles import search, selectors, services
 from articles.admin_editing import StoryEditingAdmin
-from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    EmbedBlock,
+    Gallery,
+    GalleryBlock,
+    GalleryImage,
+    HeadingBlock,
+    Image,
+    ImageBlock,
+    LeadImage,
+    ListBlock,
+    MoreBlock,
+    QuoteBlock,
+    Section,
+    Tag,
+    TextBlock,
+)
 from newsroom.http import EstimatedCountPaginator
 
 
@@ -134,46 +154,37 @@ class LeadImageInline(admin.StackedInline):
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 
 
-class RelatedLinkForm(forms.ModelForm):
-    class Meta:
-        model = RelatedLink
-        fields = ["target", "url", "label", "after_paragraph", "order"]
-
-    def __init__(self, *args, paragraph_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        # The editor picks a paragraph by its first words rather than counting.
-        self.fields["after_paragraph"] = forms.TypedChoiceField(
-            choices=[("", "At the end of the story")] + list(paragraph_choices),
-            coerce=int,
-            empty_value=None,
-            required=False,
-            label="Placement",
-        )
-
-
-class RelatedLinkInline(admin.StackedInline):
-    """Stacked: as a table row, its five inputs and the placement's paragraph previews made the story form far
-    wider than a laptop's screen."""
-
-    model = RelatedLink
-    fk_name = "article"
-    form = RelatedLinkForm
-    fields = ["target", "url", "label", ("after_paragraph", "order")]
+class GalleryImageInline(admin.TabularInline):
+    model = GalleryImage
     extra = 1
-    autocomplete_fields = ["target"]
-    verbose_name = "MORE link"
-    verbose_name_plural = "MORE links"
+    autocomplete_fields = ["image"]
+    fields = ["image", "caption", "credit", "order"]
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        previews = text.paragraph_previews(obj.body) if obj else []
-        choices = [(number, f"After {preview}") for number, preview in enumerate(previews, start=1)]
 
-        class PlacementFormSet(formset):
-            def get_form_kwargs(self, index):
-                return {**super().get_form_kwargs(index), "paragraph_choices": choices}
+@admin.register(Gallery)
+class GalleryAdmin(admin.ModelAdmin):
+    list_display = ["title", "created_at"]
+    search_fields = ["title"]
+    inlines = [GalleryImageInline]
 
-        return PlacementFormSet
+
+class BlockInline(ContentEditorInline):
+    """One kind of block in the story's body (django-content-editor): added from its menu, moved by dragging or
+    by its handle's keyboard moves, removed by its delete box."""
+
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
+
+
+BLOCK_INLINES = [
+    BlockInline.create(TextBlock, icon="notes"),
+    BlockInline.create(HeadingBlock, icon="title"),
+    BlockInline.create(QuoteBlock, icon="format_quote"),
+    BlockInline.create(ListBlock, icon="format_list_bulleted"),
+    BlockInline.create(ImageBlock, autocomplete_fields=["image"], icon="image"),
+    BlockInline.create(GalleryBlock, autocomplete_fields=["gallery"], icon="collections"),
+    BlockInline.create(MoreBlock, autocomplete_fields=["target"], icon="link"),
+    BlockInline.create(EmbedBlock, icon="smart_display"),
+]
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -196,7 +207,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(StoryEditingAdmin, admin.ModelAdmin):
+class ArticleAdmin(StoryEditingAdmin, ContentEditor):
     list_display = ["headline", "section", "state", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author"]
     list_select_related = ["section", "lead__image"]
@@ -208,15 +219,26 @@ class ArticleAdmin(StoryEditingAdmin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["tags"]
-    inlines = [BylineInline, LeadImageInline, RelatedLinkInline]
+    inlines = [BylineInline, LeadImageInline, *BLOCK_INLINES]
     actions = ["publish_now", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["section", "headline", "deck", "slug", "body"]}),
+        (None, {"fields": ["section", "headline", "deck", "slug"]}),
         ("Publishing", {"fields": ["status", "publish_at", "updated_at", "correction", "tags"]}),
     ]
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        """The editors' scripts (ES modules, with the import map that names them) carry this response's CSP nonce:
+        the admin's policy runs no other inline script."""
+        response = super().render_change_form(request, context, *args, **kwargs)
+        response.context_data["media"] = Media.from_media(response.context_data["media"], nonce=request.csp_nonce)
+        return response
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.article_body_refresh(article=form.instance)
 
     def get_search_results(self, request, queryset, search_term):
         """The stories (drafts too) with words starting as the term's do, by articles.search's index, or whose slug

@@ -10,33 +10,16 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import escape
 
-from articles import selectors
+from articles import body, selectors
 from articles.models import Article, Section
 
-__all__ = ["StoryRssFeed", "StoryAtomFeed", "story_html"]
+__all__ = ["StoryRssFeed", "StoryAtomFeed"]
 
 FEED_SIZE = 30
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-
-
-def story_html(article: Article, base_url: str) -> str:
-    """The story body as its page lays it out (MORE links in place), with absolute links for feed readers."""
-    layout = selectors.story_layout(article)
-    parts = []
-    for kind, item in layout.blocks:
-        if kind == "paragraph":
-            parts.append(format_html("<p>{}</p>", mark_safe(item)))  # cleaned by articles.text
-        else:
-            parts.append(format_html('<p>(<a href="{}">MORE: {}</a>)</p>', urljoin(base_url, item.href), item.text))
-    parts.extend(
-        format_html('<p><a href="{}">MORE: {}</a></p>', urljoin(base_url, link.href), link.text)
-        for link in layout.end_links
-    )
-    return "\n".join(parts)
 
 
 def _lead_image(article: Article, base_url: str) -> dict | None:
@@ -146,7 +129,9 @@ class StoryRssFeed(Feed):
         stories = Article.objects.published()
         if obj is not None:
             stories = stories.filter(section=obj)
-        return list(selectors.story_for_page(stories)[:FEED_SIZE])
+        items = list(selectors.story_for_page(stories)[:FEED_SIZE])
+        self.blocks = body.blocks_of_stories(items)
+        return items
 
     def item_title(self, item):
         return item.headline
@@ -178,7 +163,9 @@ class StoryRssFeed(Feed):
         return [feedgenerator.Enclosure(image["url"], image["length"], image["type"])] if image else []
 
     def item_extra_kwargs(self, item):
-        return {"content": story_html(item, self.base_url), "image": self.lead_image(item)}
+        # The full text as the page lays it out (MORE links in place), every link and picture absolute.
+        content = body.render(body.reader_blocks(self.blocks[item.pk]), base_url=self.base_url, feed=True)
+        return {"content": content, "image": self.lead_image(item)}
 
 
 class StoryAtomFeed(StoryRssFeed):

@@ -1,5 +1,6 @@
 """Stories and what they are made of: sections, authors, tags, images, lead images and "MORE:" links."""
 
+from content_editor.models import Region, create_plugin_base
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -10,9 +11,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import escape
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django_prose_editor.fields import ProseEditorField
 
-from articles import text
+from articles import embeds
 
 __all__ = [
     "live_q",
@@ -24,7 +27,17 @@ __all__ = [
     "Article",
     "Byline",
     "LeadImage",
-    "RelatedLink",
+    "TextBlock",
+    "HeadingBlock",
+    "QuoteBlock",
+    "ListBlock",
+    "ImageBlock",
+    "Gallery",
+    "GalleryImage",
+    "GalleryBlock",
+    "MoreBlock",
+    "EmbedBlock",
+    "BODY_BLOCKS",
     "SlugHistory",
     "SavedArticle",
     "StorySearchEntry",
@@ -234,13 +247,10 @@ class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True, help_text="The last part of the story's URL.")
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles")
-    # The admin renders help text as HTML: the tags are named as text, escaped, or they would become markup.
-    body = models.TextField(
-        help_text=escape(
-            'Plain paragraphs separated by a blank line. Links (<a href="…">) and emphasis (<em>, <strong>) are '
-            "kept; other tags are dropped, their text kept."
-        )
-    )
+    # The body is its blocks (BODY_BLOCKS, below); this is their words as plain text, written by
+    # services.article_body_refresh whenever they change: what search indexes (its triggers read this column),
+    # JSON-LD's articleBody and the word count read, without loading every block.
+    body = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     publish_at = models.DateTimeField(
         null=True, blank=True, help_text="When the story goes live. A future time schedules it; empty means on publish."
@@ -306,9 +316,8 @@ class Article(models.Model):
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.publish_at is not None and self.publish_at > timezone.now()
 
-    @cached_property
-    def paragraphs(self):
-        return text.render_paragraphs(self.body)
+    # django-content-editor: the one region the body's blocks live in.
+    regions = [Region(key="body", title="Body")]
 
     @property
     def byline_authors(self):
@@ -342,55 +351,6 @@ class LeadImage(models.Model):
     @property
     def effective_credit(self):
         return self.credit or self.image.credit
-
-
-class RelatedLink(models.Model):
-    """A "MORE:" link: to another story of the site or an outside address, after a paragraph or at the end."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
-    target = models.ForeignKey(
-        Article,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="linked_from",
-        help_text="A story of this site. Its current headline is the link text unless a label is given.",
-    )
-    url = HttpsURLField("URL", blank=True, help_text="Or an outside address (then a label is required).")
-    label = models.CharField(max_length=200, blank=True, help_text="Link text; empty means the story's headline.")
-    after_paragraph = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1)],
-        help_text="Shown after this paragraph (1 is the first); empty puts it at the end of the story.",
-    )
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(target__isnull=False) & Q(url="")) | (Q(target__isnull=True) & ~Q(url="")),
-                name="relatedlink_story_or_url",
-                violation_error_message="A MORE link points either at a story or at an outside address.",
-            ),
-            models.CheckConstraint(
-                condition=Q(target__isnull=False) | ~Q(label=""),
-                name="relatedlink_url_needs_label",
-                violation_error_message="A link to an outside address needs a label.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"MORE: {self.text}"
-
-    @property
-    def text(self):
-        return self.label or (self.target.headline if self.target_id else self.url)
-
-    @property
-    def href(self):
-        return self.target.get_absolute_url() if self.target_id else self.url
 
 
 class SlugHistory(models.Model):
@@ -438,3 +398,246 @@ class StorySearchEntry(models.Model):
 
     def __str__(self):
         return f"Search entry of {self.article_id}"
+
+
+# ------------------------------------------------------------------------------
+# The body: blocks an editor adds, moves and removes (django-content-editor), in the order of their `ordering`.
+# Each kind is its own small table, with real foreign keys for what it points at (a library image, a story), so a
+# MORE link follows its story's headline and an inline image its library picture. articles.body renders them.
+# ------------------------------------------------------------------------------
+BlockBase = create_plugin_base(Article)
+
+# What django-prose-editor offers the editor and, the same list, what nh3 keeps on save: anything else is cleaned.
+INLINE_MARKS = {"Bold": True, "Italic": True, "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]}}
+TEXT_EXTENSIONS = {**INLINE_MARKS, "HardBreak": True}
+LIST_EXTENSIONS = {**INLINE_MARKS, "BulletList": True, "OrderedList": True, "ListItem": True}
+
+
+class Block(BlockBase):
+    """What every kind of block shares: its place in the body (parent, region, ordering)."""
+
+    template_name = ""
+
+    class Meta(BlockBase.Meta):
+        abstract = True
+
+    def __str__(self):
+        """A few words of the block: its title in the admin's list of blocks and in revision diffs."""
+        return Truncator(strip_tags(self.summary)).words(10, truncate=" …")
+
+    @property
+    def summary(self) -> str:
+        return self.text
+
+
+class TextBlock(Block):
+    """Paragraphs, with links, emphasis and line breaks."""
+
+    text = ProseEditorField(extensions=TEXT_EXTENSIONS, sanitize=True, help_text="One or more paragraphs.")
+    template_name = "articles/blocks/text.html"
+
+    class Meta(Block.Meta):
+        verbose_name = "text"
+        verbose_name_plural = "text"
+
+
+class HeadingBlock(Block):
+    class Level(models.IntegerChoices):
+        SUBHEADING = 2, "Subheading"
+        MINOR = 3, "Minor subheading"
+
+    text = models.CharField(max_length=200)
+    level = models.PositiveSmallIntegerField(choices=Level, default=Level.SUBHEADING)
+    template_name = "articles/blocks/heading.html"
+
+    class Meta(Block.Meta):
+        verbose_name = "subheading"
+
+
+class QuoteBlock(Block):
+    class Style(models.TextChoices):
+        BLOCK = "block", "Block quote (in the text)"
+        PULL = "pull", "Pull quote (set apart, large)"
+
+    text = ProseEditorField(extensions=INLINE_MARKS, sanitize=True, help_text="The words quoted.")
+    attribution = models.CharField(
+        max_length=200, blank=True, help_text="Who said or wrote it, e.g. “Maria Ortiz, mayor”."
+    )
+    style = models.CharField(max_length=5, choices=Style, default=Style.BLOCK)
+    template_name = "articles/blocks/quote.html"
+
+    class Meta(Block.Meta):
+        verbose_name = "quote"
+
+
+class ListBlock(Block):
+    items = ProseEditorField(
+        extensions=LIST_EXTENSIONS,
+        sanitize=True,
+        help_text="A bulleted or a numbered list (the toolbar's list buttons).",
+    )
+    template_name = "articles/blocks/list.html"
+
+    @property
+    def summary(self):
+        return self.items.replace("</li>", "</li> · ")
+
+    class Meta(Block.Meta):
+        verbose_name = "list"
+
+
+class ImageBlock(Block):
+    """A picture from the library inside the story, with the caption and credit of this use of it."""
+
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="block_uses")
+    caption = models.CharField(max_length=400, help_text="What is in the picture, and where.")
+    credit = models.CharField(max_length=120, blank=True, help_text="Overrides the library credit for this story.")
+    template_name = "articles/blocks/image.html"
+
+    @property
+    def summary(self):
+        return self.caption
+
+    class Meta(Block.Meta):
+        verbose_name = "image"
+
+    @property
+    def effective_credit(self):
+        return self.credit or self.image.credit
+
+
+class Gallery(models.Model):
+    """Pictures shown together, each with its caption and credit; a gallery block places one in a story."""
+
+    title = models.CharField(max_length=200, help_text="Shown above the pictures, e.g. “The flood in pictures”.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "galleries"
+
+    def __str__(self):
+        return self.title
+
+
+class GalleryImage(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="gallery_uses")
+    caption = models.CharField(max_length=400)
+    credit = models.CharField(max_length=120, blank=True, help_text="Overrides the library credit.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "picture"
+
+    def __str__(self):
+        return f"{self.image} in {self.gallery}"
+
+    @property
+    def effective_credit(self):
+        return self.credit or self.image.credit
+
+
+class GalleryBlock(Block):
+    gallery = models.ForeignKey(Gallery, on_delete=models.PROTECT, related_name="uses")
+    template_name = "articles/blocks/gallery.html"
+
+    @property
+    def summary(self):
+        return self.gallery.title if self.gallery_id else ""
+
+    class Meta(Block.Meta):
+        verbose_name = "gallery"
+
+
+class MoreBlock(Block):
+    """A "MORE:" link to another story of the site (its current headline is the text) or to an outside address.
+    A story deleted later leaves the block pointing nowhere: hidden from readers, listed in the admin as broken."""
+
+    target = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_from",
+        help_text="A story of this site. Its current headline is the link text unless a label is given.",
+    )
+    url = HttpsURLField("URL", blank=True, help_text="Or an outside address (then a label is required).")
+    label = models.CharField(max_length=200, blank=True, help_text="Link text; empty means the story's headline.")
+    # The target's headline when the block was saved: names the link in the admin once the story is deleted.
+    target_headline = models.CharField(max_length=200, blank=True, editable=False)
+    template_name = "articles/blocks/more.html"
+
+    class Meta(Block.Meta):
+        verbose_name = "MORE link"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target__isnull=True) | Q(url=""),
+                name="moreblock_story_or_url",
+                violation_error_message="A MORE link points either at a story or at an outside address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(url="") | ~Q(label=""),
+                name="moreblock_url_needs_label",
+                violation_error_message="A link to an outside address needs a label.",
+            ),
+        ]
+
+    def clean(self):
+        if self.target_id is None and not self.url:
+            raise ValidationError("Choose a story or type an outside address.")
+        if self.target_id and self.url:
+            raise ValidationError("A MORE link points either at a story or at an outside address, not both.")
+        if self.url and not self.label:
+            raise ValidationError({"label": "A link to an outside address needs a label."})
+
+    def save(self, *args, **kwargs):
+        if self.target_id:
+            self.target_headline = self.target.headline
+        super().save(*args, **kwargs)
+
+    @property
+    def summary(self):
+        if self.is_broken:
+            return f"Broken: “{self.target_headline}” was deleted" if self.target_headline else "Broken link"
+        return self.text if (self.target_id or self.url) else ""
+
+    @property
+    def is_broken(self) -> bool:
+        return self.target_id is None and not self.url
+
+    @property
+    def text(self):
+        return self.label or (self.target.headline if self.target_id else self.url)
+
+    @property
+    def href(self):
+        return self.target.get_absolute_url() if self.target_id else self.url
+
+
+class EmbedBlock(Block):
+    """A video or a post from an allow-listed service (articles.embeds), shown as a link card: nothing loads from
+    the service until the reader asks for it."""
+
+    url = HttpsURLField("address", validators=[embeds.validate_embed_url], help_text=embeds.HELP_TEXT)
+    title = models.CharField(
+        max_length=200, help_text="What the video or post is, for the card, e.g. “The flood at dawn”."
+    )
+    caption = models.CharField(max_length=400, blank=True)
+    template_name = "articles/blocks/embed.html"
+
+    @property
+    def summary(self):
+        return self.title
+
+    class Meta(Block.Meta):
+        verbose_name = "embed"
+
+    @cached_property
+    def embed(self) -> embeds.Embed:
+        return embeds.parse(self.url)
+
+
+# Every kind of block, in the order the admin's "add" menu offers them.
+BODY_BLOCKS = [TextBlock, HeadingBlock, QuoteBlock, ListBlock, ImageBlock, GalleryBlock, MoreBlock, EmbedBlock]

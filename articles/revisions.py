@@ -7,23 +7,32 @@ brings back its bylines, lead image and links as they were, not only its headlin
 import difflib
 import re
 from dataclasses import dataclass, field
+from html import unescape
 
 import reversion
 from django.db import models, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from django_prose_editor.fields import ProseEditorField
 from reversion.models import Version
 
-from articles.models import Article
+from articles import services
+from articles.models import BODY_BLOCKS, Article
 
 # The relations of a story that its revisions hold (their names on Article): the one list to change when a story
-# gains rows of its own.
-FOLLOWED = ("bylines", "lead", "related_links")
+# gains rows of its own. Each kind of body block is a table of its own, reached by its `parent` key.
+FOLLOWED = (
+    "bylines",
+    "lead",
+    *(block._meta.get_field("parent").remote_field.get_accessor_name() for block in BODY_BLOCKS),
+)
 # Not a story's content: kept out of revisions and diffs (the search column is the database's own).
 NOT_SNAPSHOTTED = ["search_document"]
-NOT_DIFFED = {"edit_version", "created_at", "modified_at", "id"}
+# `body` is the blocks' words, written after the blocks are saved (services.article_body_refresh), so a revision's
+# copy lags behind: the blocks themselves are compared and restored. A block's place shows as its order in the list.
+NOT_DIFFED = {"edit_version", "created_at", "modified_at", "id", "body", "region", "ordering"}
 # A value longer than this, or with a line break, is diffed word by word rather than shown as old → new.
 LONG_TEXT = 80
 
@@ -96,6 +105,10 @@ def _display(model, name: str, value) -> str:
         )
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, ProseEditorField):
+        # Rich text (django-prose-editor's HTML) read as words; a paragraph or item a line.
+        lines = re.sub(r"</(p|li|h\d|blockquote)>|<br\s*/?>", "\n", str(value))
+        return " / ".join(line.strip() for line in unescape(strip_tags(lines)).splitlines() if line.strip())
     if isinstance(model_field, models.DateTimeField):
         parsed = models.DateTimeField().to_python(value)
         return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else str(value)
@@ -128,13 +141,26 @@ def snapshot(revision) -> dict[str, str]:
             key = getattr(model_field, "attname", name)
             if key in data:
                 result[str(model_field.verbose_name).capitalize()] = _display(Article, name, data[key])
+    body = []
     for model, parent in followed():
         rows = sorted(
             (v.field_dict for v in versions if v._model is model),
             key=lambda d: (d.get("ordering", d.get("order", 0)) or 0, d.get("id") or 0),
         )
-        result[str(model._meta.verbose_name_plural).capitalize()] = "\n".join(_row_line(model, parent, d) for d in rows)
+        if model in BODY_BLOCKS:
+            # One list of the body's blocks in their order, each named by its kind: a move shows as a move.
+            body += [
+                (d.get("ordering") or 0, f"{model._meta.verbose_name.capitalize()}: {_row_line(model, parent, d)}")
+                for d in rows
+            ]
+        else:
+            result[_label(model)] = "\n".join(_row_line(model, parent, d) for d in rows)
+    result["Body"] = "\n".join(line for _ordering, line in sorted(body, key=lambda item: item[0]))
     return result
+
+
+def _label(model) -> str:
+    return str(model._meta.verbose_name_plural).capitalize()
 
 
 def _tokens(text: str, *, lines: bool) -> list[str]:
@@ -168,7 +194,7 @@ class Change:
 def diff_revisions(old_revision, new_revision) -> list[Change]:
     """What differs between two revisions, field by field (only what changed)."""
     old, new = snapshot(old_revision), snapshot(new_revision)
-    row_lists = {str(model._meta.verbose_name_plural).capitalize() for model, _parent in followed()}
+    row_lists = {"Body", *(_label(model) for model, _parent in followed())}
     changes = []
     for label in dict.fromkeys([*old, *new]):
         before, after = old.get(label, ""), new.get(label, "")
@@ -257,4 +283,5 @@ def restore(*, article: Article, version: Version, user, edit_version: int) -> R
         reversion.set_user(user)
         reversion.set_comment(note)
     article.refresh_from_db()
+    services.article_body_refresh(article=article)
     return Restored(article, left_out)

@@ -1,18 +1,14 @@
 """Reads that span tables: the story page and the lists of stories."""
 
-from dataclasses import dataclass
-
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from articles.models import Article, Byline, LeadImage, RelatedLink, SavedArticle, Section
+from articles.models import Article, Byline, LeadImage, MoreBlock, SavedArticle, Section
 
 __all__ = [
     "nav_sections",
     "forget_nav_sections",
-    "StoryLayout",
     "story_for_page",
-    "story_layout",
     "live_stories",
     "prepublish_problems",
 ]
@@ -23,45 +19,19 @@ def live_stories() -> QuerySet[Article]:
 
 
 def _story_prefetches() -> list:
-    links = RelatedLink.objects.select_related("target__section")
     bylines = Byline.objects.select_related("author")
-    return [Prefetch("bylines", queryset=bylines), "tags", Prefetch("related_links", queryset=links)]
+    return [Prefetch("bylines", queryset=bylines), "tags"]
 
 
 def story_for_page(queryset: QuerySet[Article] | None = None, *, reader=None) -> QuerySet[Article]:
-    """Everything the story page shows, in a fixed number of queries whatever the number of links or authors; with
+    """Everything the story page shows but its body (articles.body, one query per kind of block), in a fixed number
+    of queries whatever the number of authors or tags; with
     a signed-in `reader`, whether they saved it (`saved`), in the same query."""
     stories = (queryset if queryset is not None else Article.objects.all()).select_related("section", "lead__image")
     stories = stories.prefetch_related(*_story_prefetches())
     if reader is not None and reader.is_authenticated:
         stories = stories.annotate(saved=Exists(SavedArticle.objects.filter(user=reader, article=OuterRef("pk"))))
     return stories
-
-
-@dataclass
-class StoryLayout:
-    blocks: list[tuple[str, object]]  # ("paragraph", html) or ("more", RelatedLink), in reading order
-    end_links: list[RelatedLink]
-
-
-def story_layout(article: Article) -> StoryLayout:
-    """Paragraphs with the editor's inline MORE links between them; links to stories readers cannot see are dropped."""
-    paragraphs = article.paragraphs
-    inline: dict[int, list[RelatedLink]] = {}
-    end_links = []
-    for link in article.related_links.all():
-        if link.target_id and not link.target.is_live:
-            continue
-        if link.after_paragraph and link.after_paragraph < len(paragraphs):
-            inline.setdefault(link.after_paragraph, []).append(link)
-        else:
-            # At the end by choice, or placed past the last paragraph.
-            end_links.append(link)
-    blocks: list[tuple[str, object]] = []
-    for number, html in enumerate(paragraphs, start=1):
-        blocks.append(("paragraph", html))
-        blocks.extend(("more", link) for link in inline.get(number, []))
-    return StoryLayout(blocks=blocks, end_links=end_links)
 
 
 HEADLINE_MAX = 120
@@ -85,8 +55,13 @@ def prepublish_problems(article: Article) -> list[str]:
             problems.append("The lead image has no alt text.")
         if not lead.effective_credit.strip():
             problems.append("The lead image has no credit, in the library or for this story.")
-    for link in RelatedLink.objects.filter(article=article, target__isnull=False).select_related("target"):
-        if not link.target.is_live:
+    for link in MoreBlock.objects.filter(parent=article).select_related("target").order_by("ordering"):
+        if link.is_broken:
+            problems.append(
+                f"The MORE link to “{link.target_headline or 'a story'}” points at a story that was deleted: readers "
+                "do not see it; remove it or choose another story."
+            )
+        elif link.target_id and not link.target.is_live:
             state = "is scheduled" if link.target.is_scheduled else "is not published"
             problems.append(f"The MORE link to “{link.target.headline}” {state}: readers will not see it until it is.")
     return problems

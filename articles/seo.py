@@ -63,6 +63,8 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
             "url": request.build_absolute_uri(reverse("articles:home")),
         },
         "articleSection": article.section.name,
+        "articleBody": article.body,
+        "wordCount": len(article.body.split()),
     }
     if image is not None:
         data["image"] = [card_image(image, request, crop)["url"] for crop in ("16x9", "4x3", "1x1")]

@@ -9,11 +9,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles import images
+from articles import body, images
 from articles.models import Article, Image, SavedArticle, SlugHistory
 from newsroom.tasks import enqueue_on_commit
 
 __all__ = [
+    "article_body_refresh",
+    "article_add_block",
     "article_publish",
     "article_unpublish",
     "article_record_slug_change",
@@ -26,6 +28,29 @@ __all__ = [
     "saved_article_toggle",
     "saved_article_add",
 ]
+
+
+def article_body_refresh(*, article: Article) -> None:
+    """Write the body's words (Article.body) from its blocks, after they change: search's triggers re-index the
+    story when they differ."""
+    words = body.plain_text(body.blocks(article))
+    if words != article.body:
+        article.body = words
+        Article.objects.filter(pk=article.pk).update(body=words)
+
+
+def article_add_block(*, article: Article, block, ordering: int | None = None):
+    """Put `block` (an unsaved block of any kind) at the end of the story's body, or at `ordering`: checked and
+    cleaned as the editor's saves are (the rich text by its allow list), then the body's words rewritten."""
+    block.parent = article
+    block.region = "body"
+    if ordering is None:
+        ordering = max((existing.ordering for existing in body.blocks(article)), default=0) + 10
+    block.ordering = ordering
+    block.full_clean()
+    block.save()
+    article_body_refresh(article=article)
+    return block
 
 
 def article_claim_edit_version(*, article_pk: int, loaded: int) -> bool:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from articles import search, selectors, services
+from articles import body, search, selectors, services
 from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
 from newsroom.http import NO_SUCH_PAGE, keyset_page, page_number, paginate, safe_next, shared_by_signed_out_readers
 
@@ -98,7 +98,7 @@ def article_detail(request, section, year, month, day, slug):
         "articles/article_detail.html",
         {
             "article": article,
-            "layout": selectors.story_layout(article),
+            "blocks": body.reader_blocks(body.blocks(article)),
             "authors": article.byline_authors,
             "preview": preview,
             "saved": getattr(article, "saved", False),

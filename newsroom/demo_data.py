@@ -686,6 +686,98 @@ STORIES = [
     },
 ]
 
+# Blocks beyond paragraphs and MORE links, so the demo shows every kind: story slug -> {after paragraph N: [block]}.
+# Pictures are drawn by seed_demo like the lead images; the one embed is a real, openly licensed film, named as such.
+STORY_BLOCKS = {
+    "aldra-water-treaty-talks-collapse": {
+        3: [
+            {
+                "kind": "quote",
+                "style": "pull",
+                "text": "We are not asking for more water than we were promised.",
+                "by": "Halvard Brisk, Kestland's deputy foreign minister",
+            }
+        ],
+        4: [{"kind": "heading", "text": "A third summer of rationing downstream"}],
+        5: [
+            {
+                "kind": "image",
+                "caption": "An irrigation canal outside Orven, dry since the first week of June.",
+                "credit": "Newsroom Pictures / Lena Farrow",
+                "alt": "Abstract illustration of a pale, straight channel cutting through fields of dusty green.",
+                "palette": ["#6b705c", "#ddbea9", "#a5a58d"],
+            }
+        ],
+        7: [
+            {
+                "kind": "quote",
+                "style": "block",
+                "text": (
+                    "Average summer flow at the border has fallen by roughly a fifth since the dam was filled, but "
+                    "most of that fall is explained by <em>lower snowfall</em> in the headwaters."
+                ),
+                "by": "Aldra Basin Commission, independent review, March",
+            }
+        ],
+        8: [
+            {"kind": "heading", "text": "What the mediators proposed"},
+            {
+                "kind": "list",
+                "numbered": True,
+                "items": [
+                    "A minimum release from the Tallis dam in every month of the summer, whatever the reservoir level.",
+                    "Weekly flow readings at the border, published by the Basin Commission.",
+                    "A standing meeting of both water ministries whenever the reservoir falls below a third full.",
+                ],
+            },
+        ],
+        9: [
+            {
+                "kind": "list",
+                "numbered": False,
+                "items": [
+                    "<strong>Merovan</strong> wants releases tied to the reservoir level.",
+                    "<strong>Kestland</strong> wants the 1974 minimum flow honoured in every month.",
+                    "Both accept the Basin Commission's readings.",
+                ],
+            }
+        ],
+        10: [
+            {
+                "kind": "gallery",
+                "title": "The Aldra in a dry year",
+                "pictures": [
+                    (
+                        "The reservoir behind the Tallis dam at a third of its capacity.",
+                        "Abstract illustration of a shrinking blue pool ringed by bands of pale stone.",
+                        ["#264653", "#e9c46a", "#f4a261"],
+                    ),
+                    (
+                        "Farmers queue for water from a tanker in the Orven valley.",
+                        "Abstract illustration of a row of small dark shapes beside a long silver band.",
+                        ["#2a9d8f", "#e76f51", "#e9c46a"],
+                    ),
+                    (
+                        "The border gauge at Orven, where the Basin Commission reads the river's flow.",
+                        "Abstract illustration of a thin vertical mark over narrow bands of water and mud.",
+                        ["#1d3557", "#a8dadc", "#457b9d"],
+                    ),
+                ],
+                "credit": "Newsroom Pictures / Lena Farrow",
+            },
+            {
+                "kind": "embed",
+                "url": "https://vimeo.com/1084537",
+                "title": "Big Buck Bunny (Blender Foundation, 2008)",
+                "caption": (
+                    "A demonstration of video embeds: the Blender Foundation's openly licensed short film. Nothing "
+                    "loads from Vimeo until you choose to play it."
+                ),
+            },
+        ],
+    },
+}
+
 # The discussion on the first (big World) story: (key, parent_key_or_None, author_handle, text).
 COMMENTS = [
     (

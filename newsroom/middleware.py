@@ -2,7 +2,7 @@
 
 import re
 
-from csp.constants import SELF, UNSAFE_INLINE
+from csp.constants import NONCE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import BadRequest
 from django.http.multipartparser import MultiPartParserError
@@ -100,10 +100,11 @@ def refuse_cut_short_multipart(get_response):
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's policy, with inline styles allowed in the admin only (its widgets set style attributes)."""
+    """django-csp's policy, with inline styles allowed in the admin only (its widgets set style attributes), and
+    there the scripts that carry the response's nonce (the story editor's import map, articles.admin)."""
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         if request.path_info.startswith(reverse("admin:index")):
-            parts.update = {**(parts.update or {}), "style-src": [SELF, UNSAFE_INLINE]}
+            parts.update = {**(parts.update or {}), "style-src": [SELF, UNSAFE_INLINE], "script-src": [SELF, NONCE]}
         return parts

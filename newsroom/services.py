@@ -26,7 +26,12 @@ EDITOR_PERMISSIONS = {
         "article": "add change delete view",
         "byline": "add change delete view",
         "leadimage": "add change delete view",
-        "relatedlink": "add change delete view",
+        # The body's blocks (articles.models.BODY_BLOCKS) and the galleries they place.
+        **dict.fromkeys(
+            ["textblock", "headingblock", "quoteblock", "listblock", "imageblock", "galleryblock", "moreblock"]
+            + ["embedblock", "gallery", "galleryimage"],
+            "add change delete view",
+        ),
         "image": "add change view",
         "author": "add change view",
         "tag": "add change view",

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "mptt",
+    "content_editor",
+    "django_prose_editor",
     "django_tasks",
     "django_rq",
     "reversion",
@@ -338,6 +340,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # Videos embedded in stories play in these players only, and only when the reader asks (articles.embeds).
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],

@@ -9,7 +9,25 @@ from factory.django import DjangoModelFactory
 from PIL import Image as PILImage
 
 from articles import services
-from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    EmbedBlock,
+    Gallery,
+    GalleryBlock,
+    GalleryImage,
+    HeadingBlock,
+    Image,
+    ImageBlock,
+    LeadImage,
+    ListBlock,
+    MoreBlock,
+    QuoteBlock,
+    Section,
+    Tag,
+    TextBlock,
+)
 from comments import services as comment_services
 from comments.models import Comment, Discussion
 from newsroom.models import User
@@ -74,6 +92,14 @@ class ArticleFactory(DjangoModelFactory[Article]):
             Byline.objects.create(article=self, author=author, order=order)
 
     @factory.post_generation
+    def paragraphs(self, create, extracted, **kwargs):
+        """`body` (paragraphs separated by blank lines) as the story's first text block, cleaned as an editor's
+        save is; the body column then holds its words, as it does for every story."""
+        if create and self.body:
+            html = "".join(f"<p>{paragraph.strip()}</p>" for paragraph in self.body.split("\n\n") if paragraph.strip())
+            services.article_add_block(article=self, block=TextBlock(text=html))
+
+    @factory.post_generation
     def discussion_mode(self, create, extracted, **kwargs):
         """`discussion_mode=Discussion.Mode.CLOSED` (or PREMODERATED): the story's discussion row in that mode."""
         if create and extracted:
@@ -109,12 +135,52 @@ class LeadImageFactory(DjangoModelFactory[LeadImage]):
     caption = "Boats in the harbour at dawn."
 
 
-class RelatedLinkFactory(DjangoModelFactory[RelatedLink]):
-    class Meta:
-        model = RelatedLink
+class MoreBlockFactory(DjangoModelFactory[MoreBlock]):
+    """A MORE link at the end of `parent`'s body (or at `ordering`), added as the admin adds one."""
 
-    article = factory.SubFactory(ArticleFactory)
+    class Meta:
+        model = MoreBlock
+
+    parent = factory.SubFactory(ArticleFactory)
     target = factory.SubFactory(ArticleFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, parent, ordering=None, **kwargs):
+        return services.article_add_block(article=parent, block=model_class(**kwargs), ordering=ordering)
+
+
+def add_blocks(article: Article, *blocks) -> Article:
+    """Append `blocks` (unsaved blocks of any kind) to the story's body, as the editor adds them."""
+    for block in blocks:
+        services.article_add_block(article=article, block=block)
+    return article
+
+
+def story_with_every_block(**story) -> Article:
+    """A live story whose body uses every kind of block, each with content a reader would recognise."""
+    article = ArticleFactory(body="", **story)
+    target = ArticleFactory(headline="The sea wall vote, explained")
+    gallery = Gallery.objects.create(title="The harbour in pictures")
+    for order, caption in enumerate(["Boats at the quay.", "The old lighthouse.", "Nets drying in the sun."]):
+        GalleryImage.objects.create(gallery=gallery, image=ImageFactory(), caption=caption, order=order)
+    return add_blocks(
+        article,
+        TextBlock(
+            text='<p>The harbour reopened on <em>Monday</em> after <a href="https://example.org/">repairs</a>.</p>'
+        ),
+        HeadingBlock(text="What changes for fishermen"),
+        QuoteBlock(
+            text="<p>We lost a whole season.</p>", attribution="Ana Reyes, skipper", style=QuoteBlock.Style.PULL
+        ),
+        QuoteBlock(text="<p>The quay is safe.</p>", attribution="The harbour master", style=QuoteBlock.Style.BLOCK),
+        ListBlock(items="<ul><li><p>New moorings.</p></li><li><p>A longer pier.</p></li></ul>"),
+        ListBlock(items="<ol><li><p>Apply for a berth.</p></li><li><p>Pay the fee.</p></li></ol>"),
+        ImageBlock(image=ImageFactory(alt_text="A crane lifts a block of stone"), caption="Work on the pier."),
+        GalleryBlock(gallery=gallery),
+        MoreBlock(target=target),
+        EmbedBlock(url="https://www.youtube.com/watch?v=aqz-KE-bpKQ", title="The reopening, filmed from the pier"),
+        TextBlock(text="<p>Boats were back by evening.</p>"),
+    )
 
 
 class CommentFactory(DjangoModelFactory[Comment]):

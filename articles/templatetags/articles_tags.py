@@ -1,6 +1,6 @@
 """Template tags for story pages: responsive pictures, share links, and the head's canonical URL, cards and JSON-LD."""
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin
 
 from django import template
 from django.utils.html import format_html
@@ -9,6 +9,12 @@ from django.utils.safestring import mark_safe
 from articles import seo
 
 register = template.Library()
+
+
+@register.filter
+def absolute(url, base):
+    """`url` made absolute against `base` (feeds); unchanged when there is no base (pages)."""
+    return urljoin(base, url) if base else url
 
 
 @register.simple_tag

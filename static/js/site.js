@@ -12,4 +12,20 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // An embedded video is a link card until the reader asks to play it here: only then does the player load.
+  for (const button of document.querySelectorAll(".embed__play[data-player]")) {
+    button.hidden = false;
+    button.nextElementSibling.hidden = false;
+    button.addEventListener("click", () => {
+      const frame = document.createElement("iframe");
+      frame.src = button.dataset.player;
+      frame.title = button.dataset.title;
+      frame.allow = "autoplay; fullscreen; picture-in-picture";
+      frame.allowFullscreen = true;
+      frame.className = "embed__frame";
+      const card = button.closest(".embed__card");
+      card.replaceWith(frame);
+      frame.focus();
+    });
+  }
 });

@@ -20,7 +20,7 @@ from tests.factories import (
     AuthorFactory,
     ImageFactory,
     LeadImageFactory,
-    RelatedLinkFactory,
+    MoreBlockFactory,
     UserFactory,
 )
 from tests.hostile_images import (
@@ -60,7 +60,7 @@ def test_story_search_and_the_more_link_autocomplete_cost_the_same_queries_at_an
     ArticleFactory(headline="Glacier retreats", slug="glacier-retreats")
     ArticleFactory(headline="Council meets", slug="council-meets", status=Article.Status.DRAFT)
     changelist = reverse("admin:articles_article_changelist")
-    autocomplete = "/admin/autocomplete/?app_label=articles&model_name=relatedlink&field_name=target&term="
+    autocomplete = "/admin/autocomplete/?app_label=articles&model_name=moreblock&field_name=target&term="
     urls = [f"{changelist}?q=glacier", f"{changelist}?q=council-me", f"{autocomplete}glacier"]
     small = {}
     for url in urls:
@@ -83,7 +83,7 @@ def test_story_search_and_the_more_link_autocomplete_cost_the_same_queries_at_an
 def test_story_search_takes_the_start_of_words_as_an_editor_types(editor_client):
     ArticleFactory(headline="How the storm was forecast", deck="Plain words.", body="Plain words.")
     ArticleFactory(headline="Council meets", deck="Plain words.", body="Plain words.")
-    autocomplete = "/admin/autocomplete/?app_label=articles&model_name=relatedlink&field_name=target&term="
+    autocomplete = "/admin/autocomplete/?app_label=articles&model_name=moreblock&field_name=target&term="
     for typed in ("How t", "storm w", "forecas", "the STORM"):
         found = [r["text"] for r in editor_client.get(autocomplete + typed).json()["results"]]
         assert found == ["How the storm was forecast"], typed
@@ -118,7 +118,7 @@ def test_publish_now_and_unpublish_actions(editor_client):
 def test_change_form_shows_prepublish_problems(editor_client):
     article = ArticleFactory(headline="H" * 130)
     LeadImageFactory(article=article, image__credit="")
-    RelatedLinkFactory(article=article, target=ArticleFactory(headline="Unfinished draft", status=Article.Status.DRAFT))
+    MoreBlockFactory(parent=article, target=ArticleFactory(headline="Unfinished draft", status=Article.Status.DRAFT))
     html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
     assert "The headline is 130 characters" in html
     assert "The lead image has no credit" in html
@@ -142,14 +142,6 @@ def test_the_story_form_shows_the_deck_whole_and_wide_caption_and_credit(editor_
         field = re.search(rf'<input type="text" name="[^"]*-{name}"[^>]*>', html).group(0)
         assert 'class="vLargeTextField"' in field, field
     assert ">URL:</label>" in html and ">Url:</label>" not in html
-
-
-def test_more_link_placement_offers_paragraphs_by_their_first_words(editor_client):
-    article = ArticleFactory(body="Talks collapsed on Thursday evening after three weeks.\n\nSecond one here.")
-    html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
-    assert "After 1. Talks collapsed on Thursday evening after three weeks." in html
-    assert "After 2. Second one here." in html
-    assert "At the end of the story" in html
 
 
 def test_changing_the_slug_in_the_admin_keeps_the_old_address_working(editor_client):

@@ -6,14 +6,16 @@ import feedparser
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import BODY_BLOCKS, Article, TextBlock
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     LeadImageFactory,
-    RelatedLinkFactory,
+    MoreBlockFactory,
     SectionFactory,
     TagFactory,
+    add_blocks,
+    story_with_every_block,
 )
 
 pytestmark = pytest.mark.django_db
@@ -62,18 +64,19 @@ def test_feed_entry_has_full_text_more_links_authors_categories_and_lead_image(c
     article = ArticleFactory(
         authors=[AuthorFactory(name="Ana Reyes"), AuthorFactory(name="Bo Li")],
         section=SectionFactory(name="World", slug="world"),
-        body="Opening <em>paragraph</em>.\n\nSecond paragraph.\n\nThird paragraph.",
+        body="Opening <em>paragraph</em>.",
     )
     article.tags.add(TagFactory(name="Weather"))
-    inline = RelatedLinkFactory(article=article, target__headline="Inline target", after_paragraph=1)
-    RelatedLinkFactory(article=article, target__headline="End target")
-    RelatedLinkFactory(article=article, target__headline="Draft target", target__status=Article.Status.DRAFT)
+    inline = MoreBlockFactory(parent=article, target__headline="Inline target")
+    add_blocks(article, TextBlock(text="<p>Second paragraph.</p><p>Third paragraph.</p>"))
+    MoreBlockFactory(parent=article, target__headline="End target")
+    MoreBlockFactory(parent=article, target__headline="Draft target", target__status=Article.Status.DRAFT)
     LeadImageFactory(article=article, caption="Boats at dawn.", image__credit="Wire / J. Doe")
     _, parsed = fetch(client, url)
     (entry,) = [e for e in parsed.entries if e.title == article.headline]
     assert html.unescape(entry.summary) == article.deck
     content = entry.content[0].value
-    order = ["Opening <em>paragraph</em>.", "(<a", "Second paragraph.", "Third paragraph.", "MORE: End target"]
+    order = ["Opening <em>paragraph</em>.", "MORE: Inline", "Second paragraph.", "Third paragraph.", "MORE: End target"]
     positions = [content.index(text) for text in order]
     assert positions == sorted(positions)
     assert f'<a href="http://testserver{inline.target.get_absolute_url()}">MORE: Inline target</a>' in content
@@ -109,7 +112,31 @@ def test_feeds_run_a_fixed_number_of_queries(client, url, django_assert_max_num_
     for _ in range(6):
         article = ArticleFactory(section=world, authors=AuthorFactory.create_batch(2))
         article.tags.add(TagFactory(), TagFactory())
-        RelatedLinkFactory(article=article, after_paragraph=1)
+        MoreBlockFactory(parent=article)
         LeadImageFactory(article=article)
-    with django_assert_max_num_queries(6):
+    # The stories, their bylines, tags and lead images; then one query per kind of block for all 30 stories.
+    with django_assert_max_num_queries(6 + len(BODY_BLOCKS)):
         fetch(client, url)
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_feed_carries_every_kind_of_block_with_absolute_pictures_and_no_player(client, url):
+    article = story_with_every_block()
+    _, parsed = fetch(client, url)
+    (entry,) = [e for e in parsed.entries if e.title == article.headline]
+    content = entry.content[0].value
+    for text in [
+        "What changes for fishermen",
+        "We lost a whole season.",
+        "A longer pier.",
+        "Pay the fee.",
+        "Work on the pier.",
+        "Nets drying in the sun.",
+        "MORE: The sea wall vote, explained",
+        "The reopening, filmed from the pier",
+        "Boats were back by evening.",
+    ]:
+        assert text in content, text
+    assert 'src="http://testserver/media/' in content and 'src="/media/' not in content
+    assert "<iframe" not in content and "Play here" not in content
+    assert 'href="https://www.youtube.com/watch?v=aqz-KE-bpKQ"' in content

@@ -6,13 +6,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, SavedArticle
+from articles.models import BODY_BLOCKS, Article, SavedArticle
 from comments.models import Discussion
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     LeadImageFactory,
-    RelatedLinkFactory,
+    MoreBlockFactory,
     SectionFactory,
     TagFactory,
     UserFactory,
@@ -92,7 +92,7 @@ def test_body_keeps_links_and_emphasis_but_strips_everything_else(client):
         '<a href="javascript:alert(1)">js</a> <strong>bold</strong>'
     )
     html = client.get(article.get_absolute_url()).content.decode()
-    assert '<a href="https://example.org/x" rel="noopener">report</a>' in html
+    assert '<a href="https://example.org/x">report</a>' in html
     assert "onclick" not in html and "<script>bad" not in html and "javascript:" not in html
     assert "<strong>bold</strong>" in html
 
@@ -117,11 +117,11 @@ def test_story_page_queries_do_not_grow_with_links_and_authors(client, django_as
     article = ArticleFactory(authors=[AuthorFactory() for _ in range(4)])
     LeadImageFactory(article=article)
     for _ in range(6):
-        RelatedLinkFactory(article=article)
+        MoreBlockFactory(parent=article)
     client.get("/")  # the section bar of every page is cached (selectors.nav_sections)
-    # 4 for the story (itself, bylines with authors, tags, links), 2 for its discussion (its row, its threads):
-    # at most 6 for an anonymous reader; see tests/comments/test_views.py.
-    with django_assert_max_num_queries(6):
+    # 3 for the story (itself, bylines with authors, tags), one per kind of block (articles.body), 2 for its
+    # discussion (its row, its threads); see tests/comments/test_views.py.
+    with django_assert_max_num_queries(5 + len(BODY_BLOCKS)):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
@@ -189,7 +189,6 @@ def test_editor_publishes_a_story_from_the_admin(editor_client):
         "headline": "Admin-made story",
         "deck": "Made in the admin.",
         "slug": "admin-made-story",
-        "body": "One.\n\nTwo.",
         "status": "published",
         "publish_at_0": "",
         "publish_at_1": "",
@@ -206,10 +205,25 @@ def test_editor_publishes_a_story_from_the_admin(editor_client):
         "lead-INITIAL_FORMS": "0",
         "lead-MIN_NUM_FORMS": "0",
         "lead-MAX_NUM_FORMS": "1",
-        "related_links-TOTAL_FORMS": "0",
-        "related_links-INITIAL_FORMS": "0",
-        "related_links-MIN_NUM_FORMS": "0",
-        "related_links-MAX_NUM_FORMS": "1000",
+        **{
+            f"articles_{kind._meta.model_name}_set-{key}": value
+            for kind in BODY_BLOCKS
+            for key, value in {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MIN_NUM_FORMS": "0"}.items()
+        },
+        # The body: a paragraph, then a MORE link to another story, then a subheading (placed by their ordering).
+        "articles_textblock_set-TOTAL_FORMS": "1",
+        "articles_textblock_set-0-text": "<p>One <em>paragraph</em>.</p><p>Two.</p>",
+        "articles_textblock_set-0-region": "body",
+        "articles_textblock_set-0-ordering": "10",
+        "articles_moreblock_set-TOTAL_FORMS": "1",
+        "articles_moreblock_set-0-target": ArticleFactory(headline="Linked story").pk,
+        "articles_moreblock_set-0-region": "body",
+        "articles_moreblock_set-0-ordering": "20",
+        "articles_headingblock_set-TOTAL_FORMS": "1",
+        "articles_headingblock_set-0-text": "What comes next",
+        "articles_headingblock_set-0-level": "2",
+        "articles_headingblock_set-0-region": "body",
+        "articles_headingblock_set-0-ordering": "15",
         "discussion-TOTAL_FORMS": "1",
         "discussion-INITIAL_FORMS": "0",
         "discussion-MIN_NUM_FORMS": "0",
@@ -221,7 +235,10 @@ def test_editor_publishes_a_story_from_the_admin(editor_client):
     article = Article.objects.get(slug="admin-made-story")
     assert article.is_live
     assert Discussion.objects.get(pk=article.pk).mode == Discussion.Mode.PREMODERATED
-    assert editor_client.get(article.get_absolute_url()).status_code == 200
+    html = editor_client.get(article.get_absolute_url()).content.decode()
+    order = ["One <em>paragraph</em>.", "<p>Two.</p>", ">What comes next</h2>", "MORE: Linked story"]
+    assert [html.index(text) for text in order] == sorted(html.index(text) for text in order)
+    assert article.body == "One paragraph.\nTwo.\n\nWhat comes next"  # the blocks' words, for search
 
 
 def test_author_and_tag_pages_list_their_live_stories(client, django_assert_max_num_queries):

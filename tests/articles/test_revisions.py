@@ -7,7 +7,7 @@ from django.urls import reverse
 from reversion.models import Version
 
 from articles import revisions, services
-from articles.models import Article, Byline, LeadImage
+from articles.models import Article, Byline, LeadImage, TextBlock
 from tests.articles.test_admin import admin_post_data
 from tests.factories import ArticleFactory, AuthorFactory, ImageFactory, LeadImageFactory
 
@@ -46,8 +46,13 @@ def test_publishing_and_unpublishing_keep_revisions(editor):
 
 
 def test_the_history_compares_any_two_revisions_word_by_word_and_escaped(editor_client):
-    article = ArticleFactory(body="The council met on Monday.\n\nIt voted.")
-    save(editor_client, article, body="The city council met on <Tuesday>.\n\nIt voted.")
+    words = "The council met on Monday, and the vote on the harbour wall was put off until its next session."
+    article = ArticleFactory(correction=words)
+    save(
+        editor_client,
+        article,
+        correction=words.replace("The council", "The city council").replace("Monday", "<Tuesday>"),
+    )
     save(editor_client, article, headline="A headline with <script>alert(1)</script>")
     history = editor_client.get(reverse("admin:articles_article_history", args=[article.pk])).content.decode()
     ids = [v.pk for v in revisions.versions_of(article)]
@@ -56,7 +61,7 @@ def test_the_history_compares_any_two_revisions_word_by_word_and_escaped(editor_
 
     first_to_last = editor_client.get(compare, {"from": ids[-1], "to": ids[0]}).content.decode()
     assert "The<ins> city</ins> council" in first_to_last
-    assert "<del>Monday.</del><ins>&lt;Tuesday&gt;.</ins>" in first_to_last
+    assert "<del>Monday,</del>" in first_to_last and "<ins>&lt;Tuesday&gt;,</ins>" in first_to_last
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in first_to_last and "<script>alert" not in first_to_last
     # The two latest: only the headline differs (and the order chosen does not matter).
     last_two = editor_client.get(compare, {"from": ids[0], "to": ids[1]}).content.decode()
@@ -75,11 +80,13 @@ def test_related_rows_show_as_readable_lines(editor_client):
     assert not first.exists()
     editor_client.get(change_url(article))  # a story from before revisions: opening it keeps its baseline
     Byline.objects.create(article=article, author=AuthorFactory(name="Ben Okafor"), order=1)
+    services.article_add_block(article=article, block=TextBlock(text="<p>The tide <em>turned</em> at noon.</p>"))
     save(editor_client, article, headline="Two authors now")
     older, newer = list(revisions.versions_of(article))[::-1]
     changes = {c.label: c for c in revisions.diff_revisions(older.revision, newer.revision)}
     assert "author: Ben Okafor; order: 1" in changes["Bylines"].new
     assert "<ins>author: Ben Okafor; order: 1" in changes["Bylines"].html
+    assert "Text: text: The tide turned at noon." in changes["Body"].new
 
 
 def restore(client, article, version, edit_version=None):

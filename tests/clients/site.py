@@ -12,10 +12,11 @@ from tests.factories import (
     AuthorFactory,
     CommentFactory,
     LeadImageFactory,
-    RelatedLinkFactory,
+    MoreBlockFactory,
     SectionFactory,
     TagFactory,
     UserFactory,
+    story_with_every_block,
 )
 
 
@@ -39,12 +40,12 @@ def build_site(*, threads_per_page: int) -> Site:
     SectionFactory(name="Sport", slug="sport", order=2)
     reporter = UserFactory(handle="ana_reyes", display_name="Ana Reyes")
     byline = AuthorFactory(name="Ana Reyes", slug="ana-reyes", user=reporter)
-    story = ArticleFactory(
+    # Every kind of block, so that the validator and axe-core read each as readers get it.
+    story = story_with_every_block(
         headline="Harbour reopens after the storm",
         deck="Boats return to the quay a week after the flood; repairs will take the summer.",
         section=world,
         authors=[byline, AuthorFactory(name="Bo Li")],
-        body="Boats returned at dawn.\n\nThe mayor spoke at noon.\n\nRepairs go on through the summer.",
         correction="An earlier version gave the wrong date for the flood.",
         updated_at=timezone.now(),
     )
@@ -53,9 +54,9 @@ def build_site(*, threads_per_page: int) -> Site:
     for n in range(3):
         other = ArticleFactory(section=world, headline=f"Harbour story {n}: the tide and the town")
         LeadImageFactory(article=other)
-    RelatedLinkFactory(article=story, target=other, after_paragraph=1)
-    RelatedLinkFactory(article=story, target=ArticleFactory(section=world, headline="How the storm was forecast"))
-    RelatedLinkFactory(article=story, target=None, url="https://example.org/report", label="The flood report")
+    MoreBlockFactory(parent=story, target=other, ordering=15)
+    MoreBlockFactory(parent=story, target=ArticleFactory(section=world, headline="How the storm was forecast"))
+    MoreBlockFactory(parent=story, target=None, url="https://example.org/report", label="The flood report")
     ArticleFactory(headline="A draft nobody sees", status=Article.Status.DRAFT, section=world)
 
     reader = UserFactory(handle="mira", display_name="Mira Kovač")

@@ -5,10 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from articles.models import SavedArticle
+from articles.models import SavedArticle, TextBlock
 from comments.models import Comment, CommentLike, CommentReport, Mention
 from newsroom.models import User
-from tests.factories import ArticleFactory, CommentFactory, RelatedLinkFactory, SectionFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, MoreBlockFactory, SectionFactory, UserFactory, add_blocks
 
 PASSWORD = "correct horse battery staple"
 
@@ -18,9 +18,10 @@ def story(db):
     article = ArticleFactory(
         headline="Harbour reopens after the storm",
         section=SectionFactory(name="Local", slug="local"),
-        body="Boats returned at dawn.\n\nThe mayor spoke at noon.\n\nRepairs go on.",
+        body="Boats returned at dawn.",
     )
-    RelatedLinkFactory(article=article, target__headline="How the storm was forecast", after_paragraph=1)
+    MoreBlockFactory(parent=article, target__headline="How the storm was forecast")
+    add_blocks(article, TextBlock(text="<p>The mayor spoke at noon.</p><p>Repairs go on.</p>"))
     return article
 
 
@@ -40,7 +41,7 @@ def test_read_a_story_from_the_home_page(page, story):
     expect(page.get_by_role("heading", level=1)).to_have_text("Harbour reopens after the storm")
     body = page.locator(".story__body")
     expect(body.locator("p")).to_have_count(4)  # three paragraphs and the MORE link after the first
-    expect(body.locator("p").nth(1)).to_have_text("(MORE: How the storm was forecast)")
+    expect(body.locator("p").nth(1)).to_have_text("MORE: How the storm was forecast")
     expect(page.get_by_role("heading", name="0 comments")).to_be_visible()
     expect(page.get_by_role("link", name="Sign in to join the discussion")).to_be_visible()
 

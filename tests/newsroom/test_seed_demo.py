@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article, RelatedLink
+from articles import body
+from articles.models import BODY_BLOCKS, Article, MoreBlock
 from newsroom import demo_data
 from newsroom.models import User
 
@@ -31,15 +32,19 @@ def test_creates_stories_accounts_and_a_rerun_adds_nothing(seeded, client):
     assert stories.count() == len(demo_data.STORIES) >= 8
     assert {story.section.slug for story in stories} == {slug for _, slug, _ in demo_data.SECTIONS}
     assert all(story.lead.image.renditions and story.lead.caption and story.lead.effective_credit for story in stories)
-    assert RelatedLink.objects.filter(after_paragraph__isnull=False).count() >= 2 * len(demo_data.STORIES)
+    # Every story has MORE links between its paragraphs and at its end; the first uses every kind of block.
+    assert MoreBlock.objects.count() == sum(len(story["more"]) for story in demo_data.STORIES)
     first = stories.get(slug=demo_data.STORIES[0]["slug"])
+    assert {type(block) for block in body.blocks(first)} == set(BODY_BLOCKS)
     html = client.get(first.get_absolute_url()).content.decode()
-    assert "(<a href=" in html and "MORE:" in html
+    for rendered in ["MORE:", "story__subhead", "pullquote", "<ol>", "<ul>", "gallery__items", "embed__card"]:
+        assert rendered in html, rendered
+    assert all(story.body for story in stories)  # the blocks' words, for search
 
     assert User.objects.filter(is_staff=False).count() >= 12
     editor = User.objects.get(handle="editor")
     assert editor.is_staff and not editor.is_superuser
-    assert editor.has_perm("articles.change_article") and editor.has_perm("articles.add_relatedlink")
+    assert editor.has_perm("articles.change_article") and editor.has_perm("articles.add_moreblock")
     assert User.objects.get(handle="admin").is_superuser
     client.login(username="editor", password="newsroom-editor")
     assert client.get("/admin/articles/article/").status_code == 200
@@ -53,10 +58,10 @@ def test_creates_stories_accounts_and_a_rerun_adds_nothing(seeded, client):
     client.login(username=demo_data.READERS[0][0], password="newsroom-reader")
     assert client.get("/admin/articles/article/").status_code == 302  # readers are sent to the admin's sign-in
 
-    counts = (Article.objects.count(), User.objects.count(), RelatedLink.objects.count())
+    counts = (Article.objects.count(), User.objects.count(), MoreBlock.objects.count())
     with CaptureQueriesContext(connection) as queries:
         seed()
-    assert (Article.objects.count(), User.objects.count(), RelatedLink.objects.count()) == counts
+    assert (Article.objects.count(), User.objects.count(), MoreBlock.objects.count()) == counts
     assert len(queries) <= 30, [q["sql"] for q in queries]
 
 

@@ -1,4 +1,5 @@
-"""Create the demo site: sections, authors, readers, an editor, stories with drawn lead images and MORE links.
+"""Create the demo site: sections, authors, readers, an editor, stories with drawn lead images and bodies of every
+kind of block (paragraphs, subheadings, quotes, lists, pictures, a gallery, MORE links, an embed).
 
 Why a command and not fixtures: everything goes through the same services the site uses (image cleaning and
 renditions, publishing), so the demo exercises the real code paths, and a second run adds only what is missing.
@@ -18,12 +19,31 @@ from django.db.models import OuterRef, Subquery
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.text import slugify
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFilter
 
 from articles import services
-from articles.models import Article, Author, Byline, Image, LeadImage, RelatedLink, Section, Tag
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    EmbedBlock,
+    Gallery,
+    GalleryBlock,
+    GalleryImage,
+    HeadingBlock,
+    Image,
+    ImageBlock,
+    LeadImage,
+    ListBlock,
+    MoreBlock,
+    QuoteBlock,
+    Section,
+    Tag,
+    TextBlock,
+)
 from comments import services as comment_services
 from comments.models import Comment, Notification
 from newsroom import demo_data
@@ -79,9 +99,11 @@ class Command(BaseCommand):
         slugs = [story["slug"] for story in demo_data.STORIES]
         handles = [handle for handle, _ in demo_data.READERS] + ["admin", "editor", "moderator"]
         with transaction.atomic():
-            RelatedLink.objects.filter(article__slug__in=slugs).delete()
+            galleries = list(GalleryBlock.objects.filter(parent__slug__in=slugs).values_list("gallery", flat=True))
             Article.objects.filter(slug__in=slugs).delete()
-            Image.objects.filter(uses__isnull=True, file__startswith="images/").delete()
+            Gallery.objects.filter(pk__in=galleries, uses__isnull=True).delete()
+            unused = {"uses__isnull": True, "block_uses__isnull": True, "gallery_uses__isnull": True}
+            Image.objects.filter(**unused, file__startswith="images/").delete()
             Author.objects.filter(slug__in=[slug for _, slug, _ in demo_data.AUTHORS]).delete()
             User.objects.filter(handle__in=handles).delete()
         self.stdout.write("Deleted the demo content.")
@@ -140,7 +162,6 @@ class Command(BaseCommand):
                 section=sections[story["section"]],
                 headline=story["headline"],
                 deck=story["deck"],
-                body="\n\n".join(story["body"]),
                 correction=story["correction"],
             )
             Byline.objects.bulk_create(
@@ -162,14 +183,55 @@ class Command(BaseCommand):
             if story["updated"]:
                 article.updated_at = published + timedelta(hours=2)
                 article.save(update_fields=["updated_at"])
-        # Links last: their targets must exist. Only for stories created now, so reruns add nothing twice.
+        # Bodies last: their MORE links' targets must exist. Only for stories created now: reruns add nothing twice.
         by_slug = {a.slug: a for a in Article.objects.filter(slug__in=[s["slug"] for s in demo_data.STORIES])}
-        RelatedLink.objects.bulk_create(
-            RelatedLink(article=by_slug[story["slug"]], target=by_slug[target], after_paragraph=after, order=order)
-            for story in new_stories
-            for order, (target, after) in enumerate(story["more"])
-        )
+        for story in new_stories:
+            self.seed_body(by_slug[story["slug"]], story, by_slug)
         return len(new_stories)
+
+    def seed_body(self, article, story, by_slug) -> None:
+        """The story's paragraphs, with its MORE links and extra blocks (demo_data.STORY_BLOCKS) after the paragraphs
+        they follow; each run of paragraphs between two of them is one text block, as an editor would write it."""
+        after = {}
+        for target, paragraph in story["more"]:
+            after.setdefault(paragraph or len(story["body"]), []).append(MoreBlock(target=by_slug[target]))
+        for paragraph, specs in demo_data.STORY_BLOCKS.get(story["slug"], {}).items():
+            after.setdefault(paragraph, [])[:0] = [self.demo_block(spec, story["slug"]) for spec in specs]
+        blocks, run = [], []
+        for number, paragraph in enumerate(story["body"], start=1):
+            run.append(f"<p>{escape(paragraph)}</p>")
+            if number in after or number == len(story["body"]):
+                blocks.append(TextBlock(text="".join(run)))
+                run = []
+                blocks.extend(after.get(number, []))
+        for ordering, block in enumerate(blocks, start=1):
+            services.article_add_block(article=article, block=block, ordering=ordering * 10)
+
+    def demo_block(self, spec: dict, slug: str):
+        match spec["kind"]:
+            case "heading":
+                return HeadingBlock(text=spec["text"])
+            case "quote":
+                return QuoteBlock(text=spec["text"], attribution=spec["by"], style=spec["style"])
+            case "list":
+                items = "".join(f"<li><p>{item}</p></li>" for item in spec["items"])
+                return ListBlock(items=f"<ol>{items}</ol>" if spec["numbered"] else f"<ul>{items}</ul>")
+            case "image":
+                return ImageBlock(image=self.demo_image(spec, slug), caption=spec["caption"])
+            case "gallery":
+                gallery = Gallery.objects.create(title=spec["title"])
+                for order, (caption, alt, palette) in enumerate(spec["pictures"]):
+                    picture = {"alt": alt, "palette": palette, "credit": spec["credit"]}
+                    image = self.demo_image(picture, f"{slug}-gallery-{order}")
+                    GalleryImage.objects.create(gallery=gallery, image=image, caption=caption, order=order)
+                return GalleryBlock(gallery=gallery)
+            case "embed":
+                return EmbedBlock(url=spec["url"], title=spec["title"], caption=spec["caption"])
+        raise ValueError(f"Unknown demo block {spec['kind']!r}")
+
+    def demo_image(self, spec: dict, seed: str) -> Image:
+        file = draw_picture(spec["palette"], seed)
+        return services.image_create(file=file, alt_text=spec["alt"], credit=spec["credit"], renditions_now=True)
 
     @override_settings(COMMENTS_RATE_PER_MINUTE=0, COMMENTS_PREMODERATE_FIRST=0)
     def seed_discussions(self) -> int:

@@ -30,7 +30,7 @@ def drop_column(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0013_image_renditions_error"),
+        ("articles", "0016_drop_related_link"),
     ]
 
     operations = [
