@@ -19,6 +19,16 @@ document.addEventListener("DOMContentLoaded", function () {
   if (pending && document.querySelector(".messagelist .success")) store.removeItem(PREFIX + pending);
   window.sessionStorage.removeItem(PENDING);
 
+  window.addEventListener("load", watch);
+});
+
+// After every script of the page (the rich-text editors rewrite their textareas as they start): what the server
+// sent is read then.
+function watch() {
+  "use strict";
+  var PREFIX = "newsroom-autosave:";
+  var PENDING = "newsroom-autosave-pending";
+  var store = window.localStorage;
   var prompt = document.getElementById("autosave-prompt");
   var form = document.getElementById("article_form");
   if (!prompt || !form) return;
@@ -97,12 +107,19 @@ document.addEventListener("DOMContentLoaded", function () {
     if (started) return;
     started = true;
     var timer = null;
+    var typed = false; // until then the offered draft stays as it is
     form.addEventListener("input", function () {
+      typed = true;
       window.clearTimeout(timer);
       timer = window.setTimeout(keep, 500);
     });
-    form.addEventListener("change", keep);
-    window.setInterval(keep, 5000);
+    form.addEventListener("change", function () {
+      typed = true;
+      keep();
+    });
+    window.setInterval(function () {
+      if (typed) keep();
+    }, 5000);
   }
 
   if (saved && saved.values && JSON.stringify(saved.values) !== server) {
@@ -114,21 +131,19 @@ document.addEventListener("DOMContentLoaded", function () {
     prompt.append(text, button("Restore", function () {
       write(saved.values);
       prompt.hidden = true;
-      start();
       keep();
     }), " ", button("Discard", function () {
       store.removeItem(key);
       prompt.hidden = true;
-      start();
     }));
     prompt.setAttribute("role", "alert");
     prompt.hidden = false;
-  } else {
-    start();
   }
+  // Typing while the offer stands keeps the new draft (Restore still brings back the one offered).
+  start();
 
   form.addEventListener("submit", function () {
     keep();
     window.sessionStorage.setItem(PENDING, prompt.dataset.key);
   });
-});
+}
