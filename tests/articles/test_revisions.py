@@ -7,7 +7,7 @@ from django.urls import reverse
 from reversion.models import Version
 
 from articles import revisions, services
-from articles.models import Article, Byline, LeadImage, TextBlock
+from articles.models import Article, Byline, ImageBlock, LeadImage, TextBlock
 from tests.articles.test_admin import admin_post_data
 from tests.factories import ArticleFactory, AuthorFactory, ImageFactory, LeadImageFactory
 
@@ -143,3 +143,22 @@ def test_a_restore_whose_lead_image_was_deleted_says_so_and_restores_the_rest(ed
     assert LeadImage.objects.get(article=article).image == new_picture  # today's lead image stays in its place
     page = editor_client.get(response["Location"]).content.decode()
     assert "except: lead image (it named image #" in page and "deleted since" in page
+
+
+def test_a_restore_whose_inline_image_was_deleted_keeps_the_other_blocks_and_says_so(editor_client):
+    picture = ImageFactory(alt_text="The flooded square")
+    article = ArticleFactory(headline="Before")
+    services.article_add_block(article=article, block=TextBlock(text="<p>The water rose.</p>"))
+    services.article_add_block(article=article, block=ImageBlock(image=picture, caption="The square at noon"))
+    editor_client.get(change_url(article))
+    ImageBlock.objects.filter(parent=article).delete()
+    picture.delete()
+    save(editor_client, article, headline="After")
+    first = list(revisions.versions_of(article))[-1]
+
+    response = restore(editor_client, article, first)
+    article.refresh_from_db()
+    assert article.headline == "Before" and "The water rose." in article.body
+    assert not ImageBlock.objects.filter(parent=article).exists()
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "(it named image #" in page and "deleted since" in page
