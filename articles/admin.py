@@ -12,6 +12,7 @@ from django.utils.text import Truncator, slugify
 from js_asset import Media
 
 from articles import search, selectors, services
+from articles.admin_editing import StoryEditingAdmin, StoryForm
 from articles.models import (
     Article,
     Author,
@@ -237,7 +238,7 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ArticleForm(forms.ModelForm):
+class ArticleForm(StoryForm):
     """The story form. Without the publish permission (reporters, `can_publish` False) the status offers Draft and
     In review only and the publishing time cannot be set; a story going into review carries a note to the editor."""
 
@@ -281,7 +282,7 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ContentEditor):
+class ArticleAdmin(StoryEditingAdmin, ContentEditor):
     form = ArticleForm
     list_display = ["headline", "section", "state", "note_to_editor", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author", BrokenLinksFilter]
@@ -409,7 +410,7 @@ class ArticleAdmin(ContentEditor):
         if obj.status == Article.Status.PUBLISHED and obj.publish_at is None:
             # "Published" with no time means now; a time in the future schedules the story.
             obj.publish_at = timezone.now()
-        obj.save()
+        super().save_model(request, obj, form, change)  # StoryEditingAdmin: the edit version, then the save
         if change:
             services.article_record_slug_change(article=obj, old_slug=old_slug)
 

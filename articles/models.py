@@ -295,6 +295,9 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    # Counts the saves of the story, so that a save from a form loaded before another one is refused rather than
+    # undoing it (optimistic locking, articles.admin_editing); bumped by every admin save and publishing action.
+    edit_version = models.PositiveIntegerField(default=1, editable=False)
     # The story's weighted words on PostgreSQL, written by the database itself (a trigger, migration 0010) whenever
     # the headline, deck or body change, whatever writes the row; searched through a GIN index and ranked from this
     # column (articles.search). Always empty on SQLite, whose search has its own FTS5 table.
