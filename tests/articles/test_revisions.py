@@ -8,8 +8,9 @@ from reversion.models import Version
 
 from articles import revisions, services
 from articles.models import Article, Byline, ImageBlock, LeadImage, TextBlock
+from newsroom.services import reporters_group
 from tests.articles.test_admin import admin_post_data
-from tests.factories import ArticleFactory, AuthorFactory, ImageFactory, LeadImageFactory
+from tests.factories import ArticleFactory, AuthorFactory, ImageFactory, LeadImageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,20 @@ def test_a_restore_whose_inline_image_was_deleted_keeps_the_other_blocks_and_say
     assert not ImageBlock.objects.filter(parent=article).exists()
     page = editor_client.get(response["Location"]).content.decode()
     assert "(it named image #" in page and "deleted since" in page
+
+
+def test_a_reporters_restore_keeps_the_storys_publishing_state(client, editor):
+    """A revision from when the story was published, restored by a reporter after it was unpublished: the words
+    come back, the story stays a draft (only editors publish)."""
+    reporter = UserFactory(handle="cub", is_staff=True)
+    reporter.groups.add(reporters_group())
+    article = ArticleFactory(headline="Published words", status=Article.Status.DRAFT, publish_at=None)
+    services.article_publish(article=article, by=editor)
+    services.article_unpublish(article=article, by=editor)
+    Article.objects.filter(pk=article.pk).update(headline="Draft words")
+    published = [v for v in revisions.versions_of(article) if v.revision.get_comment() == "Published."][0]
+    client.force_login(reporter)
+    article.refresh_from_db()
+    restore(client, article, published)
+    article.refresh_from_db()
+    assert article.headline == "Published words" and article.status == Article.Status.DRAFT and not article.is_live
