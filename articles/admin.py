@@ -32,6 +32,7 @@ from articles.models import (
     Tag,
     TextBlock,
 )
+from articles.preview import StoryPreviewAdmin
 from newsroom.http import EstimatedCountPaginator
 
 
@@ -282,7 +283,7 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(StoryEditingAdmin, ContentEditor):
+class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
     form = ArticleForm
     list_display = ["headline", "section", "state", "note_to_editor", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author", BrokenLinksFilter]
