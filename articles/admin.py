@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from js_asset import Media
 
-from articles import search, selectors, services
+from articles import body, search, selectors, services
 from articles.models import (
     Article,
     Author,
@@ -227,6 +227,7 @@ class ArticleAdmin(ContentEditor):
 
     class Media:
         css = {"all": ["css/admin.css"]}
+        js = [forms.Script("js/admin-word-count.js", **{"data-words-per-minute": body.WORDS_PER_MINUTE})]
 
     def render_change_form(self, request, context, *args, **kwargs):
         """The editors' scripts (ES modules, with the import map that names them) carry this response's CSP nonce:
