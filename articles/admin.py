@@ -168,8 +168,8 @@ class GalleryAdmin(admin.ModelAdmin):
 
 
 class BlockInline(ContentEditorInline):
-    """One kind of block in the story's body (django-content-editor): added from its menu, moved by dragging or
-    by its handle's keyboard moves, removed by its delete box."""
+    """One kind of block in the story's body (django-content-editor): added from its menu, moved by dragging its
+    title bar (content-editor has no keyboard moves), removed by its delete box."""
 
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 

@@ -165,19 +165,17 @@ def test_editor_writes_a_story_with_every_kind_of_block_moves_its_more_link_and_
     quote.locator("input[name$='-attribution']").fill("Maria Ortiz, mayor")
     quote.locator("select[name$='-style']").select_option(label="Pull quote (set apart, large)")
 
-    bullets = add_block(page, "List")
-    prose(bullets).click()
-    bullets.get_by_role("button", name="unordered list", exact=True).click()
-    page.keyboard.type("New moorings")
-    page.keyboard.press("Enter")
-    page.keyboard.type("A longer pier")
-
-    steps = add_block(page, "List")
-    prose(steps).click()
-    steps.get_by_role("button", name="ordered list", exact=True).click()
-    page.keyboard.type("Apply for a berth")
-    page.keyboard.press("Enter")
-    page.keyboard.type("Pay the fee")
+    # A bulleted list and a numbered one, from the prose editor's list buttons; Enter starts the next item.
+    for button, (first, second) in [
+        ("unordered list", ("New moorings", "A longer pier")),
+        ("ordered list", ("Apply for a berth", "Pay the fee")),
+    ]:
+        items = add_block(page, "List")
+        prose(items).click()
+        items.get_by_role("button", name=button, exact=True).click()
+        page.keyboard.type(first)
+        page.keyboard.press("Enter")
+        page.keyboard.type(second)
     # 14 + 5 (the subheading) + 7 + 3 (its attribution) + 5 + 7.
     expect(page.locator("#body-word-count")).to_have_text("41 words · 1 min read")
 
