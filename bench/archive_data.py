@@ -18,8 +18,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.html import escape
 
-from articles.models import Article, Author, Byline, Section
+from articles.models import Article, Author, Byline, Section, TextBlock
 from bench import data, shape
 from comments import services
 from comments.models import Comment, CommentReport, Notification
@@ -138,6 +139,16 @@ def _stories(scale: Scale, progress: Progress) -> tuple[list[Section], list[int]
             for n in range(start, min(start + batch, total))
         )
         Byline.objects.bulk_create(Byline(article=story, author=author) for story in stories)
+        # The body as the page renders it: one text block of the same paragraphs (the body column is their words).
+        TextBlock.objects.bulk_create(
+            TextBlock(
+                parent=story,
+                region="body",
+                ordering=10,
+                text="".join(f"<p>{escape(paragraph)}</p>" for paragraph in story.body.split("\n\n")),
+            )
+            for story in stories
+        )
         ids.extend(story.pk for story in stories)
         progress.step(len(stories), f"stories {len(ids):,} of {total:,}")
     return sections, ids

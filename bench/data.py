@@ -10,7 +10,8 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Author, Byline, Section
+from articles import services as article_services
+from articles.models import Article, Author, Byline, Section, TextBlock
 from bench import shape
 from comments import services, text
 from comments.models import Comment, CommentLike
@@ -58,11 +59,13 @@ def busy_story(slug: str, hours_ago: float, *, section: Section | None = None) -
         section=section,
         headline=f"A busy story: {slug}",
         deck="A story that draws thousands of comments.",
-        body="\n\n".join(f"Paragraph {n} of the story, long enough to read like news." * 3 for n in range(8)),
         status=Article.Status.PUBLISHED,
         publish_at=timezone.now() - timedelta(hours=hours_ago),
     )
     Byline.objects.create(article=article, author=author, order=0)
+    sentence = "Paragraph {} of the story, long enough to read like news. "
+    paragraphs = "".join(f"<p>{sentence.format(n) * 3}</p>" for n in range(8))
+    article_services.article_add_block(article=article, block=TextBlock(text=paragraphs))
     return article
 
 

@@ -91,13 +91,49 @@ def forwards(apps, schema_editor):
             close_run()
             for link in at_end:
                 add_link(link)
-            story.body = "\n\n".join(plain(paragraph) for paragraph in paragraphs)
+            story.body = "\n\n".join(plain(paragraph.replace("\n", " ")) for paragraph in paragraphs)
         TextBlock.objects.bulk_create(texts)
         MoreBlock.objects.bulk_create(mores)
         Article.objects.bulk_update(stories, ["body"])
 
 
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+def backwards(apps, schema_editor):
+    """A downgrade: text blocks back into paragraphs, MORE blocks back into links after the paragraph they
+    followed. The kinds the old body had no place for (subheadings, quotes, lists, pictures, embeds) are dropped."""
+    Article = apps.get_model("articles", "Article")
+    RelatedLink = apps.get_model("articles", "RelatedLink")
+    TextBlock = apps.get_model("articles", "TextBlock")
+    MoreBlock = apps.get_model("articles", "MoreBlock")
+    for story in Article.objects.order_by("pk").iterator(chunk_size=BATCH):
+        blocks = sorted(
+            [*TextBlock.objects.filter(parent=story), *MoreBlock.objects.filter(parent=story)],
+            key=lambda block: block.ordering,
+        )
+        paragraphs, links = [], []
+        for block in blocks:
+            if hasattr(block, "text"):
+                paragraphs.extend(part.strip() for part in _PARAGRAPH.findall(block.text) if part.strip())
+            elif block.target_id or block.url:
+                links.append((block, len(paragraphs)))
+        story.body = "\n\n".join(paragraphs)
+        story.save(update_fields=["body"])
+        RelatedLink.objects.bulk_create(
+            RelatedLink(
+                article=story,
+                target_id=block.target_id,
+                url=block.url,
+                label=block.label,
+                after_paragraph=after if 0 < after < len(paragraphs) else None,
+                order=order,
+            )
+            for order, (block, after) in enumerate(links)
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [("articles", "0014_body_blocks")]
 
-    operations = [migrations.RunPython(forwards, elidable=True)]
+    operations = [migrations.RunPython(forwards, backwards, elidable=True)]

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from articles import seo
-from tests.factories import ArticleFactory, AuthorFactory, LeadImageFactory, SectionFactory
+from tests.factories import ArticleFactory, AuthorFactory, LeadImageFactory, SectionFactory, story_with_every_block
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +49,24 @@ def test_hostile_headline_comes_back_from_extruct_as_the_same_text(client):
     article = ArticleFactory(headline=hostile, deck=hostile)
     (data,) = news_articles(client, article)
     assert data["headline"] == data["description"] == hostile
+
+
+def test_story_json_ld_carries_the_body_of_every_block_as_plain_text_with_its_word_count(client):
+    article = story_with_every_block()
+    (data,) = news_articles(client, article)
+    body = data["articleBody"]
+    assert body.startswith("The harbour reopened on Monday after repairs.")
+    assert "What changes for fishermen" in body and "Pay the fee." in body and "Boats were back by evening." in body
+    assert "<" not in body and "MORE" not in body
+    assert data["wordCount"] == len(body.split())
+
+
+def test_a_search_headline_comes_back_from_extruct_as_the_alternative_headline(client):
+    article = ArticleFactory(
+        headline="Harbour reopens", seo_title="Harbour reopens after storm: what changes", seo_description="Quay."
+    )
+    LeadImageFactory(article=article)
+    (data,) = news_articles(client, article)
+    assert data["headline"] == "Harbour reopens"
+    assert data["alternativeHeadline"] == "Harbour reopens after storm: what changes"
+    assert data["description"] == "Quay."

@@ -101,6 +101,7 @@ def fill_story(page, v: dict) -> None:
     page.locator("#id_slug").fill(v["slug"])
     page.locator("#id_deck").fill(v["deck"])
     page.locator("#id_status").select_option(label=v["status"])
+    page.locator("#id_review_note").fill(v["review_note"])
     page.locator("#id_publish_at_0").fill(v["publish_at"][0])
     page.locator("#id_publish_at_1").fill(v["publish_at"][1])
     page.locator("#id_updated_at_0").fill(v["updated_at"][0])
@@ -157,6 +158,7 @@ def expected_fields(v: dict, ids: dict) -> dict[str, list[str]]:
         "slug": [v["slug"]],
         "deck": [v["deck"]],
         "status": [v["status_value"]],
+        "review_note": [v["review_note"]],
         "publish_at_0": [v["publish_at"][0]],
         "publish_at_1": [v["publish_at"][1]],
         "updated_at_0": [v["updated_at"][0]],
@@ -214,6 +216,7 @@ def assert_story_saved(v: dict) -> Article:
     assert (article.section.name, article.headline, article.deck) == (v["section"], v["headline"], v["deck"])
     assert (article.status, article.publish_at, article.updated_at) == (v["status_value"], when, updated)
     assert (article.correction, Discussion.of(article).mode) == (v["correction"], v["discussion_value"])
+    assert article.review_note == v["review_note"]
     assert sorted(article.tags.values_list("name", flat=True)) == sorted(v["tags"])
     assert [(b.author.name, b.order) for b in article.bylines.all()] == v["bylines_kept"]
     assert (article.lead.image.alt_text, article.lead.caption, article.lead.credit) == (
@@ -257,6 +260,7 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
         "deck": "Boats return to the quay a week after the flood.",
         "status": "In review",
         "status_value": "review",
+        "review_note": "Check the reopening time with the harbour master.",
         "publish_at": ["2026-03-02", "06:30:00"],
         "updated_at": ["2026-03-02", "09:15:00"],
         "correction": "An earlier version misspelt the mayor's name.",
@@ -311,6 +315,7 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
         "deck": "The town keeps its summer race after all.",
         "status": "Published",
         "status_value": "published",
+        "review_note": "",
         "publish_at": ["2026-03-03", "07:00:00"],
         "updated_at": ["2026-03-03", "12:45:00"],
         "correction": "",
