@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
 from js_asset import Media
 
-from articles import search, selectors, services
+from articles import body, search, selectors, services
 from articles.admin_editing import StoryEditingAdmin, StoryForm
 from articles.models import (
     Article,
@@ -202,8 +202,8 @@ class GalleryAdmin(admin.ModelAdmin):
 
 
 class BlockInline(ContentEditorInline):
-    """One kind of block in the story's body (django-content-editor): added from its menu, moved by dragging or
-    by its handle's keyboard moves, removed by its delete box."""
+    """One kind of block in the story's body (django-content-editor): added from its menu, moved by dragging its
+    title bar (content-editor has no keyboard moves), removed by its delete box."""
 
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 
@@ -313,6 +313,7 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
 
     class Media:
         css = {"all": ["css/admin.css"]}
+        js = [forms.Script("js/admin-word-count.js", **{"data-words-per-minute": body.WORDS_PER_MINUTE})]
 
     def render_change_form(self, request, context, *args, **kwargs):
         """The editors' scripts (ES modules, with the import map that names them) carry this response's CSP nonce:
