@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run worker migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
-	bench-ours bench-peer bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait
+	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -180,6 +180,9 @@ bench-megathread: $(STAMP) ## Not in `make test`: a reply's cost at 10 to 20,000
 	@$(PG_UP) || { echo "PostgreSQL is unreachable: bench-megathread needs it."; exit 1; }
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" CACHE_URL=redis://127.0.0.1:6379/13 $(PY) -m bench.megathread \
 		--out bench/results/megathread.json
+
+bench-editor: $(STAMP) ## Not in `make test`: the story editor's script bytes and load time, against `make run`'s site
+	$(PY) -m bench.editor_cost --base $(BASE_URL)
 
 bench-queue: $(STAMP) ## Not in `make test`: posting with SMTP up/down/slow, a 24 MP upload, e-mail across a worker restart
 	@db=sqlite; if $(PG_UP); then db=postgres; fi; \

@@ -1,4 +1,5 @@
-"""The editors' admin: stories with their lead image and a body of blocks, the image library and galleries."""
+"""The editors' and reporters' admin: stories with their lead image and a body of blocks, the image library
+and galleries."""
 
 from content_editor.admin import ContentEditor, ContentEditorInline
 from django import forms
@@ -7,10 +8,11 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from js_asset import Media
 
-from articles import search, selectors, services
+from articles import body, search, selectors, services
+from articles.admin_editing import StoryEditingAdmin, StoryForm
 from articles.models import (
     Article,
     Author,
@@ -30,6 +32,7 @@ from articles.models import (
     Tag,
     TextBlock,
 )
+from articles.preview import StoryPreviewAdmin
 from newsroom.http import EstimatedCountPaginator
 
 
@@ -75,6 +78,25 @@ def thumbnail(image: Image | None):
     )
 
 
+class FocalPointPicker(forms.NumberInput):
+    """The horizontal focal point's input with the picture above it: static/js/admin-focal-point.js writes a click
+    on the picture into both inputs and keeps the marker on what they hold. The inputs stay, for the keyboard."""
+
+    def __init__(self, picture_url: str, attrs=None):
+        super().__init__({"step": "0.01", "min": "0", "max": "1", **(attrs or {})})
+        self.picture_url = picture_url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        picture = format_html(
+            '<div class="focal-picker" data-focal-x="id_focal_x" data-focal-y="id_focal_y">'
+            '<img src="{}" alt="" draggable="false"><span class="focal-marker" hidden></span></div>'
+            '<p class="help">Click the centre of interest on the picture, or type it below (0 to 1).</p>',
+            self.picture_url,
+        )
+        # One block, so the admin's row lays out the picture, the advice and the input one under the other.
+        return format_html('<div class="focal-point">{}{}</div>', picture, super().render(name, value, attrs, renderer))
+
+
 class ImageForm(forms.ModelForm):
     # A plain file field: our own checks give the editor a precise reason for each refusal.
     file = forms.FileField(help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed on upload.")
@@ -82,6 +104,13 @@ class ImageForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ["file", "alt_text", "credit", "focal_x", "focal_y"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The focal point is chosen on the stored picture: a new upload has none to click until it is saved.
+        if self.instance.file:
+            self.fields["focal_x"].widget = FocalPointPicker(self.instance.rendition_url(width=800))
+            self.fields["focal_y"].widget = forms.NumberInput({"step": "0.01", "min": "0", "max": "1"})
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -104,6 +133,10 @@ class ImageAdmin(admin.ModelAdmin):
     list_display = ["preview", "alt_text", "credit", "width", "height", "renditions_state", "uploaded_at"]
     search_fields = ["alt_text", "credit"]
     readonly_fields = ["preview", "width", "height", "renditions_state"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+        js = ["js/admin-focal-point.js"]
 
     @admin.display(description="Preview")
     def preview(self, obj):
@@ -169,8 +202,8 @@ class GalleryAdmin(admin.ModelAdmin):
 
 
 class BlockInline(ContentEditorInline):
-    """One kind of block in the story's body (django-content-editor): added from its menu, moved by dragging or
-    by its handle's keyboard moves, removed by its delete box."""
+    """One kind of block in the story's body (django-content-editor): added from its menu, moved by dragging its
+    title bar (content-editor has no keyboard moves), removed by its delete box."""
 
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 
@@ -206,6 +239,33 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArticleForm(StoryForm):
+    """The story form. Without the publish permission (reporters, `can_publish` False) the status offers Draft and
+    In review only and the publishing time cannot be set; a story going into review carries a note to the editor."""
+
+    can_publish = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.fields.get("status")
+        if status is not None and not self.can_publish:
+            status.choices = [(s.value, s.label) for s in (Article.Status.DRAFT, Article.Status.REVIEW)]
+            status.error_messages["invalid_choice"] = (
+                "Only editors publish or schedule stories: choose “In review” and leave a note for the editor."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.can_publish and "publish_at" in self.changed_data:
+            self.add_error(
+                "publish_at",
+                "Only editors set the publishing time; say the time you have in mind in the note to the editor.",
+            )
+        if cleaned.get("status") == Article.Status.REVIEW and not cleaned.get("review_note", "").strip():
+            self.add_error("review_note", "Tell the editor what to check before it is published.")
+        return cleaned
+
+
 class BrokenLinksFilter(admin.SimpleListFilter):
     """Stories whose body holds a MORE link to a story since deleted (readers do not see it): the list to mend."""
 
@@ -223,8 +283,9 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ContentEditor):
-    list_display = ["headline", "section", "state", "publish_at", "lead_thumbnail", "view_link"]
+class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
+    form = ArticleForm
+    list_display = ["headline", "section", "state", "note_to_editor", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author", BrokenLinksFilter]
     list_select_related = ["section", "lead__image"]
     # get_search_results: the words through the search index, or the start of a slug; never a scan of every story.
@@ -239,11 +300,20 @@ class ArticleAdmin(ContentEditor):
     actions = ["publish_now", "unpublish"]
     fieldsets = [
         (None, {"fields": ["section", "headline", "deck", "slug"]}),
-        ("Publishing", {"fields": ["status", "publish_at", "updated_at", "correction", "tags"]}),
+        ("Publishing", {"fields": ["status", "review_note", "publish_at", "updated_at", "correction", "tags"]}),
+        (
+            "Headlines for other places",
+            {
+                "classes": ["collapse"],
+                "description": "Optional. Empty fields use the headline and the deck.",
+                "fields": ["social_headline", "social_description", "seo_title", "seo_description"],
+            },
+        ),
     ]
 
     class Media:
         css = {"all": ["css/admin.css"]}
+        js = [forms.Script("js/admin-word-count.js", **{"data-words-per-minute": body.WORDS_PER_MINUTE})]
 
     def render_change_form(self, request, context, *args, **kwargs):
         """The editors' scripts (ES modules, with the import map that names them) carry this response's CSP nonce:
@@ -293,6 +363,27 @@ class ArticleAdmin(ContentEditor):
             return "Live"
         return obj.get_status_display()
 
+    @admin.display(description="Note to the editor")
+    def note_to_editor(self, obj):
+        # The review queue (the "In review" state filter) reads the reporter's note beside the headline.
+        return Truncator(obj.review_note).chars(120) if obj.status == Article.Status.REVIEW else ""
+
+    # Roles (issue 16): publishing, scheduling and unpublishing need articles.publish_article (editors). Without
+    # it (reporters) a story is theirs to change only until it is published or scheduled.
+    def has_publish_permission(self, request):
+        return request.user.has_perm(services.PUBLISH_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == Article.Status.PUBLISHED and not self.has_publish_permission(request):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if self.has_publish_permission(request):
+            return form
+        return type(form.__name__, (form,), {"can_publish": False})
+
     @admin.display(description="Lead image")
     def lead_thumbnail(self, obj):
         lead = getattr(obj, "lead", None)
@@ -321,18 +412,18 @@ class ArticleAdmin(ContentEditor):
         if obj.status == Article.Status.PUBLISHED and obj.publish_at is None:
             # "Published" with no time means now; a time in the future schedules the story.
             obj.publish_at = timezone.now()
-        obj.save()
+        super().save_model(request, obj, form, change)  # StoryEditingAdmin: the edit version, then the save
         if change:
             services.article_record_slug_change(article=obj, old_slug=old_slug)
 
-    @admin.action(description="Publish selected stories now", permissions=["change"])
+    @admin.action(description="Publish selected stories now", permissions=["publish"])
     def publish_now(self, request, queryset):
         for article in queryset:
-            services.article_publish(article=article)
+            services.article_publish(article=article, by=request.user)
         self.message_user(request, f"Published {len(queryset)} stories.", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected stories", permissions=["change"])
+    @admin.action(description="Unpublish selected stories", permissions=["publish"])
     def unpublish(self, request, queryset):
         for article in queryset:
-            services.article_unpublish(article=article)
+            services.article_unpublish(article=article, by=request.user)
         self.message_user(request, f"Unpublished {len(queryset)} stories.", messages.SUCCESS)

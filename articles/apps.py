@@ -6,7 +6,9 @@ class ArticlesConfig(AppConfig):
     name = "articles"
 
     def ready(self):
-        from articles import search
+        from articles import revisions, search
+
+        revisions.register()
 
         # SQLite's search index is kept by triggers that call back into Python for a story's plain text.
         connection_created.connect(search.sqlite_functions, dispatch_uid="articles_sqlite_functions")

@@ -260,8 +260,44 @@ class Article(models.Model):
     )
     correction = models.TextField(blank=True, help_text="A correction note shown at the foot of the story.")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    # The workflow (issue 16): a reporter submits a story "In review" with a note; an editor publishes it.
+    review_note = models.TextField(
+        "note to the editor",
+        blank=True,
+        help_text="What the editor should check before publishing: sources, timing, legal worries. Never shown to "
+        "readers; required when a story goes into review.",
+    )
+    # Headlines for other places (issue 16): each falls back to the headline or the deck when empty.
+    social_headline = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The title of the card on social networks (Open Graph, Twitter). About 60 to 90 characters; "
+        "empty means the headline.",
+    )
+    social_description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The text of the social card. About 150 characters, most networks cut the rest; empty means "
+        "the deck.",
+    )
+    seo_title = models.CharField(
+        "search title",
+        max_length=200,
+        blank=True,
+        help_text="The page title in the browser tab and search results. About 60 characters (the site's name is "
+        "added after it); empty means the headline.",
+    )
+    seo_description = models.CharField(
+        "search description",
+        max_length=300,
+        blank=True,
+        help_text="The snippet under the title in search results. About 155 characters; empty means the deck.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    # Counts the saves of the story, so that a save from a form loaded before another one is refused rather than
+    # undoing it (optimistic locking, articles.admin_editing); bumped by every admin save and publishing action.
+    edit_version = models.PositiveIntegerField(default=1, editable=False)
     # The story's weighted words on PostgreSQL, written by the database itself (a trigger, migration 0010) whenever
     # the headline, deck or body change, whatever writes the row; searched through a GIN index and ranked from this
     # column (articles.search). Always empty on SQLite, whose search has its own FTS5 table.
@@ -271,6 +307,8 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-publish_at", "-pk"]
+        # Editors hold it (newsroom.services); reporters write and submit for review without it.
+        permissions = [("publish_article", "Can publish, schedule and unpublish stories")]
         indexes = [
             models.Index(fields=["status", "-publish_at"], name="article_live_idx"),
             # Keyset pages of a section (articles.views): its live stories newest first, read in index order.
@@ -319,6 +357,23 @@ class Article(models.Model):
     @property
     def byline_authors(self):
         return [byline.author for byline in self.bylines.all()]
+
+    # What other places show instead of the headline and deck, where the editor wrote something for them.
+    @property
+    def search_title(self):
+        return self.seo_title or self.headline
+
+    @property
+    def search_description(self):
+        return self.seo_description or self.deck
+
+    @property
+    def social_title(self):
+        return self.social_headline or self.headline
+
+    @property
+    def social_text(self):
+        return self.social_description or self.deck
 
 
 class Byline(models.Model):

@@ -49,8 +49,9 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
+        # The real headline; a search or social headline the editor wrote is an alternative one.
         "headline": article.headline,
-        "description": article.deck,
+        "description": article.search_description,
         "datePublished": isoformat(published),
         "dateModified": isoformat(article.updated_at or published),
         "author": [
@@ -66,6 +67,9 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
         "articleBody": article.body,
         "wordCount": len(article.body.split()),
     }
+    titles = (article.seo_title, article.social_headline)
+    if alternative := next((title for title in titles if title and title != article.headline), None):
+        data["alternativeHeadline"] = alternative
     if image is not None:
         data["image"] = [card_image(image, request, crop)["url"] for crop in ("16x9", "4x3", "1x1")]
     return data

@@ -1,9 +1,12 @@
 """Writes with side effects for stories, images and reading lists."""
 
+import reversion
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,6 +23,7 @@ __all__ = [
     "article_publish",
     "article_unpublish",
     "article_record_slug_change",
+    "article_claim_edit_version",
     "image_clean",
     "image_create",
     "image_save",
@@ -65,22 +69,56 @@ def article_add_block(*, article: Article, block, ordering: int | None = None):
     return block
 
 
-def article_publish(*, article: Article, at=None) -> Article:
-    """Publish now, or at `at` (a future time schedules the story; readers see it from then on)."""
-    article.status = Article.Status.PUBLISHED
-    if at is not None:
-        article.publish_at = at
-    elif article.publish_at is None or article.publish_at > timezone.now():
-        article.publish_at = timezone.now()
-    article.full_clean()
-    article.save(update_fields=["status", "publish_at", "modified_at"])
+PUBLISH_PERMISSION = "articles.publish_article"
+
+
+def _may_publish(user) -> None:
+    # Every way a story goes live or stops being live passes the acting user here: reporters cannot.
+    if not user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied("Only editors publish, schedule and unpublish stories.")
+
+
+def article_claim_edit_version(*, article_pk: int, loaded: int) -> bool:
+    """Take the next edit version of a story for a save made from what was loaded at `loaded`: False when someone
+    saved since. One conditional UPDATE, so of two saves loaded at the same version exactly one wins; the row stays
+    locked until the caller's transaction ends."""
+    return bool(Article.objects.filter(pk=article_pk, edit_version=loaded).update(edit_version=loaded + 1))
+
+
+def _bump_edit_version(article: Article) -> None:
+    # Whatever the version is now: an action does not come from a form, but an open form must learn of it.
+    Article.objects.filter(pk=article.pk).update(edit_version=F("edit_version") + 1)
+    article.edit_version = Article.objects.values_list("edit_version", flat=True).get(pk=article.pk)
+
+
+def article_publish(*, article: Article, by, at=None) -> Article:
+    """`by` publishes now, or at `at` (a future time schedules the story; readers see it from then on), as a
+    revision; refused (PermissionDenied) unless `by` holds the publish permission."""
+    _may_publish(by)
+    with reversion.create_revision():
+        article.status = Article.Status.PUBLISHED
+        if at is not None:
+            article.publish_at = at
+        elif article.publish_at is None or article.publish_at > timezone.now():
+            article.publish_at = timezone.now()
+        article.full_clean()
+        _bump_edit_version(article)
+        article.save(update_fields=["status", "publish_at", "modified_at", "edit_version"])
+        reversion.set_user(by)
+        reversion.set_comment("Published." if article.publish_at <= timezone.now() else "Scheduled.")
     article_changed(article=article)
     return article
 
 
-def article_unpublish(*, article: Article) -> Article:
-    article.status = Article.Status.DRAFT
-    article.save(update_fields=["status", "modified_at"])
+def article_unpublish(*, article: Article, by) -> Article:
+    """`by` takes the story off the site (back to draft), as a revision; refused unless `by` may publish."""
+    _may_publish(by)
+    with reversion.create_revision():
+        article.status = Article.Status.DRAFT
+        _bump_edit_version(article)
+        article.save(update_fields=["status", "modified_at", "edit_version"])
+        reversion.set_user(by)
+        reversion.set_comment("Unpublished.")
     article_changed(article=article)
     return article
 

@@ -80,6 +80,20 @@ def search_results(request):
     return response
 
 
+def story_page_context(request, article: Article, *, preview: bool, unsaved: bool = False) -> dict:
+    """What the story page's template gets: for the page itself, and for the admin's preview of an unsaved form
+    (articles.preview), so the preview is the page."""
+    return {
+        "article": article,
+        "blocks": body.reader_blocks(body.blocks(article)),
+        "authors": article.byline_authors,
+        "preview": preview,
+        "unsaved": unsaved,
+        "saved": getattr(article, "saved", False),
+        "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
+    }
+
+
 def article_detail(request, section, year, month, day, slug):
     stories = selectors.story_for_page(Article.objects.visible_to(request.user), reader=request.user)
     article = stories.filter(slug=slug).first()
@@ -92,18 +106,7 @@ def article_detail(request, section, year, month, day, slug):
         # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     preview = not article.is_live
-    response = render(
-        request,
-        "articles/article_detail.html",
-        {
-            "article": article,
-            "blocks": body.reader_blocks(body.blocks(article)),
-            "authors": article.byline_authors,
-            "preview": preview,
-            "saved": getattr(article, "saved", False),
-            "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
-        },
-    )
+    response = render(request, "articles/article_detail.html", story_page_context(request, article, preview=preview))
     if preview:
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"

@@ -16,9 +16,10 @@ def staff_groups_sync(sender, using, **kwargs):
 
     # auth creates each app's permissions as that app's own post_migrate runs, and newsroom's runs before the
     # apps whose permissions the groups hold: create those first (it adds only what is missing).
-    for label in {*services.EDITOR_PERMISSIONS, *services.MODERATOR_PERMISSIONS}:
+    for label in {*services.EDITOR_PERMISSIONS, *services.REPORTER_PERMISSIONS, *services.MODERATOR_PERMISSIONS}:
         create_permissions(apps.get_app_config(label), verbosity=0, using=using)
     services.editors_group()
+    services.reporters_group()
     services.moderators_group()
 
 

@@ -10,9 +10,12 @@ from newsroom.models import ImportedAccount
 from newsroom.tasks import enqueue_on_commit, erase_closed_accounts
 
 __all__ = [
+    "BODY_PARTS",
     "EDITOR_PERMISSIONS",
+    "REPORTER_PERMISSIONS",
     "MODERATOR_PERMISSIONS",
     "editors_group",
+    "reporters_group",
     "moderators_group",
     "account_delete",
     "account_erase",
@@ -20,18 +23,19 @@ __all__ = [
     "imported_account_claim",
 ]
 
-# app label -> model -> actions. Editors run stories and the image library; sections and accounts stay with admins.
+# The body's blocks (articles.models.BODY_BLOCKS) and the galleries they place: written by reporters and editors.
+BODY_PARTS = [
+    *("textblock", "headingblock", "quoteblock", "listblock", "imageblock", "galleryblock", "moreblock"),
+    *("embedblock", "gallery", "galleryimage"),
+]
+# app label -> model -> actions. Editors run stories and the image library, and alone publish, schedule and unpublish
+# (articles.publish_article); sections and accounts stay with admins.
 EDITOR_PERMISSIONS = {
     "articles": {
-        "article": "add change delete view",
+        "article": "add change delete view publish",
         "byline": "add change delete view",
         "leadimage": "add change delete view",
-        # The body's blocks (articles.models.BODY_BLOCKS) and the galleries they place.
-        **dict.fromkeys(
-            ["textblock", "headingblock", "quoteblock", "listblock", "imageblock", "galleryblock", "moreblock"]
-            + ["embedblock", "gallery", "galleryimage"],
-            "add change delete view",
-        ),
+        **dict.fromkeys(BODY_PARTS, "add change delete view"),
         "image": "add change view",
         "author": "add change view",
         "tag": "add change view",
@@ -39,6 +43,20 @@ EDITOR_PERMISSIONS = {
     },
     # Opening and closing a story's comments, on the story's page.
     "comments": {"discussion": "add change view"},
+}
+# Reporters write stories and submit them for review: they add and change stories that are not live (articles.admin
+# keeps live ones to editors), upload pictures, and cannot publish, schedule, unpublish or delete.
+REPORTER_PERMISSIONS = {
+    "articles": {
+        "article": "add change view",
+        "byline": "add change delete view",
+        "leadimage": "add change delete view",
+        **dict.fromkeys(BODY_PARTS, "add change delete view"),
+        "image": "add change view",
+        "author": "view",
+        "tag": "view",
+        "section": "view",
+    },
 }
 # Moderators work the queue and the comment list (the moderation actions need "change"; suspend and ban need
 # "add restriction"), read the reports, lift or shorten restrictions and keep the banned words. Purging a comment
@@ -72,6 +90,11 @@ def _group(name: str, permissions: dict[str, dict[str, str]]) -> Group:
 def editors_group() -> Group:
     """The "Editors" group with exactly EDITOR_PERMISSIONS (created or brought up to date)."""
     return _group("Editors", EDITOR_PERMISSIONS)
+
+
+def reporters_group() -> Group:
+    """The "Reporters" group with exactly REPORTER_PERMISSIONS (created or brought up to date)."""
+    return _group("Reporters", REPORTER_PERMISSIONS)
 
 
 def moderators_group() -> Group:

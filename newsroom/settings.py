@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks",
     "django_rq",
+    "reversion",
     "newsroom",
     "articles",
     "comments",

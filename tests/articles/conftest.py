@@ -1,6 +1,6 @@
 import pytest
 
-from newsroom.services import editors_group
+from newsroom.services import editors_group, reporters_group
 from tests.factories import UserFactory
 
 
@@ -14,4 +14,17 @@ def editor(db):
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def reporter(db):
+    user = UserFactory(handle="staffreporter", is_staff=True)
+    user.groups.add(reporters_group())
+    return user
+
+
+@pytest.fixture
+def reporter_client(client, reporter):
+    client.force_login(reporter)
     return client

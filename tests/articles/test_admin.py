@@ -283,3 +283,128 @@ def test_moving_the_focal_point_remakes_the_crops(editor_client, django_capture_
     [square] = [r["name"] for r in image.renditions if r["crop"] == "1x1"]
     assert square not in before and default_storage.exists(square)  # a new crop, stored beside the old one
     assert not any(default_storage.exists(name) for name in before)  # which is gone once the new ones are in
+
+
+# Roles (issue 16): reporters write and submit for review; only editors publish, schedule and unpublish.
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def form_errors(response):
+    return response.context["adminform"].form.errors
+
+
+def test_a_reporter_is_offered_draft_and_in_review_only(reporter_client):
+    for url in (reverse("admin:articles_article_add"), change_url(ArticleFactory(status=Article.Status.DRAFT))):
+        form = reporter_client.get(url).context["adminform"].form
+        assert [value for value, _ in form.fields["status"].choices] == ["draft", "review"]
+
+
+def test_a_reporter_who_posts_published_gets_a_clear_error_and_keeps_the_text(reporter_client):
+    story = ArticleFactory(status=Article.Status.DRAFT, publish_at=None, headline="Old headline")
+    LeadImageFactory(article=story)
+    data = admin_post_data(reporter_client.get(change_url(story)), status="published", headline="Typed headline")
+    response = reporter_client.post(change_url(story), data)
+    assert response.status_code == 200
+    assert "Only editors publish or schedule stories" in form_errors(response)["status"][0]
+    assert 'value="Typed headline"' in response.content.decode()
+    story.refresh_from_db()
+    assert (story.status, story.headline) == (Article.Status.DRAFT, "Old headline")
+
+
+def test_a_reporter_cannot_set_the_publishing_time(reporter_client):
+    story = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
+    LeadImageFactory(article=story)
+    data = admin_post_data(
+        reporter_client.get(change_url(story)), publish_at_0="2030-01-01", publish_at_1="06:00:00", deck="Typed deck"
+    )
+    response = reporter_client.post(change_url(story), data)
+    assert response.status_code == 200
+    assert "Only editors set the publishing time" in form_errors(response)["publish_at"][0]
+    assert "Typed deck" in response.content.decode()
+    story.refresh_from_db()
+    assert story.publish_at is None
+
+
+def test_a_reporter_submits_for_review_with_a_note_to_the_editor(reporter_client):
+    story = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
+    LeadImageFactory(article=story)
+    data = admin_post_data(reporter_client.get(change_url(story)), status="review")
+    response = reporter_client.post(change_url(story), data)
+    assert response.status_code == 200
+    assert "Tell the editor what to check" in form_errors(response)["review_note"][0]
+    data["review_note"] = "The mayor's quote is from the recording; check the figures with the council."
+    assert reporter_client.post(change_url(story), data).status_code == 302
+    story.refresh_from_db()
+    assert story.status == Article.Status.REVIEW and not story.is_live
+
+
+@pytest.mark.parametrize("hours", [-1, 5], ids=["live", "scheduled"])
+def test_a_reporter_reads_but_cannot_change_a_published_or_scheduled_story(reporter_client, editor, hours):
+    story = ArticleFactory(headline="As published", publish_at=timezone.now() + timezone.timedelta(hours=hours))
+    LeadImageFactory(article=story)
+    page = reporter_client.get(change_url(story))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    editor_client = Client()
+    editor_client.force_login(editor)
+    data = admin_post_data(editor_client.get(change_url(story)), headline="Rewritten by a reporter")
+    assert reporter_client.post(change_url(story), data).status_code == 403
+    story.refresh_from_db()
+    assert story.headline == "As published"
+
+
+def test_the_publish_actions_need_the_publish_permission(reporter_client):
+    draft = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
+    live = ArticleFactory()
+    url = reverse("admin:articles_article_changelist")
+    actions = set(reporter_client.get(url).context["cl"].model_admin.get_actions(reporter_client.get(url).wsgi_request))
+    assert not actions & {"publish_now", "unpublish"}
+    reporter_client.post(url, {"action": "publish_now", "_selected_action": [draft.pk]})
+    reporter_client.post(url, {"action": "unpublish", "_selected_action": [live.pk]})
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert not draft.is_live and live.is_live
+
+
+def test_the_review_queue_shows_each_storys_note_and_an_editor_publishes_from_it(editor_client):
+    story = ArticleFactory(
+        headline="Council budget", status=Article.Status.REVIEW, publish_at=None, review_note="Figures checked twice."
+    )
+    LeadImageFactory(article=story)
+    ArticleFactory(headline="Already live", review_note="An old note nobody needs now.")
+    queue = editor_client.get(reverse("admin:articles_article_changelist"), {"state": "review"})
+    html = queue.content.decode()
+    assert "Council budget" in html and "Figures checked twice." in html and "Already live" not in html
+    response = editor_client.post(
+        change_url(story), admin_post_data(editor_client.get(change_url(story)), status="published")
+    )
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.is_live
+
+
+def test_the_headlines_for_other_places_are_a_collapsed_fieldset_with_length_advice(editor_client):
+    html = editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    fieldset = re.search(r"<details>\s*<summary>.*?Headlines for other places.*?</details>", html, re.S).group(0)
+    for name in ("social_headline", "social_description", "seo_title", "seo_description"):
+        assert f'name="{name}"' in fieldset
+    assert "About 60 characters" in fieldset and "About 155 characters" in fieldset
+
+
+def test_the_image_form_shows_the_stored_picture_to_click_beside_the_focal_point_inputs():
+    from articles.admin import ImageAdmin, ImageForm
+
+    image = ImageFactory(width=1600, height=900)
+    html = str(ImageForm(instance=image))
+    picker = re.search(r'<div class="focal-picker"[^>]*><img src="([^"]+)"', html)
+    assert picker and picker.group(1) == image.rendition_url(width=800) and "/media/renditions/" in picker.group(1)
+    for name in ("focal_x", "focal_y"):  # both stay inputs, for the keyboard
+        assert re.search(rf'<input type="number" name="{name}" value="0.5" step="0.01" min="0" max="1"', html), name
+    assert "focal-picker" not in str(ImageForm())  # nothing to click before the upload is stored
+    assert "js/admin-focal-point.js" in str(ImageAdmin(Image, None).media)
+    form = ImageForm({"alt_text": "A", "focal_x": "1.5", "focal_y": "-0.1"}, instance=image)
+    assert not form.is_valid()
+    assert form.errors["focal_x"] == ["Ensure this value is less than or equal to 1."]
+    assert form.errors["focal_y"] == ["Ensure this value is greater than or equal to 0."]

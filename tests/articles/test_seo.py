@@ -213,3 +213,36 @@ def test_author_and_tag_pages_have_their_own_cards(client):
 def test_404_page_has_no_canonical_link(client):
     head = parse(client.get("/no/such/page/here/"))
     assert not [link for link in head.links if link.get("rel") == "canonical"]
+
+
+def test_headlines_for_other_places_lead_the_title_cards_and_json_ld(client):
+    article = ArticleFactory(
+        headline="Council passes the budget after a nine-hour sitting",
+        deck="The vote was 7 to 4.",
+        seo_title="City budget 2027 passed",
+        seo_description="What the 2027 budget means for rates, buses and libraries.",
+        social_headline="Nine hours later, a budget",
+        social_description="How the council got there, vote by vote.",
+    )
+    head = parse(client.get(article.get_absolute_url()))
+    assert head.title == "City budget 2027 passed · The Newsroom"
+    assert one(head, "description") == "What the 2027 budget means for rates, buses and libraries."
+    assert one(head, "og:title") == one(head, "twitter:title") == "Nine hours later, a budget"
+    assert one(head, "og:description") == one(head, "twitter:description") == "How the council got there, vote by vote."
+    (data,) = json_ld(head)
+    assert data["headline"] == "Council passes the budget after a nine-hour sitting"
+    assert data["alternativeHeadline"] == "City budget 2027 passed"
+    assert data["description"] == "What the 2027 budget means for rates, buses and libraries."
+
+
+def test_empty_headlines_for_other_places_fall_back_to_the_headline_and_deck(client):
+    article = ArticleFactory(headline="Rain returns", deck="The first storm in months.", social_headline="Rain!")
+    head = parse(client.get(article.get_absolute_url()))
+    assert head.title == "Rain returns · The Newsroom"
+    assert one(head, "description") == one(head, "og:description") == "The first storm in months."
+    assert one(head, "og:title") == "Rain!"
+    (data,) = json_ld(head)
+    assert (data["headline"], data["alternativeHeadline"]) == ("Rain returns", "Rain!")
+    plain = ArticleFactory(headline="Plain")
+    (data,) = json_ld(parse(client.get(plain.get_absolute_url())))
+    assert "alternativeHeadline" not in data and data["description"] == plain.deck

@@ -4,7 +4,7 @@ were put, follow their story's headline and disappear while it is not live, and 
 import re
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,11 +96,11 @@ def test_a_more_link_stays_where_it_was_put_when_text_is_added_before_it(client)
     [{"status": Article.Status.DRAFT}, {"publish_at": timezone.now() + timezone.timedelta(days=2)}],
     ids=["draft", "scheduled"],
 )
-def test_a_more_link_to_a_story_that_is_not_live_disappears_until_it_is(client, target_changes):
+def test_a_more_link_to_a_story_that_is_not_live_disappears_until_it_is(client, editor, target_changes):
     article = ArticleFactory()
     link = MoreBlockFactory(parent=article, target=ArticleFactory(headline="Hidden target", **target_changes))
     assert "Hidden target" not in story_text(client, article)
-    services.article_publish(article=link.target, at=timezone.now() - timezone.timedelta(minutes=1))
+    services.article_publish(article=link.target, by=editor, at=timezone.now() - timezone.timedelta(minutes=1))
     assert "MORE: Hidden target" in story_text(client, article)
 
 
@@ -197,12 +197,27 @@ def test_old_slug_of_an_unpublished_story_is_404_for_readers(client):
     assert client.get(article.get_absolute_url().replace("/new/", "/old/")).status_code == 404
 
 
-def test_scheduled_publish_sets_the_time_and_unpublish_hides(client):
+def test_scheduled_publish_sets_the_time_and_unpublish_hides(client, editor):
     article = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
     later = timezone.now() + timezone.timedelta(hours=3)
-    services.article_publish(article=article, at=later)
+    services.article_publish(article=article, by=editor, at=later)
     assert article.is_scheduled and not Article.objects.published().filter(pk=article.pk).exists()
-    services.article_publish(article=article)
+    services.article_publish(article=article, by=editor)
     assert article.is_live
-    services.article_unpublish(article=article)
+    services.article_unpublish(article=article, by=editor)
     assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_publishing_and_unpublishing_need_the_publish_permission(reporter, editor):
+    draft = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
+    with pytest.raises(PermissionDenied):
+        services.article_publish(article=draft, by=reporter)
+    draft.refresh_from_db()
+    assert draft.status == Article.Status.DRAFT
+    live = ArticleFactory()
+    with pytest.raises(PermissionDenied):
+        services.article_unpublish(article=live, by=reporter)
+    live.refresh_from_db()
+    assert live.is_live
+    services.article_unpublish(article=live, by=editor)
+    assert not live.is_live

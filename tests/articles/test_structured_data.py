@@ -59,3 +59,14 @@ def test_story_json_ld_carries_the_body_of_every_block_as_plain_text_with_its_wo
     assert "What changes for fishermen" in body and "Pay the fee." in body and "Boats were back by evening." in body
     assert "<" not in body and "MORE" not in body
     assert data["wordCount"] == len(body.split())
+
+
+def test_a_search_headline_comes_back_from_extruct_as_the_alternative_headline(client):
+    article = ArticleFactory(
+        headline="Harbour reopens", seo_title="Harbour reopens after storm: what changes", seo_description="Quay."
+    )
+    LeadImageFactory(article=article)
+    (data,) = news_articles(client, article)
+    assert data["headline"] == "Harbour reopens"
+    assert data["alternativeHeadline"] == "Harbour reopens after storm: what changes"
+    assert data["description"] == "Quay."

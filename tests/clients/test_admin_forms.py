@@ -8,17 +8,18 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from articles.models import Article
+from articles import body
+from articles.models import Article, MoreBlock, TextBlock
 from comments.models import Discussion
 from newsroom.services import editors_group, moderators_group
-from tests.clients.test_editor_journey import choose
+from tests.clients.test_editor_journey import add_block, blocks_in_order, choose, prose
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     CommentFactory,
     ImageFactory,
     LeadImageFactory,
-    RelatedLinkFactory,
+    MoreBlockFactory,
     SectionFactory,
     TagFactory,
     UserFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
 )
 
 VIEWPORT = {"width": 1280, "height": 800}
-AT_END = "At the end of the story"
 
 # Every value of a form, by name (a multiple select lists each choice), as the browser would submit it.
 FORM_VALUES = """form => {
@@ -50,6 +50,13 @@ def admin_page(page):
     assert page.console_errors == []
 
 
+def comparable(values: dict) -> dict:
+    """Form values but the CSRF token, which every page masks anew; the tags as a set (a page lists the chosen
+    ones in its own order)."""
+    kept = {name: value for name, value in values.items() if name != "csrfmiddlewaretoken"}
+    return {**kept, "tags": sorted(kept.get("tags", []))}
+
+
 def no_csp_violations(page) -> list[str]:
     return page.evaluate("window.cspViolations || []")
 
@@ -60,12 +67,14 @@ def form_values(page) -> dict[str, list[str]]:
 
 def click_every_field_and_label(page) -> int:
     """Click each visible label, input, select, textarea and autocomplete of the story form, closing what opens;
-    fail at the first click that leaves the page. The inlines' delete boxes are left alone (a click is a choice)."""
+    fail at the first click that leaves the page. The inlines' delete boxes are left alone (a click is a choice), and
+    so is content-editor's "Collapse all items" (it hides the blocks, and remembers that in the browser)."""
     navigations = []
     page.on("framenavigated", lambda frame: frame == page.main_frame and navigations.append(frame.url))
     start = page.url
     targets = page.locator(
-        "#article_form label:not([for$='-DELETE']), "
+        "#article_form label:not([for$='-DELETE'], .collapse-items), "
+        "#article_form .ProseMirror, "
         "#article_form :is(input, select, textarea)"
         ":not([type=hidden], [type=checkbox], [type=submit], .select2-hidden-accessible), "
         "#article_form .select2-selection"
@@ -84,14 +93,15 @@ def click_every_field_and_label(page) -> int:
 
 
 def fill_story(page, v: dict) -> None:
-    """Type a whole story into the add or change form: every field, the byline, lead image and MORE links."""
+    """Type a whole story into the add or change form: every field, the byline, lead image and the body's blocks
+    (`v["blocks"]`: each block's new values, by its place in the body; "add" says where a new one goes)."""
     page.locator("#id_section").select_option(label=v["section"])
     page.locator("#id_headline").fill(v["headline"])
     page.locator("#id_headline").press("Tab")  # leaving the headline fills the slug from it: then the editor's own
     page.locator("#id_slug").fill(v["slug"])
     page.locator("#id_deck").fill(v["deck"])
-    page.locator("#id_body").fill(v["body"])
     page.locator("#id_status").select_option(label=v["status"])
+    page.locator("#id_review_note").fill(v["review_note"])
     page.locator("#id_publish_at_0").fill(v["publish_at"][0])
     page.locator("#id_publish_at_1").fill(v["publish_at"][1])
     page.locator("#id_updated_at_0").fill(v["updated_at"][0])
@@ -109,32 +119,46 @@ def fill_story(page, v: dict) -> None:
     choose(page, "id_lead-0-image", v["image"][:5], v["image"])
     page.locator("#id_lead-0-caption").fill(v["caption"])
     page.locator("#id_lead-0-credit").fill(v["credit"])
-    for index, link in enumerate(v["links"]):
-        if not page.locator(f"#id_related_links-{index}-url").count():
-            page.locator("#related_links-group .add-row a").click()
-        if link.get("target"):
+    for block in v["blocks"]:
+        if "add" in block:
+            before = block["add"]
+            row = add_block(
+                page,
+                block["kind"],
+                before=page.locator(f"#{blocks_in_order(page)[before]}") if before is not None else None,
+            )
+        else:
+            row = page.locator(f"#{blocks_in_order(page)[block['at']]}")
+        if "text" in block:
+            # The prose editor, as typed: paragraphs by Enter, emphasis by its shortcut (Ctrl+I).
+            prose(row).click()
+            page.keyboard.press("Control+a")
+            for index, part in enumerate(block["text"]):
+                if part == "\n":
+                    page.keyboard.press("Enter")
+                elif index % 2:
+                    page.keyboard.press("Control+i")
+                    page.keyboard.type(part)
+                    page.keyboard.press("Control+i")
+                else:
+                    page.keyboard.type(part)
+        if block.get("target"):
             # All but the end of the headline, as an editor types it (the last word is matched as a start).
-            choose(page, f"id_related_links-{index}-target", link["target"][:-2], link["target"])
-        page.locator(f"#id_related_links-{index}-url").fill(link.get("url", ""))
-        page.locator(f"#id_related_links-{index}-label").fill(link.get("label", ""))
-        page.locator(f"#id_related_links-{index}-after_paragraph").select_option(label=link["placement"])
-        page.locator(f"#id_related_links-{index}-order").fill(str(link["order"]))
-
-
-def links_in_order(v: dict) -> list[dict]:
-    """The story's MORE links as it lists them (by order), which is how the change form shows them."""
-    return sorted(v["links"], key=lambda link: link["order"])
+            choose(page, row.locator("select").get_attribute("id"), block["target"][:-2], block["target"])
+        for field in ["url", "label"]:
+            if field in block:
+                row.locator(f"input[name$='-{field}']").fill(block[field])
 
 
 def expected_fields(v: dict, ids: dict) -> dict[str, list[str]]:
-    """What the form must hold for the story `v`: the names and values the browser submits."""
+    """What the form must hold for the story `v`, besides its blocks: the names and values the browser submits."""
     values = {
         "section": [str(ids[v["section"]])],
         "headline": [v["headline"]],
         "slug": [v["slug"]],
         "deck": [v["deck"]],
-        "body": [v["body"]],
         "status": [v["status_value"]],
+        "review_note": [v["review_note"]],
         "publish_at_0": [v["publish_at"][0]],
         "publish_at_1": [v["publish_at"][1]],
         "updated_at_0": [v["updated_at"][0]],
@@ -149,13 +173,34 @@ def expected_fields(v: dict, ids: dict) -> dict[str, list[str]]:
     for index, (author, order) in enumerate(v["bylines_kept"]):
         values[f"bylines-{index}-author"] = [str(ids[author])]
         values[f"bylines-{index}-order"] = [str(order)]
-    for index, link in enumerate(links_in_order(v)):
-        values[f"related_links-{index}-target"] = [str(ids[link["target"]]) if link.get("target") else ""]
-        values[f"related_links-{index}-url"] = [link.get("url", "")]
-        values[f"related_links-{index}-label"] = [link.get("label", "")]
-        values[f"related_links-{index}-after_paragraph"] = [str(link["after"] or "")]
-        values[f"related_links-{index}-order"] = [str(link["order"])]
     return values
+
+
+def expected_blocks(v: dict, ids: dict) -> list[tuple]:
+    """The body the form must hold for the story `v`, block by block in its order (`v["body"]`)."""
+    held = []
+    for ordering, block in enumerate(v["body"], start=1):
+        if "html" in block:
+            held.append(("articles_textblock_set", {"text": [block["html"]], "ordering": [str(10 * ordering)]}))
+        else:
+            target = str(ids[block["target"]]) if block.get("target") else ""
+            fields = {"target": [target], "url": [block.get("url", "")], "label": [block.get("label", "")]}
+            held.append(("articles_moreblock_set", {**fields, "ordering": [str(10 * ordering)]}))
+    return held
+
+
+def blocks_held(page) -> list[tuple]:
+    """The body's blocks in the form, in content-editor's order: each block's kind and the values it submits."""
+    values = form_values(page)
+    held = []
+    for block in blocks_in_order(page):
+        prefix, _ = block.rsplit("-", 1)
+        fields = {
+            name.removeprefix(f"{block}-"): value for name, value in values.items() if name.startswith(f"{block}-")
+        }
+        names = ["text", "ordering"] if prefix == "articles_textblock_set" else ["target", "url", "label", "ordering"]
+        held.append((prefix, {name: fields.get(name) for name in names}))
+    return held
 
 
 def held(page, expected: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -168,16 +213,10 @@ def assert_story_saved(v: dict) -> Article:
     article = Article.objects.get(slug=v["slug"])
     when = timezone.make_aware(datetime.fromisoformat(" ".join(v["publish_at"])))
     updated = timezone.make_aware(datetime.fromisoformat(" ".join(v["updated_at"])))
-    # A browser submits a textarea's line breaks as CRLF.
-    body = v["body"].replace("\n", "\r\n")
-    assert (article.section.name, article.headline, article.deck, article.body) == (
-        v["section"],
-        v["headline"],
-        v["deck"],
-        body,
-    )
+    assert (article.section.name, article.headline, article.deck) == (v["section"], v["headline"], v["deck"])
     assert (article.status, article.publish_at, article.updated_at) == (v["status_value"], when, updated)
     assert (article.correction, Discussion.of(article).mode) == (v["correction"], v["discussion_value"])
+    assert article.review_note == v["review_note"]
     assert sorted(article.tags.values_list("name", flat=True)) == sorted(v["tags"])
     assert [(b.author.name, b.order) for b in article.bylines.all()] == v["bylines_kept"]
     assert (article.lead.image.alt_text, article.lead.caption, article.lead.credit) == (
@@ -185,13 +224,20 @@ def assert_story_saved(v: dict) -> Article:
         v["caption"],
         v["credit"],
     )
-    links = [
-        (link.target.headline if link.target_id else "", link.url, link.label, link.after_paragraph, link.order)
-        for link in article.related_links.all()
-    ]
-    assert links == [
-        (k.get("target", ""), k.get("url", ""), k.get("label", ""), k["after"], k["order"]) for k in links_in_order(v)
-    ]
+    saved = []
+    for block in body.blocks(article):
+        if isinstance(block, TextBlock):
+            saved.append({"html": block.text})
+        else:
+            assert isinstance(block, MoreBlock)
+            fields = {
+                "target": block.target.headline if block.target_id else "",
+                "url": block.url,
+                "label": block.label,
+            }
+            saved.append({name: value for name, value in fields.items() if value})
+    assert saved == [{name: value for name, value in b.items() if value} for b in v["body"]]
+    assert [block.ordering for block in body.blocks(article)] == [10 * n for n in range(1, len(v["body"]) + 1)]
     return article
 
 
@@ -212,9 +258,9 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
         "headline": "Harbour reopens after the storm",
         "slug": "harbour-reopens",
         "deck": "Boats return to the quay a week after the flood.",
-        "body": "Boats returned at dawn.\n\nThe mayor spoke at <em>noon</em>.\n\nRepairs go on.",
         "status": "In review",
         "status_value": "review",
+        "review_note": "Check the reopening time with the harbour master.",
         "publish_at": ["2026-03-02", "06:30:00"],
         "updated_at": ["2026-03-02", "09:15:00"],
         "correction": "An earlier version misspelt the mayor's name.",
@@ -227,23 +273,27 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
         "image": "The quay at first light",
         "caption": "The quay at first light, a week after the flood.",
         "credit": "Wire / J. Doe",
-        "links": [
-            {"target": "How the storm was forecast", "placement": AT_END, "after": None, "order": 0},
+        # Two text blocks and two MORE links, added in turn at the end of the body. A text's parts: words, words
+        # in emphasis, words..., and "\n" for a new paragraph.
+        "blocks": [
             {
-                "url": "https://example.org/flood",
-                "label": "The flood report",
-                "placement": AT_END,
-                "after": None,
-                "order": 1,
+                "add": None,
+                "kind": "Text",
+                "text": ["Boats returned at dawn.", "\n", "The mayor spoke at ", "noon", "."],
             },
+            {"add": None, "kind": "MORE link", "target": "How the storm was forecast"},
+            {"add": None, "kind": "Text", "text": ["Repairs go on."]},
+            {"add": None, "kind": "MORE link", "url": "https://example.org/flood", "label": "The flood report"},
+        ],
+        "body": [
+            {"html": "<p>Boats returned at dawn.</p><p>The mayor spoke at <em>noon</em>.</p>"},
+            {"target": "How the storm was forecast"},
+            {"html": "<p>Repairs go on.</p>"},
+            {"url": "https://example.org/flood", "label": "The flood report"},
         ],
     }
 
     page.goto("/admin/articles/article/add/")
-    expect(page.locator("#id_body_helptext")).to_have_text(
-        'Plain paragraphs separated by a blank line. Links (<a href="…">) and emphasis (<em>, <strong>) are kept; '
-        "other tags are dropped, their text kept."
-    )
     fill_story(page, first)
     before = form_values(page)
     assert click_every_field_and_label(page) > 40
@@ -253,6 +303,7 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
     article = assert_story_saved(first)
     page.reload()
     assert held(page, expected := expected_fields(first, ids)) == expected
+    assert blocks_held(page) == expected_blocks(first, ids)
 
     # The change form: every field changed, a byline deleted and one added, a tag added, the lead image swapped,
     # the links relabelled, moved after paragraphs (chosen by the saved body's first words) and one added.
@@ -262,9 +313,9 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
         "headline": "Harbour reopens, and the regatta is on",
         "slug": "harbour-regatta",
         "deck": "The town keeps its summer race after all.",
-        "body": "The regatta goes ahead.\n\nEntries opened on <strong>Monday</strong>.\n\nThe course is unchanged.",
         "status": "Published",
         "status_value": "published",
+        "review_note": "",
         "publish_at": ["2026-03-03", "07:00:00"],
         "updated_at": ["2026-03-03", "12:45:00"],
         "correction": "",
@@ -278,22 +329,21 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
         "image": "Cranes on the dock",
         "caption": "Cranes on the dock, back at work.",
         "credit": "Harbour Authority",
-        "links": [
-            {
-                "target": "How the storm was forecast",
-                "label": "The forecast",
-                "placement": "After 1. Boats returned at dawn.",
-                "after": 1,
-                "order": 2,
-            },
-            {
-                "url": "https://example.org/flood-final",
-                "label": "The final flood report",
-                "placement": AT_END,
-                "after": None,
-                "order": 1,
-            },
-            {"target": "Tide tables explained", "placement": "After 3. Repairs go on.", "after": 3, "order": 0},
+        # The texts retyped, the MORE links relabelled and retargeted, and a new one put above the second text
+        # through the "+" between the blocks; its outside address has no label at first.
+        "blocks": [
+            {"at": 0, "text": ["The regatta goes ahead.", "\n", "Entries opened on ", "Monday", "."]},
+            {"at": 1, "label": "The forecast"},
+            {"at": 2, "text": ["The course is unchanged."]},
+            {"at": 3, "url": "https://example.org/flood-final", "label": "The final flood report"},
+            {"add": 2, "kind": "MORE link", "url": "https://example.org/entries"},
+        ],
+        "body": [
+            {"html": "<p>The regatta goes ahead.</p><p>Entries opened on <em>Monday</em>.</p>"},
+            {"target": "How the storm was forecast", "label": "The forecast"},
+            {"url": "https://example.org/entries", "label": "How to enter"},
+            {"html": "<p>The course is unchanged.</p>"},
+            {"url": "https://example.org/flood-final", "label": "The final flood report"},
         ],
     }
     fill_story(page, second)
@@ -301,11 +351,20 @@ def test_story_add_and_change_forms_keep_every_value_through_every_click_save_an
     before = form_values(page)
     assert click_every_field_and_label(page) > 40
     assert form_values(page) == before
+
+    # The outside address without a label is refused, saying so, and everything typed is kept, in its order.
+    order = blocks_in_order(page)
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(f"#{order[2]} .errorlist")).to_contain_text("A link to an outside address needs a label.")
+    assert comparable(form_values(page)) == comparable(before)
+    assert blocks_in_order(page) == order
+    page.locator(f"#{order[2]} input[name$='-label']").fill("How to enter")
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
     assert assert_story_saved(second).pk == article.pk
     page.reload()
     assert held(page, expected := expected_fields(second, ids)) == expected
+    assert blocks_held(page) == expected_blocks(second, ids)
     assert no_csp_violations(page) == []
 
 
@@ -323,7 +382,7 @@ def test_admin_pages_fit_a_1280_pixel_screen(admin_page, sign_in):
     LeadImageFactory(article=story)
     for n in range(5):
         headline = f"Another long headline, number {n}, about the tide tables and the boats that wait for them"
-        RelatedLinkFactory(article=story, target=ArticleFactory(headline=headline), after_paragraph=n + 1)
+        MoreBlockFactory(parent=story, target=ArticleFactory(headline=headline))
     for n in range(6):
         parent = CommentFactory(article=story, body="What the parent comment said, at length. " * 8)
         reported = CommentFactory(
@@ -342,7 +401,7 @@ def test_admin_pages_fit_a_1280_pixel_screen(admin_page, sign_in):
         assert headline >= 0.6 * form, (url, headline, form)
         assert page.locator("#id_deck").bounding_box()["width"] >= 0.6 * form, url
         assert no_csp_violations(page) == [], url
-    assert page.locator("#related_links-group .inline-related:not(.empty-form)").count() == 6
+    assert page.locator(".order-machine > .dynamic-articles_moreblock_set").count() == 5
 
     sign_in(moderator)
     page.goto("/admin/comments/moderationitem/")

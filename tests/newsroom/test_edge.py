@@ -131,18 +131,19 @@ def test_publishing_unpublishing_and_editing_purge_the_story_and_the_lists(edge_
             request(edge_cache, path)
             assert request(edge_cache, path)[1]["X-Cache"] == "HIT"
 
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(editors_group())
     warm()
-    article_services.article_unpublish(article=article)
+    article_services.article_unpublish(article=article, by=editor)
     wait_for(lambda: request(edge_cache, url)[0] == 404, timeout=1, interval=0.05, what="the story withdrawn")
     shows_it(edge_cache, "/", "Rates held steady", shown=False)
 
-    article_services.article_publish(article=article)
+    article_services.article_publish(article=article, by=editor)
     wait_for(lambda: request(edge_cache, url)[0] == 200, timeout=1, interval=0.05, what="the story back")
     shows_it(edge_cache, "/", "Rates held steady")
     warm()
     # An edit saved in the admin, by an editor, as the change form posts it.
-    editor = UserFactory(is_staff=True)
-    editor.groups.add(editors_group())
+    article.refresh_from_db()  # the edit version the actions moved
     desk = Client()
     desk.force_login(editor)
     change_url = reverse("admin:articles_article_change", args=[article.pk])

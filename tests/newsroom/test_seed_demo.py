@@ -46,10 +46,15 @@ def test_creates_stories_accounts_and_a_rerun_adds_nothing(seeded, client):
     editor = User.objects.get(handle="editor")
     assert editor.is_staff and not editor.is_superuser
     assert editor.has_perm("articles.change_article") and editor.has_perm("articles.add_moreblock")
+    assert editor.has_perm("articles.publish_article")
+    reporter = User.objects.get(handle="reporter")
+    assert reporter.is_staff and reporter.groups.get().name == "Reporters"
+    assert reporter.has_perm("articles.add_article") and not reporter.has_perm("articles.publish_article")
     assert User.objects.get(handle="admin").is_superuser
     client.login(username="editor", password="newsroom-editor")
     assert client.get("/admin/articles/article/").status_code == 200
-    for log_in in ["admin / newsroom-admin", "editor / newsroom-editor", "moderator / newsroom-moderator"]:
+    logins = ["admin / newsroom-admin", "editor / newsroom-editor", "reporter / newsroom-reporter"]
+    for log_in in [*logins, "moderator / newsroom-moderator"]:
         assert log_in in seeded
     moderator = User.objects.get(handle="moderator")
     assert moderator.is_staff and not moderator.is_superuser and moderator.groups.get().name == "Moderators"

@@ -1,4 +1,5 @@
-"""The staff roles: Editors run stories, Moderators run the discussion, each with exactly its permissions."""
+"""The staff roles: Reporters write stories, Editors run and publish them, Moderators run the discussion, each with
+exactly its permissions."""
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from comments.models import Comment, Discussion, Restriction
-from newsroom.services import editors_group, moderators_group
+from newsroom.services import BODY_PARTS, editors_group, moderators_group, reporters_group
 from tests.factories import ArticleFactory, CommentFactory, UserFactory, report
 
 pytestmark = pytest.mark.django_db
@@ -49,12 +50,57 @@ def test_the_moderators_group_holds_exactly_what_moderation_needs():
     }
 
 
-def test_migrate_creates_both_groups_with_their_permissions():
+STORY_PARTS = {
+    f"articles.{action}_{model}"
+    for model in ("byline", "leadimage", *BODY_PARTS)
+    for action in ("add", "change", "delete", "view")
+}
+
+
+def test_the_editors_group_writes_publishes_and_opens_discussions():
+    assert perms(editors_group()) == STORY_PARTS | {
+        "articles.add_article",
+        "articles.change_article",
+        "articles.delete_article",
+        "articles.view_article",
+        "articles.publish_article",
+        "articles.add_image",
+        "articles.change_image",
+        "articles.view_image",
+        "articles.add_author",
+        "articles.change_author",
+        "articles.view_author",
+        "articles.add_tag",
+        "articles.change_tag",
+        "articles.view_tag",
+        "articles.view_section",
+        "comments.add_discussion",
+        "comments.change_discussion",
+        "comments.view_discussion",
+    }
+
+
+def test_the_reporters_group_writes_stories_but_cannot_publish_or_delete_them():
+    assert perms(reporters_group()) == STORY_PARTS | {
+        "articles.add_article",
+        "articles.change_article",
+        "articles.view_article",
+        "articles.add_image",
+        "articles.change_image",
+        "articles.view_image",
+        "articles.view_author",
+        "articles.view_tag",
+        "articles.view_section",
+    }
+
+
+def test_migrate_creates_the_groups_with_their_permissions():
     Group.objects.all().delete()
     call_command("migrate", verbosity=0)
     assert perms(Group.objects.get(name="Moderators")) == perms(moderators_group())
     assert perms(Group.objects.get(name="Editors")) == perms(editors_group())
-    assert "articles.change_article" in perms(Group.objects.get(name="Editors"))
+    assert perms(Group.objects.get(name="Reporters")) == perms(reporters_group())
+    assert "articles.publish_article" in perms(Group.objects.get(name="Editors"))
 
 
 def test_a_moderator_opens_the_queue_approves_removes_and_suspends(client):

@@ -1,5 +1,5 @@
-"""Create the demo site: sections, authors, readers, an editor, stories with drawn lead images and bodies of every
-kind of block (paragraphs, subheadings, quotes, lists, pictures, a gallery, MORE links, an embed).
+"""Create the demo site: sections, authors, readers, the staff roles, stories with drawn lead images and bodies of
+every kind of block (paragraphs, subheadings, quotes, lists, pictures, a gallery, MORE links, an embed).
 
 Why a command and not fixtures: everything goes through the same services the site uses (image cleaning and
 renditions, publishing), so the demo exercises the real code paths, and a second run adds only what is missing.
@@ -46,13 +46,14 @@ from articles.models import (
 from comments import services as comment_services
 from comments.models import Comment, Notification
 from newsroom import demo_data
-from newsroom.services import editors_group, moderators_group
+from newsroom.services import editors_group, moderators_group, reporters_group
 
 User = get_user_model()
 
 DEMO_PASSWORDS = {
     "admin": "newsroom-admin",
     "editor": "newsroom-editor",
+    "reporter": "newsroom-reporter",
     "moderator": "newsroom-moderator",
     "reader": "newsroom-reader",
 }
@@ -96,7 +97,7 @@ class Command(BaseCommand):
 
     def reset(self):
         slugs = [story["slug"] for story in demo_data.STORIES]
-        handles = [handle for handle, _ in demo_data.READERS] + ["admin", "editor", "moderator"]
+        handles = [handle for handle, _ in demo_data.READERS] + ["admin", "editor", "reporter", "moderator"]
         with transaction.atomic():
             galleries = list(GalleryBlock.objects.filter(parent__slug__in=slugs).values_list("gallery", flat=True))
             Article.objects.filter(slug__in=slugs).delete()
@@ -123,6 +124,13 @@ class Command(BaseCommand):
                 "editor", "editor@example.com", passwords["editor"], display_name="Duty Editor", is_staff=True
             )
             editor.groups.add(editors_group())
+        if "reporter" not in existing:
+            # Writes and submits for review; the editor publishes (articles.publish_article).
+            passwords["reporter"] = self.password("reporter")
+            reporter = User.objects.create_user(
+                "reporter", "reporter@example.com", passwords["reporter"], display_name="Staff Reporter", is_staff=True
+            )
+            reporter.groups.add(reporters_group())
         if "moderator" not in existing:
             # A role of its own: moderators work the discussion and cannot touch stories (nor editors the queue).
             passwords["moderator"] = self.password("moderator")
@@ -155,6 +163,7 @@ class Command(BaseCommand):
         )
         new_stories = [story for story in demo_data.STORIES if story["slug"] not in existing]
         now = timezone.now()
+        desk = User.objects.get(handle="editor")  # the demo's stories are published by its editor
         for story in new_stories:
             article = Article.objects.create(
                 slug=story["slug"],
@@ -178,7 +187,7 @@ class Command(BaseCommand):
             )
             LeadImage.objects.create(article=article, image=image, caption=story["caption"], credit="")
             published = now - timedelta(hours=story["hours_ago"])
-            services.article_publish(article=article, at=published)
+            services.article_publish(article=article, by=desk, at=published)
             if story["updated"]:
                 article.updated_at = published + timedelta(hours=2)
                 article.save(update_fields=["updated_at"])
@@ -272,7 +281,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nSign in at {base}{reverse('login')} (the admin is at {base}{reverse('admin:index')}):\n"
             f"  superuser  admin / {DEMO_PASSWORDS['admin']}\n"
-            f"  editor     editor / {DEMO_PASSWORDS['editor']}  (stories and images)\n"
+            f"  editor     editor / {DEMO_PASSWORDS['editor']}  (stories and images; publishes)\n"
+            f"  reporter   reporter / {DEMO_PASSWORDS['reporter']}  (writes stories, submits them for review)\n"
             f"  moderator  moderator / {DEMO_PASSWORDS['moderator']}  (the moderation queue)\n"
             f"  reader     {reader} / {DEMO_PASSWORDS['reader']}  (every demo reader has this password)"
         )
