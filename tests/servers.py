@@ -238,6 +238,10 @@ class Varnish:
         self._vcl_in_use = name
         self.backend_ports = list(backend_ports)
 
+    def forget_all(self) -> None:
+        """Ban every object kept (varnishadm ban): the next request of each page is a miss."""
+        self._admin("ban", "req.url", "~", ".")
+
     def backend_health(self) -> dict[str, str]:
         """What the probes say of each web node of the VCL in use: {"web1": "healthy" or "sick", ...}."""
         health = {}
