@@ -22,7 +22,8 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run worker migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
-	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait
+	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait \
+	stack stack-down load-stack
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -196,6 +197,18 @@ load: $(STAMP) ## gunicorn (2 sync workers) on 127.0.0.1 and wrk: requests/s, p5
 	@db=sqlite; if $(PG_UP); then db=postgres; fi; \
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.load --db $$db --out bench/results/load.json
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) -m bench.report; fi
+
+# The scale-out stack (issue 17, docs/deployment.md) on loopback: PostgreSQL primary and streaming replica (clusters of
+# its own in .stack/), PgBouncer, two gunicorn nodes, an RQ worker and Varnish; Redis as running here.
+stack: $(STAMP) tools ## Start the whole scale-out stack here and print its addresses (`make stack-down` stops it)
+	$(PY) scripts/stack.py up
+
+stack-down: ## Stop exactly what `make stack` started, and remove .stack/
+	$(PY) scripts/stack.py down
+
+load-stack: $(STAMP) tools ## Not in `make test`: breaking news against the stack (wrk and posting at 500/min, 3 min)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(PY) -m bench.load_stack $(if $(DURATION),--duration $(DURATION)) $(if $(RATE),--rate $(RATE))
 
 clean: ## Delete the virtualenvs, node_modules, the SQLite database and uploaded media
 	rm -rf $(VENV) $(BENCH_VENV) node_modules db.sqlite3 media staticfiles
