@@ -47,7 +47,7 @@ install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 # Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
 # tests skip saying what is missing; under CI=true (root) a failed install fails the run.
-tools: ## Install what the real-client tests need: Chromium, Java, Node.js, nginx, Varnish (Debian) and npm packages
+tools: ## Install what the real-client tests need: Chromium, Java, Node.js, nginx, Varnish, PgBouncer, HAProxy (Debian), npm packages
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
@@ -55,6 +55,8 @@ tools: ## Install what the real-client tests need: Chromium, Java, Node.js, ngin
 	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	test -x /usr/sbin/varnishd || missing="$$missing varnish"; \
 	test -n "$$(find /usr/lib -name libvmod_xkey.so -print -quit 2>/dev/null)" || missing="$$missing varnish-modules"; \
+	test -x /usr/sbin/pgbouncer || missing="$$missing pgbouncer"; \
+	test -x /usr/sbin/haproxy || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing from Debian:$$missing"; \
 		if ! { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; then \
