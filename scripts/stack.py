@@ -219,7 +219,7 @@ def main() -> None:
     parser.add_argument("command", choices=["up", "down", "status"])
     parser.add_argument("--dir", type=Path, default=Path(os.environ.get("STACK_DIR", ROOT / ".stack")))
     parser.add_argument("--cache-db", type=int, default=3, help="Redis database number of the cache and rate limits")
-    parser.add_argument("--tasks-db", type=int, default=4, help="Redis database number of the task queue (may be the same)")
+    parser.add_argument("--tasks-db", type=int, default=4, help="Redis database number of the task queue")
     args = parser.parse_args()
     state_file = args.dir / "state.json"
     if args.command == "down":

