@@ -50,10 +50,14 @@ sub vcl_init {
     web.add_backend(web2);
 }
 
-# Who may PURGE: the web nodes and workers that run newsroom.edge.purge_keys. Loopback only here.
+# Who may PURGE: the web nodes and workers that run newsroom.edge.purge_keys. A name is resolved when the VCL is
+# loaded; in parentheses, one that does not resolve is left out (docker-compose.yml's services, off compose).
 acl purgers {
     "127.0.0.1";
     "::1";
+    ("web");
+    ("web2");
+    ("worker");
 }
 
 sub vcl_recv {
