@@ -8,7 +8,7 @@ PgBouncer, two gunicorn nodes, an RQ worker, Varnish; Redis as running here), wi
 2. breaking news for --duration seconds: signed-out readers (wrk) on the home page and the hot story through the
    edge; signed-in readers posting to that story at --rate comments a minute (a third top-level, the rest replies),
    open loop; signed-in readers re-fetching the story page; a signed-out reader waiting for new comments to show;
-   halfway through, one web node is killed (SIGKILL) and started again 20 s later.
+   a third of the way through, one web node is killed (SIGKILL) and started again 20 s later.
 
 It reports requests/s, p50/p95/p99 by kind, the Varnish hit ratio, errors, comments accepted and stored (lost,
 duplicated, stored without an answer), corrupt trees (check_comment_trees), the replica's lag, and how long a new
@@ -41,6 +41,13 @@ done = function(summary, latency, requests)
     .. ' "p99_us": %d}\\n',
     summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout, e.status,
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+# Signed-out readers in the breaking-news run: each wrk connection waits this long between its requests, so that
+# they leave the two cores to the posting they share them with (the edge's worth is measured unpaced, before it).
+PACE = """
+delay = function()
+  return %d
 end
 """
 ANCHOR = re.compile(r"comment-(\d+)")
@@ -99,6 +106,13 @@ def request(port: int, path: str, *, method: str = "GET", cookies: dict | None =
         return "error", {}, type(error).__name__
     finally:
         connection.close()
+
+
+def outcome(status, headers, text: str) -> str:
+    """The status, and for a 503 whether the edge made it (no web node answered) or the site (e.g. a lock wait)."""
+    if status == 503:
+        return "503 edge" if "Backend fetch failed" in text or "Guru Meditation" in text else "503 site"
+    return str(status)
 
 
 def wrk(url: str, *, connections: int, seconds: int, script: Path) -> dict:
@@ -201,9 +215,9 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
         if parent:
             form["parent"] = parent
         t0 = time.monotonic()
-        status, headers, _ = request(edge, post_path, method="POST", cookies=cookies, body=form)
+        status, headers, text = request(edge, post_path, method="POST", cookies=cookies, body=form)
         took = time.monotonic() - t0
-        posts.add(took, str(status))
+        posts.add(took, outcome(status, headers, text))
         found = ANCHOR.search(headers.get("Location", "")) if status == 302 else None
         if found:
             pk = int(found.group(1))
@@ -227,21 +241,23 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
         cookies = {"sessionid": sessions[-1 - n], "csrftoken": csrf}
         while not stop.is_set():
             t0 = time.monotonic()
-            status, _, _ = request(edge, story["url"], cookies=cookies)
-            reads.add(time.monotonic() - t0, str(status))
+            status, headers, text = request(edge, story["url"], cookies=cookies)
+            reads.add(time.monotonic() - t0, outcome(status, headers, text))
             stop.wait(1.0)
 
     def signed_out_probe() -> None:
         """Every 0.2 s: the story page as a signed-out reader gets it, through the edge (the node-kill window)."""
         while not stop.is_set():
             t0 = time.monotonic()
-            status, headers, _ = request(edge, story["url"])
-            probes.add(time.monotonic() - t0, f"{status} {headers.get('X-Cache', '')}".strip())
+            status, headers, text = request(edge, story["url"])
+            probes.add(time.monotonic() - t0, f"{outcome(status, headers, text)} {headers.get('X-Cache', '')}".strip())
             stop.wait(0.2)
 
     def visibility() -> None:
         """Every 5 s, the newest accepted top-level comment: how long until a signed-out reader of the newest-first
-        page sees it through the edge (the page is cached, so only the purge makes it appear)."""
+        page sees it through the edge (the page is cached, so only the purge makes it appear). Seen when the page
+        shows it, or shows a newer one (by then 10 newer threads may have pushed it to page 2): that page was
+        rendered after a later write than ours, which committed before it was answered."""
         page = f"{story['url']}?sort=newest"
         while not stop.wait(5):
             with known_lock:
@@ -250,7 +266,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
                 answered, pk = top_level_done[-1]
             while time.monotonic() - answered < stack_ttl + 10 and not stop.is_set():
                 status, _, text = request(edge, page)
-                if status == 200 and f'id="comment-{pk}"' in text:
+                if status == 200 and max(map(int, ANCHOR.findall(text)), default=0) >= pk:
                     visible.append(time.monotonic() - answered)
                     break
                 time.sleep(0.05)
@@ -263,7 +279,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
                 lag.append({"error": str(error)})
 
     def kill_a_node() -> None:
-        if stop.wait(args.duration / 2):
+        if stop.wait(args.duration / 3):
             return
         node = stack.web[-1]
         say(f"killing web node {node.url} (SIGKILL)")
@@ -277,8 +293,10 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
 
     stack_ttl = int(stack.env().get("HTTP_SHARED_MAX_AGE", "60"))
     before = varnish_counters(stack)
-    home = in_background(wrk, f"{stack.varnish.url}/", connections=4, seconds=args.duration, script=script)
-    hot = in_background(wrk, f"{stack.varnish.url}{story['url']}", connections=8, seconds=args.duration, script=script)
+    paced = script.with_name("paced.lua")
+    paced.write_text(WRK_SCRIPT + PACE % args.pace_ms)
+    home = in_background(wrk, f"{stack.varnish.url}/", connections=4, seconds=args.duration, script=paced)
+    hot = in_background(wrk, f"{stack.varnish.url}{story['url']}", connections=8, seconds=args.duration, script=paced)
     threads = [
         threading.Thread(target=target, daemon=True)
         for target in (post_open_loop, signed_out_probe, visibility, replica_lag, kill_a_node)
@@ -345,6 +363,7 @@ def main() -> None:
     parser.add_argument("--ratio-seconds", type=int, default=15, help="seconds of each run of the edge's worth")
     parser.add_argument("--readers", type=int, default=200, help="signed-in readers who post (rate limits apply)")
     parser.add_argument("--signed-in", type=int, default=8, help="signed-in readers re-fetching the story")
+    parser.add_argument("--pace-ms", type=int, default=20, help="each signed-out connection's wait between requests")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load-stack.json")
     parser.add_argument("--dir", type=Path, default=ROOT / ".bench" / "stack")
     args = parser.parse_args()
@@ -354,7 +373,12 @@ def main() -> None:
         shutil.rmtree(args.dir)
     # Its own Redis database numbers, so that it never meets a `make stack` running beside it.
     stack = Stack(args.dir, cache_db=9, tasks_db=9)
-    results = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "duration_s": args.duration, "rate_per_minute": args.rate}
+    results = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "duration_s": args.duration,
+        "rate_per_minute": args.rate,
+        "signed_out_pace_ms": args.pace_ms,
+    }
     try:
         say("starting the stack")
         stack.up(say=say)
