@@ -37,7 +37,7 @@ def test_compose_file_is_valid_against_the_compose_specification(compose, valida
 
 def test_schema_catches_a_typo_in_the_healthcheck_condition(compose, validator):
     broken = json.loads(json.dumps(compose))
-    broken["services"]["web"]["depends_on"]["db"]["condition"] = "healthy"
+    broken["services"]["web"]["depends_on"]["redis"]["condition"] = "healthy"
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(broken)
 
@@ -50,26 +50,97 @@ def test_db_is_official_postgres_with_volume_and_pg_isready_healthcheck(compose)
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
 
 
-def test_web_waits_for_a_healthy_db_and_redis(compose):
+def test_web_waits_for_a_healthy_pooler_replica_and_redis(compose):
     assert compose["services"]["web"]["depends_on"] == {
-        "db": {"condition": "service_healthy"},
+        "pgbouncer": {"condition": "service_healthy"},
+        "replica": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
     }
 
 
-def test_web_database_url_points_at_the_db_service_with_its_credentials(compose):
-    db_env = compose["services"]["db"]["environment"]
-    config = environ.Env.db_url_config(compose["services"]["web"]["environment"]["DATABASE_URL"])
+def database(url: str) -> tuple:
+    """(host, name, user, password) of a DATABASE_URL, checked to be PostgreSQL."""
+    config = environ.Env.db_url_config(url)
     assert config["ENGINE"] == "django.db.backends.postgresql"
-    assert (config["HOST"], config["NAME"], config["USER"], config["PASSWORD"]) == (
-        "db",
-        db_env["POSTGRES_DB"],
-        db_env["POSTGRES_USER"],
-        db_env["POSTGRES_PASSWORD"],
-    )
+    return config["HOST"], config["NAME"], config["USER"], config["PASSWORD"]
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
+@pytest.mark.parametrize("service", ["web", "web2", "worker"])
+def test_the_site_reaches_the_primary_through_pgbouncer_in_transaction_mode(compose, service):
+    db_env = compose["services"]["db"]["environment"]
+    credentials = (db_env["POSTGRES_DB"], db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"])
+    bouncer = compose["services"]["pgbouncer"]
+    assert database(bouncer["environment"]["DATABASE_URL"]) == ("db", *credentials)
+    assert bouncer["environment"]["POOL_MODE"] == "transaction"
+    assert bouncer["depends_on"]["db"] == {"condition": "service_healthy"}
+    env = compose["services"][service]["environment"]
+    assert database(env["DATABASE_URL"]) == ("pgbouncer", *credentials)
+    # What transaction pooling requires of Django (newsroom/settings.py).
+    assert env["DATABASE_TRANSACTION_POOLING"] == "true"
+
+
+def test_the_web_nodes_read_from_a_streaming_replica_of_the_primary(compose):
+    db_env = compose["services"]["db"]["environment"]
+    replica = compose["services"]["replica"]
+    assert replica["image"] == compose["services"]["db"]["image"]
+    assert replica["depends_on"]["db"] == {"condition": "service_healthy"}
+    assert "pg_isready" in " ".join(replica["healthcheck"]["test"])
+    copy = shlex.split(shlex.split(replica["command"])[2].split("||")[1])
+    assert copy[:2] == ["{", "pg_basebackup"]
+    assert {"-h", "db", "-U", db_env["POSTGRES_USER"], "-R"} <= set(copy)
+    data = replica["volumes"][0].split(":")[0]  # its own copy
+    assert data in compose["volumes"] and data != compose["services"]["db"]["volumes"][0].split(":")[0]
+    # The primary lets it stream (the script the official image runs when it creates the database).
+    (init,) = [v for v in compose["services"]["db"]["volumes"] if "/docker-entrypoint-initdb.d/" in v]
+    script = (ROOT / init.split(":")[0]).read_text()
+    assert "host replication all all scram-sha-256" in script
+    for service in ("web", "web2"):
+        url = compose["services"][service]["environment"]["DATABASE_REPLICA_URL"]
+        assert database(url) == ("replica", db_env["POSTGRES_DB"], db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"])
+
+
+def test_both_web_nodes_run_the_same_command_environment_and_source(compose):
+    web, web2 = compose["services"]["web"], compose["services"]["web2"]
+    for key in ("build", "command", "environment", "volumes"):
+        assert web2[key] == web[key], key
+    # The second waits until the first has migrated; only the first is published, the edge is the way in.
+    assert web2["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    assert "ports" not in web2
+
+
+def vcl_backends() -> list[tuple[str, str, str]]:
+    vcl = (ROOT / "deploy" / "varnish" / "default.vcl").read_text()
+    return re.findall(r'^backend (\w+) \{\n    \.host = "([^"]+)";\n    \.port = "(\d+)";', vcl, re.M)
+
+
+def test_varnish_runs_the_shipped_vcl_in_front_of_both_nodes(compose):
+    varnish = compose["services"]["varnish"]
+    assert re.fullmatch(r"varnish:7\.\d+", varnish["image"])  # the official image: varnish-modules included
+    args = shlex.split(varnish["command"])
+    vcl_path = args[args.index("-f") + 1]
+    assert varnish["volumes"] == [f"./deploy/varnish/default.vcl:{vcl_path}:ro"]
+    port = args[args.index("-a") + 1].removeprefix(":")
+    assert varnish["ports"] == [f"{port}:{port}"]
+    # Its backends are the two nodes, on the port their command serves.
+    node_port = shlex.split(compose["services"]["web"]["command"])[2].rsplit(":", 1)[1]
+    assert [(host, port) for _name, host, port in vcl_backends()] == [("web", node_port), ("web2", node_port)]
+    assert set(varnish["depends_on"]) == {"web", "web2", "worker"}
+    # Everything that purges names this edge, and may (the VCL's purgers).
+    vcl = (ROOT / "deploy" / "varnish" / "default.vcl").read_text()
+    purgers = re.search(r"^acl purgers \{\n(.*?)^\}", vcl, re.M | re.S).group(1)
+    for service in ("web", "web2", "worker"):
+        assert compose["services"][service]["environment"]["EDGE_PURGE_URLS"] == f"http://varnish:{port}/"
+        assert f'("{service}");' in purgers
+
+
+def test_the_nodes_and_the_worker_share_one_redis_cache(compose):
+    urls = {compose["services"][s]["environment"]["CACHE_URL"] for s in ("web", "web2", "worker")}
+    (url,) = urls
+    assert url.startswith("redis://redis:")
+
+
+@pytest.mark.parametrize("service", ["web", "web2", "worker"])
 def test_service_environment_uses_only_documented_settings(compose, service):
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     settings_source = (ROOT / "newsroom" / "settings.py").read_text()
@@ -137,5 +208,5 @@ def test_worker_shares_the_database_broker_and_media_with_web(compose):
     assert [v for v in worker["volumes"] if v.startswith("media:")] == [
         f"media:{web['environment']['DJANGO_MEDIA_ROOT']}"
     ]
-    assert worker["depends_on"]["db"] == worker["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert worker["depends_on"]["pgbouncer"] == worker["depends_on"]["redis"] == {"condition": "service_healthy"}
     assert worker["build"] == "."
