@@ -48,12 +48,13 @@ install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 # Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
 # tests skip saying what is missing; under CI=true (root) a failed install fails the run.
-tools: ## Install what the real-server tests need from Debian (Chromium, Java, Node.js, nginx, Varnish, PostgreSQL 15, PgBouncer, HAProxy) and npm
+tools: ## Install what the real-server tests need from Debian (Chromium, Java, Node.js, nginx, Redis, Varnish, PostgreSQL 15, PgBouncer, HAProxy) and npm
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	test -x /usr/sbin/varnishd || missing="$$missing varnish"; \
 	test -n "$$(find /usr/lib -name libvmod_xkey.so -print -quit 2>/dev/null)" || missing="$$missing varnish-modules"; \
 	test -x /usr/lib/postgresql/15/bin/pg_basebackup || missing="$$missing postgresql-15"; \

@@ -36,6 +36,7 @@ __all__ = [
     "SeaweedFS",
     "Varnish",
     "PgBouncer",
+    "RedisServer",
     "WebNode",
     "Worker",
     "PostgresCluster",
@@ -384,6 +385,44 @@ ignore_startup_parameters = extra_float_digits
                     os.kill(pid, signal.SIGKILL)
         self.process = None
         self.pid = None
+
+
+class RedisServer:
+    """A redis-server of a test's own (Debian's, the binary of the machine's Redis) on a free loopback port, keeping
+    nothing on disk, in its own process group: its sixteen databases are used by nothing else on the machine."""
+
+    def __init__(self, binary: str, directory: Path):
+        self.binary = binary
+        self.directory = directory
+        self.port = free_port()
+        self.process = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> "RedisServer":
+        self.directory.mkdir(parents=True, exist_ok=True)
+        args = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+                "--dir", str(self.directory), "--daemonize", "no"]  # fmt: skip
+        start_logged(self, args, self.directory / "redis.log", self._answering, timeout=15, interval=0.05,
+                     what="redis-server answering PING")  # fmt: skip
+        return self
+
+    def _answering(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"redis-server exited with {self.process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                return connection.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            stop_group(self.process, grace=10)
+        self.process = None
+        self._log.close()
 
 
 class WebNode:

@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module", "pgbouncer", "postgresql", "varnishd"]
+__all__ = [
+    "MISSING_TOOL",
+    "ROOT",
+    "chromium",
+    "java",
+    "node_module",
+    "pgbouncer",
+    "postgresql",
+    "redis_server",
+    "varnishd",
+]
 
 # Every skip for a missing tool starts with this, so the CI hook can tell them from deliberate skips.
 MISSING_TOOL = "missing tool:"
@@ -40,6 +50,14 @@ def java() -> str:
     path = shutil.which("java")
     if path is None:
         _missing("java, which runs the Nu HTML checker (apt-get install default-jre-headless)")
+    return path
+
+
+def redis_server() -> str:
+    """Debian's redis-server (the machine's Redis is one): tests that need a Redis of their own start one."""
+    path = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin")
+    if path is None:
+        _missing("redis-server (apt-get install redis-server)")
     return path
 
 

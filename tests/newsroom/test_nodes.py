@@ -1,5 +1,5 @@
 """Several web nodes behind the edge, all real processes on loopback: two gunicorn nodes (deploy/gunicorn.conf.py,
-production settings) sharing the test's PostgreSQL database and a Redis database of this module's own (cache, rate
+production settings) sharing the test's PostgreSQL database and a redis-server of this module's own (cache, rate
 limits, task queue), Debian's varnishd with the shipped VCL in front of both, and an RQ worker sending the purges.
 Rate limits and the comment lock hold across nodes; a node killed mid-load loses no accepted comment while readers
 keep getting pages; a comment write reaches signed-out readers through the worker's purge within a second."""
@@ -26,7 +26,7 @@ from comments.models import Comment
 from tests import tools
 from tests.comments.conftest import assert_trees_sound
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
-from tests.servers import ROOT, Varnish, WebNode, Worker, database_url, free_port, wait_for
+from tests.servers import ROOT, RedisServer, Varnish, WebNode, Worker, database_url, free_port, wait_for
 
 pytestmark = [
     pytest.mark.skipif(
@@ -36,9 +36,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-# One Redis database per pytest-xdist worker (tests/conftest.py's queue tests use 5 to 7): the nodes' cache and rate
-# limits, and the task queue the nodes fill and the worker empties. Emptied before and after the module.
-NODE_REDIS_DBS = (9, 10)
 RATE_PER_MINUTE = 5
 # The CSRF secret every reader here sends, as cookie and as form field (Django compares the two).
 CSRF = secrets.token_hex(16)
@@ -47,12 +44,10 @@ CSRF = secrets.token_hex(16)
 @pytest.fixture(scope="module")
 def site(django_db_setup, tmp_path_factory):
     """Two web nodes, Varnish in front of them and a worker, for the whole module: {"nodes", "edge", "worker"}."""
-    varnishd = tools.varnishd()
+    varnishd, redis_server = tools.varnishd(), tools.redis_server()
     tmp = tmp_path_factory.mktemp("nodes")
-    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    redis_url = f"redis://127.0.0.1:6379/{NODE_REDIS_DBS[int(worker_id.removeprefix('gw') or 0) % 2]}"
-    broker = redis.Redis.from_url(redis_url)
-    broker.flushdb()
+    # A Redis of the module's own: the nodes' cache and rate limits (0), the queue the worker empties (1).
+    shared = RedisServer(redis_server, tmp / "redis").start()
     ports = [free_port(), free_port()]
     edge = Varnish(varnishd, tmp / "varnish", ports)
     edge.directory.mkdir()
@@ -67,8 +62,8 @@ def site(django_db_setup, tmp_path_factory):
         # Plain http on loopback (nginx, which terminates TLS in production, is not in this picture).
         DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=database_url(connection.settings_dict),
-        CACHE_URL=redis_url,
-        TASKS_URL=redis_url,
+        CACHE_URL=shared.url(0),
+        TASKS_URL=shared.url(1),
         TASKS_RETRY_DELAYS="1,2",
         EDGE_PURGE_URLS=f"{edge.url}/",
         EMAIL_URL="dummymail://",
@@ -94,14 +89,16 @@ def site(django_db_setup, tmp_path_factory):
             node.kill()
         if edge.process is not None:
             edge.stop()
+        shared.stop()
         raise
+    broker = redis.Redis.from_url(shared.url(1))
     yield {"nodes": nodes, "edge": edge, "worker": worker, "broker": broker}
+    broker.close()
     worker.stop()
     edge.stop()
     for node in nodes:
         node.stop()
-    broker.flushdb()
-    broker.close()
+    shared.stop()
 
 
 @pytest.fixture
