@@ -2,7 +2,8 @@
 production settings) sharing the test's PostgreSQL database and a redis-server of this module's own (cache, rate
 limits, task queue), Debian's varnishd with the shipped VCL in front of both, and an RQ worker sending the purges.
 Rate limits and the comment lock hold across nodes; a node killed mid-load loses no accepted comment while readers
-keep getting pages; a comment write reaches signed-out readers through the worker's purge within a second."""
+keep getting pages; a comment write reaches signed-out readers through the worker's purge within a second. The two
+tests of writes at once need PostgreSQL; the other two run on SQLite too (the test database is a file)."""
 
 import http.client
 import os
@@ -28,13 +29,11 @@ from tests.comments.conftest import assert_trees_sound
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.servers import ROOT, RedisServer, Varnish, WebNode, Worker, database_url, free_port, wait_for
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: two nodes write at once, each on its own connections (SQLite has one writer)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: two nodes write at once, each on its own connections (SQLite has one writer)",
+)
 
 RATE_PER_MINUTE = 5
 # The CSRF secret every reader here sends, as cookie and as form field (Django compares the two).
@@ -171,6 +170,7 @@ def test_the_rate_limit_counts_posts_to_both_nodes_together(stack):
     assert sum(stored_bodies(article).values()) == RATE_PER_MINUTE
 
 
+@needs_postgresql
 def test_concurrent_replies_through_both_nodes_keep_the_tree_sound(stack):
     article = ArticleFactory()
     roots = [CommentFactory(article=article) for _ in range(3)]
@@ -205,6 +205,7 @@ def test_concurrent_replies_through_both_nodes_keep_the_tree_sound(stack):
     assert_trees_sound()
 
 
+@needs_postgresql
 def test_a_node_killed_mid_load_loses_no_accepted_comment_and_readers_keep_getting_pages(stack, record_property):
     edge, (doomed, _survivor) = stack["edge"], stack["nodes"]
     article = ArticleFactory()
