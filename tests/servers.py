@@ -355,6 +355,7 @@ ignore_startup_parameters = extra_float_digits
                     os.kill(pid, signal.SIGKILL)
         self.process = None
         self.pid = None
+        self.pidfile.unlink(missing_ok=True)
 
 
 def start_logged(server, args: list[str], log: Path, ready, *, timeout: float, interval: float, what: str) -> None:
