@@ -111,9 +111,13 @@ if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
     # max_prepared_statements does). Django 5.2 binds parameters client-side and has psycopg prepare nothing by
     # default; pinned here so that an option in DATABASE_URL cannot turn them on.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=False, prepare_threshold=None)
-    # Also safe as they are: Django's `SET TIME ZONE` at connect (PgBouncer tracks TimeZone per client and sets it on
-    # each server connection it lends), SET LOCAL and set_config(..., true), transaction-scoped advisory locks (a
-    # session-level one fails the architecture test), and no LISTEN/NOTIFY, temporary tables or assume_role.
+    # Django's `SET ROLE` at connect would stay on one server connection; PgBouncer does not track the role.
+    if DATABASES["default"]["OPTIONS"].get("assume_role"):
+        raise ImproperlyConfigured("assume_role cannot work with DATABASE_TRANSACTION_POOLING: connect as that role.")
+    # Safe as they are: Django's `SET TIME ZONE` at connect (PgBouncer tracks TimeZone per client and sets it on each
+    # server connection it lends), the isolation level (psycopg 3 sends it with each BEGIN), SET LOCAL and
+    # set_config(..., true), transaction-scoped advisory locks (a session-level one fails the architecture test);
+    # nothing here uses LISTEN or temporary tables.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock at BEGIN instead of failing halfway ("database is locked") under concurrent requests.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -3,6 +3,7 @@ settings that DATABASE_TRANSACTION_POOLING=true makes for it (docs/deployment.md
 
 import re
 import socket
+import subprocess
 
 import psycopg
 import pytest
@@ -34,6 +35,12 @@ def test_transaction_pooling_turns_off_server_side_cursors_and_prepared_statemen
     url = "postgres://postgres@127.0.0.1:6432/newsroom?prepare_threshold=5&server_side_binding=true"
     assert transaction_pooling_settings(url=url)["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None}
     assert transaction_pooling_settings("false") == {"DISABLE_SERVER_SIDE_CURSORS": False, "OPTIONS": {}}
+
+
+def test_transaction_pooling_refuses_a_role_set_for_the_session():
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        transaction_pooling_settings(url="postgres://postgres@127.0.0.1:6432/newsroom?assume_role=editor")
+    assert "assume_role cannot work with DATABASE_TRANSACTION_POOLING" in refused.value.stderr
 
 
 @needs_postgresql
