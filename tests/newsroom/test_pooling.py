@@ -130,3 +130,31 @@ def test_a_story_page_and_a_comment_post_work_through_pgbouncer(through_pgbounce
         cursor.execute("SELECT inet_server_port()")  # PostgreSQL's port, seen through PgBouncer's
         assert cursor.fetchone()[0] == bouncer.server_port
     assert connection.settings_dict["PORT"] == bouncer.port
+
+
+@needs_postgresql
+@pytest.mark.parametrize(
+    "options",
+    [None, {"server_side_binding": True, "prepare_threshold": 0}],
+    ids=["pooling-settings", "prepared-statements"],
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_on_one_server_connection_is_missing_on_the_next(through_pgbouncer, options):
+    """psycopg prepares a statement it has run prepare_threshold times on its connection, then only executes it by
+    name; under transaction pooling the name may reach a server connection that never saw it."""
+    bouncer = through_pgbouncer(pool_size=2)
+    if options:
+        connection.settings_dict["OPTIONS"] = options
+    url = bouncer.url(connection.settings_dict["NAME"])
+    users = get_user_model().objects.filter(is_active=True)
+    with psycopg.connect(url) as holder, psycopg.connect(url) as taker:
+        holder.execute("SELECT 1")  # a transaction open on the first server connection
+        assert users.count() == 0  # prepared (or not) on the second one, the only one free
+        taker.execute("SELECT 1")  # now the second one is taken
+        holder.commit()  # and the first one free: the next statement runs there
+        if options:
+            with pytest.raises(ProgrammingError, match=r'prepared statement "_pg3_\d+" does not exist'):
+                users.count()
+        else:
+            assert users.count() == 0
+        taker.commit()
