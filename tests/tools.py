@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module", "pgbouncer", "varnishd"]
+__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module", "pgbouncer", "postgresql", "varnishd"]
 
 # Every skip for a missing tool starts with this, so the CI hook can tell them from deliberate skips.
 MISSING_TOOL = "missing tool:"
@@ -56,6 +56,15 @@ def varnishd() -> str:
         )
     if compiled.returncode != 0:
         _missing(f"vmod xkey for varnishd (apt-get install varnish-modules): {compiled.stderr.strip()[-300:]}")
+    return path
+
+
+def postgresql() -> Path:
+    """Debian's PostgreSQL 15 server binaries (initdb, pg_ctl, pg_basebackup): the replica tests run clusters of
+    their own with them (tests.servers.PostgresCluster)."""
+    path = Path("/usr/lib/postgresql/15/bin")
+    if not all(os.access(path / name, os.X_OK) for name in ("initdb", "pg_ctl", "pg_basebackup", "postgres")):
+        _missing(f"PostgreSQL 15's server in {path} (apt-get install postgresql-15)")
     return path
 
 
