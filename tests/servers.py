@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import functools
 import http.client
+import json
 import os
 import re
 import shutil
@@ -41,6 +43,7 @@ __all__ = [
     "Worker",
     "PostgresCluster",
     "database_url",
+    "transaction_pooling_settings",
 ]
 
 
@@ -324,7 +327,6 @@ admin_users = postgres
 pool_mode = transaction
 default_pool_size = {self.pool_size}
 max_client_conn = 1000
-server_reset_query =
 ignore_startup_parameters = extra_float_digits
 """
 
@@ -385,6 +387,7 @@ ignore_startup_parameters = extra_float_digits
                     os.kill(pid, signal.SIGKILL)
         self.process = None
         self.pid = None
+        self.pidfile.unlink(missing_ok=True)
 
 
 class RedisServer:
@@ -540,6 +543,28 @@ def database_url(settings_dict: dict) -> str:
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@functools.cache
+def transaction_pooling_settings(
+    pooling: str = "true", url: str = "postgres://postgres@127.0.0.1:6432/newsroom"
+) -> dict:
+    """The database settings DATABASE_TRANSACTION_POOLING=`pooling` makes in newsroom/settings.py, read in a process
+    of its own, so the tests run with exactly what production gets."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+        DJANGO_ENV_FILE=os.devnull,
+        DJANGO_DEBUG="true",
+        DATABASE_URL=url,
+        DATABASE_TRANSACTION_POOLING=pooling,
+    )
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(json.dumps({k: d.get(k, False) for k in ('DISABLE_SERVER_SIDE_CURSORS', 'OPTIONS')}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
 
 
 class Worker:

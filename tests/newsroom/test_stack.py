@@ -72,8 +72,7 @@ def csrf_field(text: str) -> str:
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the stack has databases of its own: it runs in the PostgreSQL pass")
 def test_make_stack_serves_through_the_edge_purges_by_the_worker_and_stops_what_it_started():
     tools.varnishd()  # a missing Varnish or PgBouncer is a skip here and a failure under CI=true
-    if shutil.which("pgbouncer") is None and not os.path.exists("/usr/sbin/pgbouncer"):
-        pytest.skip(f"{tools.MISSING_TOOL} pgbouncer (apt-get install pgbouncer)")
+    tools.pgbouncer()
     try:
         output = stack("up").stdout
         state = json.loads((STACK / "state.json").read_text())
