@@ -1,5 +1,5 @@
 """Several web nodes behind the edge, all real processes on loopback: two gunicorn nodes (deploy/gunicorn.conf.py,
-production settings) sharing the test's PostgreSQL database and a redis-server of this module's own (cache, rate
+production settings) sharing the test's database and a redis-server of this module's own (cache, rate
 limits, task queue), Debian's varnishd with the shipped VCL in front of both, and an RQ worker sending the purges.
 Rate limits and the comment lock hold across nodes; a node killed mid-load loses no accepted comment while readers
 keep getting pages; a comment write reaches signed-out readers through the worker's purge within a second. The two
@@ -42,7 +42,8 @@ CSRF = secrets.token_hex(16)
 
 @pytest.fixture(scope="module")
 def site(django_db_setup, tmp_path_factory):
-    """Two web nodes, Varnish in front of them and a worker, for the whole module: {"nodes", "edge", "worker"}."""
+    """Two web nodes, Varnish in front of them, a worker and their Redis, for the whole module: {"nodes", "edge",
+    "worker", "broker"} (a client of the task queue's Redis database)."""
     varnishd, redis_server = tools.varnishd(), tools.redis_server()
     tmp = tmp_path_factory.mktemp("nodes")
     # A Redis of the module's own: the nodes' cache and rate limits (0), the queue the worker empties (1).
@@ -73,12 +74,11 @@ def site(django_db_setup, tmp_path_factory):
         GUNICORN_WORKERS="1",
         DJANGO_LOG_LEVEL="WARNING",
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
     nodes = [WebNode(env, tmp / f"web{n}.log", port=port) for n, port in enumerate(ports, start=1)]
     started = []
     try:
+        collect = [sys.executable, "manage.py", "collectstatic", "--noinput"]
+        subprocess.run(collect, cwd=ROOT, env=env, check=True, capture_output=True)
         for node in nodes:
             started.append(node.start())
         edge.start()
