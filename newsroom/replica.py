@@ -17,7 +17,15 @@ from django.conf import settings
 from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-__all__ = ["REPLICA", "PIN_COOKIE", "ReplicaRouter", "route_reads", "replica_answers", "replica_status"]
+__all__ = [
+    "REPLICA",
+    "PIN_COOKIE",
+    "ReplicaRouter",
+    "route_reads",
+    "replica_answers",
+    "replica_status",
+    "replica_caught_up",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +174,29 @@ def replica_status() -> str | None:
         logger.warning("Readiness check failed: the read replica", exc_info=True)
         return "unreachable"
     return "lagging" if float(lag or 0) > settings.DATABASE_REPLICA_PIN_SECONDS else "ok"
+
+
+def replica_caught_up(*, timeout: float) -> bool:
+    """Whether the replica has replayed all that the primary had written when asked, waiting up to `timeout`
+    seconds. The edge's purges wait for it (newsroom.edge.purge_keys): the page the edge fetches again after a purge
+    is read from the replica, which must hold the write by then. True without a replica, or when it does not answer
+    (the web nodes then read the primary)."""
+    if REPLICA not in settings.DATABASES or connections[REPLICA].vendor != "postgresql":
+        return True
+    deadline = time.monotonic() + timeout
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()")
+            [written] = cursor.fetchone()
+        with connections[REPLICA].cursor() as cursor:
+            while True:
+                # NULL on a server that is no standby: nothing to wait for.
+                cursor.execute("SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, true)", [written])
+                if cursor.fetchone()[0]:
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.02)
+    except DatabaseError:
+        logger.warning("Could not compare the replica with the primary", exc_info=True)
+        return True

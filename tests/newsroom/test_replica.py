@@ -9,8 +9,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -25,7 +27,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Discussion
-from newsroom import replica
+from newsroom import edge, replica
 from tests import tools
 from tests.servers import BIN, ROOT, PostgresCluster, free_port, stop_group, wait_for
 
@@ -141,6 +143,39 @@ def test_a_get_that_writes_reads_the_primary_from_then_on_and_pins_its_reader(wi
     assert seen == {"before": "replica", "after": "default"} and replica.PIN_COOKIE in response.cookies
 
 
+@pytest.fixture
+def purge_listener():
+    """An HTTP server on loopback that answers every PURGE with 200 and keeps the keys it was sent."""
+    purged = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PURGE(self):
+            purged.append(self.headers["xkey-purge"])
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/", purged
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_purge_before_the_replica_replayed_the_write_is_sent_and_retried(settings, monkeypatch, purge_listener):
+    url, purged = purge_listener
+    settings.EDGE_PURGE_URLS = [url]
+    monkeypatch.setattr(edge, "replica_caught_up", lambda timeout: True)
+    edge.purge_keys.call(["story-1"])
+    monkeypatch.setattr(edge, "replica_caught_up", lambda timeout: False)
+    # Sent all the same (the replica may catch up before the edge refetches), then again on the queue's retry.
+    with pytest.raises(edge.EdgePurgeFailed, match="read replica had not replayed"):
+        edge.purge_keys.call(["story-1"])
+    assert purged == ["story-1", "story-1"]
+
+
 def test_migrations_never_run_against_the_replica():
     assert router.allow_migrate("default", "articles") and not router.allow_migrate("replica", "articles")
 
@@ -209,7 +244,7 @@ def site(clusters):
     except AssertionError:
         node.stop()
         raise AssertionError((clusters.work / "gunicorn.log").read_text(errors="replace")[-3000:]) from None
-    yield SimpleNamespace(port=port, story=people["story"], article_id=people["article_id"], clusters=clusters)
+    yield SimpleNamespace(port=port, story=people["story"], article_id=people["article_id"], clusters=clusters, env=env)
     node.stop()
 
 
@@ -337,32 +372,48 @@ def test_the_reader_who_posted_sees_their_comment_at_once_and_everyone_once_the_
     assert Browser(site.port).get(f"/comments/{comment_id}/")[0] == 302
 
 
-def test_readyz_says_when_the_replica_lags_or_is_gone_and_the_site_stays_up(site, lagging):
+def test_readyz_says_when_the_replica_lags_or_is_gone_and_the_site_stays_up(site):
     readyz = lambda: Browser(site.port).get("/readyz")  # noqa: E731
-    assert json.loads(readyz()[2])["replica"] == "ok"  # paused, but nothing to replay
-    site.clusters.primary.execute(
-        "UPDATE articles_article SET deck = 'Lagging' WHERE id = %s", site.article_id, database="newsroom"
-    )
-    wait_for(lambda: lagging.lag()["bytes"] > 0, timeout=5, what="the replica receiving the update")
-    status, _, text = wait_for(
-        lambda: (answer := readyz()) and json.loads(answer[2])["replica"] == "lagging" and answer,
-        timeout=PIN_SECONDS + 5, what="/readyz saying the replica lags",
-    )  # fmt: skip
-    assert status == 200 and json.loads(text)["status"] == "degraded" and json.loads(text)["database"] == "ok"
-    lagging.resume_replay()
+    standby, primary = site.clusters.replica, site.clusters.primary
+    assert json.loads(readyz()[2])["replica"] == "ok"
+    standby.pause_replay()
+    try:
+        primary.execute(
+            "UPDATE articles_article SET deck = 'Lagging' WHERE id = %s", site.article_id, database="newsroom"
+        )
+        status, _, text = wait_for(
+            lambda: (answer := readyz()) and json.loads(answer[2])["replica"] == "lagging" and answer,
+            timeout=PIN_SECONDS + 5, what="/readyz saying the replica lags",
+        )  # fmt: skip
+        assert status == 200 and json.loads(text)["status"] == "degraded" and json.loads(text)["database"] == "ok"
+    finally:
+        standby.resume_replay()
     wait_for(lambda: json.loads(readyz()[2])["replica"] == "ok", timeout=10, what="/readyz saying ok again")
-    lagging.stop()
+    standby.stop()
     try:
         status, _, text = readyz()
         assert status == 200 and json.loads(text)["replica"] == "unreachable"
         assert json.loads(text)["status"] == "degraded"
         # Pages read the primary meanwhile.
-        site.clusters.primary.execute(
+        primary.execute(
             "UPDATE articles_article SET deck = 'Read from the primary' WHERE id = %s", site.article_id,
             database="newsroom",
         )  # fmt: skip
         status, _, page = Browser(site.port).get(site.story)
         assert status == 200 and "Read from the primary" in page
     finally:
-        lagging.start()
+        standby.start()
     wait_for(lambda: json.loads(readyz()[2])["replica"] == "ok", timeout=10, what="the replica back in /readyz")
+
+
+def test_a_purge_waits_for_the_replica_to_replay_the_write(site, lagging):
+    """newsroom.replica.replica_caught_up, in a process with the site's settings, as the worker runs it."""
+    check = "from newsroom.replica import replica_caught_up; print(replica_caught_up(timeout=0.5))"
+    manage = [sys.executable, "manage.py", "shell", "-c", check]
+    run = lambda: subprocess.run(manage, cwd=ROOT, env=site.env, check=True, capture_output=True, text=True)  # noqa: E731
+    site.clusters.primary.execute(
+        "UPDATE articles_article SET deck = 'Waiting' WHERE id = %s", site.article_id, database="newsroom"
+    )
+    assert run().stdout.split()[-1] == "False"
+    lagging.resume_replay()
+    assert run().stdout.split()[-1] == "True"
