@@ -39,8 +39,9 @@ RETRY_AFTER_SECONDS = 5
 
 @dataclass
 class _Request:
-    on_replica: bool
+    on_replica: bool  # replica-safe, until it writes or the replica turns out not to answer
     wrote: bool = False
+    checked: bool = False  # whether the replica was found to answer, at this request's first read
 
 
 # The request this thread (or task) is serving; None outside a web request: the worker, commands, the shell.
@@ -57,13 +58,15 @@ class ReplicaRouter:
     def db_for_read(self, model, **hints):
         request = _current.get()
         if (
-            request is not None
-            and request.on_replica
-            and model._meta.app_label != "sessions"
-            and not connections[DEFAULT_DB_ALIAS].in_atomic_block
+            request is None
+            or not request.on_replica
+            or model._meta.app_label == "sessions"
+            or connections[DEFAULT_DB_ALIAS].in_atomic_block
         ):
-            return REPLICA
-        return DEFAULT_DB_ALIAS
+            return DEFAULT_DB_ALIAS
+        if not request.checked:  # a request that reads nothing (/healthz) never connects to the replica
+            request.checked, request.on_replica = True, replica_answers()
+        return REPLICA if request.on_replica else DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints):
         return DEFAULT_DB_ALIAS
@@ -83,12 +86,8 @@ def route_reads(get_response):
     def middleware(request):
         if REPLICA not in settings.DATABASES:
             return get_response(request)
-        state = _Request(
-            on_replica=request.method in SAFE_METHODS
-            and not request.path.startswith("/admin/")
-            and not _pinned(request)
-            and replica_answers()
-        )
+        safe = request.method in SAFE_METHODS and not request.path.startswith("/admin/")
+        state = _Request(on_replica=safe and not _pinned(request))
         token = _current.set(state)
         try:
             with connections[DEFAULT_DB_ALIAS].execute_wrapper(_watch_writes(state)):

@@ -176,6 +176,23 @@ def test_a_purge_before_the_replica_replayed_the_write_is_sent_and_retried(setti
     assert purged == ["story-1", "story-1"]
 
 
+def test_the_replica_is_asked_at_the_first_read_and_when_it_does_not_answer_the_primary_serves(
+    with_replica, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr(replica, "replica_answers", lambda: asked.append("asked") or False)
+
+    def view(request):
+        seen.extend([router.db_for_read(Article), router.db_for_read(Article)])
+        return HttpResponse()
+
+    seen = []
+    serve("GET", "/", view=view)
+    assert seen == ["default", "default"] and asked == ["asked"]
+    serve("GET", "/healthz", view=lambda request: HttpResponse())  # reads nothing: never connects
+    assert asked == ["asked"]
+
+
 def test_migrations_never_run_against_the_replica():
     assert router.allow_migrate("default", "articles") and not router.allow_migrate("replica", "articles")
 
