@@ -206,7 +206,8 @@ PIN_SECONDS = 2
 
 @pytest.fixture(scope="module")
 def clusters():
-    """A primary and its streaming replica of our own, the site's database migrated on the primary."""
+    """A primary with a database for the site, and its streaming replica, clusters of our own; stopped and removed
+    after the module (pg_ctl daemonizes them: a test run killed outright leaves them running in /tmp)."""
     tools.postgresql()
     # Not pytest's tmp_path: as root the clusters belong to the postgres user, who cannot enter root's private tmp.
     work = Path(tempfile.mkdtemp(prefix="newsroom-replica-"))
@@ -241,10 +242,8 @@ def site(clusters):
         "TASKS_URL": "",
         "CACHE_URL": "locmemcache://",
     }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
-    made = subprocess.run([*manage, "shell", "-c", SEED], cwd=ROOT, env=env, check=True, capture_output=True)
-    people = json.loads(made.stdout.decode().strip().splitlines()[-1])
+    manage(env, "migrate", "--noinput")
+    people = json.loads(manage(env, "shell", "-c", SEED).strip().splitlines()[-1])
     port = free_port()
     node = SimpleNamespace(port=port, stop=lambda: stop_group(node.process, grace=10) or node._log.close())
     node._log = open(clusters.work / "gunicorn.log", "wb")  # noqa: SIM115 (closed by node.stop)
@@ -263,6 +262,13 @@ def site(clusters):
         raise AssertionError((clusters.work / "gunicorn.log").read_text(errors="replace")[-3000:]) from None
     yield SimpleNamespace(port=port, story=people["story"], article_id=people["article_id"], clusters=clusters, env=env)
     node.stop()
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """`manage.py *args` with the site's environment; its output, or a failure that shows it."""
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"manage.py {args[0]} failed: {(done.stdout + done.stderr)[-3000:]}"
+    return done.stdout
 
 
 SEED = """
@@ -426,11 +432,9 @@ def test_readyz_says_when_the_replica_lags_or_is_gone_and_the_site_stays_up(site
 def test_a_purge_waits_for_the_replica_to_replay_the_write(site, lagging):
     """newsroom.replica.replica_caught_up, in a process with the site's settings, as the worker runs it."""
     check = "from newsroom.replica import replica_caught_up; print(replica_caught_up(timeout=0.5))"
-    manage = [sys.executable, "manage.py", "shell", "-c", check]
-    run = lambda: subprocess.run(manage, cwd=ROOT, env=site.env, check=True, capture_output=True, text=True)  # noqa: E731
     site.clusters.primary.execute(
         "UPDATE articles_article SET deck = 'Waiting' WHERE id = %s", site.article_id, database="newsroom"
     )
-    assert run().stdout.split()[-1] == "False"
+    assert manage(site.env, "shell", "-c", check).split()[-1] == "False"
     lagging.resume_replay()
-    assert run().stdout.split()[-1] == "True"
+    assert manage(site.env, "shell", "-c", check).split()[-1] == "True"
