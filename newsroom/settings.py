@@ -110,15 +110,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 # A streaming replica of the primary (empty: none). Only the reads of GET and HEAD requests outside the admin go to
 # it, outside transactions; a reader who wrote reads the primary for DATABASE_REPLICA_PIN_SECONDS (newsroom.replica).
+# Keep this after every setting of the default database: the replica's connections are configured the same way.
 if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    _same_engine = _replica["ENGINE"] == DATABASES["default"]["ENGINE"]
     DATABASES["replica"] = {
-        **env.db_url_config(DATABASE_REPLICA_URL),
-        **{key: DATABASES["default"][key] for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")},
+        **{key: value for key, value in DATABASES["default"].items() if key not in ("NAME", "HOST", "PORT", "TEST")},
+        **_replica,
+        "OPTIONS": {**(DATABASES["default"].get("OPTIONS", {}) if _same_engine else {}), **_replica.get("OPTIONS", {})},
         "TEST": {"MIRROR": "default"},  # tests read the test database through the replica's alias
     }
-    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
         # A replica that is gone costs a request two seconds at most; then this process reads the primary a while.
-        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 DATABASE_ROUTERS = ["newsroom.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

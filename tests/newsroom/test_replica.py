@@ -193,6 +193,37 @@ def test_the_replica_is_asked_at_the_first_read_and_when_it_does_not_answer_the_
     assert asked == ["asked"]
 
 
+def settings_databases(**env) -> dict:
+    """settings.DATABASES in a process of its own with only these variables of ours."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CACHE_URL"))}
+    printed = subprocess.run(
+        [sys.executable, "-c", "import json, django; django.setup(); from django.conf import settings; "
+         "print(json.dumps(settings.DATABASES, default=str))"],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "newsroom.settings", "DJANGO_ENV_FILE": os.devnull,
+             "DJANGO_DEBUG": "true", **env},
+    )  # fmt: skip
+    return json.loads(printed.stdout)
+
+
+def test_the_replica_is_configured_like_the_primary_and_mirrors_it_in_tests():
+    assert list(settings_databases(DATABASE_URL="postgres://postgres@db:5432/newsroom")) == ["default"]
+    databases = settings_databases(
+        DATABASE_URL="postgres://postgres@db:5432/newsroom",
+        DATABASE_REPLICA_URL="postgres://reader:secret@standby:5433/newsroom",
+        DJANGO_DB_CONN_MAX_AGE="30",
+    )
+    default, standby = databases["default"], databases["replica"]
+    assert (standby["HOST"], standby["PORT"], standby["USER"], standby["PASSWORD"]) == (
+        "standby",
+        5433,
+        "reader",
+        "secret",
+    )
+    assert standby["CONN_MAX_AGE"] == default["CONN_MAX_AGE"] == 30 and standby["CONN_HEALTH_CHECKS"]
+    assert standby["OPTIONS"]["connect_timeout"] == 2 and standby["TEST"]["MIRROR"] == "default"
+
+
 def test_migrations_never_run_against_the_replica():
     assert router.allow_migrate("default", "articles") and not router.allow_migrate("replica", "articles")
 
