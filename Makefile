@@ -22,7 +22,8 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run worker migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
-	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait
+	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait \
+	stack stack-down load-stack
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -47,7 +48,7 @@ install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 # Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
 # tests skip saying what is missing; under CI=true (root) a failed install fails the run.
-tools: ## Install what the real-client tests need: Chromium, Java, Node.js, nginx, Varnish, PostgreSQL 15 (Debian) and npm packages
+tools: ## Install what the real-server tests need from Debian (Chromium, Java, Node.js, nginx, Varnish, PostgreSQL 15, PgBouncer, HAProxy) and npm
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
@@ -56,6 +57,8 @@ tools: ## Install what the real-client tests need: Chromium, Java, Node.js, ngin
 	test -x /usr/sbin/varnishd || missing="$$missing varnish"; \
 	test -n "$$(find /usr/lib -name libvmod_xkey.so -print -quit 2>/dev/null)" || missing="$$missing varnish-modules"; \
 	test -x /usr/lib/postgresql/15/bin/pg_basebackup || missing="$$missing postgresql-15"; \
+	test -x /usr/sbin/pgbouncer || missing="$$missing pgbouncer"; \
+	test -x /usr/sbin/haproxy || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing from Debian:$$missing"; \
 		if ! { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; then \
@@ -197,6 +200,18 @@ load: $(STAMP) ## gunicorn (2 sync workers) on 127.0.0.1 and wrk: requests/s, p5
 	@db=sqlite; if $(PG_UP); then db=postgres; fi; \
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.load --db $$db --out bench/results/load.json
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) -m bench.report; fi
+
+# The scale-out stack (issue 17, docs/deployment.md) on loopback: PostgreSQL primary and streaming replica (clusters of
+# its own in .stack/), PgBouncer, two gunicorn nodes, an RQ worker and Varnish; Redis as running here.
+stack: $(STAMP) tools ## Start the whole scale-out stack here and print its addresses (`make stack-down` stops it)
+	$(PY) scripts/stack.py up
+
+stack-down: ## Stop exactly what `make stack` started, and remove .stack/
+	$(PY) scripts/stack.py down
+
+load-stack: $(STAMP) tools ## Not in `make test`: breaking news against the stack (wrk and posting at 500/min, 3 min)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(PY) -m bench.load_stack $(if $(DURATION),--duration $(DURATION)) $(if $(RATE),--rate $(RATE))
 
 clean: ## Delete the virtualenvs, node_modules, the SQLite database and uploaded media
 	rm -rf $(VENV) $(BENCH_VENV) node_modules db.sqlite3 media staticfiles

@@ -26,3 +26,6 @@ accesslog = "-"
 errorlog = "-"
 # The proxy in front is the only client: it sets X-Forwarded-For / -Proto (see DJANGO_BEHIND_PROXY).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No control socket (gunicorn 24+, one path per user by default): several nodes may share a machine, and each is
+# managed by signals to its own master (SIGTERM, SIGHUP), as systemd and tests/servers.py do.
+control_socket_disable = True

@@ -103,6 +103,22 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # connection per request cost more than rendering a cached story page (`make load`).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction mode (docs/deployment.md) each transaction may run on another server connection, so
+# nothing may outlive a transaction on the server. What Django and this code would otherwise leave there:
+if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+    # .iterator() outside a transaction DECLAREs a WITH HOLD cursor and FETCHes from it in later statements.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Prepared statements live in a server session and PgBouncer 1.18 does not track them (1.21's
+    # max_prepared_statements does). Django 5.2 binds parameters client-side and has psycopg prepare nothing by
+    # default; pinned here so that an option in DATABASE_URL cannot turn them on.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=False, prepare_threshold=None)
+    # Django's `SET ROLE` at connect would stay on one server connection; PgBouncer does not track the role.
+    if DATABASES["default"]["OPTIONS"].get("assume_role"):
+        raise ImproperlyConfigured("assume_role cannot work with DATABASE_TRANSACTION_POOLING: connect as that role.")
+    # Safe as they are: Django's `SET TIME ZONE` at connect (PgBouncer tracks TimeZone per client and sets it on each
+    # server connection it lends), the isolation level (psycopg 3 sends it with each BEGIN), SET LOCAL and
+    # set_config(..., true), transaction-scoped advisory locks (a session-level one fails the architecture test);
+    # nothing here uses LISTEN or temporary tables.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock at BEGIN instead of failing halfway ("database is locked") under concurrent requests.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

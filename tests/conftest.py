@@ -6,7 +6,8 @@ import pytest
 from django.core.cache import cache
 
 from newsroom import ratelimit
-from tests.servers import SeaweedFS, SmtpServer, Worker, database_url
+from tests import tools
+from tests.servers import PgBouncer, SeaweedFS, SmtpServer, Worker, database_url, transaction_pooling_settings
 from tests.tools import MISSING_TOOL
 
 
@@ -180,3 +181,39 @@ def start_worker(broker, settings, media_root, tmp_path):
     yield start
     for worker in started:
         worker.stop()
+
+
+# ------------------------------------------------------------------------------
+# PgBouncer in transaction mode between the test's connections and PostgreSQL (tests/servers.py)
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def through_pgbouncer(tmp_path):
+    """Call with a pool size: starts a PgBouncer in front of the test database's server and sends every connection
+    opened from then on (in this thread and others) through it, with the transaction pooling settings. Everything
+    is put back, and PgBouncer stopped, at the end of the test. Needs django_db(transaction=True)."""
+    from django.db import connections
+
+    tools.pgbouncer()
+    pooled = transaction_pooling_settings()
+    # Every thread's connection is made from this one dict (django.db.connections.settings).
+    database = connections.settings["default"]
+    saved = {key: database.get(key) for key in ("HOST", "PORT", "DISABLE_SERVER_SIDE_CURSORS", "OPTIONS")}
+    started = []
+
+    def start(pool_size: int) -> PgBouncer:
+        bouncer = PgBouncer(
+            tmp_path / f"pgbouncer-{len(started)}",
+            server_host=saved["HOST"] or "127.0.0.1",
+            server_port=int(saved["PORT"] or 5432),
+            pool_size=pool_size,
+        ).start()
+        started.append(bouncer)
+        connections.close_all()
+        database.update(HOST="127.0.0.1", PORT=bouncer.port, **pooled)
+        return bouncer
+
+    yield start
+    connections.close_all()
+    database.update(saved)
+    for bouncer in started:
+        bouncer.stop()

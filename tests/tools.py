@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module", "postgresql", "varnishd"]
+__all__ = ["MISSING_TOOL", "ROOT", "chromium", "java", "node_module", "pgbouncer", "postgresql", "varnishd"]
 
 # Every skip for a missing tool starts with this, so the CI hook can tell them from deliberate skips.
 MISSING_TOOL = "missing tool:"
@@ -65,6 +65,14 @@ def postgresql() -> Path:
     path = Path("/usr/lib/postgresql/15/bin")
     if not all(os.access(path / name, os.X_OK) for name in ("initdb", "pg_ctl", "pg_basebackup", "postgres")):
         _missing(f"PostgreSQL 15's server in {path} (apt-get install postgresql-15)")
+    return path
+
+
+def pgbouncer() -> str:
+    """Debian's PgBouncer: the pooler tests put it, in transaction mode, between Django and PostgreSQL."""
+    path = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+    if path is None:
+        _missing("pgbouncer (apt-get install pgbouncer)")
     return path
 
 

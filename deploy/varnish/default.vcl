@@ -9,29 +9,45 @@ import directors;
 import std;
 import xkey;
 
-# One backend per web node; list them all and add them to the director in vcl_init. tests/newsroom/test_edge.py
-# and `make stack` write a copy of this file with their own port in place of 8000.
+# Each web node is probed on /readyz, which answers 503 when the node cannot reach the database: a node that fails
+# two of its last three probes is taken out of the director until it answers again, and with every node out the
+# edge serves what it kept (stale-if-error).
+probe ready {
+    .url = "/readyz";
+    .interval = 2s;
+    .timeout = 1s;
+    .window = 3;
+    .threshold = 2;
+    .initial = 2;
+}
+
+# One backend per web node, each like web1, and each added to the director in vcl_init. The hosts are
+# docker-compose.yml's services; in production, the nodes' addresses. tests/servers.py (Varnish) writes a copy with
+# one such block per node it starts, on loopback.
 backend web1 {
-    .host = "127.0.0.1";
+    .host = "web";
     .port = "8000";
     # The site's host name (one of DJANGO_ALLOWED_HOSTS): the probe's Host, which Django checks like any other.
     .host_header = "news.example.com";
     .connect_timeout = 1s;
     .first_byte_timeout = 35s;   # a little over gunicorn's timeout (deploy/gunicorn.conf.py)
-    # /readyz answers 503 when the node cannot reach the database: Varnish then serves stale (stale-if-error).
-    .probe = {
-        .url = "/readyz";
-        .interval = 2s;
-        .timeout = 1s;
-        .window = 3;
-        .threshold = 2;
-        .initial = 2;
-    }
+    .probe = ready;
 }
 
+backend web2 {
+    .host = "web2";
+    .port = "8000";
+    .host_header = "news.example.com";
+    .connect_timeout = 1s;
+    .first_byte_timeout = 35s;
+    .probe = ready;
+}
+
+# Requests go to the healthy nodes in turn.
 sub vcl_init {
     new web = directors.round_robin();
     web.add_backend(web1);
+    web.add_backend(web2);
 }
 
 # Who may PURGE: the web nodes and workers that run newsroom.edge.purge_keys. Loopback only here.

@@ -1,5 +1,6 @@
 """Many readers posting at once on PostgreSQL: every accepted comment stored once, no tree corrupted (issue 7's figures:
-16 workers x 50 posts, a third top-level, the rest replies to random comments across several stories)."""
+16 workers x 50 posts, a third top-level, the rest replies to random comments across several stories), the posts
+through a real PgBouncer in transaction mode with fewer server connections than posting threads (issue 17)."""
 
 import http.client
 import random
@@ -21,6 +22,8 @@ from tests.factories import ArticleFactory, CommentFactory, UserFactory
 THREADS = 16
 POSTS_PER_THREAD = 50
 STORIES = 4
+# PgBouncer's server connections for the 16 threads: each transaction runs on whichever of them is free.
+POOL_SIZE = 4
 TOP_LEVEL_SHARE = 1 / 3
 
 ON_POSTGRESQL = "postgresql" in settings.DATABASES["default"]["ENGINE"]
@@ -38,19 +41,29 @@ def snapshot() -> dict[int, tuple]:
     reason="needs PostgreSQL: SQLite allows one writer at a time, so concurrent tree writes cannot race there",
 )
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(settings, record_property):
+def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(
+    settings, record_property, through_pgbouncer
+):
     settings.COMMENTS_RATE_PER_MINUTE = 0
     stories = [ArticleFactory() for _ in range(STORIES)]
     readers = [UserFactory() for _ in range(THREADS)]
+    through_pgbouncer(pool_size=POOL_SIZE)
+    backends: set[int] = set()  # the PostgreSQL backends the threads' statements ran on
     posted: list[Comment] = []
     posted_lock = threading.Lock()
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS)
 
+    def backend() -> int:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
     def post_many(reader, seed):
         rng = random.Random(seed)
         try:
             start.wait()
+            backends.add(backend())
             for n in range(POSTS_PER_THREAD):
                 with posted_lock:
                     parent = rng.choice(posted) if posted and rng.random() >= TOP_LEVEL_SHARE else None
@@ -59,6 +72,7 @@ def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(sett
                 comment = services.comment_create(article=story, author=reader, body=body, parent=parent)
                 with posted_lock:
                     posted.append(comment)
+            backends.add(backend())
         except BaseException as error:  # reported to the main thread below
             errors.append(error)
         finally:
@@ -71,6 +85,8 @@ def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(sett
         worker.join()
 
     assert errors == []
+    # Sixteen clients connected at once, their statements on at most four backends: transactions really shared them.
+    assert 1 <= len(backends) <= POOL_SIZE < THREADS
     total = THREADS * POSTS_PER_THREAD
     # Every accepted comment is stored, once, with its own text, in the story and under the parent it was given.
     accepted = {c.pk: (c.body, c.article_id, c.parent_id) for c in posted}
@@ -97,7 +113,8 @@ def test_concurrent_posts_across_stories_keep_every_tree_equal_to_a_rebuild(sett
     record_property(
         "figures",
         f"{total} concurrent posts ({THREADS} workers x {POSTS_PER_THREAD}, {len(roots)} top-level, {replies} replies, "
-        f"{STORIES} stories): {len(stored)} stored, 0 lost, 0 duplicated, {len(differing)} tree corruptions",
+        f"{STORIES} stories, through PgBouncer on {len(backends)} server connections): {len(stored)} stored, 0 lost, "
+        f"0 duplicated, {len(differing)} tree corruptions",
     )
     connection.close()
 

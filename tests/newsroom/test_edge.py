@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def edge_cache(live_server, tmp_path, settings):
     """A varnishd of this test's own in front of the live server, the one edge the site purges."""
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "news.example.com"]  # the VCL's probe asks for it
-    varnish = Varnish(tools.varnishd(), tmp_path, urlsplit(live_server.url).port).start()
+    varnish = Varnish(tools.varnishd(), tmp_path, [urlsplit(live_server.url).port]).start()
     settings.EDGE_PURGE_URLS = [f"{varnish.url}/"]
     yield varnish
     varnish.stop()
@@ -157,14 +157,16 @@ def test_with_the_backend_down_a_kept_page_is_served_stale(edge_cache, refusing_
     article = ArticleFactory()
     url = article.get_absolute_url()
     _status, _headers, kept = request(edge_cache, url)
-    assert edge_cache.backend_health() == "healthy"  # its probe of /readyz is answered
-    edge_cache.point_at(refusing_relay)  # the web node is gone
+    assert edge_cache.backend_health() == {"web1": "healthy"}  # its probe of /readyz is answered
+    edge_cache.point_at([refusing_relay])  # the web node is gone
     # Purged (softly) after it went: the page expires, and stale-if-error serves it, at once and after the
     # health probe has marked the node sick.
     edge.purge_keys.call([article.surrogate_key])
     status, headers, text = request(edge_cache, url)
     assert (status, headers["X-Cache"], text) == (200, "STALE", kept)
-    wait_for(lambda: edge_cache.backend_health() == "sick", timeout=10, what="the probe marking the node sick")
+    wait_for(
+        lambda: edge_cache.backend_health() == {"web1": "sick"}, timeout=10, what="the probe marking the node sick"
+    )
     status, headers, text = request(edge_cache, url)
     assert (status, headers["X-Cache"], text) == (200, "STALE", kept)
     # What it never had, it cannot serve.
