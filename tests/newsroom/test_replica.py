@@ -212,6 +212,7 @@ def test_the_replica_is_configured_like_the_primary_and_mirrors_it_in_tests():
         DATABASE_URL="postgres://postgres@db:5432/newsroom",
         DATABASE_REPLICA_URL="postgres://reader:secret@standby:5433/newsroom",
         DJANGO_DB_CONN_MAX_AGE="30",
+        DATABASE_TRANSACTION_POOLING="true",  # a replica behind PgBouncer too needs what the primary's pooler does
     )
     default, standby = databases["default"], databases["replica"]
     assert (standby["HOST"], standby["PORT"], standby["USER"], standby["PASSWORD"]) == (
@@ -222,6 +223,7 @@ def test_the_replica_is_configured_like_the_primary_and_mirrors_it_in_tests():
     )
     assert standby["CONN_MAX_AGE"] == default["CONN_MAX_AGE"] == 30 and standby["CONN_HEALTH_CHECKS"]
     assert standby["OPTIONS"]["connect_timeout"] == 2 and standby["TEST"]["MIRROR"] == "default"
+    assert standby["DISABLE_SERVER_SIDE_CURSORS"] and standby["OPTIONS"]["prepare_threshold"] is None
 
 
 def test_migrations_never_run_against_the_replica():
