@@ -12,12 +12,15 @@ import urllib.request
 from django.conf import settings
 from django_tasks import task
 
+from newsroom.replica import replica_caught_up
 from newsroom.tasks import enqueue_on_commit
 
 __all__ = ["EdgePurgeFailed", "purge_on_commit", "purge_keys"]
 
 # A purge is one small request to a cache on the local network: an edge that takes longer is down for this try.
 PURGE_TIMEOUT = 2
+# How long a purge waits for the read replica to replay the write (milliseconds, as a rule) before it goes anyway.
+REPLAY_WAIT = 1
 
 
 class EdgePurgeFailed(Exception):
@@ -34,7 +37,9 @@ def purge_on_commit(*keys: str) -> None:
 @task()
 def purge_keys(keys: list[str]) -> None:
     """Send every edge a PURGE with the keys in its `xkey-purge` header; raise if any edge did not answer 200, so
-    that the queue retries (a second purge of the same keys does no harm)."""
+    that the queue retries (a second purge of the same keys does no harm). With a read replica, first wait for it to
+    replay the write, as the edge refetches the page from it; if it lags further, purge all the same and retry."""
+    caught_up = replica_caught_up(timeout=REPLAY_WAIT)
     failed = []
     for url in settings.EDGE_PURGE_URLS:
         request = urllib.request.Request(url, method="PURGE", headers={"xkey-purge": " ".join(keys)})
@@ -43,5 +48,7 @@ def purge_keys(keys: list[str]) -> None:
                 pass
         except OSError as error:  # refused, timed out, or an answer other than 2xx (HTTPError)
             failed.append(f"{url}: {error}")
+    if not caught_up:
+        failed.append(f"the read replica had not replayed the write within {REPLAY_WAIT} s: the edge may keep the page")
     if failed:
         raise EdgePurgeFailed(f"Purge of {' '.join(keys)} failed at {'; '.join(failed)}")

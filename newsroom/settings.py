@@ -66,6 +66,7 @@ MIDDLEWARE = [
     # 4.2, pads gzip output with random bytes ("Heal The Breach"), so secrets on our pages do not leak through size.
     "django.middleware.gzip.GZipMiddleware",
     "newsroom.middleware.private_when_setting_cookies",  # outside the middleware that set cookies
+    "newsroom.replica.route_reads",  # outside the session middleware, whose writes pin the reader too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +124,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL;"
     )
+# A streaming replica of the primary (empty: none). Only the reads of GET and HEAD requests outside the admin go to
+# it, outside transactions; a reader who wrote reads the primary for DATABASE_REPLICA_PIN_SECONDS (newsroom.replica).
+# Keep this after every setting of the default database: the replica's connections are configured the same way.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    _same_engine = _replica["ENGINE"] == DATABASES["default"]["ENGINE"]
+    DATABASES["replica"] = {
+        **{key: value for key, value in DATABASES["default"].items() if key not in ("NAME", "HOST", "PORT", "TEST")},
+        **_replica,
+        "OPTIONS": {**(DATABASES["default"].get("OPTIONS", {}) if _same_engine else {}), **_replica.get("OPTIONS", {})},
+        "TEST": {"MIRROR": "default"},  # tests read the test database through the replica's alias
+    }
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that is gone costs a request two seconds at most; then this process reads the primary a while.
+        DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS = ["newsroom.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Two aliases of one cache server. "default" holds pages and fragments and degrades when the server is down: a miss,

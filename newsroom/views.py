@@ -38,6 +38,7 @@ from newsroom.forms import (
     save_account,
 )
 from newsroom.http import capped_count, keyset_page, safe_next
+from newsroom.replica import replica_status
 
 logger = logging.getLogger(__name__)
 
@@ -243,8 +244,10 @@ def healthz(request):
 @require_GET
 def readyz(request):
     """For the load balancer: 503 when the database does not answer (the site cannot serve), 200 otherwise, saying
-    whether the cache, the task broker and the media storage answer too ("degraded" when one does not: pages render
-    uncached, e-mail and renditions wait in the database, uploads fail). Each says "ok" or "unreachable", no more."""
+    whether the cache, the task broker, the media storage and the read replica (when there is one) answer too
+    ("degraded" when one does not: pages render uncached, e-mail and renditions wait in the database, uploads fail,
+    pages read the primary). Each says "ok" or "unreachable", no more; the replica may say "lagging" (further
+    behind than DATABASE_REPLICA_PIN_SECONDS)."""
     checks = {"database": "ok"}
     try:
         with connection.cursor() as cursor:
@@ -254,6 +257,8 @@ def readyz(request):
     checks["cache"] = _reachable(lambda: caches["ratelimit"].set("readyz", "1", timeout=5))  # the alias that raises
     checks["broker"] = _reachable(_ping_broker)
     checks["storage"] = _reachable(lambda: default_storage.exists("readyz"))
+    if (replica := replica_status()) is not None:
+        checks["replica"] = replica  # "lagging" or "unreachable": the pages read the primary, still served
     up = checks["database"] == "ok"
     degraded = any(value != "ok" for value in checks.values())
     checks["status"] = ("degraded" if degraded else "ok") if up else "down"

@@ -684,13 +684,16 @@ hot_standby = on
         return self.directory / "server.log"
 
     def start(self) -> "PostgresCluster":
-        """initdb when `directory` holds no cluster, then pg_ctl start, waiting until it accepts connections."""
+        """initdb when `directory` holds no cluster, then pg_ctl start, waiting until it accepts connections; nothing
+        to do if it is running already."""
         if not (self.directory / "PG_VERSION").exists():
             self._make_directory()
             # --auth=trust: initdb's pg_hba.conf then trusts local and loopback, replication included.
             self._run("initdb", "-D", str(self.directory), "-U", "postgres", "--auth=trust", "--no-sync",
                       "--encoding=UTF8", "--locale=C.UTF-8")  # fmt: skip
             self._configure()
+        if self.running():
+            return self
         # start_new_session: the server outlives us and gets no signal meant for our terminal or process group.
         try:
             self._run("pg_ctl", "start", "-D", str(self.directory), "-l", str(self._log), "-w", "-t", "60",
@@ -747,11 +750,20 @@ hot_standby = on
         )
         return {"bytes": int(lag_bytes or 0), "seconds": float(seconds or 0)}
 
+    def running(self) -> bool:
+        """Whether a server runs on this directory (pg_ctl status)."""
+        if not (self.directory / "postmaster.pid").exists():
+            return False
+        try:
+            self._run("pg_ctl", "status", "-D", str(self.directory))
+        except RuntimeError:  # 3: no server running (a stale postmaster.pid)
+            return False
+        return True
+
     def stop(self) -> None:
         """pg_ctl stop -m fast (waits until it is down); nothing to do if it is not running."""
-        if not (self.directory / "postmaster.pid").exists():
-            return
-        self._run("pg_ctl", "stop", "-D", str(self.directory), "-m", "fast", "-w", "-t", "60")
+        if self.running():
+            self._run("pg_ctl", "stop", "-D", str(self.directory), "-m", "fast", "-w", "-t", "60")
 
 
 def _readable(path: Path) -> bool:
