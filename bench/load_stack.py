@@ -111,7 +111,7 @@ def request(port: int, path: str, *, method: str = "GET", cookies: dict | None =
 def outcome(status, headers, text: str) -> str:
     """The status, and for a 503 whether the edge made it (no web node answered) or the site (e.g. a lock wait)."""
     if status == 503:
-        return "503 edge" if "Backend fetch failed" in text or "Guru Meditation" in text else "503 site"
+        return "503 edge" if "The site is not answering" in text else "503 site"
     return str(status)
 
 

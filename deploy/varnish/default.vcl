@@ -123,6 +123,22 @@ sub vcl_backend_error {
     if (bereq.is_bgfetch) {
         return (abandon);
     }
+    # A read that a node did not answer (killed, and not yet marked sick by its probe) goes once to the next node
+    # of the director. Never a POST: it may have reached the node before it went.
+    if ((bereq.method == "GET" || bereq.method == "HEAD") && bereq.retries == 0) {
+        return (retry);
+    }
+    # Otherwise a page that says what happened and that going back keeps what the reader typed.
+    set beresp.http.Content-Type = "text/html; charset=utf-8";
+    set beresp.http.Retry-After = "5";
+    set beresp.http.Cache-Control = "no-store";
+    synthetic({"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>The site is not answering</title></head>
+<body><h1>The site is not answering just now</h1>
+<p>Please try again in a moment. If you were sending a form (a comment, a sign-in), go back: what you typed is
+still in it, and sending it again will not post a comment twice.</p></body></html>
+"});
+    return (deliver);
 }
 
 sub vcl_deliver {
