@@ -48,7 +48,7 @@ install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 # Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
 # tests skip saying what is missing; under CI=true (root) a failed install fails the run.
-tools: ## Install what the real-server tests need from Debian (Chromium, Java, Node.js, nginx, Redis, Varnish, PostgreSQL 15, PgBouncer, HAProxy) and npm
+tools: ## Install what the real-server tests need from Debian (Chromium, Java, Node.js, nginx, Redis, Varnish, PostgreSQL 15, PgBouncer) and npm
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
@@ -59,7 +59,6 @@ tools: ## Install what the real-server tests need from Debian (Chromium, Java, N
 	test -n "$$(find /usr/lib -name libvmod_xkey.so -print -quit 2>/dev/null)" || missing="$$missing varnish-modules"; \
 	test -x /usr/lib/postgresql/15/bin/pg_basebackup || missing="$$missing postgresql-15"; \
 	test -x /usr/sbin/pgbouncer || missing="$$missing pgbouncer"; \
-	test -x /usr/sbin/haproxy || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing from Debian:$$missing"; \
 		if ! { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; then \

@@ -218,6 +218,8 @@ def test_a_node_killed_mid_load_loses_no_accepted_comment_and_readers_keep_getti
     cookies = [[signed_in(UserFactory()) for _ in range(12)] for _ in range(posters)]
     outcomes: dict[str, str] = {}  # body -> "accepted", "refused <status>" or "failed <error>"
     reads: Counter = Counter()
+    signed_in_reads: Counter = Counter()
+    reader_cookies = signed_in(UserFactory())
     lock, stop = threading.Lock(), threading.Event()
 
     def post_many(n):
@@ -247,8 +249,20 @@ def test_a_node_killed_mid_load_loses_no_accepted_comment_and_readers_keep_getti
             with lock:
                 reads[kind] += 1
 
+    def read_signed_in():
+        """A signed-in reader's pages pass the edge to a node: one the killed node did not answer goes to the other."""
+        while not stop.is_set():
+            try:
+                status = request(edge.port, pages[0], cookies=reader_cookies)[0]
+            except OSError as error:
+                status = f"failed {type(error).__name__}"
+            with lock:
+                signed_in_reads[str(status)] += 1
+            time.sleep(0.05)
+
     threads = [threading.Thread(target=post_many, args=(n,)) for n in range(posters)]
     threads += [threading.Thread(target=read_many, args=(n,)) for n in range(readers_count)]
+    threads.append(threading.Thread(target=read_signed_in))
     for thread in threads:
         thread.start()
     time.sleep(2)
@@ -276,6 +290,7 @@ def test_a_node_killed_mid_load_loses_no_accepted_comment_and_readers_keep_getti
         "error kinds": dict(Counter(outcomes[body] for body in unanswered)),
         "node taken out after s": round(taken_out, 1),
         "reads": dict(reads),
+        "signed-in reads": dict(signed_in_reads),
     }
     record_property("figures", figures)
     assert before_kill > 0 and by_outcome["accepted"] > before_kill, figures  # posts on both sides of the kill
@@ -287,6 +302,7 @@ def test_a_node_killed_mid_load_loses_no_accepted_comment_and_readers_keep_getti
     assert_trees_sound()
     # Signed-out readers got a page every time: from the survivor, or the copy the edge kept.
     assert {kind.split()[0] for kind in reads} == {"200"}, figures
+    assert set(signed_in_reads) == {"200"}, figures
 
 
 def test_a_comment_reaches_signed_out_readers_through_the_workers_purge_within_a_second(stack, record_property):
