@@ -28,8 +28,9 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from scripts.stack import ROOT, Stack
 
@@ -52,6 +53,7 @@ end
 """
 ANCHOR = re.compile(r"comment-(\d+)")
 KILL_FOR = 20  # seconds the killed node stays down
+OWN_SAMPLE = 10  # every 10th poster follows the redirect to their comment, signed in
 
 
 def say(line: str) -> None:
@@ -203,6 +205,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
     top_level_done: list[tuple[float, int]] = []
     lag: list[dict] = []
     visible: list[float] = []
+    own = {"seen": 0, "missed": 0}
     events: dict[str, float] = {}
     stop = threading.Event()
     started = time.monotonic()
@@ -229,6 +232,22 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
                 known.append(pk)
                 if parent is None:
                     top_level_done.append((time.monotonic(), pk))
+            if n % OWN_SAMPLE == 0:
+                own_comment(headers, cookies, pk)
+
+    def own_comment(headers, cookies: dict, pk: int) -> None:
+        """The poster lands where the site sent them, as a browser does, with the cookies it was given (the pin to
+        the primary among them): their comment must be on that page."""
+        given = SimpleCookie()
+        for header in headers.get_all("Set-Cookie") or []:
+            given.load(header)
+        landing = urlsplit(headers["Location"])
+        t0 = time.monotonic()
+        status, _, text = request(edge, f"{landing.path}?{landing.query}" if landing.query else landing.path,
+                                  cookies={**cookies, **{name: m.value for name, m in given.items()}})  # fmt: skip
+        reads.add(time.monotonic() - t0, outcome(status, {}, text))
+        with known_lock:
+            own["seen" if status == 200 and f'id="comment-{pk}"' in text else "missed"] += 1
 
     def post_open_loop() -> None:
         interval = 60 / args.rate
@@ -246,7 +265,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
             t0 = time.monotonic()
             status, headers, text = request(edge, story["url"], cookies=cookies)
             reads.add(time.monotonic() - t0, outcome(status, headers, text))
-            stop.wait(1.0)
+            stop.wait(args.signed_in_every)
 
     def signed_out_probe() -> None:
         """Every 0.2 s: the story page as a signed-out reader gets it, through the edge (the node-kill window)."""
@@ -354,6 +373,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
                 "errors": sum(1 for entry in lag if "error" in entry),
             },
             "node_kill": events,
+            "own_comment_after_posting": {**own, "sampled": f"every {OWN_SAMPLE}th accepted post"},
         }
     )
     return results
@@ -366,6 +386,7 @@ def main() -> None:
     parser.add_argument("--ratio-seconds", type=int, default=15, help="seconds of each run of the edge's worth")
     parser.add_argument("--readers", type=int, default=200, help="signed-in readers who post (rate limits apply)")
     parser.add_argument("--signed-in", type=int, default=8, help="signed-in readers re-fetching the story")
+    parser.add_argument("--signed-in-every", type=float, default=5.0, help="seconds between their re-fetches")
     parser.add_argument("--pace-ms", type=int, default=20, help="each signed-out connection's wait between requests")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load-stack.json")
     parser.add_argument("--dir", type=Path, default=ROOT / ".bench" / "stack")
@@ -431,7 +452,15 @@ def report(results: dict) -> str:
             lines.append(
                 f"{kind:<20} {row['rps']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}  {outcome}"
             )
-    for key in ("comments", "trees", "varnish", "new_comment_visible_s", "replica_lag", "node_kill"):
+    for key in (
+        "comments",
+        "trees",
+        "varnish",
+        "new_comment_visible_s",
+        "replica_lag",
+        "own_comment_after_posting",
+        "node_kill",
+    ):
         if key in results:
             lines.append(f"{key}: {json.dumps(results[key])}")
     return "\n".join(lines)
