@@ -206,6 +206,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
     lag: list[dict] = []
     visible: list[float] = []
     own = {"seen": 0, "missed": 0}
+    failures: list[float] = []  # when each post answered 5xx (or not at all) was sent, in seconds into the run
     events: dict[str, float] = {}
     stop = threading.Event()
     started = time.monotonic()
@@ -224,6 +225,9 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
         status, headers, text = request(edge, post_path, method="POST", cookies=cookies, body=form)
         took = time.monotonic() - t0
         posts.add(took, outcome(status, headers, text))
+        if str(status).startswith("5") or status == "error":
+            with known_lock:
+                failures.append(t0 - started)
         found = ANCHOR.search(headers.get("Location", "")) if status == 302 else None
         if found:
             pk = int(found.group(1))
@@ -342,6 +346,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
     trees = subprocess.run(
         [sys.executable, "manage.py", "check_comment_trees"], cwd=ROOT, env=stack.env(), capture_output=True, text=True
     )
+    killed = events.get("killed_at_s", float("inf"))
     lags = [entry["seconds"] for entry in lag if entry.get("seconds") is not None]
     lag_bytes = [entry["bytes"] for entry in lag if entry.get("bytes") is not None]
     results.update(
@@ -372,7 +377,12 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
                 "max_bytes": max(lag_bytes) if lag_bytes else None,
                 "errors": sum(1 for entry in lag if "error" in entry),
             },
-            "node_kill": events,
+            "node_kill": {
+                **events,
+                # The probe takes a dead node out within 2-4 s: failures from the kill to 5 s after it are the kill's.
+                "posts_failed_within_5_s_of_the_kill": sum(1 for t in failures if killed <= t <= killed + 5),
+                "posts_failed_at_other_times": sum(1 for t in failures if not killed <= t <= killed + 5),
+            },
             "own_comment_after_posting": {**own, "sampled": f"every {OWN_SAMPLE}th accepted post"},
         }
     )
