@@ -18,6 +18,7 @@ comment takes to reach a signed-out reader. Everything it started is stopped and
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import secrets
@@ -143,6 +144,45 @@ def in_background(function, *args, **kwargs):
         return box["result"]
 
     return result
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name: state, ppid, pgrp, session, ... utime (11) to cstime (14)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by each part of the stack: every process of its session (each server was started in
+    one of its own; a finished child, such as the worker's work horse, counts in its parent's cutime)."""
+    cluster_pid = {name: int((cluster.directory / "postmaster.pid").read_text().split()[0])
+                   for name, cluster in (("primary", stack.primary), ("replica", stack.replica))}  # fmt: skip
+    parts = {
+        **{f"web{n}": node.pid for n, node in enumerate(stack.web, start=1)},
+        "worker": stack.worker.process.pid,
+        "varnish": stack.varnish.process.pid,
+        "pgbouncer": stack.bouncer.pid,
+        **cluster_pid,
+        "load generator (wrk, this script)": os.getpid(),
+    }
+    by_session = {}
+    for name, pid in parts.items():
+        try:
+            by_session[int(_stat(pid)[3])] = name
+        except OSError:  # a node killed and not yet started again
+            continue
+    totals = dict.fromkeys(parts, 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat(int(entry.name))
+        except OSError:
+            continue
+        name = by_session.get(int(fields[3]))
+        if name:
+            totals[name] += sum(int(x) for x in fields[11:15]) / tick
+    return totals
 
 
 def varnish_counters(stack: Stack) -> dict[str, int]:
@@ -310,6 +350,9 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
         node = stack.web[-1]
         say(f"killing web node {node.url} (SIGKILL)")
         events["killed_at_s"] = round(time.monotonic() - started, 1)
+        name = f"web{len(stack.web)}"
+        # What the node used until now; its successor's session counts from zero.
+        cpu_before[name] -= cpu_seconds(stack)[name]
         node.kill()
         if stop.wait(KILL_FOR):
             return
@@ -319,6 +362,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
 
     stack_ttl = int(stack.env().get("HTTP_SHARED_MAX_AGE", "60"))
     before = varnish_counters(stack)
+    cpu_before = cpu_seconds(stack)
     paced = script.with_name("paced.lua")
     paced.write_text(WRK_SCRIPT + PACE % args.pace_ms)
     home = in_background(wrk, f"{stack.varnish.url}/", connections=4, seconds=args.duration, script=paced)
@@ -337,6 +381,7 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
     duration = time.monotonic() - started
     results = {"signed_out_home": home(), "signed_out_story": hot()}
     after = varnish_counters(stack)
+    cpu_after = cpu_seconds(stack)
     counted = {name: after[name] - before.get(name, 0) for name in after}
     hits = counted.get("MAIN.cache_hit", 0)
     misses = counted.get("MAIN.cache_miss", 0)
@@ -377,6 +422,8 @@ def breaking_news(stack: Stack, story: dict, args, script: Path) -> dict:
                 "max_bytes": max(lag_bytes) if lag_bytes else None,
                 "errors": sum(1 for entry in lag if "error" in entry),
             },
+            # Of the run's duration x 2 cores CPU seconds.
+            "cpu_seconds": {name: round(cpu_after[name] - cpu_before.get(name, 0), 1) for name in cpu_after},
             "node_kill": {
                 **events,
                 # The probe takes a dead node out within 2-4 s: failures from the kill to 5 s after it are the kill's.
