@@ -170,6 +170,7 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
             by_session[int(_stat(pid)[3])] = name
         except OSError:  # a node killed and not yet started again
             continue
+    by_parent = {pid: name for name, pid in cluster_pid.items()}
     totals = dict.fromkeys(parts, 0.0)
     tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
@@ -179,7 +180,8 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
             fields = _stat(int(entry.name))
         except OSError:
             continue
-        name = by_session.get(int(fields[3]))
+        # PostgreSQL's backends leave the postmaster's session (setsid): they count as their parent's.
+        name = by_session.get(int(fields[3])) or by_parent.get(int(fields[1]))
         if name:
             totals[name] += sum(int(x) for x in fields[11:15]) / tick
     return totals
@@ -510,6 +512,7 @@ def report(results: dict) -> str:
                 f"{kind:<20} {row['rps']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}  {outcome}"
             )
     for key in (
+        "cpu_seconds",
         "comments",
         "trees",
         "varnish",
