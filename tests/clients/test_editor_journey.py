@@ -19,6 +19,7 @@ from tests.factories import (
     add_blocks,
     png_file,
 )
+from tests.servers import wait_for
 
 PASSWORD = "correct horse battery staple"
 # Every block of the story's body in the form, in content-editor's order (its CSS order is the `ordering` field):
@@ -64,6 +65,30 @@ def add_block(page, kind: str, before=None):
 def prose(block):
     """The block's prose editor: what the editor types into (its textarea is hidden, and follows it)."""
     return block.locator(".ProseMirror")
+
+
+# The centre of the first occurrence of a word in an element's text, in page coordinates.
+WORD_CENTRE = """(element, word) => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(word);
+        if (at >= 0) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            const box = range.getBoundingClientRect();
+            return {x: box.left + box.width / 2, y: box.top + box.height / 2};
+        }
+    }
+    return null;
+}"""
+
+
+def settled(page, locator) -> bool:
+    """Whether `locator` is where it was a tenth of a second ago."""
+    before = locator.bounding_box()
+    page.wait_for_timeout(100)
+    return before is not None and before == locator.bounding_box()
 
 
 def blocks_in_order(page) -> list[str]:
@@ -140,15 +165,25 @@ def test_editor_writes_a_story_with_every_kind_of_block_moves_its_more_link_and_
     page.keyboard.type("a week")
     text.get_by_role("button", name="italic").click()
     page.keyboard.type(" after the flood.")
-    page.keyboard.press("ArrowLeft")
-    for _ in "flood":
-        page.keyboard.press("Shift+ArrowLeft")
-    text.get_by_role("button", name="insert link").click()
-    page.locator("dialog.prose-editor-dialog[open] input[name=href]").fill("https://example.org/flood")
+    # The word selected with a double click, all at once. The editor takes each selection in on the browser's
+    # selectionchange event, after the input that made it, so the next step waits until its toolbar shows it has:
+    # the link button is enabled on a selection, and disabled again once the caret is past the link.
+    link_button = text.get_by_role("button", name="insert link")
+    word = prose(text).evaluate(WORD_CENTRE, "flood")
+    page.mouse.dblclick(word["x"], word["y"])
+    expect(link_button).not_to_have_class(re.compile(r"\bdisabled\b"))
+    link_button.click()
+    href = page.locator("dialog.prose-editor-dialog[open] input[name=href]")
+    href.fill("https://example.org/flood")
+    expect(href).to_have_value("https://example.org/flood")
     page.locator("dialog.prose-editor-dialog[open]").get_by_role("button", name="Update").click()
+    # The link is in place (and the dialog gone) before the caret moves on.
+    expect(page.locator("dialog.prose-editor-dialog[open]")).to_have_count(0)
+    expect(prose(text).locator("a")).to_have_text("flood")
     # A click to the right of the paragraph's words puts the caret at its end.
     paragraph = prose(text).locator("p")
     paragraph.click(position={"x": paragraph.bounding_box()["width"] - 4, "y": 4})
+    expect(link_button).to_have_class(re.compile(r"\bdisabled\b"))
     page.keyboard.press("Enter")
     page.keyboard.type("The mayor spoke at noon.")
     expect(prose(text).locator("strong")).to_have_text("dawn")
@@ -229,9 +264,12 @@ def test_editor_writes_a_story_with_every_kind_of_block_moves_its_more_link_and_
     # Collapsed to their title bars, the blocks fit on the screen; the MORE link's bar is dragged to the top
     # half of the subheading's: it is put just above it.
     page.locator(".collapse-items").click()
-    page.locator(".order-machine > .dynamic-articles_moreblock_set > h3").drag_to(
-        page.locator(".order-machine > .dynamic-articles_headingblock_set > h3"), target_position={"x": 200, "y": 2}
-    )
+    more_bar = page.locator(".order-machine > .dynamic-articles_moreblock_set > h3")
+    heading_bar = page.locator(".order-machine > .dynamic-articles_headingblock_set > h3")
+    # Dragged once the collapsed blocks have stopped moving: a target measured mid-way is the wrong place.
+    for bar in (more_bar, heading_bar):
+        wait_for(lambda bar=bar: settled(page, bar), timeout=10, interval=0, what="the collapsed blocks at rest")
+    more_bar.drag_to(heading_bar, target_position={"x": 200, "y": 2})
     assert [block.split("_set")[0] for block in blocks_in_order(page)] == [
         "articles_textblock",
         "articles_moreblock",
