@@ -40,12 +40,15 @@ def can_defer() -> bool:
     return default_task_backend.supports_defer
 
 
-def enqueue_on_commit(task: Task, *args, delay: int = 0) -> None:
+def enqueue_on_commit(task: Task, *args, delay: int = 0, unless=None) -> None:
     """Enqueue `task` once the current transaction commits (at once outside one), `delay` seconds later where the
-    backend can defer. A broker that is down or hangs is logged, never raised: the caller has already stored
-    what the task needs, and the request it serves must answer as usual."""
+    backend can defer, and not at all if `unless()`, asked at that moment, is true. A broker that is down or hangs
+    is logged, never raised: the caller has already stored what the task needs, and the request it serves must
+    answer as usual."""
 
     def enqueue():
+        if unless is not None and unless():
+            return
         chosen = task
         if delay and can_defer():
             chosen = task.using(run_after=timezone.now() + timedelta(seconds=delay))

@@ -204,3 +204,23 @@ def test_without_an_edge_nothing_is_enqueued(settings, django_capture_on_commit_
     with django_capture_on_commit_callbacks() as callbacks:
         edge.purge_on_commit("story-1", "stories", "story-1")
     assert len(callbacks) == 1
+
+
+def test_a_burst_of_writes_queues_one_purge_until_it_starts_then_a_write_queues_its_own(broker, settings):
+    """Several comments a second on one story: a purge queued and not started covers them all; once it starts
+    (the page may be refetched before the next write commits), the next write queues another."""
+    from django_rq import get_queue
+    from django_tasks_rq import Job
+
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9/"]  # nobody listens: the task, run here, fails and says so
+    queue = get_queue("default", job_class=Job)
+    for _ in range(3):
+        edge.purge_on_commit("story-1")  # outside a transaction: as at each commit
+    assert queue.count == 1
+    edge.purge_on_commit("stories", "story-2")
+    assert queue.count == 2
+    with pytest.raises(edge.EdgePurgeFailed):
+        edge.purge_keys.call(["story-1"])  # what the worker does with the first job
+    edge.purge_on_commit("story-1")
+    edge.purge_on_commit("story-2", "stories")
+    assert queue.count == 3
