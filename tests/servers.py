@@ -176,10 +176,7 @@ class SeaweedFS:
         }
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            stop_group(self.process, grace=5)
-        self.process = None
-        self._log.close()
+        stop_logged(self, grace=5)
 
 
 class Varnish:
@@ -265,19 +262,10 @@ class Varnish:
         return subprocess.run(run, check=True, capture_output=True, text=True).stdout
 
     def _answering(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"varnishd exited with {self.process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
-        except OSError:
-            return False
+        return accepting(self, "varnishd")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            stop_group(self.process, grace=10)
-        self.process = None
-        self._log.close()
+        stop_logged(self, grace=10)
 
 
 class PgBouncer:
@@ -357,13 +345,7 @@ ignore_startup_parameters = extra_float_digits
         return self
 
     def _answering(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"pgbouncer exited with {self.process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
-        except OSError:
-            return False
+        return accepting(self, "pgbouncer")
 
     def stop(self) -> None:
         """SIGTERM (pgbouncer's immediate shutdown), SIGKILL after 10 s; also from another process (the pid file)."""
@@ -422,10 +404,7 @@ class RedisServer:
             return False
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            stop_group(self.process, grace=10)
-        self.process = None
-        self._log.close()
+        stop_logged(self, grace=10)
 
 
 class WebNode:
@@ -520,6 +499,25 @@ def start_logged(server, args: list[str], log: Path, ready, *, timeout: float, i
     except AssertionError:
         server.stop()
         raise AssertionError(log.read_text(errors="replace")[-3000:]) from None
+
+
+def stop_logged(server, *, grace: float) -> None:
+    """Stop a server that start_logged started (its process group, SIGKILL after `grace` s), and close its log."""
+    if server.process is not None and server.process.poll() is None:
+        stop_group(server.process, grace=grace)
+    server.process = None
+    server._log.close()
+
+
+def accepting(server, name: str) -> bool:
+    """Whether `server.process` accepts connections on `server.port` yet; fails if it has exited."""
+    if server.process.poll() is not None:
+        raise AssertionError(f"{name} exited with {server.process.returncode}")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def stop_group(process: subprocess.Popen, *, grace: float) -> None:
