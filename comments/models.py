@@ -187,6 +187,12 @@ class Comment(MPTTModel):
         help_text="Digest of the posting form's one-time token, story, parent and text; empty if not from a form.",
     )
 
+    # The discussion's version that made this comment visible (its post, or the approval of a held one): what the
+    # live "N new comments" counts from (comments.selectors.live_count). 0 for comments from before it was kept.
+    version = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Discussion.version when the comment became visible."
+    )
+
     # Declared here rather than by django-mptt only to drop its index on tree_id alone: the (tree_id, lft) index
     # below serves every lookup by tree, and each extra index costs on every reply, which moves lft/rght of the
     # rest of its thread.
@@ -218,6 +224,11 @@ class Comment(MPTTModel):
                 fields=["author", "-created_at", "-id"],
                 condition=Q(status="visible"),
                 name="comment_author_time_idx",
+            ),
+            # The live "N new comments" poll (comments.selectors.live_count): a story's visible comments newer than a
+            # version, a range at the index's end, so a poll reads only the new rows however big the discussion.
+            models.Index(
+                fields=["article", "version"], condition=Q(status="visible"), name="comment_story_version_idx"
             ),
         ]
         constraints = [

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -10,11 +11,12 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QueryS
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article, Byline
 from comments.forms import CommentForm
 from comments.models import Comment, CommentLike, Discussion, Notification, visible_q
-from newsroom.http import NO_SUCH_PAGE
+from newsroom.http import NO_SUCH_PAGE, capped_count
 
 __all__ = [
     "notifications_for",
@@ -33,6 +35,11 @@ __all__ = [
     "normal_sort",
     "story_comments_url",
     "comment_place",
+    "LiveCount",
+    "live_version",
+    "live_thread",
+    "live_count",
+    "live_comments",
 ]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
@@ -340,6 +347,20 @@ class StoryDiscussion:
         return self.discussion.is_open
 
     @property
+    def version(self) -> int:
+        return self.discussion.version
+
+    @property
+    def live_until(self) -> datetime | None:
+        """Until when the page polls for new comments (static/js/live.js): COMMENTS_LIVE_MAX_AGE_DAYS after the
+        story's publication; None for a story past that, or one readers cannot open yet (the poll answers 404)."""
+        return live_until(self.article)
+
+    @property
+    def live_interval(self) -> int:
+        return settings.COMMENTS_LIVE_INTERVAL
+
+    @property
     def shared(self) -> bool:
         """Whether this reader gets the page every signed-out reader gets, whose threads come from the fragment
         cache. Signed-in readers have their own controls on every comment, and a reader's held comments or a
@@ -501,3 +522,95 @@ def comments_of_reader(user, *, absolute: Callable[[str], str]) -> Iterator[dict
             "text": comment.body,
             "imported_from_disqus": comment.disqus_id is not None,
         }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Live "N new comments" (comments.views.live_since and live_new, polled by static/js/live.js). A comment carries the
+# discussion version that made it visible (Comment.version, set by comments.services under the discussion row's
+# lock), so "what is new since the version this page was rendered at" is a range of the partial (article, version)
+# index of visible comments: the rows read are the new ones, however big the discussion. A comment removed since is
+# not counted (it left the index); one approved since counts as new (its approval gave it a new version).
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def live_until(article: Article) -> datetime | None:
+    if not article.is_live:
+        return None
+    until = article.publish_at + timedelta(days=settings.COMMENTS_LIVE_MAX_AGE_DAYS)
+    return until if until > timezone.now() else None
+
+
+def live_version(article_pk: int) -> int | None:
+    """The story's discussion version, if anyone may open the story (published and due), else None: one query, the
+    whole cost of a poll when nothing changed. A story nobody has written to has no discussion row: version 0."""
+    rows = list(Article.objects.published().filter(pk=article_pk).values_list("discussion__version", flat=True)[:1])
+    if not rows:
+        return None
+    return rows[0] or 0
+
+
+@dataclass
+class LiveCount:
+    """What a poll answers: the current version, the new visible comments since the asked one (at most the cap),
+    and whether there are more than the cap (`many`: the page says "refresh" rather than fetching them)."""
+
+    version: int
+    new: int = 0
+    many: bool = False
+
+
+def live_thread(*, article_pk: int, pk: int) -> Comment | None:
+    """A comment of the story that heads a thread page, for counting the new replies under it (None: no such)."""
+    return Comment.objects.filter(pk=pk, article_id=article_pk).only("tree_id", "lft", "rght", "level").first()
+
+
+def _live_new(*, article_pk: int, since: int, upto: int, thread: Comment | None) -> QuerySet[Comment]:
+    """Visible comments of the story made visible after version `since` and no later than `upto` (the version the
+    answer reports, so that what it shows and what it says agree); with `thread`, only the replies under it."""
+    new = Comment.objects.filter(
+        article_id=article_pk, status=Comment.Status.VISIBLE, version__gt=since, version__lte=upto
+    )
+    if thread is not None:
+        new = new.filter(tree_id=thread.tree_id, lft__gt=thread.lft, lft__lt=thread.rght)
+    return new
+
+
+def live_count(*, article_pk: int, since: int, current: int, thread: Comment | None = None) -> LiveCount:
+    """The poll's answer for a reader at version `since` (not past `current`): no query when nothing changed, else
+    one count read no further than COMMENTS_LIVE_CAP + 1 rows of the index."""
+    if since >= current:
+        return LiveCount(version=current)
+    cap = settings.COMMENTS_LIVE_CAP
+    found = capped_count(_live_new(article_pk=article_pk, since=since, upto=current, thread=thread), cap + 1)
+    return LiveCount(version=current, new=min(found, cap), many=found > cap)
+
+
+def live_comments(*, article: Article, user, since: int, current: int, thread: Comment | None = None) -> list[Comment]:
+    """The new comments themselves (at most COMMENTS_LIVE_CAP, oldest first), for the page to insert in place: with
+    what _placed gives a page's comments, indented from `thread` (the thread page's head) or the story's top. Each
+    reply says whom it answers, as the page may show it away from its parent. One query (two with replies)."""
+    if since >= current:
+        return []
+    base_level = thread.level if thread is not None else 0
+    comments = list(
+        _live_new(article_pk=article.pk, since=since, upto=current, thread=thread)
+        .select_related("author")
+        .order_by("version", "pk")[: settings.COMMENTS_LIVE_CAP]
+    )
+    parents = {c.parent_id for c in comments if c.parent_id}
+    handles = dict(
+        Comment.objects.visible_to(user)
+        .filter(pk__in=parents, status=Comment.Status.VISIBLE, author__isnull=False)
+        .values_list("pk", "author__handle")
+        if parents
+        else []
+    )
+    author_ids = story_author_ids(article)
+    for comment in comments:
+        comment.indent = min(max(comment.level - base_level, 0), INDENT_CAP)
+        comment.by_story_author = comment.author_id in author_ids
+        comment.reply_to_handle = handles.get(comment.parent_id, "")
+        comment.continue_count = comment.thread_more = 0
+        comment.thread_root = None
+        comment.thread_full = False
+    return comments

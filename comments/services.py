@@ -258,7 +258,7 @@ def comment_create(
     a reader typed is never lost. A thread with COMMENTS_MAX_THREAD_SIZE replies takes no more (code thread_full):
     past that size the shift of lft/rght that a reply costs grows past 3x a small thread's (docs/performance.md).
 
-    Thirteen queries for a reply on PostgreSQL whatever the size of the thread, twelve for a new thread (pinned in
+    Fourteen queries for a reply on PostgreSQL whatever the size of the thread, thirteen for a new thread (pinned in
     tests/comments/test_tree_locks.py), plus the notification rows and, with a `form_token`, the look for an earlier
     post: the parent is read once, under the lock, with its thread's size, and mptt inserts from that fresh copy. A
     resent form counts towards the rate limit like any attempt."""
@@ -331,7 +331,13 @@ def comment_create(
             held = _held_reason(discussion=locked, author=author, body=body)
             comment.status = Comment.Status.PENDING if held else Comment.Status.VISIBLE
             comment.removal_reason = held or ""
-            Comment.objects.filter(pk=comment.pk).update(status=comment.status, removal_reason=comment.removal_reason)
+        # The version this write gives the discussion (discussion_changed adds 1 to the row locked just above): what
+        # the live "N new comments" counts from. Known only under the row's lock, so written after the insert; the
+        # row is this transaction's own, so the UPDATE waits on nothing.
+        comment.version = locked.version + 1
+        Comment.objects.filter(pk=comment.pk).update(
+            status=comment.status, removal_reason=comment.removal_reason, version=comment.version
+        )
         notify_for_comment(comment=comment, email=notify_by_email)
         discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
     return comment
@@ -629,12 +635,22 @@ def _moderate(selected: QuerySet[Comment], *, status: str, reason: str) -> int:
             # The reports were dealt with: approving clears them, so the next reports count afresh.
             CommentReport.objects.filter(comment__in=selected).delete()
             changes["report_count"] = 0
-        changed = selected.update(**changes)
         now_visible = status == Comment.Status.VISIBLE
+        # Comments that become visible now count as new for live readers (comments.selectors.live_since): they get
+        # the version this write gives their story, known once its row is locked below.
+        newly_visible = list(selected.exclude(status=status).values_list("pk", flat=True)) if now_visible else []
+        changed = selected.update(**changes)
         lock_discussions(list(per_story))
         discussion_changed(
             {pk: (row["selected"] if now_visible else 0) - row["was_visible"] for pk, row in per_story.items()}
         )
+        if newly_visible:
+            # After the bump, read under the rows' locks: the version each story has now. These comment rows were
+            # written above by this transaction, so the UPDATE waits on no one (a like holding a comment row and
+            # waiting for the story's row never meets it).
+            Comment.objects.filter(pk__in=newly_visible).update(
+                version=Subquery(Discussion.objects.filter(pk=OuterRef("article_id")).values("version")[:1])
+            )
     return changed
 
 

@@ -15,5 +15,8 @@ urlpatterns = [
     path("story/<int:article_pk>/", views.story_threads, name="story_threads"),
     path("story/<int:article_pk>/all/", views.story_all, name="story_all"),
     path("story/<int:article_pk>/post/", views.post, name="post"),
+    # <str:> so that any version answers in JSON (a 400 saying why), never with the site's 404 page.
+    path("story/<str:article_pk>/since/<str:version>/", views.live_since, name="live_since"),
+    path("story/<str:article_pk>/new/<str:version>/", views.live_new, name="live_new"),
     path("member/<int:pk>/", views.member, name="member"),
 ]

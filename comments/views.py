@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -9,8 +10,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -117,6 +119,97 @@ def story_all(request, article_pk):
         "comments/all.html",
         {"article": article, "discussion": discussion, "story_url": selectors.story_comments_url(article)},
     )
+    return shared_by_signed_out_readers(request, response, article.surrogate_key)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Live "N new comments": the poll (JSON) and the new comments (an HTML fragment) that static/js/live.js reads.
+# Every input answers in JSON and never a 500: a version or id that is not a number of ours is a 400, a version
+# past the story's is a 400 asking for a refresh (the page is not from this discussion), an unknown story a 404.
+# ---------------------------------------------------------------------------------------------------------------
+
+LIVE_BAD_VERSION = "The version must be a whole number from this story's page."
+LIVE_FUTURE_VERSION = "This page is newer than the discussion we have: refresh the page."
+LIVE_NO_STORY = "There is no such story, or it is not published."
+LIVE_NO_THREAD = "There is no such thread in this story."
+
+
+class _LiveRefused(Exception):
+    def __init__(self, message: str, *, status: int = 400, refresh: bool = False):
+        super().__init__(message)
+        self.status, self.refresh = status, refresh
+
+    def response(self) -> JsonResponse:
+        body = {"error": str(self), **({"refresh": True} if self.refresh else {})}
+        response = JsonResponse(body, status=self.status)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def _whole_number(value: str | None, *, refusal: "_LiveRefused") -> int:
+    # A bigint holds 18 digits safely; no version or id of ours comes near.
+    if not value or not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise refusal
+    return int(value)
+
+
+def _live_request(request, article_pk: str, version: str) -> tuple[int, int, int, Comment | None]:
+    """(story id, asked version, current version, thread head or None) for a live request, or _LiveRefused. One
+    query (the story's published discussion version), and one more for `?thread=` once the version has moved."""
+    pk = _whole_number(article_pk, refusal=_LiveRefused(LIVE_NO_STORY, status=404))
+    asked = _whole_number(version, refusal=_LiveRefused(LIVE_BAD_VERSION, refresh=True))
+    thread_pk = request.GET.get("thread")
+    thread_id = None if thread_pk is None else _whole_number(thread_pk, refusal=_LiveRefused(LIVE_NO_THREAD))
+    current = selectors.live_version(pk)
+    if current is None:
+        raise _LiveRefused(LIVE_NO_STORY, status=404)
+    if asked > current:
+        raise _LiveRefused(LIVE_FUTURE_VERSION, refresh=True)
+    thread = None
+    if thread_id is not None and asked < current:
+        thread = selectors.live_thread(article_pk=pk, pk=thread_id)
+        if thread is None:
+            raise _LiveRefused(LIVE_NO_THREAD, status=404)
+    return pk, asked, current, thread
+
+
+def live_since(request, article_pk: str, version: str):
+    """How many comments became visible since `version` (static/js/live.js polls it every 15 s or so): a few dozen
+    bytes, one query when nothing changed. `?thread=<comment id>` counts the replies under that comment instead.
+
+    The answer is the same for every reader, signed in or not: it counts only what anyone may read (visible
+    comments of published stories) and names nothing and no one; so it is public for all, and the script fetches it
+    without cookies, letting the edge keep one copy per version for COMMENTS_LIVE_SHARED_SECONDS (a comment write
+    also purges it by the story's key). The browser itself keeps nothing (max-age=0): each poll asks again."""
+    try:
+        pk, asked, current, thread = _live_request(request, article_pk, version)
+    except _LiveRefused as refused:
+        return refused.response()
+    live = selectors.live_count(article_pk=pk, since=asked, current=current, thread=thread)
+    response = JsonResponse({"version": live.version, "new": live.new, "many": live.many, "refresh": False})
+    patch_cache_control(response, public=True, max_age=0, s_maxage=settings.COMMENTS_LIVE_SHARED_SECONDS)
+    response["Surrogate-Key"] = Article(pk=pk).surrogate_key
+    return response
+
+
+def live_new(request, article_pk: str, version: str):
+    """The comments that became visible since `version` (at most COMMENTS_LIVE_CAP), as the page renders them
+    (templates/comments/includes/_comment.html), for the script to insert in place; `X-Live-Version` says the
+    version they bring the page to. Shared by signed-out readers like the page itself; a signed-in reader's copy has
+    their own controls (like, edit) and is private."""
+    try:
+        pk, asked, current, thread = _live_request(request, article_pk, version)
+    except _LiveRefused as refused:
+        return refused.response()
+    article = Article.objects.published().get(pk=pk)
+    discussion = selectors.StoryDiscussion(article=article, request=request)
+    comments = selectors.live_comments(article=article, user=request.user, since=asked, current=current, thread=thread)
+    response = render(
+        request,
+        "comments/includes/_live_comments.html",
+        {"article": article, "discussion": discussion, "comments": comments},
+    )
+    response["X-Live-Version"] = str(current)
     return shared_by_signed_out_readers(request, response, article.surrogate_key)
 
 

@@ -297,6 +297,14 @@ COMMENTS_CACHE_SECONDS = env.int("COMMENTS_CACHE_SECONDS", default=60)
 COMMENTS_ALL_PER_PAGE = env.int("COMMENTS_ALL_PER_PAGE", default=250)
 # A thread's own page ("Continue this thread"): this many comments a page, in tree order.
 COMMENTS_THREAD_PER_PAGE = env.int("COMMENTS_THREAD_PER_PAGE", default=250)
+# Live "N new comments" (static/js/live.js polling comments.views.live_since): the poll's base interval in seconds;
+# how long edges keep a poll's answer (it is the same for every reader, and purged by the story's key on a write);
+# past this many new comments the page says "many new comments: refresh" instead of fetching them; and stories older
+# than this many days are not polled.
+COMMENTS_LIVE_INTERVAL = env.int("COMMENTS_LIVE_INTERVAL", default=15)
+COMMENTS_LIVE_SHARED_SECONDS = env.int("COMMENTS_LIVE_SHARED_SECONDS", default=5)
+COMMENTS_LIVE_CAP = env.int("COMMENTS_LIVE_CAP", default=50)
+COMMENTS_LIVE_MAX_AGE_DAYS = env.int("COMMENTS_LIVE_MAX_AGE_DAYS", default=2)
 
 # ------------------------------------------------------------------------------
 # Tasks: work done off the request (django-tasks, on RQ workers in production)

@@ -1,6 +1,7 @@
 """The discussion's part of any page: `get_discussion` for a story, and the filters its templates use."""
 
 from django import template
+from django.urls import reverse
 
 from comments import ages, selectors, services
 from newsroom.http import page_number
@@ -32,3 +33,11 @@ def in_set(value, values) -> bool:
 def still_editable(comment) -> bool:
     """Whether its author may still edit the comment (the edit window is open and it was not removed)."""
     return services.comment_edit_refusal(comment) is None
+
+
+@register.simple_tag
+def live_url(name: str, article_pk: int, thread: int | None = None) -> str:
+    """{% live_url "comments:live_since" article.pk %}: the address static/js/live.js fills in, with the literal
+    {version} where the page's version goes (reverse() would escape the braces)."""
+    url = reverse(name, kwargs={"article_pk": article_pk, "version": "0"}).removesuffix("0/") + "{version}/"
+    return f"{url}?thread={thread}" if thread else url
