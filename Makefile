@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run worker migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
-	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread load backup backup-check search-bench lockwait \
+	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread bench-live load backup backup-check search-bench lockwait \
 	stack stack-down load-stack
 
 help: ## List the targets
@@ -184,6 +184,11 @@ bench-megathread: $(STAMP) ## Not in `make test`: a reply's cost at 10 to 20,000
 	@$(PG_UP) || { echo "PostgreSQL is unreachable: bench-megathread needs it."; exit 1; }
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" CACHE_URL=redis://127.0.0.1:6379/13 $(PY) -m bench.megathread \
 		--out bench/results/megathread.json
+
+bench-live: $(STAMP) ## Not in `make test`: the live "N new comments" poll at a story of 50,000 comments, uncached
+	@$(PG_UP) || { echo "PostgreSQL is unreachable: bench-live needs it."; exit 1; }
+	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" CACHE_URL=redis://127.0.0.1:6379/13 $(PY) -m bench.live \
+		--out bench/results/live.json
 
 bench-editor: $(STAMP) ## Not in `make test`: the story editor's script bytes and load time, against `make run`'s site
 	$(PY) -m bench.editor_cost --base $(BASE_URL)

@@ -187,7 +187,11 @@ def live_since(request, article_pk: str, version: str):
         return refused.response()
     live = selectors.live_count(article_pk=pk, since=asked, current=current, thread=thread)
     response = JsonResponse({"version": live.version, "new": live.new, "many": live.many, "refresh": False})
-    patch_cache_control(response, public=True, max_age=0, s_maxage=settings.COMMENTS_LIVE_SHARED_SECONDS)
+    # Stale no longer than it is fresh: Varnish reads stale-while-revalidate as the answer's grace (a purged
+    # answer is served stale to one poll while it is fetched again), so a new comment is announced within
+    # COMMENTS_LIVE_INTERVAL + twice this, at worst.
+    seconds = settings.COMMENTS_LIVE_SHARED_SECONDS
+    patch_cache_control(response, public=True, max_age=0, s_maxage=seconds, stale_while_revalidate=seconds)
     response["Surrogate-Key"] = Article(pk=pk).surrogate_key
     return response
 
