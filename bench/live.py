@@ -72,6 +72,8 @@ def measure(article, *, requests: int, warmup: int) -> dict:
         return reverse(f"comments:{name}", kwargs={"article_pk": article.pk, "version": version})
 
     cases = {
+        # The framework's own cost per request (middleware, URL resolving), for scale: a page with no query.
+        "baseline: /robots.txt": "/robots.txt",
         "since, nothing changed": url("live_since", current),
         "since, 10 new comments": url("live_since", current - 10),
         "new, the 10 comments (fragment)": url("live_new", current - 10),
@@ -90,7 +92,42 @@ def measure(article, *, requests: int, warmup: int) -> dict:
         }
         if label.startswith("since"):
             figures[label]["answer"] = response.json()
+    figures["plans"] = plans(article, current)
     return figures
+
+
+def plans(article, current: int) -> dict:
+    """PostgreSQL's plan and execution time of the poll's two queries (the index each reads)."""
+    from django.db import connection
+
+    from comments import selectors
+
+    selectors.live_version(article.pk)  # warm
+    found = {}
+    queries = {
+        "version": selectors.Article.objects.published()
+        .filter(pk=article.pk)
+        .values_list("discussion__version", flat=True)[:1],
+        "count of 10 new": selectors._live_new(article_pk=article.pk, since=current - 10, upto=current, thread=None)
+        .order_by()
+        .values("pk")[:51],
+    }
+    for label, queryset in queries.items():
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+        indexes = sorted(set(_indexes(plan["Plan"])))
+        found[label] = {"execution_ms": plan["Execution Time"], "indexes": indexes}
+    return found
+
+
+def _indexes(node: dict):
+    if "Index Name" in node:
+        yield node["Index Name"]
+    for child in node.get("Plans", []):
+        yield from _indexes(child)
 
 
 def main() -> None:
@@ -116,12 +153,15 @@ def main() -> None:
         say(f"built a story with {args.comments:,} comments in {time.perf_counter() - t0:.1f}s")
         figures = measure(article, requests=args.requests, warmup=args.warmup)
     say(f"live poll at a story with {args.comments:,} comments, uncached, django.test.Client, PostgreSQL:")
+    plans = figures.pop("plans")
     for label, f in figures.items():
         say(
             f"  {label:<34} median {f['median_ms']:6.2f} ms  p95 {f['p95_ms']:6.2f} ms  "
             f"{f['queries']} quer{'y' if f['queries'] == 1 else 'ies'}  {f['bytes']:,} bytes"
         )
-    result = {"comments": args.comments, "requests": figures}
+    for label, plan in plans.items():
+        say(f"  query: {label:<27} executes in {plan['execution_ms']:.3f} ms, index {', '.join(plan['indexes'])}")
+    result = {"comments": args.comments, "requests": figures, "plans": plans}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -5,6 +5,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 
@@ -69,8 +70,6 @@ def test_a_reply_goes_under_its_parent_saying_whom_it_answers(page, story):
     page.goto(story.get_absolute_url())
     parent = page.locator(".comment", has_text="Thread 1").first
     expect(page.locator("#comments .live__button")).to_be_hidden()
-    from comments.models import Comment
-
     root = Comment.objects.get(body="Thread 1")
     CommentFactory(parent=root, body="A late reply.")
     page.locator("#comments .live__button").click()
@@ -81,3 +80,17 @@ def test_a_reply_goes_under_its_parent_saying_whom_it_answers(page, story):
     expect(new).to_have_class("comment comment--visible indent-1 is-new")
     expect(new.locator(".comment__reply-to")).to_contain_text(f"@{root.author.handle}")
     assert parent.is_visible()
+
+
+def test_past_the_cap_the_reader_is_asked_to_refresh_and_nothing_is_inserted(page, story, settings):
+    settings.COMMENTS_LIVE_CAP = 2
+    page.goto(story.get_absolute_url())
+    shown = page.locator("[data-comment-list] > li").count()
+    for n in range(3):
+        CommentFactory(article=story, body=f"Burst {n}")
+    button = page.locator("#comments .live__button")
+    expect(button).to_have_text("Many new comments: refresh the page")
+    assert page.locator("[data-comment-list] > li").count() == shown
+    button.click()  # reloads: the page now has them all
+    expect(page.locator(".comment__body", has_text="Burst 2")).to_be_visible()
+    expect(page.locator("#comments .live__button")).to_be_hidden()
