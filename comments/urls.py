@@ -15,5 +15,6 @@ urlpatterns = [
     path("story/<int:article_pk>/", views.story_threads, name="story_threads"),
     path("story/<int:article_pk>/all/", views.story_all, name="story_all"),
     path("story/<int:article_pk>/post/", views.post, name="post"),
+    path("story/<int:article_pk>/controls/", views.controls, name="controls"),
     path("member/<int:pk>/", views.member, name="member"),
 ]
