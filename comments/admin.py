@@ -13,12 +13,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from articles.admin import ArticleAdmin
 from articles.models import Article
-from comments import services
-from comments.models import BannedWord, Comment, CommentReport, Discussion, ModerationItem, Restriction
+from comments import selectors, services
+from comments.models import BannedWord, Comment, CommentReport, Discussion, ModerationItem, Restriction, SurgeSwitch
 from newsroom.http import EstimatedCountPaginator
 
 
@@ -189,6 +193,7 @@ class ModerationQueueAdmin(BaseCommentAdmin):
             "title": "Moderation queue: comments waiting for a moderator or reported",
             **(extra_context or {}),
         }
+        alert_surges(request)
         return super().changelist_view(request, extra_context)
 
     @admin.display(description="reports")
@@ -217,15 +222,82 @@ class RestrictionAdmin(admin.ModelAdmin):
     search_fields = ["user__handle"]
 
 
+def alert_surges(request) -> None:
+    """The moderators' banner: an admin message for each story whose comments are surging (one small query over
+    the few discussions in surge mode)."""
+    for discussion in Discussion.objects.filter(surge_mode=True).select_related("article").order_by("-surge_since"):
+        since = f" since {timezone.localtime(discussion.surge_since):%H:%M}" if discussion.surge_since else ""
+        how = "automatically" if discussion.surge_automatic else "by hand"
+        messages.warning(
+            request,
+            format_html(
+                'Surge of comments on <a href="{}">{}</a>: surge mode is on{} ({}).',
+                reverse("admin:comments_discussion_change", args=[discussion.pk]),
+                discussion.article.headline,
+                since,
+                how,
+            ),
+        )
+
+
 class DiscussionForm(forms.ModelForm):
+    """A story's discussion controls: its mode, slow mode, closing and surge mode."""
+
+    # Who is saving (set by the admin for the request: the switches are logged with their author).
+    user = None
+
     class Meta:
         model = Discussion
-        fields = ["mode"]
+        fields = ["mode", "slow_mode_seconds", "close_after_days", "ignore_night", "surge_mode"]
+        widgets = {
+            "slow_mode_seconds": forms.NumberInput(attrs={"min": 0, "max": 3600}),
+            "close_after_days": forms.NumberInput(attrs={"min": 0, "max": 3650}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty is "unchanged", so a form that knows only the mode (an older page, a script) changes the mode alone.
+        self.fields["slow_mode_seconds"].required = False
+
+    def clean_slow_mode_seconds(self):
+        seconds = self.cleaned_data["slow_mode_seconds"]
+        if seconds is not None and seconds > 3600:
+            raise forms.ValidationError("Slow mode is at most 3,600 seconds (one post an hour).")
+        return seconds
 
     def save(self, commit=True):
-        # Through the service: the mode alone is written, under the story's discussion row lock, and the version
-        # moves; the count and version this form loaded belong to the comment writes that happened since.
-        return services.discussion_set_mode(article=self.instance.article, mode=self.cleaned_data["mode"])
+        # Through the service: only the controls are written, under the story's discussion row lock, and the
+        # version moves; the count and version this form loaded belong to the comment writes that happened since.
+        data = self.cleaned_data
+        return services.discussion_set_controls(
+            article=self.instance.article,
+            by=self.user,
+            mode=data["mode"],
+            slow_mode_seconds=data["slow_mode_seconds"],
+            close_after_days=data["close_after_days"],
+            ignore_night=data["ignore_night"],
+            surge_mode=data["surge_mode"],
+        )
+
+
+def _form_for(request, form_class):
+    """The form class with the request's user on it (a subclass per request: the class is shared by threads)."""
+    return type(form_class.__name__, (form_class,), {"user": request.user})
+
+
+def _state_and_chart(discussion) -> str:
+    if discussion is None or discussion.pk is None or discussion.article_id is None:
+        return "—"
+    discussion.article = Article.objects.only("pk", "publish_at").get(pk=discussion.article_id)
+    closure = discussion.closed_reason(timezone.now())
+    return render_to_string(
+        "comments/includes/_surge_state.html",
+        {
+            "discussion": discussion,
+            "closure": closure,
+            "chart": selectors.surge_chart(article_id=discussion.article_id),
+        },
+    )
 
 
 class DiscussionInline(admin.StackedInline):
@@ -234,6 +306,72 @@ class DiscussionInline(admin.StackedInline):
     can_delete = False
     max_num = 1
     verbose_name = verbose_name_plural = "discussion"
+    readonly_fields = ["state"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _form_for(request, formset.form)
+        return formset
+
+    @admin.display(description="now")
+    def state(self, obj):
+        return _state_and_chart(obj)
+
+
+@admin.register(Discussion)
+class DiscussionAdmin(admin.ModelAdmin):
+    """Moderators' page of a story's discussion: its controls and its chart (editors have them on the story's own
+    admin page too). Stories in surge first."""
+
+    form = DiscussionForm
+    list_display = ["article", "mode", "surge_mode", "slow_mode_seconds", "comment_count"]
+    list_filter = ["surge_mode", "mode"]
+    list_select_related = ["article"]
+    ordering = ["-surge_mode", "-surge_since", "-article"]
+    readonly_fields = ["article", "state"]
+    fields = ["article", "state", *DiscussionForm.Meta.fields]
+    show_full_result_count = False
+    search_fields = ["article__headline"]
+
+    def has_add_permission(self, request):
+        return False  # made by a story's first write
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return _form_for(request, super().get_form(request, obj, change=change, **kwargs))
+
+    def save_model(self, request, obj, form, change):
+        form.save()  # the service writes the controls alone
+
+    def changelist_view(self, request, extra_context=None):
+        alert_surges(request)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="now")
+    def state(self, obj):
+        return _state_and_chart(obj)
+
+
+@admin.register(SurgeSwitch)
+class SurgeSwitchAdmin(admin.ModelAdmin):
+    """The log of surge-control switches: read only, written by comments.services."""
+
+    list_display = ["at", "article", "what", "on", "who", "note"]
+    list_filter = ["what", "on"]
+    list_select_related = ["article", "by"]
+    raw_id_fields = ["article", "by"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class StoryAdmin(ArticleAdmin):

@@ -4,7 +4,7 @@ import secrets
 from django import forms
 from django.conf import settings
 
-from comments.models import CommentReport
+from comments.models import CommentReport, Discussion
 
 # What new_form_token() makes (22 characters), with room for a client's own; anything else is no token.
 FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -43,3 +43,26 @@ class CommentForm(forms.Form):
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(choices=CommentReport.Reason.choices, widget=forms.RadioSelect)
     note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DiscussionControlsForm(forms.Form):
+    """The surge controls in a story's discussion header (editors and moderators, comments.views.controls)."""
+
+    mode = forms.ChoiceField(label="Comments", choices=Discussion.Mode.choices)
+    slow_mode_seconds = forms.IntegerField(
+        label="Slow mode (seconds between a reader's posts; 0 is off)", min_value=0, max_value=3600
+    )
+    close_after_days = forms.IntegerField(
+        label="Close after (days; empty: site default, 0: never)", min_value=0, max_value=3650, required=False
+    )
+    ignore_night = forms.BooleanField(label="Open at night", required=False)
+    surge_mode = forms.BooleanField(label="Surge mode", required=False)
+
+    @classmethod
+    def of(cls, discussion: Discussion) -> "DiscussionControlsForm":
+        return cls(
+            initial={
+                name: getattr(discussion, name)
+                for name in ("mode", "slow_mode_seconds", "close_after_days", "ignore_night", "surge_mode")
+            }
+        )

@@ -1,5 +1,7 @@
 """Reader discussion: threaded comments (one MPTT tree per top-level comment), likes, reports and moderation."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -12,9 +14,11 @@ from mptt.models import MPTTModel
 from mptt.querysets import TreeQuerySet
 
 from articles.models import visible_q as story_visible_q
+from comments.schedule import Closure, night_window, parse_night
 
 __all__ = [
     "Discussion",
+    "SurgeSwitch",
     "validate_comment_length",
     "moderates",
     "visible_q",
@@ -53,17 +57,149 @@ class Discussion(models.Model):
         default=0, editable=False, help_text="Bumped by every write to the discussion; keys its cached fragments."
     )
 
+    # Surge controls (docs/architecture.md, "Surge controls"); set by hand through comments.services.
+    slow_mode_seconds = models.PositiveIntegerField(
+        "slow mode (seconds)",
+        default=0,
+        help_text="Each reader may post once per this many seconds on this story; 0 is off. Staff are exempt.",
+    )
+    close_after_days = models.PositiveIntegerField(
+        "close after (days)",
+        null=True,
+        blank=True,
+        help_text="Close comments this many days after publication; empty uses the site's default, 0 never closes.",
+    )
+    ignore_night = models.BooleanField(
+        "open at night",
+        default=False,
+        help_text="Keep comments open during the site's night hours (COMMENTS_NIGHT_CLOSED).",
+    )
+    # Set when a post first finds the story past its closing day: from then on it stays closed whatever the clock
+    # says, so a clock set back (or a wrong NTP step) never reopens it. Cleared when an editor changes the days.
+    closed_for_good_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the closing by days was first seen; final."
+    )
+    surge_mode = models.BooleanField(
+        default=False,
+        help_text="New accounts' comments are held for a moderator and slow mode applies (switched on by hand or "
+        "when comments per minute pass COMMENTS_SURGE_PER_MINUTE).",
+    )
+    surge_automatic = models.BooleanField(
+        default=False, editable=False, help_text="Surge mode was switched on automatically (and switches off so)."
+    )
+    surge_since = models.DateTimeField(null=True, blank=True, editable=False)
+
     def __str__(self):
         return f"Discussion of story {self.article_id}"
 
     @classmethod
     def of(cls, article) -> "Discussion":
         """The story's discussion (one query), or the defaults, unsaved, for a story no one has written to."""
-        return cls.objects.filter(article_id=article.pk).first() or cls(article=article)
+        discussion = cls.objects.filter(article_id=article.pk).first() or cls(article=article)
+        discussion.article = article  # closed_reason reads publish_at: no query for the story again
+        return discussion
 
     @property
     def is_open(self) -> bool:
-        return self.mode != self.Mode.CLOSED
+        """Open now, by hand and by the clock."""
+        return self.closed_reason(timezone.now()) is None
+
+    @property
+    def slow_seconds(self) -> int:
+        """The slow mode in force: the story's own, else surge mode's."""
+        if self.slow_mode_seconds:
+            return self.slow_mode_seconds
+        return settings.COMMENTS_SURGE_SLOW_SECONDS if self.surge_mode else 0
+
+    def closes_at(self) -> datetime | None:
+        """When comments close by days after publication (None: never, or the story has no publication time)."""
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS if self.close_after_days is None else self.close_after_days
+        publish_at = self.article.publish_at if self.article_id else None
+        if not days or publish_at is None:
+            return None
+        return publish_at + timedelta(days=days)
+
+    def closed_reason(self, now: datetime) -> Closure | None:
+        """Why readers may not comment at `now`, or None: closed by hand, for good N days after publication, or
+        for the night (with when it reopens). The one rule the post (comments.services.comment_create) and the page
+        (_discussion.html) read."""
+        if self.mode == self.Mode.CLOSED:
+            return Closure("mode", "Comments on this story are closed. The discussion stays readable.")
+        closes_at = self.closes_at()
+        if self.closed_for_good_at or (closes_at is not None and now >= closes_at):
+            days = (closes_at - self.article.publish_at).days if closes_at else None
+            when = f" {days} day{'s' if days != 1 else ''} after publication" if days is not None else ""
+            return Closure("days", f"Comments on this story closed{when}. The discussion stays readable.")
+        night = parse_night(settings.COMMENTS_NIGHT_CLOSED)
+        if night and not self.ignore_night:
+            zone = timezone.get_default_timezone()
+            ends, _ = night_window(night, now, zone)
+            if ends is not None:
+                return Closure(
+                    "night",
+                    f"Comments are closed for the night; they reopen at {ends.astimezone(zone):%H:%M}. "
+                    "The discussion stays readable.",
+                    reopens_at=ends,
+                )
+        return None
+
+    def reopens_at(self, now: datetime) -> datetime | None:
+        """When a closed discussion reopens on its own (the end of the night), or None (open, or closed for good)."""
+        closure = self.closed_reason(now)
+        return closure.reopens_at if closure else None
+
+    def next_change(self, now: datetime) -> datetime | None:
+        """The next moment the clock opens or closes the discussion (None: none scheduled): shared caches keep a
+        page at most until then (comments.templatetags: the edge's s-maxage is capped to it)."""
+        if self.mode == self.Mode.CLOSED or self.closed_for_good_at:
+            return None
+        moments = []
+        closes_at = self.closes_at()
+        if closes_at is not None:
+            if now >= closes_at:
+                return None
+            moments.append(closes_at)
+        night = parse_night(settings.COMMENTS_NIGHT_CLOSED)
+        if night and not self.ignore_night:
+            ends, starts = night_window(night, now, timezone.get_default_timezone())
+            moments.append(ends or starts)
+        return min(moments) if moments else None
+
+
+class SurgeSwitch(models.Model):
+    """One switch of a story's surge controls, by hand (`by`) or automatically (`by` empty): the record moderators
+    read, and the marks on the comments-per-minute chart."""
+
+    class What(models.TextChoices):
+        SURGE = "surge", "Surge mode"
+        SLOW_MODE = "slow_mode", "Slow mode"
+        CLOSING = "closing", "Closing"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="surge_switches")
+    what = models.CharField(max_length=10, choices=What)
+    on = models.BooleanField(help_text="Switched on (or closed); off (or reopened) otherwise.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who switched it; empty when it switched automatically.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["article", "at"], name="surgeswitch_story_time_idx")]
+
+    def __str__(self):
+        state = "on" if self.on else "off"
+        return f"{self.get_what_display()} {state} on story {self.article_id} by {self.by_id or 'automatic'}"
+
+    @property
+    def who(self) -> str:
+        return self.by.display_name if self.by_id and self.by else "automatic"
 
 
 def validate_comment_length(body: str) -> None:
@@ -216,6 +352,9 @@ class Comment(MPTTModel):
                 fields=["article", "created_at", "id"], condition=Q(parent=None), name="comment_story_root_time_idx"
             ),
             models.Index(fields=["article", "status"], name="comment_story_status_idx"),
+            # A story's comments of the last hours, replies too, counted per minute for the moderators' chart
+            # (comments.selectors.comments_per_minute): the root index above holds top-level comments only.
+            models.Index(fields=["article", "created_at"], name="comment_story_time_idx"),
             # The moderation queue (comments.admin): pending or reported comments, most reported first, read in
             # index order; the index holds only them, a few thousand rows of half a million.
             models.Index(fields=["-report_count", "-id"], condition=QUEUE_Q, name="comment_queue_idx"),

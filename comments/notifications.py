@@ -11,6 +11,7 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db.models import Q
@@ -27,6 +28,7 @@ __all__ = [
     "unsubscribe_token",
     "unsubscribe_read",
     "send_waiting_emails",
+    "send_surge_alert",
     "EMAIL_KINDS",
 ]
 
@@ -226,3 +228,37 @@ def _one_line(value: str) -> str:
     """A header value from readers' text (names, headlines) on one line: a line break would make the message
     unsendable (BadHeaderError), or in a careless mailer add headers."""
     return " ".join(value.split())
+
+
+def send_surge_alert(article_pk: int) -> int:
+    """Tell the Moderators group by e-mail that a story's comments are surging (surge mode switched on): one message,
+    each moderator in Bcc, with the story and its discussion page in the admin. Nothing when surge mode is off
+    again by the time the task runs. Returns how many addresses it went to; a relay failure raises, so the queue
+    retries it."""
+    from comments.models import Discussion
+
+    discussion = Discussion.objects.select_related("article").filter(pk=article_pk, surge_mode=True).first()
+    if discussion is None:
+        return 0
+    addresses = sorted(
+        get_user_model()
+        .objects.filter(groups__name="Moderators", is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not addresses:
+        return 0
+    base = settings.NEWSROOM_BASE_URL.rstrip("/")
+    story = discussion.article
+    admin = base + reverse("admin:comments_discussion_change", args=[story.pk])
+    EmailMessage(
+        subject=_one_line(f"Surge of comments on “{story.headline}”"),
+        body=(
+            f"Comments on “{story.headline}” passed {settings.COMMENTS_SURGE_PER_MINUTE} a minute, so surge mode "
+            f"is on: new accounts' comments are held for moderation and slow mode applies.\n\n"
+            f"The story: {base}{story.get_absolute_url()}\nIts discussion in the admin: {admin}\n"
+        ),
+        bcc=addresses,
+    ).send()
+    return len(addresses)

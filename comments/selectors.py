@@ -7,15 +7,15 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Subquery, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Func, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import RowNumber, TruncMinute
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Byline
 from comments.forms import CommentForm
-from comments.models import Comment, CommentLike, Discussion, Notification, visible_q
+from comments.models import Comment, CommentLike, Discussion, Notification, SurgeSwitch, visible_q
 from newsroom.http import NO_SUCH_PAGE, capped_count
 
 __all__ = [
@@ -40,6 +40,8 @@ __all__ = [
     "live_thread",
     "live_count",
     "live_comments",
+    "SurgeChart",
+    "surge_chart",
 ]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
@@ -337,14 +339,44 @@ class StoryDiscussion:
         self.after = after
         self.sorts = list(SORT_LABELS.items())
         self.form = CommentForm()
+        self.now = timezone.now()
+        # A page shared by signed-out readers is kept by the edge at most until the clock next opens or closes the
+        # discussion (newsroom.http.shared_by_signed_out_readers reads this), so it never says "open" past a close.
+        change = self.discussion.next_change(self.now)
+        if change is not None:
+            previous = getattr(request, "shared_cache_until", None)
+            request.shared_cache_until = min(change, previous) if previous else change
 
     @property
     def count(self) -> int:
         return self.discussion.comment_count
 
+    @cached_property
+    def closure(self):
+        """Why readers may not comment now (comments.schedule.Closure), or None."""
+        return self.discussion.closed_reason(self.now)
+
     @property
     def is_open(self) -> bool:
-        return self.discussion.is_open
+        return self.closure is None
+
+    @cached_property
+    def controls(self) -> bool:
+        """Whether this reader sets the story's surge controls (editors, moderators): the controls form and the
+        chart in the discussion's header, on their own private page only."""
+        from comments.services import may_set_controls
+
+        return may_set_controls(self.user)
+
+    @cached_property
+    def controls_form(self):
+        from comments.forms import DiscussionControlsForm
+
+        return DiscussionControlsForm.of(self.discussion)
+
+    @cached_property
+    def chart(self) -> "SurgeChart":
+        return surge_chart(article_id=self.article.pk, now=self.now)
 
     @property
     def version(self) -> int:
@@ -614,3 +646,95 @@ def live_comments(*, article: Article, user, since: int, current: int, thread: C
         comment.thread_root = None
         comment.thread_full = False
     return comments
+
+
+@dataclass
+class SurgeChart:
+    """A story's comments per minute over the last hours, with its surge-control switches, and the geometry of the
+    inline SVG that draws them (templates/comments/includes/_surge_chart.html): no script, and a text alternative
+    (summary, a table of quarter hours, the list of switches) for readers who cannot see it."""
+
+    article_id: int
+    start: datetime
+    minutes: list[tuple[datetime, int]]
+    switches: list[SurgeSwitch]
+    width: int = 720
+    height: int = 120
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, count in self.minutes)
+
+    @property
+    def peak(self) -> tuple[datetime, int]:
+        return max(self.minutes, key=lambda pair: pair[1], default=(self.start, 0))
+
+    @property
+    def step(self) -> float:
+        return self.width / max(1, len(self.minutes))
+
+    @property
+    def bars(self) -> list[dict]:
+        top = max(1, self.peak[1])
+        return [
+            {
+                "x": round(i * self.step, 1),
+                "height": round(count / top * (self.height - 20), 1),
+                "y": round(self.height - count / top * (self.height - 20), 1),
+                "width": round(max(1.0, self.step - 1), 1),
+            }
+            for i, (_, count) in enumerate(self.minutes)
+            if count
+        ]
+
+    @property
+    def marks(self) -> list[dict]:
+        return [
+            {
+                "x": round((switch.at - self.start).total_seconds() / 60 * self.step, 1),
+                "switch": switch,
+                "label": f"{switch.get_what_display()} {'on' if switch.on else 'off'}",
+            }
+            for switch in self.switches
+        ]
+
+    @property
+    def quarters(self) -> list[tuple[datetime, int]]:
+        """Comments per quarter hour: the table under the chart."""
+        return [
+            (self.minutes[i][0], sum(count for _, count in self.minutes[i : i + 15]))
+            for i in range(0, len(self.minutes), 15)
+        ]
+
+    @property
+    def summary(self) -> str:
+        peak_at, peak = self.peak
+        hours = len(self.minutes) // 60
+        text = f"{self.total:,} comments in the last {hours} hours"
+        if peak:
+            text += f"; at most {peak:,} in a minute, at {timezone.localtime(peak_at):%H:%M}"
+        switches = len(self.switches)
+        return text + f"; {switches} switch{'es' if switches != 1 else ''} of the surge controls."
+
+
+def surge_chart(*, article_id: int, now: datetime | None = None, hours: int = 3) -> SurgeChart:
+    """The story's comments per minute over the last `hours` (every status: a surge held for moderation is still
+    a surge), in one grouped query over the (article, created_at) index, and its switches in another."""
+    now = now or timezone.now()
+    end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    start = end - timedelta(hours=hours)
+    counted = dict(
+        Comment.objects.filter(article_id=article_id, created_at__gte=start, created_at__lt=end)
+        .annotate(minute=TruncMinute("created_at"))
+        .order_by()
+        .values("minute")
+        .annotate(count=Count("id"))
+        .values_list("minute", "count")
+    )
+    counted = {minute.replace(second=0, microsecond=0): count for minute, count in counted.items()}
+    minutes = [(start + timedelta(minutes=i), 0) for i in range(hours * 60)]
+    minutes = [(minute, counted.get(minute, 0)) for minute, _ in minutes]
+    switches = list(
+        SurgeSwitch.objects.filter(article_id=article_id, at__gte=start, at__lt=end).select_related("by").order_by("at")
+    )
+    return SurgeChart(article_id=article_id, start=start, minutes=minutes, switches=switches)

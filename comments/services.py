@@ -2,12 +2,15 @@
 and the story's discussion row last (comments.locking gives the order)."""
 
 import bisect
+import contextlib
 import hashlib
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -34,10 +37,12 @@ from comments.models import (
     Mention,
     Notification,
     Restriction,
+    SurgeSwitch,
     validate_comment_length,
 )
 from comments.notifications import notify_for_comment
 from newsroom import edge, ratelimit
+from newsroom.tasks import enqueue_on_commit
 
 __all__ = [
     "RateLimited",
@@ -57,6 +62,10 @@ __all__ = [
     "render_bodies",
     "discussion_changed",
     "discussion_set_mode",
+    "discussion_set_controls",
+    "may_set_controls",
+    "surge_count",
+    "surges_calm_down",
 ]
 
 User = get_user_model()
@@ -126,17 +135,158 @@ def discussion_changed(article_id: int | Mapping[int, int], *, visible_delta: in
         Discussion.objects.filter(pk=article_id).update(**changes)
 
 
-def discussion_set_mode(*, article: Article, mode: str) -> Discussion:
-    """Open, hold for moderation or close a story's discussion (editors, in the story's admin page). Under the
-    discussion row's lock, which every post takes last and checks the mode under, so a post in flight sees either
-    mode whole; the version moves, so cached pages stop offering a reply form on a closed story at once."""
+def discussion_set_mode(*, article: Article, mode: str, by=None) -> Discussion:
+    """Open, hold for moderation or close a story's discussion (editors, in the story's admin page): the mode alone
+    through discussion_set_controls."""
+    return discussion_set_controls(article=article, by=by, mode=mode)
+
+
+def may_set_controls(user) -> bool:
+    """Editors and moderators set a story's surge controls (the "change discussion" permission)."""
+    return user.is_authenticated and user.is_staff and user.has_perm("comments.change_discussion")
+
+
+_UNSET = object()
+
+
+def discussion_set_controls(
+    *,
+    article: Article,
+    by=None,
+    mode: str | None = None,
+    slow_mode_seconds: int | None = None,
+    close_after_days=_UNSET,
+    ignore_night: bool | None = None,
+    surge_mode: bool | None = None,
+    note: str = "",
+) -> Discussion:
+    """Set a story's discussion controls by hand (`by`: the editor or moderator; None where no one is known):
+    what is given and differs is written, each switch logged (SurgeSwitch). Under the discussion row's lock, which
+    every post takes last and checks the controls under, so a post in flight sees either state whole; the version
+    moves, so cached pages stop offering a reply form on a closed story at once. A surge switched by hand stays
+    until switched by hand: only an automatic one switches itself off."""
+    now = timezone.now()
+    logs = []
+
+    def log(what: str, on: bool, detail: str) -> None:
+        logs.append(SurgeSwitch(article=article, what=what, on=on, by=by, at=now, note=(note or detail)[:200]))
+
     with transaction.atomic():
         discussion = lock_discussion(article.pk)
-        if discussion.mode != mode:
+        changed = []
+        if mode is not None and discussion.mode != mode:
+            closing = Discussion.Mode.CLOSED
+            if closing in (mode, discussion.mode):
+                log(SurgeSwitch.What.CLOSING, mode == closing, f"comments {Discussion.Mode(mode).label.lower()}")
             discussion.mode = mode
-            discussion.save(update_fields=["mode"])
+            changed.append("mode")
+        if slow_mode_seconds is not None and discussion.slow_mode_seconds != slow_mode_seconds:
+            detail = f"{slow_mode_seconds} seconds" if slow_mode_seconds else "off"
+            log(SurgeSwitch.What.SLOW_MODE, bool(slow_mode_seconds), f"slow mode {detail}")
+            discussion.slow_mode_seconds = slow_mode_seconds
+            changed.append("slow_mode_seconds")
+        if close_after_days is not _UNSET and discussion.close_after_days != close_after_days:
+            # A new closing day is an editor's decision: it may reopen a story closed for good by the old one.
+            detail = "site default" if close_after_days is None else f"{close_after_days} days after publication"
+            log(SurgeSwitch.What.CLOSING, bool(close_after_days), f"closing: {detail}")
+            discussion.close_after_days, discussion.closed_for_good_at = close_after_days, None
+            changed += ["close_after_days", "closed_for_good_at"]
+        if ignore_night is not None and discussion.ignore_night != ignore_night:
+            log(SurgeSwitch.What.CLOSING, not ignore_night, "open at night" if ignore_night else "closed at night")
+            discussion.ignore_night = ignore_night
+            changed.append("ignore_night")
+        if surge_mode is not None and discussion.surge_mode != surge_mode:
+            log(SurgeSwitch.What.SURGE, surge_mode, "switched by hand")
+            discussion.surge_mode, discussion.surge_automatic = surge_mode, False
+            discussion.surge_since = now if surge_mode else None
+            changed += ["surge_mode", "surge_automatic", "surge_since"]
+        if changed:
+            discussion.save(update_fields=changed)
+            SurgeSwitch.objects.bulk_create(logs)
             discussion_changed(article.pk)
     return discussion
+
+
+def _surge_key(article_id: int, minute: int) -> str:
+    return f"surge:{article_id}:{minute}"
+
+
+def surge_count(article_id: int, *, now: datetime | None = None) -> int | None:
+    """Count one comment in the story's counter of this minute in the shared cache (Redis: one INCR, kept a little
+    longer than the calm-down needs); None when the cache cannot count. A counter rather than a COUNT over the
+    story's comments of the last minute: the COUNT would read sixty rows and more per post exactly when posts are
+    many, the counter costs the same at any rate."""
+    now = now or timezone.now()
+    counter = caches["ratelimit"]
+    key = _surge_key(article_id, int(now.timestamp() // 60))
+    timeout = 60 * (settings.COMMENTS_SURGE_CALM_MINUTES + 2)
+    try:
+        counter.add(key, 0, timeout=timeout)
+        try:
+            return counter.incr(key)
+        except ValueError:  # expired between add and incr
+            counter.set(key, 1, timeout=timeout)
+            return 1
+    except Exception:  # a surge not counted is a surge noticed a little later: never a reason to refuse a post
+        return None
+
+
+def _calm(discussion: Discussion, now: datetime) -> bool:
+    """Whether an automatic surge is over: on for COMMENTS_SURGE_CALM_MINUTES at least, and this minute and each
+    of the last that many whole minutes under half the threshold."""
+    minutes = settings.COMMENTS_SURGE_CALM_MINUTES
+    if discussion.surge_since and now - discussion.surge_since < timedelta(minutes=minutes):
+        return False
+    this_minute = int(now.timestamp() // 60)
+    keys = [_surge_key(discussion.article_id, this_minute - back) for back in range(minutes + 1)]
+    try:
+        counts = caches["ratelimit"].get_many(keys)
+    except Exception:
+        return False
+    return all(counts.get(key, 0) * 2 < settings.COMMENTS_SURGE_PER_MINUTE for key in keys)
+
+
+def _surge_switch_automatic(discussion: Discussion, *, on: bool, now: datetime, note: str) -> None:
+    """Switch surge mode of a locked discussion row, log it, and on switching on alert the moderators (the admin
+    shows it at once; the e-mail goes through the task queue once this commits)."""
+    discussion.surge_mode, discussion.surge_automatic = on, on
+    discussion.surge_since = now if on else None
+    discussion.save(update_fields=["surge_mode", "surge_automatic", "surge_since"])
+    SurgeSwitch.objects.create(article_id=discussion.article_id, what=SurgeSwitch.What.SURGE, on=on, at=now, note=note)
+    if on:
+        from comments.tasks import send_surge_alert  # the tasks module imports the services' neighbours
+
+        enqueue_on_commit(send_surge_alert, discussion.article_id)
+
+
+def _surge_follow(discussion: Discussion, *, now: datetime) -> None:
+    """After a post, under the story's locked discussion row: count it, and switch surge mode on past the
+    threshold, or an automatic one off once calm (a quiet story is switched off by surges_calm_down instead)."""
+    threshold = settings.COMMENTS_SURGE_PER_MINUTE
+    if threshold <= 0:
+        return
+    count = surge_count(discussion.article_id, now=now)
+    if count is None:
+        return
+    if not discussion.surge_mode and count > threshold:
+        _surge_switch_automatic(discussion, on=True, now=now, note=f"{count} comments in a minute (over {threshold})")
+    elif discussion.surge_mode and discussion.surge_automatic and _calm(discussion, now):
+        _surge_switch_automatic(discussion, on=False, now=now, note=f"under {threshold // 2} comments a minute")
+
+
+def surges_calm_down(*, now: datetime | None = None) -> int:
+    """Switch off automatic surges that have calmed down on stories no one posts to any more (the next post does
+    it on a story still commented): run by the surges_calm_down task every few minutes. Returns how many."""
+    now = now or timezone.now()
+    switched = 0
+    for article_id in Discussion.objects.filter(surge_mode=True, surge_automatic=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            discussion = lock_discussion(article_id)
+            if discussion.surge_mode and discussion.surge_automatic and _calm(discussion, now):
+                _surge_switch_automatic(discussion, on=False, now=now, note="quiet: no comments to speak of")
+                discussion_changed(article_id)
+                switched += 1
+    return switched
 
 
 def render_body(body: str) -> tuple[str, list]:
@@ -214,6 +364,9 @@ def _held_reason(*, discussion: Discussion, author, body: str) -> str | None:
         return None
     if discussion.mode == Discussion.Mode.PREMODERATED:
         return "This story's comments are moderated before they appear."
+    hours = settings.COMMENTS_SURGE_NEW_ACCOUNT_HOURS
+    if discussion.surge_mode and hours > 0 and author.date_joined > timezone.now() - timedelta(hours=hours):
+        return "This story has a surge of comments: new accounts' comments are checked by a moderator first."
     first = settings.COMMENTS_PREMODERATE_FIRST
     # Whether the author has `first` visible comments: reads at most that many rows, where a COUNT would read all.
     if first > 0 and not Comment.objects.filter(author=author, status=Comment.Status.VISIBLE)[first - 1 :].exists():
@@ -222,6 +375,65 @@ def _held_reason(*, discussion: Discussion, author, body: str) -> str | None:
     if word:
         return f"Held for review: contains “{word}”."
     return None
+
+
+def _slow_mode_take(*, discussion: Discussion, author) -> str | None:
+    """Take the reader's one post per slow-mode period on this story, or raise RateLimited with the seconds left.
+    One atomic add in the shared cache (Redis SET NX with the period as expiry): of two posts at once exactly one
+    adds the key, the other is told to wait. Returns the key, for _slow_mode_release if the post then fails."""
+    seconds = discussion.slow_seconds
+    if not seconds or author.is_staff:
+        return None
+    counter = caches["ratelimit"]
+    key = f"slowmode:{discussion.article_id}:{author.pk}"
+    now = ratelimit.clock()
+    try:
+        if counter.add(key, now, timeout=seconds):
+            return key
+        since = counter.get(key)
+    except Exception as error:  # as the rate limits do: refuse, text kept, rather than let everything through
+        raise RateLimited(
+            "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in "
+            "a minute.",
+            retry_after=ratelimit.UNAVAILABLE_RETRY_AFTER,
+            status=503,
+        ) from error
+    left = max(1, math.ceil(since + seconds - now)) if since is not None else 1
+    left = min(left, seconds)
+    raise RateLimited(
+        f"This story is in slow mode: each reader may post once every {seconds} seconds. Wait {left} "
+        f"second{'s' if left != 1 else ''}, then post again; your text is kept.",
+        retry_after=left,
+        code="slow_mode",
+    )
+
+
+def _slow_mode_release(key: str | None) -> None:
+    """Give the reader's slow-mode period back: the post that took it was not stored."""
+    if key:
+        with contextlib.suppress(Exception):  # it expires on its own
+            caches["ratelimit"].delete(key)
+
+
+def _closed_refusal(discussion: Discussion, now: datetime) -> ValidationError | None:
+    """The refusal of a post to a closed discussion, saying when it reopens if it does."""
+    closure = discussion.closed_reason(now)
+    if closure is None:
+        return None
+    message = closure.message.replace(" The discussion stays readable.", "") + " Your text is kept below."
+    return ValidationError(message, code="closed")
+
+
+def _close_for_good(discussion: Discussion, now: datetime) -> None:
+    """Record that the story is past its closing day, once, in its own short write: from then on a clock set back
+    does not reopen it (Discussion.closed_for_good_at)."""
+    if discussion.closed_for_good_at or discussion.pk is None:
+        return
+    if Discussion.objects.filter(pk=discussion.pk, closed_for_good_at=None).update(closed_for_good_at=now):
+        SurgeSwitch.objects.create(
+            article_id=discussion.article_id, what=SurgeSwitch.What.CLOSING, on=True, at=now, note="closed by days"
+        )
+        discussion_changed(discussion.article_id)
 
 
 def thread_replies(root_rght: int) -> int:
@@ -267,6 +479,16 @@ def comment_create(
     _check_may_comment(author)
     parent_pk = parent.pk if isinstance(parent, Comment) else parent
     key = _post_key(form_token, article_pk=article.pk, parent_pk=parent_pk, body=body) if form_token else ""
+    # Read without a lock, to refuse early (and outside the transaction, so that a story found past its closing
+    # day is recorded as closed for good); read again under the row's lock at the end, which decides.
+    now = timezone.now()
+    discussion = Discussion.objects.filter(pk=article.pk).first() or Discussion(article_id=article.pk)
+    discussion.article = article
+    if refusal := _closed_refusal(discussion, now):
+        if discussion.closed_reason(now).kind == "days":
+            with transaction.atomic():
+                _close_for_good(discussion, now)
+        raise refusal
     with transaction.atomic():
         # The tree's lock first (a new thread: the new-tree lock), the discussion row last (comments.locking). The
         # lock also serialises two submits of one form: same parent, same tree.
@@ -276,10 +498,6 @@ def comment_create(
             raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
         if key and (stored := Comment.objects.filter(author=author, post_key=key).first()):
             return stored
-        # Read without a lock, to refuse early; read again under the row's lock at the end, which decides.
-        discussion = Discussion.objects.filter(pk=article.pk).first() or Discussion(article_id=article.pk)
-        if not discussion.is_open:
-            raise ValidationError("Comments on this story are closed.", code="closed")
         parent = None
         if parent_pk is not None:
             # Read under the lock: mptt inserts from the parent's lft/rght, which must be current; with the size
@@ -320,26 +538,34 @@ def comment_create(
         )
         # The story, the author and the parent were just read or locked: no need for a query per foreign key.
         comment.full_clean(exclude=["article", "author", "parent"])
-        comment.insert_at(parent, position="last-child", save=True, refresh_target=False)
-        Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
-        # Last, the discussion row, held until the commit: a mode changed meanwhile (discussion_set_mode holds the
-        # row while it changes it) is seen here, and the post follows it or fails whole.
-        locked = lock_discussion(article.pk, waits_bounded=True)
-        if not locked.is_open:
-            raise ValidationError("Comments on this story are closed.", code="closed")
-        if locked.mode != discussion.mode:
-            held = _held_reason(discussion=locked, author=author, body=body)
-            comment.status = Comment.Status.PENDING if held else Comment.Status.VISIBLE
-            comment.removal_reason = held or ""
-        # The version this write gives the discussion (discussion_changed adds 1 to the row locked just above): what
-        # the live "N new comments" counts from. Known only under the row's lock, so written after the insert; the
-        # row is this transaction's own, so the UPDATE waits on nothing.
-        comment.version = locked.version + 1
-        Comment.objects.filter(pk=comment.pk).update(
-            status=comment.status, removal_reason=comment.removal_reason, version=comment.version
-        )
-        notify_for_comment(comment=comment, email=notify_by_email)
-        discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
+        # Slow mode last of the checks, so a post refused for anything else does not use up the reader's period.
+        slot = _slow_mode_take(discussion=discussion, author=author)
+        try:
+            comment.insert_at(parent, position="last-child", save=True, refresh_target=False)
+            Mention.objects.bulk_create(Mention(comment=comment, user=user) for user in mentioned)
+            # Last, the discussion row, held until the commit: a mode changed meanwhile (discussion_set_controls
+            # holds the row while it changes it) is seen here, and the post follows it or fails whole.
+            locked = lock_discussion(article.pk, waits_bounded=True)
+            locked.article = article
+            if refusal := _closed_refusal(locked, now):
+                raise refusal
+            _surge_follow(locked, now=now)
+            if (locked.mode, locked.surge_mode) != (discussion.mode, discussion.surge_mode):
+                held = _held_reason(discussion=locked, author=author, body=body)
+                comment.status = Comment.Status.PENDING if held else Comment.Status.VISIBLE
+                comment.removal_reason = held or ""
+            # The version this write gives the discussion (discussion_changed adds 1 to the row locked just above):
+            # what the live "N new comments" counts from. Known only under the row's lock, so written after the
+            # insert; the row is this transaction's own, so the UPDATE waits on nothing.
+            comment.version = locked.version + 1
+            Comment.objects.filter(pk=comment.pk).update(
+                status=comment.status, removal_reason=comment.removal_reason, version=comment.version
+            )
+            notify_for_comment(comment=comment, email=notify_by_email)
+            discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
+        except BaseException:
+            _slow_mode_release(slot)
+            raise
     return comment
 
 

@@ -18,5 +18,6 @@ urlpatterns = [
     # <str:> so that any version answers in JSON (a 400 saying why), never with the site's 404 page.
     path("story/<str:article_pk>/since/<str:version>/", views.live_since, name="live_since"),
     path("story/<str:article_pk>/new/<str:version>/", views.live_new, name="live_new"),
+    path("story/<int:article_pk>/controls/", views.controls, name="controls"),
     path("member/<int:pk>/", views.member, name="member"),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
 from comments import selectors, services
-from comments.forms import CommentForm, ReportForm
+from comments.forms import CommentForm, DiscussionControlsForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
 from newsroom.http import NO_SUCH_PAGE, keyset_page, page_number, shared_by_signed_out_readers
@@ -289,6 +289,23 @@ def post(request, article_pk):
     # A parent the reader may not see is answered as one that never existed: 404, their text kept, nothing quoted.
     status = 404 if parent_id and parent is None else 400
     return _form_page(request, article=article, form=form, parent=parent, status=status)
+
+
+@require_POST
+def controls(request, article_pk):
+    """An editor or moderator sets the story's surge controls from the discussion header; anyone else is refused
+    (403). Back to the discussion with what changed, or what was wrong."""
+    if not services.may_set_controls(request.user):
+        return HttpResponseForbidden("Only editors and moderators set a story's discussion controls.")
+    article = get_object_or_404(Article.objects.visible_to(request.user), pk=article_pk)
+    form = DiscussionControlsForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
+        messages.error(request, f"The controls were not changed. {problems}")
+        return redirect(selectors.story_comments_url(article))
+    services.discussion_set_controls(article=article, by=request.user, **form.cleaned_data)
+    messages.success(request, "The discussion controls are saved.")
+    return redirect(selectors.story_comments_url(article))
 
 
 def _parent(request, article, pk: int | None) -> Comment | None:

@@ -1,6 +1,7 @@
 """Request helpers shared by every app's views."""
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -204,12 +206,20 @@ def shared_by_signed_out_readers(request, response: HttpResponse, *keys: str) ->
     if request.user.is_authenticated or response.status_code != 200:
         patch_cache_control(response, private=True)
         return response
+    shared_max_age, stale = settings.HTTP_SHARED_MAX_AGE, settings.HTTP_STALE_WHILE_REVALIDATE
+    # Something on the page changes by the clock (a discussion closing for the night, comments.selectors): kept
+    # until then at most, and not served stale past it.
+    until = getattr(request, "shared_cache_until", None)
+    if until is not None:
+        left = max(1, math.ceil((until - timezone.now()).total_seconds()))
+        if left < shared_max_age:
+            shared_max_age, stale = left, 0
     patch_cache_control(
         response,
         public=True,
         max_age=0,
-        s_maxage=settings.HTTP_SHARED_MAX_AGE,
-        stale_while_revalidate=settings.HTTP_STALE_WHILE_REVALIDATE,
+        s_maxage=shared_max_age,
+        stale_while_revalidate=stale,
         stale_if_error=settings.HTTP_STALE_IF_ERROR,
     )
     response["Surrogate-Key"] = " ".join(keys)

@@ -42,7 +42,7 @@ EDITOR_PERMISSIONS = {
         "section": "view",
     },
     # Opening and closing a story's comments, on the story's page.
-    "comments": {"discussion": "add change view"},
+    "comments": {"discussion": "add change view", "surgeswitch": "view"},
 }
 # Reporters write stories and submit them for review: they add and change stories that are not live (articles.admin
 # keeps live ones to editors), upload pictures, and cannot publish, schedule, unpublish or delete.
@@ -68,6 +68,9 @@ MODERATOR_PERMISSIONS = {
         "commentreport": "view",
         "restriction": "add change delete view",
         "bannedword": "add change delete view",
+        # Surge controls: slow mode, closing and surge mode, in the admin and from the story page.
+        "discussion": "change view",
+        "surgeswitch": "view",
     },
 }
 

@@ -305,6 +305,18 @@ COMMENTS_LIVE_INTERVAL = env.int("COMMENTS_LIVE_INTERVAL", default=15)
 COMMENTS_LIVE_SHARED_SECONDS = env.int("COMMENTS_LIVE_SHARED_SECONDS", default=5)
 COMMENTS_LIVE_CAP = env.int("COMMENTS_LIVE_CAP", default=50)
 COMMENTS_LIVE_MAX_AGE_DAYS = env.int("COMMENTS_LIVE_MAX_AGE_DAYS", default=2)
+# Surge controls (docs/architecture.md, "Surge controls"). Comments close this many days after publication (a story
+# may override it; 0 never closes), and during these night hours in TIME_ZONE ("00:00-06:00"; empty: no night).
+COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=14)
+COMMENTS_NIGHT_CLOSED = env.str("COMMENTS_NIGHT_CLOSED", default="")
+# Surge mode switches on when a story gets more than this many comments in a minute (0: never automatically), and
+# off after COMMENTS_SURGE_CALM_MINUTES whole minutes under half of it. During a surge accounts younger than
+# COMMENTS_SURGE_NEW_ACCOUNT_HOURS are held for a moderator, and slow mode is COMMENTS_SURGE_SLOW_SECONDS unless the
+# story has its own.
+COMMENTS_SURGE_PER_MINUTE = env.int("COMMENTS_SURGE_PER_MINUTE", default=60)
+COMMENTS_SURGE_CALM_MINUTES = env.int("COMMENTS_SURGE_CALM_MINUTES", default=10)
+COMMENTS_SURGE_NEW_ACCOUNT_HOURS = env.int("COMMENTS_SURGE_NEW_ACCOUNT_HOURS", default=24)
+COMMENTS_SURGE_SLOW_SECONDS = env.int("COMMENTS_SURGE_SLOW_SECONDS", default=30)
 
 # ------------------------------------------------------------------------------
 # Tasks: work done off the request (django-tasks, on RQ workers in production)

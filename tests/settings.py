@@ -22,6 +22,11 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SECURE_SSL_REDIRECT = False
 # Most tests post as established readers; the pre-moderation tests turn this on themselves.
 COMMENTS_PREMODERATE_FIRST = 0
+# Surge controls by the clock and by the rate stay off unless a test turns them on (tests/comments/test_surge.py):
+# factories make stories of any age, and many tests post bursts.
+COMMENTS_CLOSE_AFTER_DAYS = 0
+COMMENTS_NIGHT_CLOSED = ""
+COMMENTS_SURGE_PER_MINUTE = 0
 
 # The test database is a file even on SQLite: the queue tests start real RQ workers, other processes that must
 # read and write the same database (tests/servers.py). pytest-xdist gives each of its workers its own file.

@@ -47,6 +47,9 @@ def test_the_moderators_group_holds_exactly_what_moderation_needs():
         "comments.change_bannedword",
         "comments.delete_bannedword",
         "comments.view_bannedword",
+        "comments.change_discussion",
+        "comments.view_discussion",
+        "comments.view_surgeswitch",
     }
 
 
@@ -77,6 +80,7 @@ def test_the_editors_group_writes_publishes_and_opens_discussions():
         "comments.add_discussion",
         "comments.change_discussion",
         "comments.view_discussion",
+        "comments.view_surgeswitch",
     }
 
 
