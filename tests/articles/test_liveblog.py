@@ -316,3 +316,26 @@ def test_a_bad_since_url_never_is_a_500(client):
     for url in (f"/live/{blog.pk}/since/0/", f"/live/{blog.pk}/since/{'9' * 200}/", f"/live/{blog.pk}/new/+1/"):
         assert client.get(url).status_code in (200, 400)
     assert json.loads(since(client, blog, 0).content)["version"] == 0
+
+
+def test_the_story_admin_links_to_the_blog_entries_and_the_entry_form_opens(editor_client):
+    blog = LiveBlogFactory()
+    html = editor_client.get(f"/admin/articles/article/{blog.pk}/change/").content.decode()
+    assert f"/admin/articles/liveentry/?blog={blog.pk}" in html and "Write an entry" in html
+    response = editor_client.get(f"/admin/articles/liveentry/add/?article={blog.pk}")
+    assert response.status_code == 200
+    assert f'value="{blog.pk}"' in response.content.decode()
+    live_entry(blog, is_pinned=True)
+    response = editor_client.post(
+        "/admin/articles/liveentry/add/",
+        {
+            "article": blog.pk,
+            "body": "<p>Second pin.</p>",
+            "status": "published",
+            "published_at_0": timezone.localdate().isoformat(),
+            "published_at_1": "00:00:00",
+            "is_pinned": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "already has a pinned entry" in response.content.decode()
