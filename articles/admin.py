@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
@@ -26,6 +27,7 @@ from articles.models import (
     ImageBlock,
     LeadImage,
     ListBlock,
+    LiveEntry,
     MoreBlock,
     QuoteBlock,
     Section,
@@ -296,11 +298,20 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
     paginator = EstimatedCountPaginator
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["tags"]
+    readonly_fields = ["live_entries_link"]
     inlines = [BylineInline, LeadImageInline, *BLOCK_INLINES]
     actions = ["publish_now", "unpublish"]
     fieldsets = [
         (None, {"fields": ["section", "headline", "deck", "slug"]}),
         ("Publishing", {"fields": ["status", "review_note", "publish_at", "updated_at", "correction", "tags"]}),
+        (
+            "Live blog",
+            {
+                "classes": ["collapse"],
+                "description": "A live blog lists timestamped entries under its summary, written under Live entries.",
+                "fields": ["is_live_blog", "live_ended_at", "live_entries_link"],
+            },
+        ),
         (
             "Headlines for other places",
             {
@@ -314,6 +325,14 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
     class Media:
         css = {"all": ["css/admin.css"]}
         js = [forms.Script("js/admin-word-count.js", **{"data-words-per-minute": body.WORDS_PER_MINUTE})]
+
+    @admin.display(description="Entries")
+    def live_entries_link(self, obj):
+        if obj is None or obj.pk is None or not obj.is_live_blog:
+            return "Save the story as a live blog first."
+        url = reverse("admin:articles_liveentry_changelist") + f"?blog={obj.pk}"
+        add = reverse("admin:articles_liveentry_add") + f"?article={obj.pk}"
+        return format_html('<a href="{}">The entries of this blog</a> · <a href="{}">Write an entry</a>', url, add)
 
     def render_change_form(self, request, context, *args, **kwargs):
         """The editors' scripts (ES modules, with the import map that names them) carry this response's CSP nonce:
@@ -427,3 +446,70 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
         for article in queryset:
             services.article_unpublish(article=article, by=request.user)
         self.message_user(request, f"Unpublished {len(queryset)} stories.", messages.SUCCESS)
+
+
+class LiveBlogFilter(admin.SimpleListFilter):
+    """The entries of one live blog (there are a few live blogs, and many entries each)."""
+
+    title = "live blog"
+    parameter_name = "blog"
+
+    def lookups(self, request, model_admin):
+        blogs = Article.objects.filter(is_live_blog=True).order_by("-publish_at", "-pk")[:50]
+        return [(str(blog.pk), Truncator(blog.headline).chars(60)) for blog in blogs]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(article_id=int(value))
+        return queryset
+
+
+@admin.register(LiveEntry)
+class LiveEntryAdmin(admin.ModelAdmin):
+    """Live entries, written one at a time: every save and deletion goes through articles.services, which bumps the
+    blog's live version (readers are offered the new entry) and purges its pages."""
+
+    list_display = ["__str__", "article", "published_at", "status", "is_key_event", "is_pinned", "promoted_to"]
+    list_filter = [LiveBlogFilter, "status", "is_key_event", "is_pinned"]
+    list_select_related = ["article", "promoted_to"]
+    search_fields = ["headline"]
+    autocomplete_fields = ["authors"]
+    raw_id_fields = ["article"]
+    readonly_fields = ["promoted_to", "updated_at"]
+    actions = ["promote"]
+    fields = [
+        "article",
+        "headline",
+        "body",
+        "authors",
+        "status",
+        "published_at",
+        "is_key_event",
+        "is_pinned",
+        "correction",
+        "promoted_to",
+        "updated_at",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        # The authors are set by save_related (the form's many-to-many); the version is bumped here, once.
+        services.live_entry_save(entry=obj)
+
+    def delete_model(self, request, obj):
+        services.live_entry_delete(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.live_entry_delete(entry=entry)
+
+    def has_promote_permission(self, request):
+        return request.user.has_perm("articles.add_article")
+
+    @admin.action(description="Promote to a story (a draft, linked both ways)", permissions=["promote"])
+    def promote(self, request, queryset):
+        for entry in queryset:
+            story = services.live_entry_promote(entry=entry)
+            url = reverse("admin:articles_article_change", args=[story.pk])
+            note = format_html('“{}” is a draft story now: <a href="{}">edit it</a>.', story, url)
+            self.message_user(request, note, messages.SUCCESS)

@@ -13,9 +13,9 @@ from django.utils import feedgenerator
 from django.utils.html import escape
 
 from articles import body, selectors
-from articles.models import Article, Section
+from articles.models import Article, LiveEntry, Section
 
-__all__ = ["StoryRssFeed", "StoryAtomFeed"]
+__all__ = ["StoryRssFeed", "StoryAtomFeed", "LiveBlogFeed"]
 
 FEED_SIZE = 30
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -171,3 +171,55 @@ class StoryRssFeed(Feed):
 class StoryAtomFeed(StoryRssFeed):
     feed_type = AtomWithContent
     subtitle = StoryRssFeed.description
+
+
+class LiveBlogFeed(Feed):
+    """RSS of a live blog's latest published entries, each linking to its anchor on the story page."""
+
+    feed_type = RssWithContent
+
+    def get_object(self, request: HttpRequest, pk: int) -> Article:
+        return get_object_or_404(Article.objects.published().select_related("section"), pk=pk, is_live_blog=True)
+
+    def title(self, obj):
+        return f"{obj.headline} (live) · {settings.SITE_NAME}"
+
+    def description(self, obj):
+        return obj.deck
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def feed_url(self, obj):
+        return reverse("articles:live_feed", kwargs={"pk": obj.pk})
+
+    def items(self, obj):
+        entries = list(selectors.live_entries(obj)[:FEED_SIZE])
+        for entry in entries:
+            entry.article = obj  # for get_absolute_url, without a query each
+        return entries
+
+    def item_title(self, item: LiveEntry):
+        return str(item)
+
+    def item_description(self, item: LiveEntry):
+        # Already cleaned by its field's allow list (the same as the story's text blocks).
+        correction = f"<p><strong>Correction:</strong> {escape(item.correction)}</p>" if item.correction else ""
+        return item.body + correction
+
+    def item_link(self, item: LiveEntry):
+        return item.get_absolute_url()
+
+    def item_guid(self, item: LiveEntry):
+        return f"live-entry-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: LiveEntry):
+        return item.published_at
+
+    def item_updateddate(self, item: LiveEntry):
+        return item.updated_at
+
+    def item_author_name(self, item: LiveEntry):
+        return ", ".join(author.name for author in item.authors.all())

@@ -41,6 +41,8 @@ __all__ = [
     "SlugHistory",
     "SavedArticle",
     "StorySearchEntry",
+    "LiveEntry",
+    "LIVE_ENTRY_EXTENSIONS",
 ]
 
 
@@ -63,6 +65,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "news-sitemap.xml",
         "notifications",
         "healthz",
+        "live",
         "readyz",
         "robots.txt",
         "saved",
@@ -302,6 +305,22 @@ class Article(models.Model):
     # the headline, deck or body change, whatever writes the row; searched through a GIN index and ranked from this
     # column (articles.search). Always empty on SQLite, whose search has its own FTS5 table.
     search_document = SearchVectorField(null=True, editable=False)
+    # Live coverage (issue 18): a live blog is a story whose page also lists timestamped entries (LiveEntry).
+    is_live_blog = models.BooleanField(
+        "live blog",
+        default=False,
+        help_text="The story page lists live entries under the summary, newest first, and readers are offered "
+        "new ones as they are published.",
+    )
+    live_ended_at = models.DateTimeField(
+        "live coverage ended",
+        null=True,
+        blank=True,
+        help_text="When the live coverage ended; empty while it runs. Readers' pages stop asking for new entries.",
+    )
+    # Counts the writes to the live blog's entries (services.live_entry_save and friends, the one place that bumps
+    # it): what a reader's page was rendered at, and what the "since" endpoint compares it with (live-contract).
+    live_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -450,6 +469,104 @@ class StorySearchEntry(models.Model):
 
     def __str__(self):
         return f"Search entry of {self.article_id}"
+
+
+# What an entry's text offers: a story's text block with lists (one field, not a body of blocks; docs).
+LIVE_ENTRY_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "HardBreak": True,
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+}
+
+
+class LiveEntryQuerySet(models.QuerySet):
+    def published(self):
+        """Entries readers see: published and due."""
+        return self.filter(status=LiveEntry.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_page(self):
+        """What an entry on the page, the fragment and the feed shows, in a fixed number of queries."""
+        return self.select_related("promoted_to__section").prefetch_related("authors")
+
+
+class LiveEntry(models.Model):
+    """A timestamped update of a live blog, newest first on the story's page."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="live_entries",
+        limit_choices_to={"is_live_blog": True},
+        help_text="The live blog this entry belongs to.",
+    )
+    headline = models.CharField(max_length=200, blank=True, help_text="Optional: one line above the entry.")
+    body = ProseEditorField(
+        extensions=LIVE_ENTRY_EXTENSIONS, sanitize=True, help_text="What happened: one or more paragraphs or a list."
+    )
+    authors = models.ManyToManyField(
+        Author, blank=True, related_name="live_entries", help_text="Who wrote the entry; shown beside its time."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.PUBLISHED)
+    published_at = models.DateTimeField(
+        default=timezone.now, help_text="The time shown on the entry; entries are listed newest first by it."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    is_key_event = models.BooleanField(
+        "key event", default=False, help_text="Listed under “Key events” at the top and kept by the filter."
+    )
+    is_pinned = models.BooleanField(
+        "pinned", default=False, help_text="Shown first, above the key events; one pinned entry per live blog."
+    )
+    correction = models.TextField(blank=True, help_text="A correction note shown under the entry.")
+    promoted_to = models.OneToOneField(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="live_source",
+        help_text="The story made from this entry (the admin's “Promote to a story”); the entry links to it.",
+    )
+    # The blog's live_version when the entry was first published: "since" counts the entries above a version, so an
+    # edit of an old entry (which bumps the blog's version) is not announced as a new one.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = LiveEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = "live entry"
+        verbose_name_plural = "live entries"
+        indexes = [models.Index(fields=["article", "-published_at", "-id"], name="liveentry_blog_time_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(is_pinned=True),
+                name="liveentry_one_pinned",
+                violation_error_message="This live blog already has a pinned entry: unpin it first.",
+            )
+        ]
+
+    def __str__(self):
+        return self.headline or Truncator(strip_tags(self.body)).words(10, truncate=" …")
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        return f"entry-{self.pk}"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
 
 # ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from articles.models import Article, Byline, LeadImage, MoreBlock, SavedArticle, Section
+from articles.models import Article, Byline, LeadImage, LiveEntry, MoreBlock, SavedArticle, Section
 
 __all__ = [
     "nav_sections",
@@ -11,6 +11,11 @@ __all__ = [
     "story_for_page",
     "live_stories",
     "prepublish_problems",
+    "live_entries",
+    "live_key_events",
+    "live_pinned",
+    "live_entries_since",
+    "LIVE_NEW_CAP",
 ]
 
 
@@ -27,7 +32,10 @@ def story_for_page(queryset: QuerySet[Article] | None = None, *, reader=None) ->
     """Everything the story page shows but its body (articles.body, one query per kind of block), in a fixed number
     of queries whatever the number of authors or tags; with
     a signed-in `reader`, whether they saved it (`saved`), in the same query."""
-    stories = (queryset if queryset is not None else Article.objects.all()).select_related("section", "lead__image")
+    # live_source: the live entry a promoted story came from, and its blog ("From our live coverage of ...").
+    stories = (queryset if queryset is not None else Article.objects.all()).select_related(
+        "section", "lead__image", "live_source__article__section"
+    )
     stories = stories.prefetch_related(*_story_prefetches())
     if reader is not None and reader.is_authenticated:
         stories = stories.annotate(saved=Exists(SavedArticle.objects.filter(user=reader, article=OuterRef("pk"))))
@@ -78,3 +86,30 @@ def nav_sections() -> list[Section]:
 
 def forget_nav_sections() -> None:
     cache.delete(_NAV_SECTIONS_KEY)
+
+
+# ------------------------------------------------------------------------------
+# Live blogs
+# ------------------------------------------------------------------------------
+# At most this many new entries are sent to a reader's page at once; past it the page is told to reload.
+LIVE_NEW_CAP = 20
+
+
+def live_entries(article: Article, *, key_only: bool = False) -> QuerySet[LiveEntry]:
+    """A blog's entries readers see, newest first (keyset pages read them through liveentry_blog_time_idx)."""
+    entries = LiveEntry.objects.published().filter(article=article).for_page()
+    return entries.filter(is_key_event=True) if key_only else entries
+
+
+def live_key_events(article: Article) -> list[LiveEntry]:
+    """The "Key events" list: headline or first words, time and anchor of each; newest first."""
+    return list(LiveEntry.objects.published().filter(article=article, is_key_event=True)[:50])
+
+
+def live_pinned(article: Article) -> LiveEntry | None:
+    return live_entries(article).filter(is_pinned=True).first()
+
+
+def live_entries_since(article: Article, version: int) -> QuerySet[LiveEntry]:
+    """The entries first published after `version` (LiveEntry.version), newest first."""
+    return live_entries(article).filter(version__gt=version)

@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Image
+from articles import text
+from articles.models import Article, Image, LiveEntry
 
-__all__ = ["card_image", "lead_image_of", "news_article", "json_for_script", "isoformat"]
+__all__ = ["card_image", "lead_image_of", "news_article", "live_blog_posting", "json_for_script", "isoformat"]
 
 # The same characters Django's json_script escapes: nothing in the data can close the <script> element.
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -72,4 +73,35 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
         data["alternativeHeadline"] = alternative
     if image is not None:
         data["image"] = [card_image(image, request, crop)["url"] for crop in ("16x9", "4x3", "1x1")]
+    return data
+
+
+def live_blog_posting(article: Article, entries: list[LiveEntry], request: HttpRequest) -> dict[str, Any]:
+    """schema.org LiveBlogPosting for a live blog's page: the story's NewsArticle data with the coverage's times
+    and the entries the page shows as liveBlogUpdate (Google reads both)."""
+    data = news_article(article, request)
+    url = data["url"]
+    data["@type"] = "LiveBlogPosting"
+    data["coverageStartTime"] = isoformat(article.publish_at or article.created_at)
+    if article.live_ended_at:
+        data["coverageEndTime"] = isoformat(article.live_ended_at)
+    if entries:
+        data["dateModified"] = isoformat(max(entry.updated_at for entry in entries))
+    data["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "@id": f"{url}#entry-{entry.pk}",
+            "url": f"{url}#entry-{entry.pk}",
+            "headline": str(entry)[:110],
+            "datePublished": isoformat(entry.published_at),
+            "dateModified": isoformat(entry.updated_at),
+            "articleBody": text.plain_text(entry.body),
+            **(
+                {"author": [{"@type": "Person", "name": author.name} for author in entry.authors.all()]}
+                if entry.authors.all()
+                else {}
+            ),
+        }
+        for entry in entries
+    ]
     return data

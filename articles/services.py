@@ -8,10 +8,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 
-from articles import body, images
-from articles.models import Article, Image, SavedArticle, SlugHistory
+from articles import body, images, text
+from articles.models import Article, Byline, Image, LiveEntry, SavedArticle, SlugHistory, TextBlock
 from newsroom import edge
 from newsroom.tasks import enqueue_on_commit
 
@@ -31,6 +31,10 @@ __all__ = [
     "image_delete",
     "saved_article_toggle",
     "saved_article_add",
+    "live_blog_changed",
+    "live_entry_save",
+    "live_entry_delete",
+    "live_entry_promote",
 ]
 
 
@@ -272,3 +276,79 @@ def saved_article_toggle(*, user, article: Article) -> bool:
         return False
     saved_article_add(user=user, article=article)
     return True
+
+
+# ------------------------------------------------------------------------------
+# Live blogs (issue 18): every write to a blog's entries passes live_blog_changed, which bumps the blog's
+# live_version (what readers' pages poll, docs/architecture.md "Live blogs") and purges the story's pages.
+# ------------------------------------------------------------------------------
+def live_blog_changed(*, article_pk: int) -> int:
+    """Bump the blog's live_version, inside the caller's transaction, and purge its pages once it commits; returns
+    the new version. The UPDATE locks the story's row until the transaction ends, so two entry writes to one blog
+    take consecutive versions."""
+    Article.objects.filter(pk=article_pk).update(live_version=F("live_version") + 1)
+    edge.purge_on_commit(Article(pk=article_pk).surrogate_key)
+    return Article.objects.values_list("live_version", flat=True).get(pk=article_pk)
+
+
+@transaction.atomic
+def live_entry_save(*, entry: LiveEntry, authors=None) -> LiveEntry:
+    """Check and save an entry (new or edited; `authors`, when given, replace its authors), bumping its blog's
+    version. An entry takes the version at which it is first published, so readers are offered it once."""
+    entry.full_clean()
+    version = live_blog_changed(article_pk=entry.article_id)
+    if entry.status == LiveEntry.Status.PUBLISHED and not entry.version:
+        entry.version = version
+    entry.save()
+    if authors is not None:
+        entry.authors.set(authors)
+    return entry
+
+
+@transaction.atomic
+def live_entry_delete(*, entry: LiveEntry) -> None:
+    article_pk = entry.article_id
+    entry.delete()
+    live_blog_changed(article_pk=article_pk)
+
+
+PROMOTED_HEADLINE_WORDS = 14
+PROMOTED_DECK_WORDS = 40
+
+
+def _free_slug(headline: str) -> str:
+    stem = slugify(headline)[:180] or "story"
+    slug, n = stem, 1
+    while Article.objects.filter(slug=slug).exists() or SlugHistory.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{stem}-{n}"
+    return slug
+
+
+@transaction.atomic
+def live_entry_promote(*, entry: LiveEntry) -> Article:
+    """Make a draft story of an entry: its headline (or its first words), its text as the body, the blog's section,
+    the entry's authors (the blog's when it has none); the entry and the story link to each other. An entry
+    promoted already returns its story (one story per entry)."""
+    entry = LiveEntry.objects.select_for_update().select_related("article").get(pk=entry.pk)
+    if entry.promoted_to_id:
+        return entry.promoted_to
+    blog = entry.article
+    words = text.plain_text(entry.body).strip()
+    headline = entry.headline or Truncator(words).words(PROMOTED_HEADLINE_WORDS, truncate=" …") or blog.headline
+    story = Article(
+        headline=headline[:200],
+        deck=(Truncator(words).words(PROMOTED_DECK_WORDS, truncate=" …") or blog.deck)[:400],
+        slug=_free_slug(headline),
+        section_id=blog.section_id,
+        status=Article.Status.DRAFT,
+    )
+    story.full_clean()
+    story.save()
+    authors = list(entry.authors.all()) or blog.byline_authors
+    Byline.objects.bulk_create(Byline(article=story, author=a, order=i) for i, a in enumerate(authors))
+    article_add_block(article=story, block=TextBlock(text=entry.body))
+    entry.promoted_to = story
+    entry.save(update_fields=["promoted_to"])
+    live_blog_changed(article_pk=blog.pk)
+    return story

@@ -14,6 +14,9 @@ urlpatterns = [
     path("feeds/atom/", feeds.StoryAtomFeed(), name="feed_atom"),
     path("feeds/<slug:section>/rss/", feeds.StoryRssFeed(), name="section_feed_rss"),
     path("feeds/<slug:section>/atom/", feeds.StoryAtomFeed(), name="section_feed_atom"),
+    path("live/<int:pk>/since/<str:version>/", views.live_since, name="live_since"),
+    path("live/<int:pk>/new/<str:version>/", views.live_new, name="live_new"),
+    path("live/<int:pk>/feed/", feeds.LiveBlogFeed(), name="live_feed"),
     path("author/<slug:slug>/", views.author_detail, name="author"),
     path("tag/<slug:slug>/", views.tag_detail, name="tag"),
     path(

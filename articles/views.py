@@ -1,19 +1,33 @@
 """Reader pages for stories: home, story, section, author, tag, and the "Read later" list."""
 
+import functools
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.paginator import EmptyPage
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_POST
 
 from articles import body, search, selectors, services
 from articles.models import Article, Author, SavedArticle, Section, SlugHistory, Tag
 from articles.services import LISTS_KEY
-from newsroom.http import NO_SUCH_PAGE, keyset_page, page_number, paginate, safe_next, shared_by_signed_out_readers
+from newsroom.http import (
+    NO_SUCH_PAGE,
+    capped_count,
+    keyset_page,
+    page_number,
+    paginate,
+    safe_next,
+    shared_by_signed_out_readers,
+)
 
 STORIES_PER_PAGE = 20
 
@@ -83,7 +97,9 @@ def search_results(request):
 def story_page_context(request, article: Article, *, preview: bool, unsaved: bool = False) -> dict:
     """What the story page's template gets: for the page itself, and for the admin's preview of an unsaved form
     (articles.preview), so the preview is the page."""
+    live = live_blog_context(request, article) if article.is_live_blog and article.pk else {}
     return {
+        **live,
         "article": article,
         "blocks": body.reader_blocks(body.blocks(article)),
         "authors": article.byline_authors,
@@ -113,6 +129,105 @@ def article_detail(request, section, year, month, day, slug):
         return response
     # The story, and its section, whose name and link the page shows.
     return shared_by_signed_out_readers(request, response, article.surrogate_key, article.section.surrogate_key)
+
+
+LIVE_ENTRIES_PER_PAGE = 20
+LIVE_SCRIPT = "js/live.js"
+
+
+def _live_url(name: str, article: Article) -> str:
+    # The contract's URLs hold a literal {version}, which reverse() would percent-encode.
+    return reverse(name, kwargs={"pk": article.pk, "version": "0"}).removesuffix("/0/") + "/{version}/"
+
+
+@functools.cache
+def live_script_url() -> str | None:
+    """The live-updates script's address, or None while the static files have none (then the page goes without:
+    it works without JavaScript, and a missing script would be a 404 on every page view)."""
+    if staticfiles_storage.exists(LIVE_SCRIPT) or finders.find(LIVE_SCRIPT):
+        return static(LIVE_SCRIPT)
+    return None
+
+
+def live_blog_context(request, article: Article) -> dict:
+    """The live blog's part of the story page: the pinned entry, the key events, and the page of entries that the
+    query asks for (?key=1 keeps the key events only; ?before= and ?after= are keyset positions)."""
+    key_only = request.GET.get("key") == "1"
+    page = keyset_page(
+        request, selectors.live_entries(article, key_only=key_only), LIVE_ENTRIES_PER_PAGE, time_field="published_at"
+    )
+    return {
+        "live_page": page,
+        "live_on_page": {entry.pk for entry in page},
+        "live_since_url": _live_url("articles:live_since", article),
+        "live_new_url": _live_url("articles:live_new", article),
+        "live_interval": settings.LIVE_POLL_INTERVAL,
+        "live_script": live_script_url(),
+        "live_key_only": key_only,
+        "live_pinned": selectors.live_pinned(article) if page.is_first else None,
+        "live_key_events": selectors.live_key_events(article),
+        # The page is being read live: new entries go on top of the newest page of the unfiltered list only.
+        "live_polling": page.is_first and not key_only and article.live_ended_at is None,
+    }
+
+
+def _live_blog(request, pk: int) -> Article:
+    article = Article.objects.visible_to(request.user).filter(pk=pk, is_live_blog=True).select_related("section")
+    article = article.first()
+    if article is None:
+        raise Http404("No live blog at this address.")
+    return article
+
+
+BAD_LIVE_VERSION = "The version must be a whole number from 0 to the blog's current version: reload the page."
+
+
+def _asked_version(article: Article, version: str) -> int | None:
+    """The version in the address, or None when it is garbage, negative or from the future (a 400)."""
+    if not (version.isascii() and version.isdigit()) or len(version) > 10:
+        return None
+    number = int(version)
+    return number if number <= article.live_version else None
+
+
+def _live_shared(request, response, article: Article):
+    """Cacheable at the edge for a few seconds (LIVE_SHARED_MAX_AGE), tagged with the story's key, which every
+    entry write purges."""
+    response = shared_by_signed_out_readers(request, response, article.surrogate_key)
+    if response.status_code == 200 and not request.user.is_authenticated:
+        # A stale answer served while refetching would be as old as the page: no longer than the age itself.
+        patch_cache_control(
+            response, s_maxage=settings.LIVE_SHARED_MAX_AGE, stale_while_revalidate=settings.LIVE_SHARED_MAX_AGE
+        )
+    return response
+
+
+def live_since(request, pk: int, version: str):
+    """Live-contract endpoint A: how many entries were published since `version`."""
+    article = _live_blog(request, pk)
+    asked = _asked_version(article, version)
+    if asked is None:
+        return JsonResponse({"error": BAD_LIVE_VERSION, "refresh": True}, status=400)
+    new = capped_count(selectors.live_entries_since(article, asked), selectors.LIVE_NEW_CAP + 1)
+    data = {
+        "version": article.live_version,
+        "new": min(new, selectors.LIVE_NEW_CAP),
+        "many": new > selectors.LIVE_NEW_CAP,
+        "refresh": False,
+    }
+    return _live_shared(request, JsonResponse(data), article)
+
+
+def live_new(request, pk: int, version: str):
+    """Live-contract endpoint B: the entries published since `version`, as the page renders them (at most the cap)."""
+    article = _live_blog(request, pk)
+    asked = _asked_version(article, version)
+    if asked is None:
+        return JsonResponse({"error": BAD_LIVE_VERSION, "refresh": True}, status=400)
+    entries = list(selectors.live_entries_since(article, asked)[: selectors.LIVE_NEW_CAP])
+    response = render(request, "articles/includes/_live_entries.html", {"article": article, "entries": entries})
+    response["X-Live-Version"] = str(article.live_version)
+    return _live_shared(request, response, article)
 
 
 @require_POST

@@ -1058,3 +1058,112 @@ SMALL_DISCUSSIONS = {
         ("r4", "r3", "kwame_a", "@marta_k the festival posted a short clip on its site, search for Low Water."),
     ],
 }
+
+# The live blog (issue 18): the sea-wall vote's story is also the live coverage of its count night. Each entry is
+# (minutes after the polls closed, headline, paragraphs, key event, pinned, author slugs); seed_demo writes them
+# through articles.services.live_entry_save, newest last.
+LIVE_BLOG = {
+    "slug": "harbour-city-votes-on-sea-wall",
+    "hours_ago": 26,  # the polls closed then; the blog ended when the count was declared
+    "ended_after_minutes": 190,
+    "entries": [
+        (
+            0,
+            "Polls close in Saltmere",
+            ["Voting has ended in all 14 wards. Counting starts at the Assembly Rooms."],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            12,
+            "",
+            [
+                "Turnout looks high in the harbour wards, where the flooding was worst: queues at the Quay Street "
+                "school until the last minute."
+            ],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            25,
+            "What the vote decides",
+            [
+                "A yes vote lets the council borrow 84 million for a wall along the old promenade.",
+                "A no vote sends the plan back to committee for at least a year.",
+            ],
+            False,
+            True,
+            ["leona-marsh"],
+        ),
+        (
+            38,
+            "",
+            [
+                "Campaigners on both sides say they expect it to be close. The No campaign's leader, Ada Brenn, "
+                "says the cost is 'a burden for our grandchildren'."
+            ],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (51, "First ward declares", ["Harbour ward: 71% yes on a turnout of 64%."], True, False, ["leona-marsh"]),
+        (
+            63,
+            "",
+            ["The hill wards, further from the sea, are expected to be much closer."],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            80,
+            "",
+            ["A recount has been asked for in Millbrook ward, where the margin is 23 votes."],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            97,
+            "Millbrook recount confirms no",
+            ["Millbrook: 50.4% no after the recount."],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            118,
+            "",
+            ["Eleven of fourteen wards declared. Yes leads by about 3,100 votes."],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            142,
+            "",
+            ["The mayor, Joss Penhale, has arrived at the Assembly Rooms and says she will speak after the result."],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            171,
+            "Saltmere votes yes to the sea wall",
+            ["Final result: 58% yes, 42% no, on a turnout of 61%. Work could start next spring."],
+            True,
+            False,
+            ["leona-marsh"],
+        ),
+        (
+            190,
+            "That's all from us",
+            ["Thank you for following the count with us. Our full report is at the top of this page."],
+            False,
+            False,
+            ["leona-marsh"],
+        ),
+    ],
+}

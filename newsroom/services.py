@@ -40,6 +40,8 @@ EDITOR_PERMISSIONS = {
         "author": "add change view",
         "tag": "add change view",
         "section": "view",
+        # Live blogs' entries go out as soon as they are saved as published: editors write them.
+        "liveentry": "add change delete view",
     },
     # Opening and closing a story's comments, on the story's page.
     "comments": {"discussion": "add change view", "surgeswitch": "view"},

@@ -162,6 +162,11 @@ REQUIRE_SHARED_CACHE = not DEBUG
 HTTP_SHARED_MAX_AGE = env.int("HTTP_SHARED_MAX_AGE", default=60)
 HTTP_STALE_WHILE_REVALIDATE = env.int("HTTP_STALE_WHILE_REVALIDATE", default=30)
 HTTP_STALE_IF_ERROR = env.int("HTTP_STALE_IF_ERROR", default=86400)
+# A live blog's "since" and "new" answers (articles.views.live_since): kept by the edge this long, as every reader
+# polls them every few seconds; an entry write purges them sooner.
+LIVE_SHARED_MAX_AGE = env.int("LIVE_SHARED_MAX_AGE", default=5)
+# How often a reader's page asks for new entries (seconds; the live script backs off from there).
+LIVE_POLL_INTERVAL = env.int("LIVE_POLL_INTERVAL", default=15)
 # The edge caches (Varnish, deploy/varnish/default.vcl) that writes purge by surrogate key through the task queue
 # (newsroom.edge), e.g. http://10.0.0.5:6081/,http://10.0.0.6:6081/. Empty: no edge, no purge sent.
 EDGE_PURGE_URLS = env.list("EDGE_PURGE_URLS", default=[])

@@ -22,6 +22,7 @@ from articles.models import (
     ImageBlock,
     LeadImage,
     ListBlock,
+    LiveEntry,
     MoreBlock,
     QuoteBlock,
     Section,
@@ -104,6 +105,18 @@ class ArticleFactory(DjangoModelFactory[Article]):
         """`discussion_mode=Discussion.Mode.CLOSED` (or PREMODERATED): the story's discussion row in that mode."""
         if create and extracted:
             Discussion.objects.create(article=self, mode=extracted)
+
+
+class LiveBlogFactory(ArticleFactory):
+    """A live story that is a live blog."""
+
+    is_live_blog = True
+
+
+def live_entry(blog: Article, *, authors=None, **fields) -> LiveEntry:
+    """An entry of `blog`, written as the admin writes one (services.live_entry_save: the blog's version moves)."""
+    fields.setdefault("body", "<p>Something happened.</p>")
+    return services.live_entry_save(entry=LiveEntry(article=blog, **fields), authors=authors)
 
 
 def png_file(width=64, height=48, color="#336699", name="picture.png") -> ContentFile:

@@ -118,3 +118,8 @@ def ld_json(value):
 @register.simple_tag(takes_context=True)
 def news_article_ld(context, article):
     return ld_json(seo.news_article(article, context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def live_blog_ld(context, article, entries):
+    return ld_json(seo.live_blog_posting(article, list(entries), context["request"]))

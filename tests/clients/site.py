@@ -12,10 +12,12 @@ from tests.factories import (
     AuthorFactory,
     CommentFactory,
     LeadImageFactory,
+    LiveBlogFactory,
     MoreBlockFactory,
     SectionFactory,
     TagFactory,
     UserFactory,
+    live_entry,
     story_with_every_block,
 )
 
@@ -78,6 +80,7 @@ def build_site(*, threads_per_page: int) -> Site:
     article_services.saved_article_add(user=reader, article=story)
     article_services.saved_article_add(user=reader, article=other)
 
+    blog = live_blog(world, byline)
     story_url = story.get_absolute_url()
     return Site(
         reader=reader,
@@ -89,6 +92,8 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("story-page-2", f"{story_url}?page=2"),
             Page("thread", f"{deep.get_ancestors().get(level=6).get_absolute_url()}thread/"),
             Page("profile", "/@alex/"),
+            Page("live-blog", blog.get_absolute_url()),
+            Page("live-blog-key-events", f"{blog.get_absolute_url()}?key=1"),
             Page("sign-in", "/accounts/login/?next=/"),
             Page("sign-up", "/accounts/signup/"),
             Page("search", "/search/?q=harbour"),
@@ -96,3 +101,29 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("notifications", "/notifications/", signed_in=True),
         ],
     )
+
+
+def live_blog(section, author) -> Article:
+    """A live blog past its first page of entries, with a pinned entry, key events, a correction, lists and links,
+    and an entry promoted to a published story (both links show)."""
+    blog = LiveBlogFactory(
+        headline="Storm live: the flood as it happens", section=section, authors=[author], slug="storm-live"
+    )
+    start = timezone.now() - timezone.timedelta(hours=3)
+    for n in range(24):
+        live_entry(
+            blog,
+            headline=f"Update {n}: the water level" if n % 3 else "",
+            body=f"<p>The river stands at {n} metres. <a href='https://example.org/levels'>Levels</a>.</p>"
+            + ("<ul><li>Road closed</li><li>School shut</li></ul>" if n == 5 else ""),
+            published_at=start + timezone.timedelta(minutes=7 * n),
+            is_key_event=n in (4, 20),
+            is_pinned=n == 22,
+            correction="An earlier version gave the wrong level." if n == 10 else "",
+            authors=[author] if n % 2 else [],
+        )
+    promoted = live_entry(blog, headline="The dam holds", body="<p>Engineers say the dam holds.</p>")
+    story = article_services.live_entry_promote(entry=promoted)
+    story.status, story.publish_at = Article.Status.PUBLISHED, timezone.now()
+    story.save()
+    return blog

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import body
-from articles.models import BODY_BLOCKS, Article, MoreBlock
+from articles.models import BODY_BLOCKS, Article, LiveEntry, MoreBlock
 from newsroom import demo_data
 from newsroom.models import User
 
@@ -84,3 +84,17 @@ def test_passwords_are_printed_only_in_development(settings, capsys):
     out = capsys.readouterr().out
     assert "newsroom-admin" not in out
     assert not User.objects.get(handle="admin").check_password("newsroom-admin")
+
+
+def test_the_demo_has_a_live_blog_with_key_events_and_a_pinned_entry(seeded, client):
+    blog = Article.objects.get(slug=demo_data.LIVE_BLOG["slug"])
+    assert blog.is_live_blog and blog.live_ended_at
+    entries = LiveEntry.objects.filter(article=blog)
+    assert entries.count() == len(demo_data.LIVE_BLOG["entries"]) >= 12
+    assert entries.filter(is_key_event=True).count() == 2
+    assert entries.filter(is_pinned=True).count() == 1
+    assert blog.live_version == entries.count()
+    html = client.get(blog.get_absolute_url()).content.decode()
+    assert "Key events" in html and "Saltmere votes yes to the sea wall" in html
+    seed()
+    assert LiveEntry.objects.filter(article=blog).count() == len(demo_data.LIVE_BLOG["entries"])

@@ -37,6 +37,7 @@ from articles.models import (
     ImageBlock,
     LeadImage,
     ListBlock,
+    LiveEntry,
     MoreBlock,
     QuoteBlock,
     Section,
@@ -91,6 +92,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             passwords = self.seed_accounts()
             created = self.seed_stories()
+            self.seed_live_blog()
             comments = self.seed_discussions()
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} new stories, {comments} new comments)."))
         self.report(passwords)
@@ -196,6 +198,29 @@ class Command(BaseCommand):
         for story in new_stories:
             self.seed_body(by_slug[story["slug"]], story, by_slug)
         return len(new_stories)
+
+    def seed_live_blog(self) -> None:
+        """The demo's live blog (demo_data.LIVE_BLOG): its story made a live blog and its entries written through
+        the service, as the admin writes them, once (a rerun finds them)."""
+        spec = demo_data.LIVE_BLOG
+        blog = Article.objects.get(slug=spec["slug"])
+        if blog.live_entries.exists():
+            return
+        closed = timezone.now() - timedelta(hours=spec["hours_ago"])
+        blog.is_live_blog = True
+        blog.live_ended_at = closed + timedelta(minutes=spec["ended_after_minutes"])
+        blog.save(update_fields=["is_live_blog", "live_ended_at"])
+        authors = {author.slug: author for author in Author.objects.all()}
+        for minutes, headline, paragraphs, key, pinned, by in spec["entries"]:
+            entry = LiveEntry(
+                article=blog,
+                headline=headline,
+                body="".join(f"<p>{paragraph}</p>" for paragraph in paragraphs),
+                published_at=closed + timedelta(minutes=minutes),
+                is_key_event=key,
+                is_pinned=pinned,
+            )
+            services.live_entry_save(entry=entry, authors=[authors[slug] for slug in by])
 
     def seed_body(self, article, story, by_slug) -> None:
         """The story's paragraphs, with its MORE links and extra blocks (demo_data.STORY_BLOCKS) after the paragraphs

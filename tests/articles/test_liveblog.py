@@ -1,0 +1,341 @@
+"""Live blogs: entries, the blog's live version, the story page's live section, the live-updates endpoints
+(/work/prompts/live-contract.md, docs/architecture.md "Live blogs"), JSON-LD, the feed, promotion and purges."""
+
+import json
+from datetime import timedelta
+
+import extruct
+import feedparser
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article, LiveEntry, TextBlock
+from tests.factories import ArticleFactory, AuthorFactory, LiveBlogFactory, live_entry
+
+pytestmark = pytest.mark.django_db
+
+BASE = "http://testserver"
+
+
+def minutes_ago(n: int):
+    return timezone.now() - timedelta(minutes=n)
+
+
+def since(client, blog, version):
+    return client.get(f"/live/{blog.pk}/since/{version}/")
+
+
+def page(client, blog, query=""):
+    response = client.get(blog.get_absolute_url() + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- the model and the service -------------------------------------------------------------------------------
+def test_a_blog_has_at_most_one_pinned_entry():
+    blog = LiveBlogFactory()
+    live_entry(blog, is_pinned=True)
+    with pytest.raises(ValidationError, match="already has a pinned entry"):
+        live_entry(blog, is_pinned=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LiveEntry.objects.create(article=blog, body="<p>x</p>", is_pinned=True)
+    # Another blog has its own pinned entry, and unpinned entries are many.
+    live_entry(LiveBlogFactory(), is_pinned=True)
+    live_entry(blog)
+    live_entry(blog)
+
+
+def test_every_entry_write_bumps_the_blog_version_and_an_entry_keeps_the_version_it_was_first_published_at():
+    blog = LiveBlogFactory()
+    assert blog.live_version == 0
+    first = live_entry(blog)
+    blog.refresh_from_db()
+    assert (blog.live_version, first.version) == (1, 1)
+    draft = live_entry(blog, status=LiveEntry.Status.DRAFT)
+    assert draft.version == 0
+    first.correction = "An earlier version named the wrong street."
+    services.live_entry_save(entry=first)
+    draft.status = LiveEntry.Status.PUBLISHED
+    services.live_entry_save(entry=draft)
+    blog.refresh_from_db()
+    assert blog.live_version == 4
+    assert (first.version, draft.version) == (1, 4)
+    services.live_entry_delete(entry=draft)
+    blog.refresh_from_db()
+    assert blog.live_version == 5
+
+
+def test_entry_bodies_are_cleaned_like_text_blocks():
+    hostile = '<p onclick="x()">Hi <script>bad()</script><a href="javascript:x">l</a><strong>b</strong></p>'
+    entry = live_entry(LiveBlogFactory(), body=hostile)
+    entry.refresh_from_db()
+    assert "onclick" not in entry.body and "<script" not in entry.body and "javascript:" not in entry.body
+    assert "<strong>b</strong>" in entry.body
+
+
+def test_entry_writes_purge_the_story_key_on_commit(settings, django_capture_on_commit_callbacks, monkeypatch):
+    purged = []
+    monkeypatch.setattr(
+        "newsroom.edge.enqueue_on_commit",
+        lambda task, keys, unless=None: transaction.on_commit(lambda: purged.append(keys)),
+    )
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9/"]
+    blog = LiveBlogFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        live_entry(blog)
+        assert purged == []  # nothing before the commit
+    assert callbacks
+    assert [f"story-{blog.pk}"] in purged
+
+
+# --- the page --------------------------------------------------------------------------------------------------
+def test_the_page_shows_pinned_key_events_and_entries_newest_first(client):
+    author = AuthorFactory(name="Ana Reyes")
+    blog = LiveBlogFactory(headline="Storm live")
+    live_entry(blog, headline="Oldest entry", published_at=minutes_ago(30))
+    live_entry(blog, headline="The bridge closes", published_at=minutes_ago(20), is_key_event=True)
+    live_entry(blog, headline="Read this first", published_at=minutes_ago(25), is_pinned=True)
+    live_entry(blog, headline="Newest entry", published_at=minutes_ago(1), authors=[author])
+    live_entry(blog, headline="Not yet", status=LiveEntry.Status.DRAFT)
+    live_entry(blog, headline="Scheduled", published_at=timezone.now() + timedelta(hours=1))
+    html = page(client, blog)
+    stream = html[html.index('id="live-entries"') :]
+    assert stream.index("Newest entry") < stream.index("The bridge closes") < stream.index("Oldest entry")
+    assert "Not yet" not in html and "Scheduled" not in html
+    assert html.index("Read this first") < html.index("Key events") < html.index('id="live-entries"')
+    assert "By <a" in stream and "Ana Reyes" in stream
+    assert '<time datetime="' in stream
+    key = html[html.index("Key events") : html.index('id="live-entries"')]
+    assert "The bridge closes" in key and "Oldest entry" not in key
+    assert 'href="?key=1"' in html
+    # The live contract's container, on the newest page of the full list.
+    assert f'data-live-since="/live/{blog.pk}/since/{{version}}/"' in html
+    assert f'data-live-new="/live/{blog.pk}/new/{{version}}/"' in html
+    assert 'data-live-version="6"' in html and 'data-live-order="newest"' in html and 'data-live-noun="update"' in html
+    assert f'href="/live/{blog.pk}/feed/"' in html
+
+
+def test_key_events_only_filter_keeps_the_key_events(client):
+    blog = LiveBlogFactory()
+    live_entry(blog, headline="Routine update")
+    live_entry(blog, headline="Evacuation ordered", is_key_event=True)
+    html = page(client, blog, "?key=1")
+    stream = html[html.index('id="live-entries"') :]
+    assert "Evacuation ordered" in stream and "Routine update" not in stream
+    assert "Show all updates" in html
+    assert "data-live-since" not in html  # a filtered page is not updated live
+
+
+def test_older_entries_are_keyset_pages(client):
+    blog = LiveBlogFactory()
+    for n in range(25):
+        live_entry(blog, headline=f"Entry {n:02d}", published_at=minutes_ago(100 - n))
+    html = page(client, blog)
+    assert "Entry 24" in html and "Entry 05" in html and "Entry 04" not in html
+    older = html[html.index('rel="next" href="') + len('rel="next" href="') :].split('"')[0].replace("&amp;", "&")
+    html = page(client, blog, older)
+    assert "Entry 04" in html and "Entry 00" in html and "Entry 05" not in html.split('id="live-entries"')[1]
+    assert "data-live-since" not in html  # older pages are not the live end of the list
+    assert client.get(blog.get_absolute_url() + "?before=garbage").status_code == 404
+
+
+def test_the_live_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    blog = LiveBlogFactory()
+    for n in range(3):
+        live_entry(blog, authors=[AuthorFactory()], is_key_event=n == 0, is_pinned=n == 1)
+    client.get("/")
+    with django_assert_max_num_queries(30) as few:
+        page(client, blog)
+    for _ in range(10):
+        live_entry(blog, authors=[AuthorFactory(), AuthorFactory()], is_key_event=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page(client, blog)
+
+
+def test_an_ordinary_story_has_no_live_section(client):
+    story = ArticleFactory()
+    html = page(client, story)
+    assert "live-entries" not in html and "/live/" not in html
+
+
+# --- the live endpoints ----------------------------------------------------------------------------------------
+def test_since_counts_entries_published_after_the_version_and_is_cacheable_briefly(client, settings):
+    settings.LIVE_SHARED_MAX_AGE = 5
+    blog = LiveBlogFactory()
+    live_entry(blog)
+    live_entry(blog)
+    response = since(client, blog, 1)
+    assert response.status_code == 200
+    assert response.json() == {"version": 2, "new": 1, "many": False, "refresh": False}
+    assert "s-maxage=5" in response["Cache-Control"] and "public" in response["Cache-Control"]
+    assert response["Surrogate-Key"] == f"story-{blog.pk}"
+    assert since(client, blog, 2).json()["new"] == 0
+    first = LiveEntry.objects.filter(article=blog).last()
+    first.correction = "Fixed."
+    services.live_entry_save(entry=first)  # an edit moves the version but is no new entry
+    assert since(client, blog, 2).json() == {"version": 3, "new": 0, "many": False, "refresh": False}
+
+
+def test_since_says_many_past_the_cap(client, settings, monkeypatch):
+    monkeypatch.setattr("articles.selectors.LIVE_NEW_CAP", 3)
+    blog = LiveBlogFactory()
+    for _ in range(5):
+        live_entry(blog)
+    assert since(client, blog, 0).json() == {"version": 5, "new": 3, "many": True, "refresh": False}
+    response = client.get(f"/live/{blog.pk}/new/0/")
+    assert response.content.decode().count("<li") == 3
+
+
+@pytest.mark.parametrize("version", ["abc", "-1", "3", "1e3", "99999999999999999999", "%20"])
+def test_bad_versions_are_a_400_with_a_refresh_hint(client, version):
+    blog = LiveBlogFactory()
+    live_entry(blog)
+    live_entry(blog)
+    for url in (f"/live/{blog.pk}/since/{version}/", f"/live/{blog.pk}/new/{version}/"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        body = response.json()
+        assert body["refresh"] is True and body["error"]
+
+
+def test_unknown_draft_and_ordinary_stories_are_404(client):
+    assert since(client, Article(pk=999999), 0).status_code == 404
+    draft = LiveBlogFactory(status=Article.Status.DRAFT)
+    assert since(client, draft, 0).status_code == 404
+    assert since(client, ArticleFactory(), 0).status_code == 404
+    assert client.get(f"/live/{draft.pk}/feed/").status_code == 404
+
+
+def test_new_is_the_entries_as_the_page_renders_them(client):
+    blog = LiveBlogFactory()
+    live_entry(blog, headline="Old")
+    new = live_entry(blog, headline="Fresh news", is_key_event=True)
+    response = client.get(f"/live/{blog.pk}/new/1/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert response["X-Live-Version"] == "2"
+    assert response["Surrogate-Key"] == f"story-{blog.pk}"
+    fragment = response.content.decode()
+    assert "Fresh news" in fragment and "Old" not in fragment
+    assert fragment.strip().startswith(f'<li class="live-entry live-entry--key" id="entry-{new.pk}"')
+    html = page(client, blog)
+    start = html.index(f'<li class="live-entry live-entry--key" id="entry-{new.pk}"')
+    assert fragment.strip() == html[start : start + len(fragment.strip())]
+
+
+# --- JSON-LD and the feed --------------------------------------------------------------------------------------
+def test_json_ld_is_a_live_blog_posting_with_its_updates(client):
+    blog = LiveBlogFactory(headline="Election night live", live_ended_at=timezone.now())
+    live_entry(blog, headline="Polls close", body="<p>Counting <b>begins</b>.</p>", published_at=minutes_ago(5))
+    html = page(client, blog)
+    data = extruct.extract(html, base_url=BASE + blog.get_absolute_url(), syntaxes=["json-ld"], uniform=True)
+    (posting,) = [item for item in data["json-ld"] if item.get("@type") == "LiveBlogPosting"]
+    assert not [item for item in data["json-ld"] if item.get("@type") == "NewsArticle"]
+    assert posting["headline"] == "Election night live"
+    assert posting["coverageStartTime"] and posting["coverageEndTime"]
+    (update,) = posting["liveBlogUpdate"]
+    assert update["@type"] == "BlogPosting"
+    assert update["headline"] == "Polls close"
+    assert update["articleBody"] == "Counting begins."
+    assert update["datePublished"]
+
+
+def test_the_feed_lists_the_published_entries(client):
+    blog = LiveBlogFactory(headline="Storm live")
+    entry = live_entry(blog, headline="Winds ease", correction="The time was wrong.")
+    live_entry(blog, headline="Draft one", status=LiveEntry.Status.DRAFT)
+    response = client.get(f"/live/{blog.pk}/feed/")
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo
+    assert "Storm live" in feed.feed.title
+    assert [item.title for item in feed.entries] == ["Winds ease"]
+    assert feed.entries[0].link == BASE + blog.get_absolute_url() + f"#entry-{entry.pk}"
+    assert "The time was wrong." in feed.entries[0].description
+
+
+# --- promotion -------------------------------------------------------------------------------------------------
+def test_promoting_an_entry_makes_a_draft_story_linked_both_ways(client):
+    author = AuthorFactory(name="Bo Li")
+    blog = LiveBlogFactory(headline="Storm live")
+    entry = live_entry(blog, headline="The dam holds", body="<p>Engineers say the dam holds.</p>", authors=[author])
+    story = services.live_entry_promote(entry=entry)
+    assert story.status == Article.Status.DRAFT
+    assert (story.headline, story.section_id) == ("The dam holds", blog.section_id)
+    assert story.byline_authors == [author]
+    assert TextBlock.objects.get(parent=story).text == entry.body
+    entry.refresh_from_db()
+    assert entry.promoted_to == story
+    assert services.live_entry_promote(entry=entry) == story  # once
+    # Not linked while the story is a draft; both ways once it is published.
+    assert "Read the full story" not in page(client, blog)
+    story.status, story.publish_at = Article.Status.PUBLISHED, timezone.now()
+    story.save()
+    assert f'<a href="{story.get_absolute_url()}">Read the full story</a>' in page(client, blog)
+    html = page(client, story)
+    assert "From our live coverage of" in html
+    assert f'href="{blog.get_absolute_url()}#entry-{entry.pk}"' in html
+
+
+def test_admin_promote_action_and_entry_save_through_the_service(editor_client):
+    blog = LiveBlogFactory()
+    entry = live_entry(blog, body="<p>Words of the entry that becomes a story.</p>")
+    response = editor_client.post(
+        "/admin/articles/liveentry/", {"action": "promote", "_selected_action": [entry.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    entry.refresh_from_db()
+    assert entry.promoted_to is not None
+    assert entry.promoted_to.headline.startswith("Words of the entry")
+    blog.refresh_from_db()
+    before = blog.live_version
+    response = editor_client.post(
+        "/admin/articles/liveentry/add/",
+        {
+            "article": blog.pk,
+            "body": "<p>Added in the admin.</p>",
+            "status": "published",
+            "published_at_0": timezone.localdate().isoformat(),
+            "published_at_1": "00:00:00",
+            "correction": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    blog.refresh_from_db()
+    assert blog.live_version == before + 1
+    assert LiveEntry.objects.get(body__contains="Added in the admin").version == blog.live_version
+    listing = editor_client.get(f"/admin/articles/liveentry/?blog={blog.pk}")
+    assert listing.status_code == 200
+
+
+def test_a_bad_since_url_never_is_a_500(client):
+    blog = LiveBlogFactory()
+    for url in (f"/live/{blog.pk}/since/0/", f"/live/{blog.pk}/since/{'9' * 200}/", f"/live/{blog.pk}/new/+1/"):
+        assert client.get(url).status_code in (200, 400)
+    assert json.loads(since(client, blog, 0).content)["version"] == 0
+
+
+def test_the_story_admin_links_to_the_blog_entries_and_the_entry_form_opens(editor_client):
+    blog = LiveBlogFactory()
+    html = editor_client.get(f"/admin/articles/article/{blog.pk}/change/").content.decode()
+    assert f"/admin/articles/liveentry/?blog={blog.pk}" in html and "Write an entry" in html
+    response = editor_client.get(f"/admin/articles/liveentry/add/?article={blog.pk}")
+    assert response.status_code == 200
+    assert f'value="{blog.pk}"' in response.content.decode()
+    live_entry(blog, is_pinned=True)
+    response = editor_client.post(
+        "/admin/articles/liveentry/add/",
+        {
+            "article": blog.pk,
+            "body": "<p>Second pin.</p>",
+            "status": "published",
+            "published_at_0": timezone.localdate().isoformat(),
+            "published_at_1": "00:00:00",
+            "is_pinned": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "already has a pinned entry" in response.content.decode()
