@@ -126,7 +126,7 @@ def test_key_events_only_filter_keeps_the_key_events(client):
     stream = html[html.index('id="live-entries"') :]
     assert "Evacuation ordered" in stream and "Routine update" not in stream
     assert "Show all updates" in html
-    assert "data-live-since" not in html  # a filtered page is not updated live
+    assert f'data-live-since="/live/{blog.pk}/' not in html  # a filtered page is not updated live (its discussion is)
 
 
 def test_older_entries_are_keyset_pages(client):
