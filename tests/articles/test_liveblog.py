@@ -138,7 +138,7 @@ def test_older_entries_are_keyset_pages(client):
     older = html[html.index('rel="next" href="') + len('rel="next" href="') :].split('"')[0].replace("&amp;", "&")
     html = page(client, blog, older)
     assert "Entry 04" in html and "Entry 00" in html and "Entry 05" not in html.split('id="live-entries"')[1]
-    assert "data-live-since" not in html  # older pages are not the live end of the list
+    assert f'data-live-since="/live/{blog.pk}/' not in html  # older pages are not the live end of the list
     assert client.get(blog.get_absolute_url() + "?before=garbage").status_code == 404
 
 
