@@ -6,14 +6,20 @@ so the answer must be nearly free: under 5 ms uncached when nothing changed (iss
 dropped afterwards), gives its comments the versions their posts would have given them, and times the poll through
 django.test.Client with DEBUG off, nothing cached in between (the edge is what caches it): at the current version
 (nothing changed), ten versions behind (ten new comments), and the fragment of those ten. Prints median and p95 in
-ms, the queries per request and the answer's bytes. Not part of `make test`: `make bench-live`.
+ms, the queries per request and the answer's bytes. With --edge, then the same poll through Varnish: a web node
+(gunicorn, production's command) behind deploy/varnish/default.vcl, wrk polling at about --rate requests a second
+(readers spread over ten versions) while a comment is posted every --post-every seconds (each purges the story's
+key), and the web node's CPU seconds per second from /proc. Not part of `make test`: `make bench-live`.
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -130,12 +136,133 @@ def _indexes(node: dict):
         yield from _indexes(child)
 
 
+# Each wrk connection asks for one of the poll addresses in turn and waits `delay` ms between its requests.
+WRK_SCRIPT = """
+paths = {%s}
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+delay = function()
+  return %d
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests": %%d, "duration_us": %%d, "errors": %%d, "status_errors": %%d,'
+    .. ' "timeouts": %%d, "p50_us": %%d, "p95_us": %%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def _group_cpu(session: int) -> float:
+    """CPU seconds used so far by every process of a session (a web node's master and workers), from /proc."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            total += sum(int(x) for x in fields[11:15]) / tick
+    return total
+
+
+def through_edge(article, *, url: str, rate: int, seconds: int, post_every: float) -> dict:
+    """Poll through Varnish at about `rate` requests a second while comments arrive; the origin's CPU per second."""
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from bench import data
+    from comments import services
+    from comments.models import Discussion
+    from tests.servers import Varnish, WebNode, wait_for
+
+    # Enough connections that each waits a little between polls (a reader's pause) and together they make `rate`.
+    connections = max(rate // 40, 1)
+    delay_ms = max(connections * 1000 * 4 // (rate * 5), 1)  # 4/5 of the even spacing: the answers take time too
+    with tempfile.TemporaryDirectory(prefix="newsroom-live-edge-") as tmp:
+        tmp = Path(tmp)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+            "DJANGO_ENV_FILE": "/nonexistent",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "live-bench-" + "x" * 40,
+            # The VCL's probe asks as news.example.com (its backends' host_header).
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,news.example.com",
+            "DJANGO_BEHIND_PROXY": "true",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": url,
+            "DJANGO_STATIC_ROOT": str(tmp / "static"),
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "GUNICORN_WORKERS": "1",
+        }
+        (tmp / "varnish").mkdir()
+        node = WebNode(env, tmp / "gunicorn.log").start()
+        varnish = Varnish(shutil.which("varnishd") or "/usr/sbin/varnishd", tmp / "varnish", [node.port])
+        try:
+            varnish.start()
+            wait_for(
+                lambda: "healthy" in varnish.backend_health().values(),
+                timeout=30,
+                what="Varnish's probe finding the web node healthy",
+            )
+            current = Discussion.of(article).version
+            versions = range(current - 9, current + 1)
+            paths = ", ".join(
+                json.dumps(reverse("comments:live_since", kwargs={"article_pk": article.pk, "version": v}))
+                for v in versions
+            )
+            script = tmp / "poll.lua"
+            script.write_text(WRK_SCRIPT % (paths, delay_ms))
+            command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script)]
+            session = int(Path(f"/proc/{node.pid}/stat").read_text().rsplit(")", 1)[1].split()[3])
+            cpu_before, started = _group_cpu(session), time.monotonic()
+            load = subprocess.Popen([*command, varnish.url], stdout=subprocess.PIPE, text=True)
+            users, posted = data.commenters(), 0
+            with override_settings(
+                EDGE_PURGE_URLS=[f"{varnish.url}/"], COMMENTS_RATE_PER_MINUTE=0, COMMENTS_PREMODERATE_FIRST=0
+            ):
+                while load.poll() is None:
+                    services.comment_create(article=article, author=users[posted % len(users)], body="New.")
+                    posted += 1
+                    time.sleep(post_every)
+            out = load.communicate()[0]
+            elapsed = time.monotonic() - started
+            cpu = _group_cpu(session) - cpu_before
+        finally:
+            if varnish.process is not None:
+                varnish.stop()
+            node.stop()
+    figures = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT ")).removeprefix("RESULT "))
+    return {
+        "rps": round(figures["requests"] / (figures["duration_us"] / 1e6), 1),
+        "errors": figures["errors"],
+        "non_2xx": figures["status_errors"],
+        "timeouts": figures["timeouts"],
+        "p50_ms": figures["p50_us"] / 1000,
+        "p95_ms": figures["p95_us"] / 1000,
+        "comments_posted": posted,
+        "origin_cpu_seconds_per_second": round(cpu / elapsed, 4),
+        "seconds": round(elapsed, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--edge", action="store_true", help="also poll through Varnish with wrk")
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--post-every", type=float, default=2.0)
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     )
@@ -152,6 +279,9 @@ def main() -> None:
         article = build(args.comments)
         say(f"built a story with {args.comments:,} comments in {time.perf_counter() - t0:.1f}s")
         figures = measure(article, requests=args.requests, warmup=args.warmup)
+        edge = None
+        if args.edge:
+            edge = through_edge(article, url=url, rate=args.rate, seconds=args.seconds, post_every=args.post_every)
     say(f"live poll at a story with {args.comments:,} comments, uncached, django.test.Client, PostgreSQL:")
     plans = figures.pop("plans")
     for label, f in figures.items():
@@ -162,6 +292,14 @@ def main() -> None:
     for label, plan in plans.items():
         say(f"  query: {label:<27} executes in {plan['execution_ms']:.3f} ms, index {', '.join(plan['indexes'])}")
     result = {"comments": args.comments, "requests": figures, "plans": plans}
+    if edge:
+        say(
+            f"through Varnish: {edge['rps']:,} polls/s for {edge['seconds']} s, p95 {edge['p95_ms']} ms, "
+            f"{edge['errors']} errors ({edge['non_2xx']} non-2xx, {edge['timeouts']} timeouts), "
+            f"{edge['comments_posted']} comments posted meanwhile; origin (gunicorn) "
+            f"{edge['origin_cpu_seconds_per_second']:.3f} CPU s per s"
+        )
+        result["edge"] = edge
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n")
