@@ -6,6 +6,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from comments.schedule import parse_night
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -314,6 +316,7 @@ COMMENTS_LIVE_MAX_AGE_DAYS = env.int("COMMENTS_LIVE_MAX_AGE_DAYS", default=2)
 # may override it; 0 never closes), and during these night hours in TIME_ZONE ("00:00-06:00"; empty: no night).
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=14)
 COMMENTS_NIGHT_CLOSED = env.str("COMMENTS_NIGHT_CLOSED", default="")
+parse_night(COMMENTS_NIGHT_CLOSED)  # a malformed value stops the start here, not every story page later
 # Surge mode switches on when a story gets more than this many comments in a minute (0: never automatically), and
 # off after COMMENTS_SURGE_CALM_MINUTES whole minutes under half of it. During a surge accounts younger than
 # COMMENTS_SURGE_NEW_ACCOUNT_HOURS are held for a moderator, and slow mode is COMMENTS_SURGE_SLOW_SECONDS unless the

@@ -7,6 +7,7 @@ from django.utils import timezone
 from articles import services as article_services
 from articles.models import Article
 from comments import services as comment_services
+from newsroom.services import moderators_group
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -27,6 +28,7 @@ class Page:
     name: str
     url: str
     signed_in: bool = False
+    user: object = None  # signed in as this user rather than the site's reader
 
 
 @dataclass
@@ -81,6 +83,11 @@ def build_site(*, threads_per_page: int) -> Site:
     article_services.saved_article_add(user=reader, article=other)
 
     blog = live_blog(world, byline)
+    # A moderator's view of the story in a surge: the discussion controls and the comments-per-minute chart.
+    moderator = UserFactory(handle="moderator", display_name="Mo Derator", is_staff=True)
+    moderator.groups.add(moderators_group())
+    comment_services.discussion_set_controls(article=story, by=moderator, surge_mode=True, slow_mode_seconds=30)
+
     story_url = story.get_absolute_url()
     return Site(
         reader=reader,
@@ -89,6 +96,7 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("section", "/world/"),
             Page("story", story_url),
             Page("story-signed-in", story_url, signed_in=True),
+            Page("story-moderator", story_url, signed_in=True, user=moderator),
             Page("story-page-2", f"{story_url}?page=2"),
             Page("thread", f"{deep.get_ancestors().get(level=6).get_absolute_url()}thread/"),
             Page("profile", "/@alex/"),

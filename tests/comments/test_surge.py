@@ -393,3 +393,26 @@ def test_the_chart_and_controls_show_to_moderators_only_never_in_the_shared_page
     client.force_login(moderator())
     html = client.get(story.get_absolute_url()).content.decode()
     assert "surge-chart" in html and "Discussion controls" in html
+
+
+def test_the_calm_down_command_switches_off_quiet_surges(settings, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.COMMENTS_SURGE_PER_MINUTE = 2
+    settings.COMMENTS_SURGE_CALM_MINUTES = 1
+    start = datetime(2026, 3, 10, 12, 0, 5, tzinfo=UTC)
+    at(monkeypatch, start)
+    story = ArticleFactory()
+    burst(story, 3)
+    at(monkeypatch, start + timedelta(minutes=5))
+    out = StringIO()
+    call_command("surges_calm_down", stdout=out)
+    assert out.getvalue().strip() == "Switched surge mode off on 1 story."
+    assert not Discussion.objects.get(pk=story.pk).surge_mode
+
+
+def test_a_malformed_night_setting_stops_the_start():
+    with pytest.raises(ValueError, match="00:00-06:00"):
+        parse_night("25:00-06:00")
