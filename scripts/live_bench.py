@@ -91,6 +91,7 @@ def main() -> None:
     v = blog.live_version
     say(f"{connection.vendor}: a live blog of {args.entries:,} entries, version {v}; {args.runs} requests each")
     for name, url in [
+        ("robots.txt (the middleware alone)", "/robots.txt"),
         ("since, nothing new", f"/live/{blog.pk}/since/{v}/"),
         ("since, 5 new", f"/live/{blog.pk}/since/{v - 5}/"),
         ("since, past the cap", f"/live/{blog.pk}/since/0/"),
@@ -98,7 +99,7 @@ def main() -> None:
         ("the page (newest 20 entries)", blog.get_absolute_url()),
     ]:
         median, p90, size = timed(client, url, args.runs)
-        say(f"  {name:32} median {median:6.2f} ms   p90 {p90:6.2f} ms   {size:,} bytes")
+        say(f"  {name:34} median {median:6.2f} ms   p90 {p90:6.2f} ms   {size:,} bytes")
 
 
 if __name__ == "__main__":
