@@ -5,8 +5,12 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from newsroom.operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # The comments table is big: its index is built CONCURRENTLY, which cannot run in a transaction.
+    atomic = False
 
     dependencies = [
         ('articles', '0018_article_edit_version'),
@@ -63,7 +67,7 @@ class Migration(migrations.Migration):
             name='surge_since',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='comment',
             index=models.Index(fields=['article', 'created_at'], name='comment_story_time_idx'),
         ),
