@@ -1,7 +1,5 @@
 """Stories and what they are made of: sections, authors, tags, images, lead images and "MORE:" links."""
 
-from datetime import datetime
-
 from content_editor.models import Region, create_plugin_base
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -213,10 +211,9 @@ class Image(models.Model):
         return self.rendition(crop, fmt, width)["url"]
 
 
-def live_q(*, through: str = "", at: datetime | None = None) -> Q:
-    """published() as a condition, for a query that reaches stories through a relation (`through="article__"`);
-    `at` is the moment (now unless given: comments.selectors.live_version compiles the query once, at a stand-in)."""
-    return Q(**{f"{through}status": Article.Status.PUBLISHED, f"{through}publish_at__lte": at or timezone.now()})
+def live_q(*, through: str = "") -> Q:
+    """published() as a condition, for a query that reaches stories through a relation (`through="article__"`)."""
+    return Q(**{f"{through}status": Article.Status.PUBLISHED, f"{through}publish_at__lte": timezone.now()})
 
 
 def visible_q(user, *, through: str = "") -> Q:

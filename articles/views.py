@@ -1,17 +1,12 @@
 """Reader pages for stories: home, story, section, author, tag, and the "Read later" list."""
 
-import functools
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.paginator import EmptyPage
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_POST
@@ -132,21 +127,11 @@ def article_detail(request, section, year, month, day, slug):
 
 
 LIVE_ENTRIES_PER_PAGE = 20
-LIVE_SCRIPT = "js/live.js"
 
 
 def _live_url(name: str, article: Article) -> str:
     # The contract's URLs hold a literal {version}, which reverse() would percent-encode.
     return reverse(name, kwargs={"pk": article.pk, "version": "0"}).removesuffix("/0/") + "/{version}/"
-
-
-@functools.cache
-def live_script_url() -> str | None:
-    """The live-updates script's address, or None while the static files have none (then the page goes without:
-    it works without JavaScript, and a missing script would be a 404 on every page view)."""
-    if staticfiles_storage.exists(LIVE_SCRIPT) or finders.find(LIVE_SCRIPT):
-        return static(LIVE_SCRIPT)
-    return None
 
 
 def live_blog_context(request, article: Article) -> dict:
@@ -162,7 +147,6 @@ def live_blog_context(request, article: Article) -> dict:
         "live_since_url": _live_url("articles:live_since", article),
         "live_new_url": _live_url("articles:live_new", article),
         "live_interval": settings.LIVE_POLL_INTERVAL,
-        "live_script": live_script_url(),
         "live_key_only": key_only,
         "live_pinned": selectors.live_pinned(article) if page.is_first else None,
         "live_key_events": selectors.live_key_events(article),

@@ -12,7 +12,9 @@
   const start = (box, index) => {
     const data = box.dataset;
     const list = box.querySelector(data.liveList);
-    if (!list) return;
+    // A page with two live lists (a live blog and its discussion) includes the script twice: one poller a list.
+    if (!list || data.livePolling) return;
+    data.livePolling = "1";
     list.id ||= `live-list-${index}`;
     const until = data.liveUntil ? Date.parse(data.liveUntil) : Infinity;
     const base = Math.max(Number(data.liveInterval) || 15, 1) * 1000;
