@@ -333,6 +333,9 @@ class DiscussionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     search_fields = ["article__headline"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def has_add_permission(self, request):
         return False  # made by a story's first write
 

@@ -67,13 +67,14 @@ def form_values(page) -> dict[str, list[str]]:
 
 def click_every_field_and_label(page) -> int:
     """Click each visible label, input, select, textarea and autocomplete of the story form, closing what opens;
-    fail at the first click that leaves the page. The inlines' delete boxes are left alone (a click is a choice), and
+    fail at the first click that leaves the page. The inlines' delete boxes and the discussion's switches are left
+    alone (a click on their label is a choice), and
     so is content-editor's "Collapse all items" (it hides the blocks, and remembers that in the browser)."""
     navigations = []
     page.on("framenavigated", lambda frame: frame == page.main_frame and navigations.append(frame.url))
     start = page.url
     targets = page.locator(
-        "#article_form label:not([for$='-DELETE'], .collapse-items), "
+        "#article_form label:not([for$='-DELETE'], [for$='-ignore_night'], [for$='-surge_mode'], .collapse-items), "
         "#article_form .ProseMirror, "
         "#article_form :is(input, select, textarea)"
         ":not([type=hidden], [type=checkbox], [type=submit], .select2-hidden-accessible), "
