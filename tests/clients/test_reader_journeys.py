@@ -170,7 +170,7 @@ def test_delete_a_comment(page, sign_in, story, reader):
     comment_item(page, comment).get_by_role("link", name="Delete").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Delete your comment?")
     page.get_by_role("button", name="Delete").click()
-    expect(page.get_by_role("status")).to_contain_text("Your comment was deleted.")
+    expect(page.locator(".messages")).to_contain_text("Your comment was deleted.")
     expect(page.locator(f"#comment-{comment.pk}")).to_have_count(0)
     assert not Comment.objects.exists()
 
@@ -196,7 +196,7 @@ def test_report_a_comment(page, sign_in, story, reader):
     page.get_by_label("Spam").check()
     page.get_by_label("Anything to add (optional)").fill("Posted on every story.")
     page.get_by_role("button", name="Send report").click()
-    expect(page.get_by_role("status")).to_contain_text("Thank you: a moderator will look at this comment.")
+    expect(page.locator(".messages")).to_contain_text("Thank you: a moderator will look at this comment.")
     report = CommentReport.objects.get()
     assert (report.comment, report.user, report.reason, report.note) == (
         comment,
@@ -233,7 +233,7 @@ def test_save_a_story_for_later_signs_in_and_comes_back_with_it_saved(page, stor
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Save to Read later").click()
     expect(page).to_have_url(re.compile(re.escape(story.get_absolute_url()) + "$"))
-    expect(page.get_by_role("status")).to_contain_text("Saved “Harbour reopens after the storm” to Read later.")
+    expect(page.locator(".messages")).to_contain_text("Saved “Harbour reopens after the storm” to Read later.")
     expect(page.get_by_role("button", name="Saved to Read later")).to_have_attribute("aria-pressed", "true")
     assert SavedArticle.objects.filter(user=reader, article=story).exists()
     page.get_by_role("link", name="Read later").click()
