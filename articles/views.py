@@ -18,6 +18,7 @@ from newsroom.http import (
     NO_SUCH_PAGE,
     capped_count,
     keyset_page,
+    live_refused,
     page_number,
     paginate,
     safe_next,
@@ -177,13 +178,13 @@ def _asked_version(article: Article, version: str) -> int | None:
 
 
 def _live_shared(request, response, article: Article):
-    """Cacheable at the edge for a few seconds (LIVE_SHARED_MAX_AGE), tagged with the story's key, which every
+    """Cacheable at the edge for a few seconds (LIVE_SHARED_SECONDS), tagged with the story's key, which every
     entry write purges."""
     response = shared_by_signed_out_readers(request, response, article.surrogate_key)
     if response.status_code == 200 and not request.user.is_authenticated:
         # A stale answer served while refetching would be as old as the page: no longer than the age itself.
         patch_cache_control(
-            response, s_maxage=settings.LIVE_SHARED_MAX_AGE, stale_while_revalidate=settings.LIVE_SHARED_MAX_AGE
+            response, s_maxage=settings.LIVE_SHARED_SECONDS, stale_while_revalidate=settings.LIVE_SHARED_SECONDS
         )
     return response
 
@@ -193,7 +194,7 @@ def live_since(request, pk: int, version: str):
     article = _live_blog(request, pk)
     asked = _asked_version(article, version)
     if asked is None:
-        return JsonResponse({"error": BAD_LIVE_VERSION, "refresh": True}, status=400)
+        return live_refused(BAD_LIVE_VERSION, refresh=True)
     # Nothing written since: the answer most polls get, without a second query.
     new = (
         0
@@ -214,7 +215,7 @@ def live_new(request, pk: int, version: str):
     article = _live_blog(request, pk)
     asked = _asked_version(article, version)
     if asked is None:
-        return JsonResponse({"error": BAD_LIVE_VERSION, "refresh": True}, status=400)
+        return live_refused(BAD_LIVE_VERSION, refresh=True)
     entries = list(selectors.live_entries_since(article, asked)[: selectors.LIVE_NEW_CAP])
     response = render(request, "articles/includes/_live_entries.html", {"article": article, "entries": entries})
     response["X-Live-Version"] = str(article.live_version)

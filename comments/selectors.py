@@ -390,7 +390,7 @@ class StoryDiscussion:
 
     @property
     def live_interval(self) -> int:
-        return settings.COMMENTS_LIVE_INTERVAL
+        return settings.LIVE_POLL_INTERVAL
 
     @property
     def shared(self) -> bool:
@@ -575,7 +575,7 @@ def live_until(article: Article) -> datetime | None:
 def live_version(article_pk: int) -> int | None:
     """The story's discussion version, if anyone may open the story (published and due), else None: one query, the
     whole cost of a poll when nothing changed. A story nobody has written to has no discussion row: version 0. Most
-    polls never get here: the edge answers them (COMMENTS_LIVE_SHARED_SECONDS, purged by the story's key)."""
+    polls never get here: the edge answers them (LIVE_SHARED_SECONDS, purged by the story's key)."""
     rows = list(Article.objects.published().filter(pk=article_pk).values_list("discussion__version", flat=True)[:1])
     if not rows:
         return None

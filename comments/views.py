@@ -21,7 +21,7 @@ from comments import selectors, services
 from comments.forms import CommentForm, DiscussionControlsForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
-from newsroom.http import NO_SUCH_PAGE, keyset_page, page_number, shared_by_signed_out_readers
+from newsroom.http import NO_SUCH_PAGE, keyset_page, live_refused, page_number, shared_by_signed_out_readers
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +140,7 @@ class _LiveRefused(Exception):
         self.status, self.refresh = status, refresh
 
     def response(self) -> JsonResponse:
-        body = {"error": str(self), **({"refresh": True} if self.refresh else {})}
-        response = JsonResponse(body, status=self.status)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
+        return live_refused(str(self), status=self.status, refresh=self.refresh)
 
 
 def _whole_number(value: str | None, *, refusal: "_LiveRefused") -> int:
@@ -179,7 +176,7 @@ def live_since(request, article_pk: str, version: str):
 
     The answer is the same for every reader, signed in or not: it counts only what anyone may read (visible
     comments of published stories) and names nothing and no one; so it is public for all, and the script fetches it
-    without cookies, letting the edge keep one copy per version for COMMENTS_LIVE_SHARED_SECONDS (a comment write
+    without cookies, letting the edge keep one copy per version for LIVE_SHARED_SECONDS (a comment write
     also purges it by the story's key). The browser itself keeps nothing (max-age=0): each poll asks again."""
     try:
         pk, asked, current, thread = _live_request(request, article_pk, version)
@@ -189,8 +186,8 @@ def live_since(request, article_pk: str, version: str):
     response = JsonResponse({"version": live.version, "new": live.new, "many": live.many, "refresh": False})
     # Stale no longer than it is fresh: Varnish reads stale-while-revalidate as the answer's grace (a purged
     # answer is served stale to one poll while it is fetched again), so a new comment is announced within
-    # COMMENTS_LIVE_INTERVAL + twice this, at worst.
-    seconds = settings.COMMENTS_LIVE_SHARED_SECONDS
+    # LIVE_POLL_INTERVAL + twice this, at worst.
+    seconds = settings.LIVE_SHARED_SECONDS
     patch_cache_control(response, public=True, max_age=0, s_maxage=seconds, stale_while_revalidate=seconds)
     response["Surrogate-Key"] = Article(pk=pk).surrogate_key
     return response

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
@@ -27,6 +27,7 @@ __all__ = [
     "capped_count",
     "EstimatedCountPaginator",
     "shared_by_signed_out_readers",
+    "live_refused",
 ]
 
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
@@ -223,4 +224,12 @@ def shared_by_signed_out_readers(request, response: HttpResponse, *keys: str) ->
         stale_if_error=settings.HTTP_STALE_IF_ERROR,
     )
     response["Surrogate-Key"] = " ".join(keys)
+    return response
+
+
+def live_refused(message: str, *, status: int = 400, refresh: bool = False) -> JsonResponse:
+    """A live poll's refusal (static/js/live.js, for comments and live blogs alike): JSON naming what was wrong, with
+    `refresh` when the page itself is the problem (its version is garbage or from the future). Never kept by anyone."""
+    response = JsonResponse({"error": message, **({"refresh": True} if refresh else {})}, status=status)
+    patch_cache_control(response, private=True, no_store=True)
     return response

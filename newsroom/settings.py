@@ -164,11 +164,11 @@ REQUIRE_SHARED_CACHE = not DEBUG
 HTTP_SHARED_MAX_AGE = env.int("HTTP_SHARED_MAX_AGE", default=60)
 HTTP_STALE_WHILE_REVALIDATE = env.int("HTTP_STALE_WHILE_REVALIDATE", default=30)
 HTTP_STALE_IF_ERROR = env.int("HTTP_STALE_IF_ERROR", default=86400)
-# A live blog's "since" and "new" answers (articles.views.live_since): kept by the edge this long, as every reader
-# polls them every few seconds; an entry write purges them sooner.
-LIVE_SHARED_MAX_AGE = env.int("LIVE_SHARED_MAX_AGE", default=5)
-# How often a reader's page asks for new entries (seconds; the live script backs off from there).
+# Live updates (static/js/live.js, for a discussion's new comments and a live blog's new entries): how often a page
+# polls (seconds; the script backs off from there), and how long the edge keeps a poll's answer (the same for every
+# reader; a write purges it sooner by the story's key).
 LIVE_POLL_INTERVAL = env.int("LIVE_POLL_INTERVAL", default=15)
+LIVE_SHARED_SECONDS = env.int("LIVE_SHARED_SECONDS", default=5)
 # The edge caches (Varnish, deploy/varnish/default.vcl) that writes purge by surrogate key through the task queue
 # (newsroom.edge), e.g. http://10.0.0.5:6081/,http://10.0.0.6:6081/. Empty: no edge, no purge sent.
 EDGE_PURGE_URLS = env.list("EDGE_PURGE_URLS", default=[])
@@ -304,12 +304,9 @@ COMMENTS_CACHE_SECONDS = env.int("COMMENTS_CACHE_SECONDS", default=60)
 COMMENTS_ALL_PER_PAGE = env.int("COMMENTS_ALL_PER_PAGE", default=250)
 # A thread's own page ("Continue this thread"): this many comments a page, in tree order.
 COMMENTS_THREAD_PER_PAGE = env.int("COMMENTS_THREAD_PER_PAGE", default=250)
-# Live "N new comments" (static/js/live.js polling comments.views.live_since): the poll's base interval in seconds;
-# how long edges keep a poll's answer (it is the same for every reader, and purged by the story's key on a write);
-# past this many new comments the page says "many new comments: refresh" instead of fetching them; and stories older
-# than this many days are not polled.
-COMMENTS_LIVE_INTERVAL = env.int("COMMENTS_LIVE_INTERVAL", default=15)
-COMMENTS_LIVE_SHARED_SECONDS = env.int("COMMENTS_LIVE_SHARED_SECONDS", default=5)
+# Live "N new comments" (static/js/live.js polling comments.views.live_since, every LIVE_POLL_INTERVAL seconds): past
+# this many new comments the page says "many new comments: refresh" instead of fetching them; and stories older than
+# this many days are not polled.
 COMMENTS_LIVE_CAP = env.int("COMMENTS_LIVE_CAP", default=50)
 COMMENTS_LIVE_MAX_AGE_DAYS = env.int("COMMENTS_LIVE_MAX_AGE_DAYS", default=2)
 # Surge controls (docs/architecture.md, "Surge controls"). Comments close this many days after publication (a story

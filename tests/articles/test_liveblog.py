@@ -163,7 +163,7 @@ def test_an_ordinary_story_has_no_live_section(client):
 
 # --- the live endpoints ----------------------------------------------------------------------------------------
 def test_since_counts_entries_published_after_the_version_and_is_cacheable_briefly(client, settings):
-    settings.LIVE_SHARED_MAX_AGE = 5
+    settings.LIVE_SHARED_SECONDS = 5
     blog = LiveBlogFactory()
     live_entry(blog)
     live_entry(blog)

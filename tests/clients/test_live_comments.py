@@ -12,7 +12,7 @@ from tests.factories import ArticleFactory, CommentFactory, UserFactory
 @pytest.fixture
 def story(db, settings):
     # Polled every second here (15 s on the site), through the page's data-live-interval.
-    settings.COMMENTS_LIVE_INTERVAL = 1
+    settings.LIVE_POLL_INTERVAL = 1
     article = ArticleFactory()
     for n in range(4):
         root = CommentFactory(article=article, body=f"Thread {n}")

@@ -183,7 +183,7 @@ def test_an_unchanged_poll_is_one_query(client, django_assert_max_num_queries):
 
 
 def test_the_poll_is_shared_by_every_reader_at_the_edge(client, settings):
-    settings.COMMENTS_LIVE_SHARED_SECONDS = 5
+    settings.LIVE_SHARED_SECONDS = 5
     article = ArticleFactory()
     CommentFactory(article=article)
     signed_out = client.get(since(article.pk, 0))
