@@ -123,9 +123,10 @@ sub vcl_backend_error {
     if (bereq.is_bgfetch) {
         return (abandon);
     }
-    # A read that a node did not answer (killed, and not yet marked sick by its probe) goes once to the next node
-    # of the director. Never a POST: it may have reached the node before it went.
-    if ((bereq.method == "GET" || bereq.method == "HEAD") && bereq.retries == 0) {
+    # A read that a node did not answer (killed, and not yet marked sick by its probe) goes to the director's next
+    # node, up to twice: other readers' requests move the same round robin meanwhile, so one retry may land on the
+    # dead node again. Never a POST: it may have reached the node before it went.
+    if ((bereq.method == "GET" || bereq.method == "HEAD") && bereq.retries < 2) {
         return (retry);
     }
     # Otherwise a page that says what happened and that going back keeps what the reader typed.
