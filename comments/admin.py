@@ -22,7 +22,16 @@ from django.utils.text import Truncator
 from articles.admin import ArticleAdmin
 from articles.models import Article
 from comments import selectors, services
-from comments.models import BannedWord, Comment, CommentReport, Discussion, ModerationItem, Restriction, SurgeSwitch
+from comments.models import (
+    BannedWord,
+    Comment,
+    CommentReport,
+    Discussion,
+    ModerationAction,
+    ModerationItem,
+    Restriction,
+    SurgeSwitch,
+)
 from newsroom.http import EstimatedCountPaginator
 
 
@@ -222,6 +231,28 @@ class RestrictionAdmin(admin.ModelAdmin):
     search_fields = ["user__handle"]
 
 
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log: read by staff, never written here (comments.audit.record is its one way in)."""
+
+    list_display = ["at", "action", "who", "user", "comment", "article", "reason"]
+    list_select_related = ["actor", "user", "article"]
+    list_filter = ["action"]
+    search_fields = ["user__handle", "actor__handle", "=comment__pk"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    readonly_fields = [field.name for field in ModerationAction._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def alert_surges(request) -> None:
     """The moderators' banner: an admin message for each story whose comments are surging (one small query over
     the few discussions in surge mode)."""
@@ -365,7 +396,6 @@ class SurgeSwitchAdmin(admin.ModelAdmin):
     list_filter = ["what", "on"]
     list_select_related = ["article", "by"]
     raw_id_fields = ["article", "by"]
-    date_hierarchy = "at"
 
     def has_add_permission(self, request):
         return False

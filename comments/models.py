@@ -31,6 +31,7 @@ __all__ = [
     "Restriction",
     "ModerationItem",
     "Notification",
+    "ModerationAction",
 ]
 
 
@@ -576,3 +577,70 @@ class Notification(models.Model):
         if self.is_reply and self.is_mention:
             return "replied to you and mentioned you"
         return "replied to your comment" if self.is_reply else "mentioned you"
+
+
+class ModerationAction(models.Model):
+    """The audit log: one row per moderation action (who, what, when, why), by a person (`actor`) or by the site
+    itself (`actor` empty, `by` naming the rule or process). Rows are only ever added (comments.audit.record)."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REMOVE = "remove", "Removed"
+        HOLD = "hold", "Held for review"
+        REJECT = "reject", "Rejected"
+        PICK = "pick", "Picked"
+        UNPICK = "unpick", "Unpicked"
+        RESTRICT = "restrict", "Restricted the reader"
+        LIFT = "lift", "Lifted a restriction"
+        APPEAL = "appeal", "Appealed"
+        UPHOLD = "uphold", "Upheld on appeal"
+        OVERTURN = "overturn", "Overturned on appeal"
+        REPORT = "report", "Reported"
+        NOTICE = "notice", "Illegal-content notice"
+        NOTICE_DECIDED = "notice_done", "Decided an illegal-content notice"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=12, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who acted; empty when the site did (a rule, a classifier, a surge).",
+    )
+    by = models.CharField(
+        max_length=100, blank=True, help_text="What acted when no one did, e.g. 'rule: banned words'."
+    )
+    comment = models.ForeignKey(
+        "Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="moderation_actions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        help_text="The reader acted on: the comment's author, or the reader restricted.",
+    )
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="moderation_actions"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True, help_text="The moderator's own words, if any.")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "at"], name="modaction_user_time_idx"),
+            models.Index(fields=["comment", "at"], name="modaction_comment_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.who} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def who(self) -> str:
+        if self.actor_id and self.actor:
+            return self.actor.display_name
+        return self.by or "the site"

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from comments import text
+from comments import audit, text
 from comments.locking import (
     lock_discussion,
     lock_discussions,
@@ -35,6 +35,7 @@ from comments.models import (
     CommentReport,
     Discussion,
     Mention,
+    ModerationAction,
     Notification,
     Restriction,
     SurgeSwitch,
@@ -885,6 +886,7 @@ def comment_approve(*, comments: QuerySet[Comment] | Iterable[Comment], moderato
     selected = _selected(comments).filter(status__in=[Comment.Status.PENDING, Comment.Status.VISIBLE])
     approved = list(selected.values_list("pk", flat=True))
     changed = _moderate(Comment.objects.filter(pk__in=approved), status=Comment.Status.VISIBLE, reason="")
+    audit.record_many(ModerationAction.Action.APPROVE, approved, actor=moderator)
     for comment in Comment.objects.filter(pk__in=approved).select_related("parent"):
         with transaction.atomic():
             notify_for_comment(comment=comment)
@@ -895,9 +897,10 @@ def comment_remove(*, comments: QuerySet[Comment] | Iterable[Comment], moderator
     """Take comments down; replies stay, under a "removed by a moderator" placeholder."""
     if not reason.strip():
         raise ValidationError("Give a reason for the removal.", code="no_reason")
-    return _moderate(
-        _selected(comments).exclude(status=Comment.Status.DELETED), status=Comment.Status.REMOVED, reason=reason
-    )
+    removed = list(_selected(comments).exclude(status=Comment.Status.DELETED).values_list("pk", flat=True))
+    changed = _moderate(Comment.objects.filter(pk__in=removed), status=Comment.Status.REMOVED, reason=reason)
+    audit.record_many(ModerationAction.Action.REMOVE, removed, actor=moderator, reason=reason)
+    return changed
 
 
 def reader_restrict(*, user, moderator, kind: str, days: int | None = None, reason: str = "") -> Restriction:
@@ -906,4 +909,6 @@ def reader_restrict(*, user, moderator, kind: str, days: int | None = None, reas
     restriction = Restriction(user=user, kind=kind, until=until, reason=reason, created_by=moderator)
     restriction.full_clean()
     restriction.save()
+    length = f"{days} days" if until else "no end"
+    audit.record(ModerationAction.Action.RESTRICT, actor=moderator, user=user, reason=reason, note=f"{kind}: {length}")
     return restriction
