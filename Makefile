@@ -21,7 +21,7 @@ CHROMIUM := /usr/bin/chromium
 NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: help install tools run worker migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
+.PHONY: help install tools run worker cron migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
 	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread bench-live load backup backup-check search-bench lockwait \
 	stack stack-down load-stack
 
@@ -87,6 +87,9 @@ run: $(RUN_STAMP) .env ## Migrate, load the demo and serve http://127.0.0.1:8000
 
 worker: $(RUN_STAMP) .env ## An RQ worker for the tasks on TASKS_URL (a Redis): what docker compose's worker service runs
 	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job default
+
+cron: $(RUN_STAMP) .env ## RQ's cron scheduler: enqueues newsroom/cron.py's tasks on TASKS_URL for the workers (one per site)
+	$(PY) manage.py rqcron newsroom.cron
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .

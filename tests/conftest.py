@@ -7,7 +7,15 @@ from django.core.cache import cache
 
 from newsroom import ratelimit
 from tests import tools
-from tests.servers import PgBouncer, SeaweedFS, SmtpServer, Worker, database_url, transaction_pooling_settings
+from tests.servers import (
+    WORKER_COMMAND,
+    PgBouncer,
+    SeaweedFS,
+    SmtpServer,
+    Worker,
+    database_url,
+    transaction_pooling_settings,
+)
 from tests.tools import MISSING_TOOL
 
 
@@ -150,12 +158,13 @@ def broker(settings):
 @pytest.fixture
 def start_worker(broker, settings, media_root, tmp_path):
     """Start real RQ workers (`manage.py rqworker`) on the broker, the test database and this test's media; each
-    is stopped at the end. Call with the SMTP server the worker should send through, and extra variables."""
+    is stopped at the end. Call with the SMTP server the worker should send through, and extra variables; with
+    `command=CRON_COMMAND` it starts the cron scheduler instead, with the same settings."""
     from django.db import connection
 
     started = []
 
-    def start(smtp: SmtpServer | None = None, **extra) -> Worker:
+    def start(smtp: SmtpServer | None = None, command: list[str] = WORKER_COMMAND, **extra) -> Worker:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "COMMENTS_", "NEWSROOM_"))}
         env.update(
             DJANGO_SETTINGS_MODULE="newsroom.settings",
@@ -174,7 +183,7 @@ def start_worker(broker, settings, media_root, tmp_path):
             DJANGO_LOG_LEVEL="INFO",
         )
         env.update(extra)
-        worker = Worker(env, tmp_path / f"worker-{len(started)}.log").start()
+        worker = Worker(env, tmp_path / f"worker-{len(started)}.log", command).start()
         started.append(worker)
         return worker
 

@@ -28,10 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # The worker as the Makefile's `worker` target and docker-compose.yml's worker service run it (test_compose checks).
 WORKER_COMMAND = ["rqworker", "--with-scheduler", "--job-class", "django_tasks_rq.Job", "default"]
+# The cron scheduler as the Makefile's `cron` target and docker-compose.yml's cron service run it.
+CRON_COMMAND = ["rqcron", "newsroom.cron"]
 
 __all__ = [
     "ROOT",
     "WORKER_COMMAND",
+    "CRON_COMMAND",
     "free_port",
     "wait_for",
     "SmtpServer",
@@ -575,18 +578,20 @@ def transaction_pooling_settings(
 
 
 class Worker:
-    """`manage.py rqworker ...` (the Makefile's `worker` command) with the real settings
-    module and the given environment, in its own process group; its output goes to `log`."""
+    """`manage.py rqworker ...` (the Makefile's `worker` command), or another of RQ's processes (`command`:
+    the cron scheduler), with the real settings module and the given environment, in its own process group; its
+    output goes to `log`."""
 
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, command: list[str] = WORKER_COMMAND):
         self.env = env
         self.log = log
+        self.command = command
         self.process = None
 
     def start(self) -> "Worker":
         self._out = open(self.log, "ab")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", *WORKER_COMMAND],
+            [sys.executable, "manage.py", *self.command],
             cwd=ROOT,
             env=self.env,
             stdout=self._out,
@@ -599,7 +604,8 @@ class Worker:
     def _listening(self) -> bool:
         if self.process.poll() is not None:
             raise AssertionError(f"the worker exited: {self.log.read_text(errors='replace')[-3000:]}")
-        return b"Listening on" in self.log.read_bytes() or b"listening on" in self.log.read_bytes()
+        out = self.log.read_bytes()
+        return b"Listening on" in out or b"listening on" in out or b"Starting cron scheduler" in out
 
     def horse_pids(self) -> list[int]:
         """The work horses the worker forked (one per running task)."""

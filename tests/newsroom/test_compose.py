@@ -140,7 +140,7 @@ def test_the_nodes_and_the_worker_share_one_redis_cache(compose):
     assert url.startswith("redis://redis:")
 
 
-@pytest.mark.parametrize("service", ["web", "web2", "worker"])
+@pytest.mark.parametrize("service", ["web", "web2", "worker", "cron"])
 def test_service_environment_uses_only_documented_settings(compose, service):
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     settings_source = (ROOT / "newsroom" / "settings.py").read_text()
@@ -198,6 +198,17 @@ def test_worker_runs_the_same_command_as_make_worker_and_the_tests(compose):
     args = shlex.split(worker["command"])
     assert args[:2] == ["python", "manage.py"]
     assert args[2:] == makefile_worker_command() == WORKER_COMMAND
+
+
+def test_the_cron_scheduler_runs_the_same_command_as_make_cron_on_the_workers_broker(compose):
+    from tests.servers import CRON_COMMAND
+
+    recipe = re.search(r"^cron:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M).group(1)
+    (line,) = [line for line in recipe.splitlines() if "manage.py" in line]
+    cron = compose["services"]["cron"]
+    assert shlex.split(cron["command"]) == ["python", "manage.py", *CRON_COMMAND]
+    assert line.split("manage.py", 1)[1].split() == CRON_COMMAND
+    assert cron["environment"]["TASKS_URL"] == compose["services"]["worker"]["environment"]["TASKS_URL"]
 
 
 def test_worker_shares_the_database_broker_and_media_with_web(compose):

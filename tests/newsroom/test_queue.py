@@ -180,3 +180,32 @@ def jpeg_bytes(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     PIL.Image.linear_gradient("L").resize((width, height)).convert("RGB").save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+def test_the_cron_scheduler_has_the_worker_switch_off_a_surge_on_a_story_gone_quiet(start_worker):
+    """`make cron`'s process enqueues newsroom/cron.py's tasks at once and then on their clock; the worker runs
+    them as django-tasks tasks: a story's automatic surge, with no post since, ends without any request."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comments.models import Discussion, SurgeSwitch
+    from tests.factories import ArticleFactory
+    from tests.servers import CRON_COMMAND
+
+    story = ArticleFactory()
+    Discussion.objects.update_or_create(
+        article=story,
+        defaults={"surge_mode": True, "surge_automatic": True, "surge_since": timezone.now() - timedelta(hours=1)},
+    )
+    start_worker()
+    cron = start_worker(command=CRON_COMMAND)
+    wait_for(
+        lambda: not Discussion.objects.get(pk=story.pk).surge_mode,
+        timeout=60,
+        what="the surge switched off by the scheduled task",
+    )
+    switch = SurgeSwitch.objects.get(article=story)
+    assert (switch.on, switch.by, switch.note) == (False, None, "quiet: no comments to speak of")
+    assert b"Starting cron scheduler with 3 jobs" in cron.log.read_bytes()
+    assert failed_jobs() == []
