@@ -23,6 +23,7 @@ from newsroom.http import (
     paginate,
     safe_next,
     shared_by_signed_out_readers,
+    whole_number,
 )
 
 STORIES_PER_PAGE = 20
@@ -171,10 +172,8 @@ BAD_LIVE_VERSION = "The version must be a whole number from 0 to the blog's curr
 
 def _asked_version(article: Article, version: str) -> int | None:
     """The version in the address, or None when it is garbage, negative or from the future (a 400)."""
-    if not (version.isascii() and version.isdigit()) or len(version) > 10:
-        return None
-    number = int(version)
-    return number if number <= article.live_version else None
+    number = whole_number(version)
+    return number if number is not None and number <= article.live_version else None
 
 
 def _live_shared(request, response, article: Article):

@@ -9,7 +9,11 @@ django.test.Client with DEBUG off, nothing cached in between (the edge is what c
 ms, the queries per request and the answer's bytes. With --edge, then the same poll through Varnish: a web node
 (gunicorn, production's command) behind deploy/varnish/default.vcl, wrk polling at about --rate requests a second
 (readers spread over ten versions) while a comment is posted every --post-every seconds (each purges the story's
-key), and the web node's CPU seconds per second from /proc. Not part of `make test`: `make bench-live`.
+key), and the web node's CPU seconds per second from /proc; then, at --burst-per-minute comments a minute (500),
+how long after its post each comment is first announced to readers polling through Varnish as static/js/live.js
+does (every LIVE_POLL_INTERVAL, from the version they last saw; --readers of them, their polls spread over the
+interval): the worst and the 95th percentile. Last, a live blog of --entries entries (2,000), its "since" and "new"
+answers and its page, the same way. Not part of `make test`: `make bench-live`.
 """
 
 import argparse
@@ -20,7 +24,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from bench.run import DB_PREFIX, QueryCounter, database, say
@@ -172,8 +178,67 @@ def _group_cpu(session: int) -> float:
     return total
 
 
-def through_edge(article, *, url: str, rate: int, seconds: int, post_every: float) -> dict:
-    """Poll through Varnish at about `rate` requests a second while comments arrive; the origin's CPU per second."""
+class Readers:
+    """`count` readers polling the story's "since" answer through the edge as static/js/live.js does: each every
+    `interval` seconds (their first polls spread over one interval), from the version it last saw. Each answer
+    that brings a reader from version a to b announces the comments of versions a+1..b; their delay is the time
+    since each was posted (`posted`: version -> monotonic time, filled by the poster)."""
+
+    def __init__(self, base: str, article_pk: int, version: int, *, count: int, interval: float, posted: dict):
+        self.base, self.pk, self.start_version = base, article_pk, version
+        self.count, self.interval, self.posted = count, interval, posted
+        self.delays: list[float] = []
+        self.errors = 0
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._read, args=(n,), daemon=True) for n in range(count)]
+
+    def _read(self, n: int) -> None:
+        seen = self.start_version
+        if self.stop.wait(self.interval * n / self.count):
+            return
+        while not self.stop.is_set():
+            try:
+                with urllib.request.urlopen(f"{self.base}/comments/story/{self.pk}/since/{seen}/", timeout=5) as r:
+                    answer = json.load(r)
+            except OSError:
+                self.errors += 1
+            else:
+                now = time.monotonic()
+                for version in range(seen + 1, answer["version"] + 1):
+                    if version in self.posted:
+                        self.delays.append(now - self.posted[version])
+                seen = max(seen, answer["version"])
+            self.stop.wait(self.interval)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+    def figures(self) -> dict:
+        delays = sorted(self.delays)
+        if not delays:
+            return {"announced": 0, "errors": self.errors}
+        return {
+            "announced": len(delays),
+            "median_s": round(statistics.median(delays), 2),
+            "p95_s": round(delays[min(len(delays) - 1, int(len(delays) * 0.95))], 2),
+            "worst_s": round(delays[-1], 2),
+            "errors": self.errors,
+        }
+
+
+def through_edge(
+    article, *, url: str, rate: int, seconds: int, post_every: float, burst_per_minute: int, readers: int
+) -> dict:
+    """Poll through Varnish at about `rate` requests a second while comments arrive; the origin's CPU per second.
+    Then a burst of `burst_per_minute` comments a minute with `readers` polling as the script does: how long each
+    comment takes to be announced."""
     from django.test import override_settings
     from django.urls import reverse
 
@@ -235,6 +300,12 @@ def through_edge(article, *, url: str, rate: int, seconds: int, post_every: floa
             out = load.communicate()[0]
             elapsed = time.monotonic() - started
             cpu = _group_cpu(session) - cpu_before
+            burst = announcements(
+                article, varnish.url, users, per_minute=burst_per_minute, readers=readers, seconds=seconds * 2
+            )
+            burst["origin_cpu_seconds_per_second"] = round(
+                (_group_cpu(session) - cpu_before - cpu) / burst["seconds"], 4
+            )
         finally:
             if varnish.process is not None:
                 varnish.stop()
@@ -250,7 +321,97 @@ def through_edge(article, *, url: str, rate: int, seconds: int, post_every: floa
         "comments_posted": posted,
         "origin_cpu_seconds_per_second": round(cpu / elapsed, 4),
         "seconds": round(elapsed, 1),
+        "burst": burst,
     }
+
+
+def announcements(article, edge: str, users, *, per_minute: int, readers: int, seconds: int) -> dict:
+    """Post `per_minute` comments a minute for `seconds` while `readers` poll through the edge; their delays."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from comments import services
+    from comments.models import Discussion
+
+    posted: dict[int, float] = {}
+    every = 60 / per_minute
+    interval = settings.LIVE_POLL_INTERVAL
+    with override_settings(EDGE_PURGE_URLS=[f"{edge}/"], COMMENTS_RATE_PER_MINUTE=0, COMMENTS_PREMODERATE_FIRST=0):
+        with Readers(
+            edge, article.pk, Discussion.of(article).version, count=readers, interval=interval, posted=posted
+        ) as polling:
+            started = time.monotonic()
+            n = 0
+            while time.monotonic() - started < seconds:
+                comment = services.comment_create(article=article, author=users[n % len(users)], body="Breaking.")
+                posted[comment.version] = time.monotonic()
+                n += 1
+                time.sleep(max(0.0, started + n * every - time.monotonic()))
+            # The last comments are announced by the next round of polls.
+            time.sleep(interval + settings.LIVE_SHARED_SECONDS * 2)
+        elapsed = time.monotonic() - started
+    return {
+        "comments_posted": n,
+        "per_minute": round(n / (elapsed - interval - settings.LIVE_SHARED_SECONDS * 2) * 60),
+        "readers": readers,
+        "poll_interval_s": interval,
+        "seconds": round(elapsed, 1),
+        **polling.figures(),
+    }
+
+
+def live_blog(entries: int, *, requests: int, warmup: int) -> dict:
+    """A published live blog of `entries` entries written through articles.services.live_entry_save; its "since"
+    (nothing new, 5 new, past the cap) and "new" answers and its page, uncached."""
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from articles import services
+    from articles.models import Article, LiveEntry, Section
+
+    section, _ = Section.objects.get_or_create(slug="live-bench", defaults={"name": "Live bench"})
+    blog = Article.objects.create(
+        headline="Bench live blog",
+        deck="A live blog.",
+        slug="bench-live-blog",
+        section=section,
+        status=Article.Status.PUBLISHED,
+        publish_at=timezone.now() - timedelta(days=1),
+        is_live_blog=True,
+    )
+    start = timezone.now() - timedelta(hours=20)
+    for n in range(entries):
+        entry = LiveEntry(
+            article=blog,
+            headline=f"Update {n}",
+            body=f"<p>Update number {n}.</p>",
+            published_at=start + timedelta(seconds=30 * n),
+        )
+        services.live_entry_save(entry=entry)
+    blog.refresh_from_db()
+    client, v = Client(), blog.live_version
+    cases = {
+        "since, nothing new": f"/live/{blog.pk}/since/{v}/",
+        "since, 5 new": f"/live/{blog.pk}/since/{v - 5}/",
+        "since, past the cap": f"/live/{blog.pk}/since/0/",
+        "new, 5 entries (fragment)": f"/live/{blog.pk}/new/{v - 5}/",
+        "the page (newest 20 entries)": blog.get_absolute_url(),
+    }
+    counter, figures = QueryCounter(), {}
+    for label, address in cases.items():
+        response = client.get(address)
+        assert response.status_code == 200, (address, response.status_code)
+        with counter.counting():
+            client.get(address)
+        figures[label] = {
+            **timed(lambda address=address: client.get(address), requests=requests, warmup=warmup),
+            "queries": counter.count,
+            "bytes": len(response.content),
+            "url": address,
+        }
+    return figures
 
 
 def main() -> None:
@@ -263,6 +424,9 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--post-every", type=float, default=2.0)
+    parser.add_argument("--burst-per-minute", type=int, default=500)
+    parser.add_argument("--readers", type=int, default=30)
+    parser.add_argument("--entries", type=int, default=2000, help="the live blog's entries")
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     )
@@ -281,7 +445,16 @@ def main() -> None:
         figures = measure(article, requests=args.requests, warmup=args.warmup)
         edge = None
         if args.edge:
-            edge = through_edge(article, url=url, rate=args.rate, seconds=args.seconds, post_every=args.post_every)
+            edge = through_edge(
+                article,
+                url=url,
+                rate=args.rate,
+                seconds=args.seconds,
+                post_every=args.post_every,
+                burst_per_minute=args.burst_per_minute,
+                readers=args.readers,
+            )
+        blog = live_blog(args.entries, requests=args.requests, warmup=args.warmup)
     say(f"live poll at a story with {args.comments:,} comments, uncached, django.test.Client, PostgreSQL:")
     plans = figures.pop("plans")
     for label, f in figures.items():
@@ -291,13 +464,26 @@ def main() -> None:
         )
     for label, plan in plans.items():
         say(f"  query: {label:<27} executes in {plan['execution_ms']:.3f} ms, index {', '.join(plan['indexes'])}")
-    result = {"comments": args.comments, "requests": figures, "plans": plans}
+    say(f"a live blog of {args.entries:,} entries, uncached:")
+    for label, f in blog.items():
+        say(
+            f"  {label:<34} median {f['median_ms']:6.2f} ms  p95 {f['p95_ms']:6.2f} ms  "
+            f"{f['queries']} quer{'y' if f['queries'] == 1 else 'ies'}  {f['bytes']:,} bytes"
+        )
+    result = {"comments": args.comments, "requests": figures, "plans": plans, "live_blog": blog}
     if edge:
         say(
             f"through Varnish: {edge['rps']:,} polls/s for {edge['seconds']} s, p95 {edge['p95_ms']} ms, "
             f"{edge['errors']} errors ({edge['non_2xx']} non-2xx, {edge['timeouts']} timeouts), "
             f"{edge['comments_posted']} comments posted meanwhile; origin (gunicorn) "
             f"{edge['origin_cpu_seconds_per_second']:.3f} CPU s per s"
+        )
+        b = edge["burst"]
+        say(
+            f"a burst of {b['per_minute']} comments a minute for {b['seconds']} s, {b['readers']} readers polling "
+            f"through Varnish every {b['poll_interval_s']} s: {b['announced']:,} announcements, delay from post to "
+            f"announcement median {b.get('median_s')} s, p95 {b.get('p95_s')} s, worst {b.get('worst_s')} s, "
+            f"{b['errors']} errors; origin {b['origin_cpu_seconds_per_second']:.3f} CPU s per s"
         )
         result["edge"] = edge
     if args.out:

@@ -21,7 +21,14 @@ from comments import selectors, services
 from comments.forms import CommentForm, DiscussionControlsForm, ReportForm
 from comments.models import Comment
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
-from newsroom.http import NO_SUCH_PAGE, keyset_page, live_refused, page_number, shared_by_signed_out_readers
+from newsroom.http import (
+    NO_SUCH_PAGE,
+    keyset_page,
+    live_refused,
+    page_number,
+    shared_by_signed_out_readers,
+    whole_number,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +151,10 @@ class _LiveRefused(Exception):
 
 
 def _whole_number(value: str | None, *, refusal: "_LiveRefused") -> int:
-    # A bigint holds 18 digits safely; no version or id of ours comes near.
-    if not value or not (value.isascii() and value.isdigit()) or len(value) > 18:
+    number = whole_number(value)
+    if number is None:
         raise refusal
-    return int(value)
+    return number
 
 
 def _live_request(request, article_pk: str, version: str) -> tuple[int, int, int, Comment | None]:

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_PAGE",
     "NO_SUCH_PAGE",
     "safe_next",
+    "whole_number",
     "page_number",
     "paginate",
     "KeysetPage",
@@ -46,6 +47,14 @@ def safe_next(request, default: str = "/") -> str:
     return default
 
 
+def whole_number(value: str | None, *, digits: int = 18) -> int | None:
+    """`value` as a whole number if it is one written in at most `digits` ASCII digits (18 fit a bigint), else
+    None: the one check of every number the site reads from an address or a query string."""
+    if not value or len(value) > digits or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
 def page_number(request) -> int:
     """The `page` of the query string: 1 when there is none, else a whole number from 1 to MAX_PAGE written in digits.
     Anything else (abc, -1, 0, 1e3, a number past the cap) is a 404 saying there is no such page, as Django's own
@@ -53,9 +62,10 @@ def page_number(request) -> int:
     value = request.GET.get("page", "")
     if not value:
         return 1
-    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_PAGE)) or not 1 <= int(value) <= MAX_PAGE:
+    number = whole_number(value, digits=len(str(MAX_PAGE)))
+    if number is None or not 1 <= number <= MAX_PAGE:
         raise Http404(NO_SUCH_PAGE)
-    return int(value)
+    return number
 
 
 def paginate(request, items, per_page: int) -> Page:
@@ -84,12 +94,11 @@ def _token(moment: datetime, pk: int) -> str:
 
 def _parse_token(value: str) -> tuple[datetime, int]:
     micros, _, pk = value.partition(".")
-    if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()) or len(value) > 40:
-        raise Http404(NO_SUCH_POSITION)
-    if len(pk) > 18:  # past a bigint
+    micros, pk = whole_number(micros, digits=21), whole_number(pk)
+    if micros is None or pk is None:
         raise Http404(NO_SUCH_POSITION)
     try:
-        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+        return _EPOCH + timedelta(microseconds=micros), pk
     except OverflowError:
         raise Http404(NO_SUCH_POSITION) from None
 
