@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from comments.models import Comment
@@ -94,3 +95,20 @@ def test_past_the_cap_the_reader_is_asked_to_refresh_and_nothing_is_inserted(pag
     button.click()  # reloads: the page now has them all
     expect(page.locator(".comment__body", has_text="Burst 2")).to_be_visible()
     expect(page.locator("#comments .live__button")).to_be_hidden()
+
+
+def test_on_a_thread_page_new_replies_are_announced_and_other_threads_are_not(page, story):
+    root = Comment.objects.get(body="Thread 1")
+    page.goto(reverse("comments:thread", args=[root.pk]))
+    button = page.locator(".live__button")
+    expect(button).to_be_hidden()
+    CommentFactory(article=story, body="A comment in another thread")  # not this thread's: never announced here
+    CommentFactory(parent=Comment.objects.get(body="A reply in thread 1"), body="A reply deep in this thread.")
+    expect(button).to_have_text("Show 1 new reply")
+    button.click()
+    new = page.locator(".comment.is-new")
+    expect(new).to_have_count(1)
+    expect(new.locator(".comment__body")).to_have_text("A reply deep in this thread.")
+    expect(new).to_be_focused()
+    expect(page.locator("[role=status]", has_text="new repl")).to_have_text("1 new reply shown")
+    expect(page.locator(".comment__body", has_text="another thread")).to_have_count(0)
