@@ -190,8 +190,9 @@ bench-megathread: $(STAMP) ## Not in `make test`: a reply's cost at 10 to 20,000
 
 bench-live: $(STAMP) ## Not in `make test`: the live "N new comments" poll at a story of 50,000 comments, uncached
 	@$(PG_UP) || { echo "PostgreSQL is unreachable: bench-live needs it."; exit 1; }
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" CACHE_URL=redis://127.0.0.1:6379/13 $(PY) -m bench.live \
-		$$(command -v wrk >/dev/null && command -v varnishd >/dev/null && echo --edge) --out bench/results/live.json
+		--edge --out bench/results/live.json
 
 bench-editor: $(STAMP) ## Not in `make test`: the story editor's script bytes and load time, against `make run`'s site
 	$(PY) -m bench.editor_cost --base $(BASE_URL)
