@@ -50,6 +50,23 @@ def timed(call, *, requests: int, warmup: int) -> dict:
     }
 
 
+def time_addresses(client, cases: dict[str, str], *, requests: int, warmup: int) -> dict:
+    """Each labelled address's times, queries (one request counted) and answer's bytes; each must answer 200."""
+    counter, figures = QueryCounter(), {}
+    for label, address in cases.items():
+        response = client.get(address)
+        assert response.status_code == 200, (address, response.status_code, response.content[:200])
+        with counter.counting():
+            client.get(address)
+        figures[label] = {
+            **timed(lambda address=address: client.get(address), requests=requests, warmup=warmup),
+            "queries": counter.count,
+            "bytes": len(response.content),
+            "url": address,
+        }
+    return figures
+
+
 def build(comments: int):
     """The story, its comments numbered 1..n in posting order as their versions, the discussion at version n."""
     from django.db import connection
@@ -78,7 +95,6 @@ def measure(article, *, requests: int, warmup: int) -> dict:
 
     client = Client()
     current = Discussion.of(article).version
-    counter = QueryCounter()
 
     def url(name: str, version: int) -> str:
         return reverse(f"comments:{name}", kwargs={"article_pk": article.pk, "version": version})
@@ -90,20 +106,10 @@ def measure(article, *, requests: int, warmup: int) -> dict:
         "since, 10 new comments": url("live_since", current - 10),
         "new, the 10 comments (fragment)": url("live_new", current - 10),
     }
-    figures = {}
+    figures = time_addresses(client, cases, requests=requests, warmup=warmup)
     for label, address in cases.items():
-        response = client.get(address)
-        assert response.status_code == 200, (address, response.status_code, response.content[:200])
-        with counter.counting():
-            client.get(address)
-        figures[label] = {
-            **timed(lambda address=address: client.get(address), requests=requests, warmup=warmup),
-            "queries": counter.count,
-            "bytes": len(response.content),
-            "url": address,
-        }
         if label.startswith("since"):
-            figures[label]["answer"] = response.json()
+            figures[label]["answer"] = client.get(address).json()
     figures["plans"] = plans(article, current)
     return figures
 
@@ -413,18 +419,7 @@ def live_blog(entries: int, *, requests: int, warmup: int) -> dict:
         "new, 5 entries (fragment)": f"/live/{blog.pk}/new/{v - 5}/",
         "the page (newest 20 entries)": blog.get_absolute_url(),
     }
-    counter, figures = QueryCounter(), {}
-    for label, address in cases.items():
-        response = client.get(address)
-        assert response.status_code == 200, (address, response.status_code)
-        with counter.counting():
-            client.get(address)
-        figures[label] = {
-            **timed(lambda address=address: client.get(address), requests=requests, warmup=warmup),
-            "queries": counter.count,
-            "bytes": len(response.content),
-            "url": address,
-        }
+    figures = time_addresses(client, cases, requests=requests, warmup=warmup)
     plain.disable()
     return figures
 

@@ -231,17 +231,8 @@ class RestrictionAdmin(admin.ModelAdmin):
     search_fields = ["user__handle"]
 
 
-@admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
-    """The audit log: read by staff, never written here (comments.audit.record is its one way in)."""
-
-    list_display = ["at", "action", "who", "user", "comment", "article", "reason"]
-    list_select_related = ["actor", "user", "article"]
-    list_filter = ["action"]
-    search_fields = ["user__handle", "actor__handle", "=comment__pk"]
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    readonly_fields = [field.name for field in ModerationAction._meta.fields]
+class LogAdmin(admin.ModelAdmin):
+    """A log's admin: read, never written or deleted here (its rows are added by the services)."""
 
     def has_add_permission(self, request):
         return False
@@ -251,6 +242,19 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(LogAdmin):
+    """The audit log: read by staff, never written here (comments.audit.record is its one way in)."""
+
+    list_display = ["at", "action", "who", "user", "comment", "article", "reason"]
+    list_select_related = ["actor", "user", "article"]
+    list_filter = ["action"]
+    search_fields = ["user__handle", "actor__handle", "=comment__pk"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    readonly_fields = [field.name for field in ModerationAction._meta.fields]
 
 
 def alert_surges(request) -> None:
@@ -389,22 +393,13 @@ class DiscussionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurgeSwitch)
-class SurgeSwitchAdmin(admin.ModelAdmin):
+class SurgeSwitchAdmin(LogAdmin):
     """The log of surge-control switches: read only, written by comments.services."""
 
     list_display = ["at", "article", "what", "on", "who", "note"]
     list_filter = ["what", "on"]
     list_select_related = ["article", "by"]
     raw_id_fields = ["article", "by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StoryAdmin(ArticleAdmin):
