@@ -209,7 +209,8 @@ class AccountForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"].initial = self.instance.email
+        # A new address that waits for its link shows here, so saving other settings does not undo the change.
+        self.fields["email"].initial = self.instance.pending_email or self.instance.email
         self.fields["email"].widget.attrs.update(autocomplete="email")
 
     def clean_email(self):

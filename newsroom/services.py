@@ -168,8 +168,10 @@ def email_change_request(*, user, email: str) -> None:
     """The reader asked for a new address. A confirmed one stays until the new one is confirmed (the link goes to
     the new address, a notice to the old, so a hijacked session cannot quietly take the account's mail); an
     unconfirmed one is replaced at once, as nothing was proved about it, and the link goes to the new one."""
+    if user.pending_email and user.pending_email.lower() == email.lower():
+        return  # the settings saved again while the new address waits: its link is already out
     if user.email and user.email.lower() == email.lower():
-        if user.pending_email:  # back to the address it has: the change asked for is dropped
+        if user.pending_email:  # the reader typed the address they have back: the change asked for is dropped
             user.pending_email = ""
             user.save(update_fields=["pending_email"])
         return
