@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -55,13 +55,25 @@ def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notifica
     for user_id in comment.mentions.values_list("user_id", flat=True):
         wanted.setdefault(user_id, Notification(recipient_id=user_id, comment=comment)).is_mention = True
     wanted.pop(comment.author_id, None)
-    already = set(
-        Notification.objects.filter(comment=comment, recipient_id__in=wanted).values_list("recipient_id", flat=True)
+    # One query for both: who was told of this comment already, and who cannot be written to (an imported
+    # commenter who never claimed the account, a closed account): those get the notification in-app only.
+    recipients = (
+        get_user_model()
+        .objects.filter(pk__in=wanted)
+        .annotate(told=Exists(Notification.objects.filter(comment=comment, recipient=OuterRef("pk"))))
+        .values_list("pk", "is_active", "told")
     )
-    for notification in wanted.values():
-        notification.email = Notification.Email.PENDING if email else Notification.Email.NONE
+    already, unreachable = set(), set()
+    for user_id, is_active, told in recipients:
+        if told:
+            already.add(user_id)
+        if not is_active:
+            unreachable.add(user_id)
+    for user_id, notification in wanted.items():
+        mailed = email and user_id not in unreachable
+        notification.email = Notification.Email.PENDING if mailed else Notification.Email.NONE
     created = Notification.objects.bulk_create(n for user_id, n in wanted.items() if user_id not in already)
-    if email and created:
+    if any(n.email == Notification.Email.PENDING for n in created):
         from comments.tasks import send_notification_emails
 
         # One second past the window, so the rows written now are due when it runs.
@@ -97,7 +109,8 @@ def send_waiting_emails(*, now=None) -> int:
     window = timedelta(seconds=settings.NOTIFICATIONS_EMAIL_WINDOW if can_defer() else 0)
     due = (
         _waiting(now)
-        .filter(created_at__lte=now - window)
+        # A reader's mail waits until their address is confirmed (newsroom.confirmation); confirming sends it.
+        .filter(created_at__lte=now - window, recipient__email_confirmed_at__isnull=False)
         .order_by()
         .values_list("recipient_id", flat=True)
         .distinct()[: READERS_PER_RUN + 1]

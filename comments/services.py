@@ -297,13 +297,16 @@ def render_body(body: str) -> tuple[str, list]:
 
 def render_bodies(bodies: Sequence[str], *, chunk: int = 500) -> list[tuple[str, list]]:
     """render_body for many bodies, one query per `chunk` distinct handles instead of one per body (the Disqus
-    import renders a whole story at once). A body with no @handle costs no query."""
+    import renders a whole story at once, after making its commenters' accounts, so that @handles of imported
+    commenters link to their profiles too). A body with no @handle costs no query."""
     wanted = [[handle.lower() for handle in find_mentions(body)] for body in bodies]
     distinct = sorted({handle for handles in wanted for handle in handles})
     users = {}
     for start in range(0, len(distinct), chunk):
-        found = User.objects.annotate(lower_handle=Lower("handle")).filter(
-            lower_handle__in=distinct[start : start + chunk], is_active=True
+        found = (
+            User.objects.with_profile()
+            .annotate(lower_handle=Lower("handle"))
+            .filter(lower_handle__in=distinct[start : start + chunk])
         )
         users.update((user.handle.lower(), user) for user in found)
     links = {handle: reverse("comments:member", kwargs={"pk": user.pk}) for handle, user in users.items()}

@@ -42,7 +42,7 @@ NOT_SAVED_RETRY_AFTER = 5
 
 def member(request, pk):
     """Where an @mention links: by account, so the link survives a change of handle."""
-    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    user = get_user_model().objects.with_profile().filter(pk=pk).first()
     if user is None:
         raise Http404("This reader's account is closed.")
     return redirect(user.get_absolute_url())

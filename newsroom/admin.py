@@ -27,7 +27,8 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["handle"]
     fieldsets = [
         (None, {"fields": ["handle", "password"]}),
-        ("Profile", {"fields": ["display_name", "email"]}),
+        # An admin may confirm an address they know to be right (a staff account made here) by giving the date.
+        ("Profile", {"fields": ["display_name", "email", "email_confirmed_at", "pending_email"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

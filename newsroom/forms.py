@@ -7,10 +7,15 @@ from django.contrib.auth import password_validation
 from django.db import IntegrityError, transaction
 
 from newsroom import ratelimit
+from newsroom.confirmation import email_taken
 from newsroom.models import User
 from newsroom.names import has_refused_characters, is_reserved_handle, name_skeleton, one_line
 
 HANDLE_TAKEN = "That handle is taken. Please choose another."
+EMAIL_TAKEN = (
+    "That address is already on an account. If it is yours, sign in, or reset your password (which also claims "
+    "an account brought over from our old comment system)."
+)
 
 
 def _handle_taken(handle: str, *, instance: User | None = None) -> bool:
@@ -24,6 +29,13 @@ def clean_handle(handle: str, *, instance: User | None = None) -> str:
     if _handle_taken(handle, instance=instance):
         raise forms.ValidationError(HANDLE_TAKEN)
     return handle
+
+
+def clean_email(email: str, *, instance: User | None = None) -> str:
+    email = User.objects.normalize_email(email.strip())
+    if email_taken(email, instance=instance):
+        raise forms.ValidationError(EMAIL_TAKEN)
+    return email
 
 
 def save_account(form: forms.ModelForm) -> User | None:
@@ -83,6 +95,9 @@ class SignUpForm(forms.ModelForm):
 
     def clean_handle(self):
         return clean_handle(self.cleaned_data["handle"])
+
+    def clean_email(self):
+        return clean_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -176,13 +191,30 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
 
 class AccountForm(forms.ModelForm):
+    """The reader's settings. The address is not written by the form: a new one waits for its confirmation
+    (newsroom.services.email_change_request), so it is a plain field the view hands on."""
+
+    email = forms.EmailField(
+        label="Email", max_length=254, help_text="A new address replaces this one once you follow the link we send it."
+    )
+    field_order = ["display_name", "handle", "email", "email_on_reply", "email_on_mention"]
+
     class Meta:
         model = User
-        fields = ["display_name", "handle", "email", "email_on_reply", "email_on_mention"]
+        fields = ["display_name", "handle", "email_on_reply", "email_on_mention"]
         help_texts = {
             "display_name": "The name shown beside your comments.",
             "handle": "Changing it keeps your old mentions pointing at you.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new address that waits for its link shows here, so saving other settings does not undo the change.
+        self.fields["email"].initial = self.instance.pending_email or self.instance.email
+        self.fields["email"].widget.attrs.update(autocomplete="email")
+
+    def clean_email(self):
+        return clean_email(self.cleaned_data["email"], instance=self.instance)
 
     def clean_display_name(self):
         return clean_display_name(self.cleaned_data["display_name"], instance=self.instance)

@@ -38,6 +38,13 @@ class UserManager(BaseUserManager):
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(handle, email, password, **extra_fields)
 
+    def with_profile(self):
+        """The accounts with a public profile that mentions link to: open ones, and commenters imported from another
+        platform who have not claimed theirs yet (inactive, but their comments are theirs). Closed and disabled
+        accounts have none."""
+        unclaimed = models.Q(imported_account__isnull=False, imported_account__claimed_at__isnull=True)
+        return self.filter(models.Q(is_active=True) | unclaimed)
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     handle = models.CharField(
@@ -48,6 +55,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     display_name = models.CharField(max_length=60, help_text="The name shown beside the reader's comments.")
     email = models.EmailField(blank=True, help_text="Used for password resets and notifications.")
+    # Notification e-mail waits for this (newsroom.confirmation): an address typed at sign-up may be anyone's.
+    email_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reader followed the link sent to the address; empty until then."
+    )
+    pending_email = models.EmailField(
+        blank=True, help_text="A new address the reader asked for; it replaces the current one once confirmed."
+    )
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
     is_active = models.BooleanField(default=True, help_text="Unticked accounts cannot sign in.")
     date_joined = models.DateTimeField(default=timezone.now)
@@ -87,6 +101,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self):
         return reverse("profile", kwargs={"handle": self.handle})
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
 
 class ImportedAccount(models.Model):

@@ -6,8 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from comments import services as comment_services
-from newsroom.models import ImportedAccount
-from newsroom.tasks import enqueue_on_commit, erase_closed_accounts
+from comments.tasks import send_notification_emails
+from newsroom.confirmation import confirmation_read, confirmation_target
+from newsroom.models import ImportedAccount, User
+from newsroom.tasks import enqueue_on_commit, erase_closed_accounts, send_confirmation_email, send_email_change_notice
 
 __all__ = [
     "BODY_PARTS",
@@ -21,6 +23,9 @@ __all__ = [
     "account_erase",
     "closed_accounts_erase",
     "imported_account_claim",
+    "email_confirmation_send",
+    "email_change_request",
+    "email_confirm",
 ]
 
 # The body's blocks (articles.models.BODY_BLOCKS) and the galleries they place: written by reporters and editors.
@@ -138,9 +143,59 @@ def closed_accounts_erase() -> int:
 
 
 def imported_account_claim(*, user) -> bool:
-    """The owner of an imported account proved its e-mail address (a password reset link): it becomes theirs."""
+    """The owner of an imported account proved its e-mail address (a password reset link): it becomes theirs, and
+    the address is confirmed by the same proof."""
     claimed = ImportedAccount.objects.filter(user=user, claimed_at__isnull=True).update(claimed_at=timezone.now())
     if claimed and not user.is_active:
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        user.email_confirmed_at = user.email_confirmed_at or timezone.now()
+        user.save(update_fields=["is_active", "email_confirmed_at"])
     return bool(claimed)
+
+
+def email_confirmation_send(*, user) -> str | None:
+    """Send (again) the link for the address the account waits to confirm: its new one, else its own while
+    unconfirmed. Returns that address, or None when nothing waits. The mail goes from the queue after commit, so
+    a relay that is down delays it and never fails the page."""
+    email = user.pending_email or ("" if user.email_confirmed else user.email)
+    if not email:
+        return None
+    enqueue_on_commit(send_confirmation_email, user.pk, email)
+    return email
+
+
+def email_change_request(*, user, email: str) -> None:
+    """The reader asked for a new address. A confirmed one stays until the new one is confirmed (the link goes to
+    the new address, a notice to the old, so a hijacked session cannot quietly take the account's mail); an
+    unconfirmed one is replaced at once, as nothing was proved about it, and the link goes to the new one."""
+    if user.pending_email and user.pending_email.lower() == email.lower():
+        return  # the settings saved again while the new address waits: its link is already out
+    if user.email and user.email.lower() == email.lower():
+        if user.pending_email:  # the reader typed the address they have back: the change asked for is dropped
+            user.pending_email = ""
+            user.save(update_fields=["pending_email"])
+        return
+    if user.email_confirmed:
+        user.pending_email = email
+        user.save(update_fields=["pending_email"])
+        enqueue_on_commit(send_email_change_notice, user.pk, email)
+    else:
+        user.email, user.pending_email = email, ""
+        user.save(update_fields=["email", "pending_email"])
+    enqueue_on_commit(send_confirmation_email, user.pk, email)
+
+
+def email_confirm(*, token: str) -> User:
+    """Follow a confirmation link: the address it carries becomes the account's confirmed one (a new address
+    replaces the old). Raises LinkRefused, saying why, for a link that is expired, not ours, spent, or for an
+    address the account no longer has or another account took meanwhile."""
+    user_pk, email = confirmation_read(token)
+    with transaction.atomic():
+        user = confirmation_target(user_pk, email, for_update=True)
+        if user.pending_email.lower() == email:
+            user.email, user.pending_email = user.pending_email, ""
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email", "pending_email", "email_confirmed_at"])
+        # The reply and mention e-mail that waited for a confirmed address goes now.
+        enqueue_on_commit(send_notification_emails)
+    return user

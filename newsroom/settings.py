@@ -196,6 +196,9 @@ LOGIN_FAILURE_WINDOW = 15 * 60
 SIGNUPS_PER_IP_PER_HOUR = 10
 PASSWORD_RESETS_PER_IP_PER_HOUR = 10
 PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 3
+# Confirming an address: how long a link works, and how many links a reader may have sent again in an hour.
+ACCOUNT_CONFIRM_DAYS = env.int("ACCOUNT_CONFIRM_DAYS", default=3)
+ACCOUNT_CONFIRM_RESENDS_PER_HOUR = 3
 
 # ------------------------------------------------------------------------------
 # Internationalisation

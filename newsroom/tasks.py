@@ -18,7 +18,16 @@ from django_tasks.base import Task
 from redis.exceptions import RedisError
 from rq import Retry
 
-__all__ = ["RetryingQueue", "enqueue_on_commit", "can_defer", "erase_closed_accounts"]
+from newsroom import confirmation
+
+__all__ = [
+    "RetryingQueue",
+    "enqueue_on_commit",
+    "can_defer",
+    "erase_closed_accounts",
+    "send_confirmation_email",
+    "send_email_change_notice",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +79,25 @@ def erase_closed_accounts() -> int:
     from newsroom import services  # services enqueue this task
 
     return services.closed_accounts_erase()
+
+
+@task()
+def send_confirmation_email(user_pk: int, email: str) -> bool:
+    """Send the link that confirms `email` for the account, if the account still waits for that address (a reader
+    who changed it again meanwhile gets the link for the newer one from its own task). The link is signed when the
+    mail goes, so a retried task's link is as fresh as the message. A relay failure raises: the queue retries."""
+    user = confirmation.awaiting_confirmation(user_pk, email)
+    if user is None:
+        return False
+    confirmation.confirmation_message(user, email).send()
+    return True
+
+
+@task()
+def send_email_change_notice(user_pk: int, new_email: str) -> bool:
+    """Tell the account's current address that a change to `new_email` was asked for, while it still stands."""
+    user = confirmation.awaiting_confirmation(user_pk, new_email)
+    if user is None or not user.email or user.email.lower() == new_email.lower():
+        return False
+    confirmation.change_notice_message(user, new_email).send()
+    return True

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from newsroom import ratelimit, services
+from newsroom.confirmation import LinkRefused, confirmation_read, confirmation_target
 from newsroom.forms import (
     AccountForm,
     PasswordResetForm,
@@ -83,7 +84,12 @@ def signup(request):
             return too_many(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")}, limit)
         if form.is_valid() and (user := save_account(form)) is not None:
             login(request, user, backend="newsroom.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.display_name}. You are signed in as @{user.handle}.")
+            services.email_confirmation_send(user=user)
+            messages.success(
+                request,
+                f"Welcome, {user.display_name}. You are signed in as @{user.handle}. We sent a link to {user.email}: "
+                "follow it to confirm your address.",
+            )
             return redirect(safe_next(request))
     return render(
         request,
@@ -129,10 +135,52 @@ def account_settings(request):
     # The form edits its own copy of the account: a value that fails validation never reaches request.user, which
     # the page around the form shows (and links by handle).
     form = AccountForm(request.POST or None, instance=get_user_model().objects.get(pk=request.user.pk))
-    if request.method == "POST" and form.is_valid() and save_account(form) is not None:
-        messages.success(request, "Your account is updated.")
+    if request.method == "POST" and form.is_valid() and (user := save_account(form)) is not None:
+        services.email_change_request(user=user, email=form.cleaned_data["email"])
+        if user.pending_email:
+            messages.success(
+                request,
+                f"Your account is updated. We sent a link to {user.pending_email}: it replaces {user.email} once you "
+                "follow it.",
+            )
+        else:
+            messages.success(request, "Your account is updated.")
         return redirect("account")
     return render(request, "newsroom/account.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def confirmation_resend(request):
+    """Send the confirmation link again: to the new address the reader asked for, else to their unconfirmed one."""
+    user = request.user
+    limit = ratelimit.hit("confirm-resend", str(user.pk), limit=settings.ACCOUNT_CONFIRM_RESENDS_PER_HOUR, window=3600)
+    if not limit.allowed:
+        form = AccountForm(instance=get_user_model().objects.get(pk=user.pk))
+        return too_many(request, "newsroom/account.html", {"form": form}, limit)
+    email = services.email_confirmation_send(user=user)
+    if email is None:
+        messages.info(request, f"Your address {user.email} is already confirmed.")
+    else:
+        messages.success(request, f"We sent a new link to {email}. It works for {settings.ACCOUNT_CONFIRM_DAYS} days.")
+    return redirect("account")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request, token):
+    """A confirmation link from an e-mail. Opening it only shows the address and a button: mail scanners open
+    links too, and must not confirm an address for whoever typed it. A link that does nothing is a 400 saying why,
+    with the way to a new one."""
+    try:
+        user_pk, email = confirmation_read(token)
+        if request.method == "POST":
+            user = services.email_confirm(token=token)
+            messages.success(request, f"Thank you: {user.email} is confirmed.")
+            return redirect("account")
+        user = confirmation_target(user_pk, email)
+    except LinkRefused as refused:
+        return render(request, "registration/confirm_email.html", {"refused": str(refused)}, status=400)
+    return render(request, "registration/confirm_email.html", {"member": user, "email": email})
 
 
 @login_required
@@ -188,8 +236,10 @@ PROFILE_COUNT_CAP = 1000
 
 
 def profile(request, handle):
-    """A reader's public page: who they are and their visible comments, newest first, each linked in context."""
-    member = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
+    """A reader's public page: who they are and their visible comments, newest first, each linked in context. A
+    commenter imported from another platform has one too, marked as not yet claimed (the only inactive accounts
+    with a profile)."""
+    member = get_object_or_404(get_user_model().objects.with_profile(), handle__iexact=handle)
     if member.handle != handle:
         return redirect("profile", handle=member.handle, permanent=True)
     comments = comment_selectors.member_comments(member, viewer=request.user)
@@ -199,7 +249,13 @@ def profile(request, handle):
     return render(
         request,
         "newsroom/profile.html",
-        {"member": member, "page_obj": page, "comment_count": count, "count_cap": PROFILE_COUNT_CAP},
+        {
+            "member": member,
+            "unclaimed": not member.is_active,
+            "page_obj": page,
+            "comment_count": count,
+            "count_cap": PROFILE_COUNT_CAP,
+        },
     )
 
 

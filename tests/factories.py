@@ -42,6 +42,8 @@ class UserFactory(DjangoModelFactory[User]):
     handle = factory.Sequence(lambda n: f"reader{n}")
     display_name = factory.LazyAttribute(lambda o: o.handle.title())
     email = factory.LazyAttribute(lambda o: f"{o.handle}@example.com")
+    # Confirmed, as every account was before confirmation existed; the confirmation tests make unconfirmed ones.
+    email_confirmed_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password("correct horse battery staple")
 
 

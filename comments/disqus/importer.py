@@ -26,10 +26,12 @@ from django.urls import Resolver404, resolve
 from articles.models import Article, SlugHistory
 from comments import services
 from comments.disqus.accounts import ImportedAuthor, imported_accounts
+from comments.disqus.mentions import imported_mentions_link
 from comments.disqus.planning import DELETED, PENDING, REMOVED, Entry, plan_story
 from comments.disqus.reader import Author, ExportError, Post, Thread, read_export
 from comments.disqus.text import html_to_text
 from comments.locking import lock_story_trees
+from comments.mentions import find_mentions
 from comments.models import Comment, Mention
 from comments.trees import Row, expected_positions, number_forest
 
@@ -83,6 +85,8 @@ class ImportReport:
     accounts_created: set[str] = field(default_factory=set)  # usernames, so a commenter counts once
     accounts_reused: set[str] = field(default_factory=set)
     cut_to_length: int = 0  # messages longer than COMMENTS_MAX_LENGTH, cut with a marker
+    # The first comment written whose @handle named no account yet (perhaps one a later story makes), if any.
+    unlinked_from: int | None = None
 
 
 # ------------------------------------------------------------------------------
@@ -413,7 +417,10 @@ def _import_story(article_id: int, entries: list[Entry], report: ImportReport) -
         created = Comment.objects.bulk_create(rows, batch_size=1000)
         for dsq_id, comment in zip(generation, created, strict=True):
             pks[dsq_id] = comment.pk
-            mentions.extend(Mention(comment=comment, user=user) for user in rendered.get(dsq_id, ("", []))[1])
+            linked = rendered.get(dsq_id, ("", []))[1]
+            mentions.extend(Mention(comment=comment, user=user) for user in linked)
+            if "@" in comment.body and len(find_mentions(comment.body)) > len(linked):
+                report.unlinked_from = min(comment.pk, report.unlinked_from or comment.pk)
     Mention.objects.bulk_create(mentions, batch_size=1000)
     _renumber(sorted({tree_of[dsq_id] for dsq_id in plan.attached}))
     visible = sum(status == Comment.Status.VISIBLE for status in plan.status.values())
@@ -475,4 +482,7 @@ def import_disqus(
                     progress("write", done, total, None)
         finally:
             stage.db.close()
+    if report.unlinked_from is not None:
+        # A mention of a commenter whose account a later story of this file made: linked now that all exist.
+        imported_mentions_link(after_pk=report.unlinked_from - 1)
     return report

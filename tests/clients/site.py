@@ -7,6 +7,8 @@ from django.utils import timezone
 from articles import services as article_services
 from articles.models import Article
 from comments import services as comment_services
+from newsroom.confirmation import confirmation_token
+from newsroom.models import ImportedAccount
 from newsroom.services import moderators_group
 from tests.factories import (
     ArticleFactory,
@@ -88,6 +90,13 @@ def build_site(*, threads_per_page: int) -> Site:
     moderator.groups.add(moderators_group())
     comment_services.discussion_set_controls(article=story, by=moderator, surge_mode=True, slow_mode_seconds=30)
 
+    # A new reader who has not confirmed their address yet (the account page asks them to), and a commenter
+    # imported from Disqus who never claimed the account (a profile marked so).
+    newcomer = UserFactory(handle="newcomer", display_name="New Comer", email_confirmed_at=None)
+    oldtimer = UserFactory(handle="oldtimer", display_name="Old Timer", is_active=False, email_confirmed_at=None)
+    ImportedAccount.objects.create(user=oldtimer, source=ImportedAccount.Source.DISQUS, username="oldtimer")
+    CommentFactory(article=story, author=oldtimer, body="From the old comment system, @alex.")
+
     story_url = story.get_absolute_url()
     return Site(
         reader=reader,
@@ -107,6 +116,10 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("search", "/search/?q=harbour"),
             Page("saved", "/saved/", signed_in=True),
             Page("notifications", "/notifications/", signed_in=True),
+            Page("account", "/accounts/settings/", signed_in=True),
+            Page("account-unconfirmed", "/accounts/settings/", signed_in=True, user=newcomer),
+            Page("confirm-email", f"/accounts/confirm/{confirmation_token(newcomer, newcomer.email)}/"),
+            Page("profile-imported", "/@oldtimer/"),
         ],
     )
 

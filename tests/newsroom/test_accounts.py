@@ -231,7 +231,9 @@ def test_reader_changes_display_name_email_and_handle(client):
     )
     assert response.status_code == 302
     user.refresh_from_db()
-    assert (user.display_name, user.handle, user.email) == ("Marta Kowal", "marta_kowal", "mk@example.com")
+    # The new address waits for its confirmation (tests/newsroom/test_confirmation.py).
+    assert (user.display_name, user.handle, user.email) == ("Marta Kowal", "marta_kowal", "marta@example.com")
+    assert user.pending_email == "mk@example.com"
     UserFactory(handle="taken")
     html = client.post(
         reverse("account"), {"display_name": "X", "handle": "TAKEN", "email": "mk@example.com"}
