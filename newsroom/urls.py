@@ -18,6 +18,7 @@ accounts = [
     path("signup/", views.signup, name="signup"),
     path("settings/", views.account_settings, name="account"),
     path("delete/", views.account_delete, name="account_delete"),
+    path("muted/", views.account_muted, name="account_muted"),
     path("comments.json", views.account_comments_json, name="account_comments_json"),
     path("password/", views.password_change, name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -101,17 +101,18 @@ def discussion_html(html: str) -> str:
 
 
 def test_the_threads_of_the_page_most_readers_get_come_from_the_fragment_cache(story, django_assert_num_queries):
-    """Signed out: the page's queries, then one fewer (the threads come from the cache, the rest is read)."""
+    """Signed out: the page's queries, then two fewer (the threads and their newsroom replies come from the cache,
+    the rest is read)."""
     article, _, _ = story
     client = Client()
     client.get("/")  # the section bar of every page, cached from then on
-    with django_assert_num_queries(5 + len(BODY_BLOCKS)):
+    with django_assert_num_queries(6 + len(BODY_BLOCKS)):
         first = client.get(article.get_absolute_url()).content.decode()
     with django_assert_num_queries(4 + len(BODY_BLOCKS)):
         again = client.get(article.get_absolute_url()).content.decode()
     assert discussion_html(again) == discussion_html(first)
     # Another sort is a fragment of its own.
-    with django_assert_num_queries(5 + len(BODY_BLOCKS)):
+    with django_assert_num_queries(6 + len(BODY_BLOCKS)):
         client.get(article.get_absolute_url() + "?sort=newest")
 
 
@@ -235,9 +236,9 @@ def test_readers_share_one_rendering_and_get_their_own_bits(story, settings):
     assert f'action="/comments/{reply.pk}/like/"' not in own and f'action="/comments/{root.pk}/like/"' in own
     assert 'aria-pressed="true">Unlike' in liked and f'href="/comments/{reply.pk}/edit/"' not in liked
     assert "/like/" not in anonymous and "/edit/" not in anonymous and "/delete/" not in anonymous
-    # Each like form carries the reader's own CSRF token.
+    # Each like form (and the mute form beside it) carries the reader's own CSRF token.
     token = theirs.cookies["csrftoken"].value
-    assert token and liked.split("data-comment-list>")[1].count('name="csrfmiddlewaretoken"') == 2
+    assert token and liked.split("data-comment-list>")[1].count('name="csrfmiddlewaretoken"') == 4
 
 
 def test_a_reader_with_a_held_comment_sees_it_the_others_do_not(story):
