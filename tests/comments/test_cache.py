@@ -10,7 +10,7 @@ from django.urls import reverse
 from articles.models import BODY_BLOCKS
 from comments import services
 from comments.models import Comment, Discussion
-from newsroom.services import account_erase
+from newsroom.services import account_erase, editors_group
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,20 @@ def _approve(article, root, reply):
     return "A reply to it."
 
 
+def _editor():
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(editors_group())
+    return editor
+
+
+def _unpick(article, root, reply):
+    editor = _editor()
+    services.comment_pick(comment=reply, by=editor)
+    page(article)  # cached with the pick
+    services.comment_pick(comment=reply, by=editor, picked=False)
+    return lambda html: "badge--pick" not in html
+
+
 WRITES = {
     "create top-level": lambda a, r, p: CommentFactory(article=a, body="Brand new thread.") and "Brand new thread.",
     "create reply": lambda a, r, p: CommentFactory(parent=p, body="A deeper reply.") and "A deeper reply.",
@@ -73,6 +87,8 @@ WRITES = {
         services.comment_remove(comments=[r], moderator=UserFactory(is_staff=True), reason="x")
         and "Comment removed by a moderator."
     ),
+    "pick": lambda a, r, p: services.comment_pick(comment=p, by=_editor()) and "badge--pick",
+    "unpick": _unpick,
     "account deleted": lambda a, r, p: account_erase(user=r.author) or "Comment from a deleted account.",
 }
 
