@@ -191,6 +191,7 @@ def test_the_profile_has_a_picks_section(client, editor):
     html = client.get(member.get_absolute_url()).content.decode()
     section = html.split('id="picks-heading"')[1].split("</section>")[0]
     assert "Picked words." in section and "Other words." not in section
+    assert f'href="{picked.get_absolute_url()}"' in section
 
 
 # Replies from the newsroom ------------------------------------------------------------------------------------
