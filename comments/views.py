@@ -1,4 +1,5 @@
-"""Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes and reports."""
+"""Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes, reports, picks
+and mutes."""
 
 import logging
 
