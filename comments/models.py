@@ -32,6 +32,7 @@ __all__ = [
     "ModerationItem",
     "Notification",
     "ModerationAction",
+    "Mute",
 ]
 
 
@@ -330,6 +331,23 @@ class Comment(MPTTModel):
         default=0, editable=False, help_text="Discussion.version when the comment became visible."
     )
 
+    # An editors' pick (comments.services.comment_pick): set by a moderator or editor from the story page.
+    picked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When an editor or moderator picked it; empty if not picked."
+    )
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        # No index: nothing looks comments up by who picked them (the audit log does), and an index on the big
+        # table costs every write.
+        db_index=False,
+        help_text="Who picked it.",
+    )
+
     # Declared here rather than by django-mptt only to drop its index on tree_id alone: the (tree_id, lft) index
     # below serves every lookup by tree, and each extra index costs on every reply, which moves lft/rght of the
     # rest of its thread.
@@ -370,6 +388,13 @@ class Comment(MPTTModel):
             models.Index(
                 fields=["article", "version"], condition=Q(status="visible"), name="comment_story_version_idx"
             ),
+            # A story's picks, newest first (comments.selectors.story_picks): partial, so it holds only the few
+            # picked comments of a story and the Picks tab reads a page of them in index order at any size.
+            models.Index(
+                fields=["article", "-picked_at", "-id"],
+                condition=Q(picked_at__isnull=False),
+                name="comment_story_picks_idx",
+            ),
         ]
         constraints = [
             # Also what makes two simultaneous submits of one form store one comment (comments.services).
@@ -406,6 +431,10 @@ class Comment(MPTTModel):
     @property
     def has_replies(self) -> bool:
         return self.rght - self.lft > 1
+
+    @property
+    def is_picked(self) -> bool:
+        return self.picked_at is not None
 
 
 class Mention(models.Model):
@@ -528,12 +557,15 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """Someone replied to a reader's comment or mentioned them: one row per reader and comment, even when both."""
+    """Someone replied to a reader's comment or mentioned them (one row per reader and comment, even when both), or
+    an editor picked the reader's own comment (`is_pick`: the row's comment is theirs, so it never meets a reply or
+    mention row, which are never about the reader's own comments)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
     is_reply = models.BooleanField(default=False)
     is_mention = models.BooleanField(default=False)
+    is_pick = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -574,6 +606,8 @@ class Notification(models.Model):
 
     @property
     def summary(self) -> str:
+        if self.is_pick:
+            return "picked your comment"
         if self.is_reply and self.is_mention:
             return "replied to you and mentioned you"
         return "replied to your comment" if self.is_reply else "mentioned you"
@@ -644,3 +678,25 @@ class ModerationAction(models.Model):
         if self.actor_id and self.actor:
             return self.actor.display_name
         return self.by or "the site"
+
+
+class Mute(models.Model):
+    """A reader muted another reader: the muted reader's comments collapse on the muter's pages and their replies
+    and mentions no longer notify the muter. Private: nothing of it is ever shown to the muted reader, nor on a
+    page shared by signed-out readers."""
+
+    muter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mutes")
+    muted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="muted_by")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(condition=~Q(muter=F("muted")), name="mute_not_self"),
+        ]
+        # notify_for_comment asks who among a comment's recipients muted its author: by muted reader.
+        indexes = [models.Index(fields=["muted", "muter"], name="mute_muted_idx")]
+
+    def __str__(self):
+        return f"{self.muter_id} muted {self.muted_id}"

@@ -19,11 +19,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.models import Comment, Notification
+from comments.models import Comment, Mute, Notification
 from newsroom.tasks import can_defer, enqueue_on_commit
 
 __all__ = [
     "notify_for_comment",
+    "notify_pick",
     "notifications_mark_read",
     "unsubscribe_token",
     "unsubscribe_read",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 # Notification kind -> the user field that says whether to e-mail it.
-EMAIL_KINDS = {"reply": "email_on_reply", "mention": "email_on_mention"}
+EMAIL_KINDS = {"reply": "email_on_reply", "mention": "email_on_mention", "pick": "email_on_pick"}
 UNSUBSCRIBE_SALT = "newsroom.unsubscribe"
 # A row claimed longer ago than this belonged to a sender that died mid-send: it is sent again (at least once).
 EMAIL_CLAIM_LEASE = timedelta(minutes=15)
@@ -45,7 +46,8 @@ logger = logging.getLogger(__name__)
 
 def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notification]:
     """Tell the parent's author and the mentioned readers about a visible comment: one notification per reader
-    (replied and mentioned at once is one), never the commenter, never twice for the same comment."""
+    (replied and mentioned at once is one), never the commenter, never a reader who muted the commenter, never
+    twice for the same comment."""
     if comment.status != Comment.Status.VISIBLE:
         return []  # pending comments notify when a moderator approves them
     wanted: dict[int, Notification] = {}
@@ -55,17 +57,25 @@ def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notifica
     for user_id in comment.mentions.values_list("user_id", flat=True):
         wanted.setdefault(user_id, Notification(recipient_id=user_id, comment=comment)).is_mention = True
     wanted.pop(comment.author_id, None)
-    # One query for both: who was told of this comment already, and who cannot be written to (an imported
-    # commenter who never claimed the account, a closed account): those get the notification in-app only.
+    if not wanted:
+        return []
+    # One query for all three: who was told of this comment already, who muted its author (never told), and who
+    # cannot be written to (an imported commenter who never claimed the account, a closed account): those get the
+    # notification in-app only.
     recipients = (
         get_user_model()
         .objects.filter(pk__in=wanted)
-        .annotate(told=Exists(Notification.objects.filter(comment=comment, recipient=OuterRef("pk"))))
-        .values_list("pk", "is_active", "told")
+        .annotate(
+            told=Exists(Notification.objects.filter(comment=comment, recipient=OuterRef("pk"))),
+            muted=Exists(Mute.objects.filter(muter=OuterRef("pk"), muted_id=comment.author_id)),
+        )
+        .values_list("pk", "is_active", "told", "muted")
     )
     already, unreachable = set(), set()
-    for user_id, is_active, told in recipients:
-        if told:
+    for user_id, is_active, told, muted in recipients:
+        if muted:
+            wanted.pop(user_id)
+        elif told:
             already.add(user_id)
         if not is_active:
             unreachable.add(user_id)
@@ -79,6 +89,22 @@ def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notifica
         # One second past the window, so the rows written now are due when it runs.
         enqueue_on_commit(send_notification_emails, delay=settings.NOTIFICATIONS_EMAIL_WINDOW + 1)
     return created
+
+
+def notify_pick(*, comment: Comment) -> Notification | None:
+    """Tell a comment's author an editor picked it (comments.services.comment_pick): one row, e-mailed like the
+    others when the reader wants it (email_on_pick); None if they were already told of this pick."""
+    notification, created = Notification.objects.get_or_create(
+        recipient_id=comment.author_id,
+        comment=comment,
+        defaults={"is_pick": True, "email": Notification.Email.PENDING},
+    )
+    if not created:
+        return None
+    from comments.tasks import send_notification_emails
+
+    enqueue_on_commit(send_notification_emails, delay=settings.NOTIFICATIONS_EMAIL_WINDOW + 1)
+    return notification
 
 
 def notifications_mark_read(*, user, pk: int | None = None) -> int:
@@ -191,11 +217,13 @@ def _mark(pks: list[int], status: str) -> None:
 
 
 def _kind(notification: Notification) -> str | None:
-    """Which e-mail this notification is, by the reader's settings now: "reply" before "mention"; None for none."""
+    """Which e-mail this notification is, by the reader's settings now: "reply" before "mention" (a pick is only
+    ever a pick); None for none."""
     recipient = notification.recipient
     if not (recipient.email and recipient.is_active):
         return None
-    for kind, happened in (("reply", notification.is_reply), ("mention", notification.is_mention)):
+    kinds = (("pick", notification.is_pick), ("reply", notification.is_reply), ("mention", notification.is_mention))
+    for kind, happened in kinds:
         if happened and getattr(recipient, EMAIL_KINDS[kind]):
             return kind
     return None
@@ -210,7 +238,7 @@ def _message(group: list[Notification], kind: str) -> EmailMessage:
         {
             "notification": notification,
             "comment": notification.comment,
-            "who": _who(notification.comment),
+            "who": _who(notification),
             "story": notification.comment.article,
             "link": base + notification.comment.get_absolute_url(),
         }
@@ -233,7 +261,11 @@ def _message(group: list[Notification], kind: str) -> EmailMessage:
     )
 
 
-def _who(comment: Comment) -> str:
+def _who(notification: Notification) -> str:
+    """Who did what the notification tells: the editors for a pick (the reader's own comment), else the commenter."""
+    if notification.is_pick:
+        return "The editors"
+    comment = notification.comment
     return f"{comment.shown_name} (@{comment.author.handle})" if comment.author_id else comment.shown_name
 
 

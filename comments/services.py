@@ -36,12 +36,13 @@ from comments.models import (
     Discussion,
     Mention,
     ModerationAction,
+    Mute,
     Notification,
     Restriction,
     SurgeSwitch,
     validate_comment_length,
 )
-from comments.notifications import notify_for_comment
+from comments.notifications import notify_for_comment, notify_pick
 from newsroom import edge, ratelimit
 from newsroom.tasks import enqueue_on_commit
 
@@ -65,6 +66,10 @@ __all__ = [
     "discussion_set_mode",
     "discussion_set_controls",
     "may_set_controls",
+    "may_pick",
+    "comment_pick",
+    "MUTE_LIMIT",
+    "reader_mute",
     "surge_count",
     "surges_calm_down",
 ]
@@ -915,3 +920,79 @@ def reader_restrict(*, user, moderator, kind: str, days: int | None = None, reas
     length = f"{days} days" if until else "no end"
     audit.record(ModerationAction.Action.RESTRICT, actor=moderator, user=user, reason=reason, note=f"{kind}: {length}")
     return restriction
+
+
+def may_pick(user) -> bool:
+    """Editors and moderators pick comments: the same right as setting a story's discussion controls, since both
+    curate a discussion rather than police it (reporters and readers hold neither)."""
+    return may_set_controls(user)
+
+
+def comment_pick(*, comment: Comment, by, picked: bool = True) -> bool:
+    """Make a visible comment an editors' pick, or with `picked=False` take the pick back; returns whether it is
+    picked now. Says what the editor wants rather than toggling, so a second click from a stale page changes
+    nothing. A pick tells the comment's author (in-app, and by e-mail if they want it), an unpick takes that
+    notification back; both are in the audit log, and both change what the story's pages show, so the discussion's
+    version moves (its cached fragments and the edge's copies go)."""
+    if not may_pick(by):
+        raise PermissionDenied("Only editors and moderators pick comments.")
+    if picked and comment.status != Comment.Status.VISIBLE:
+        raise ValidationError("Only visible comments can be picked.", code="not_visible")
+    with transaction.atomic():
+        if picked:
+            # Conditional on the state it changes: of two editors picking at once, one records the pick.
+            changed = Comment.objects.filter(
+                pk=comment.pk, status=Comment.Status.VISIBLE, picked_at__isnull=True
+            ).update(picked_at=timezone.now(), picked_by=by)
+        else:
+            changed = Comment.objects.filter(pk=comment.pk, picked_at__isnull=False).update(
+                picked_at=None, picked_by=None
+            )
+        if changed:
+            action = ModerationAction.Action.PICK if picked else ModerationAction.Action.UNPICK
+            audit.record(action, actor=by, comment=comment)
+            if picked:
+                if comment.author_id and comment.author_id != by.pk:
+                    notify_pick(comment=comment)
+            else:
+                Notification.objects.filter(comment=comment, is_pick=True).delete()
+            discussion_changed(comment.article_id)
+    return picked
+
+
+# The most readers one reader may mute (issue 19's cap): a list past it is no longer a way to hide a few readers.
+MUTE_LIMIT = 1000
+MUTE_SELF = "You cannot mute yourself."
+MUTE_STAFF = (
+    "Staff accounts cannot be muted: moderators and the newsroom must be able to reach every reader in the "
+    "discussion. Report a comment if a staff member's words are a problem."
+)
+MUTE_FULL = (
+    "You have muted {limit:,} readers, the most one reader may mute. Unmute someone in your muted readers' list "
+    "first, or report comments that break the rules."
+)
+
+
+def reader_mute(*, muter, muted, mute: bool = True) -> bool:
+    """Mute a reader, or with `mute=False` unmute them; returns whether they are muted now. Saying what the reader
+    wants, not toggling. Private: nothing moves on any page but the muter's own (no discussion version, no purge),
+    so the pages signed-out readers share are the same whoever muted whom.
+
+    Staff cannot be muted, as in Coral, which lets readers ignore anyone but staff: a moderator's note or the
+    newsroom's answer must reach every reader (and "Replies from the newsroom" would otherwise hide itself)."""
+    if muted.pk == muter.pk:
+        raise ValidationError(MUTE_SELF, code="self")
+    if not mute:
+        Mute.objects.filter(muter=muter, muted=muted).delete()
+        return False
+    if muted.is_staff:
+        raise ValidationError(MUTE_STAFF, code="staff")
+    with transaction.atomic():
+        # The muter's own row, locked: two mutes at once cannot both pass the cap.
+        User.objects.select_for_update().filter(pk=muter.pk).values_list("pk", flat=True).first()
+        if Mute.objects.filter(muter=muter, muted=muted).exists():
+            return True
+        if Mute.objects.filter(muter=muter)[MUTE_LIMIT - 1 :].exists():
+            raise ValidationError(MUTE_FULL.format(limit=MUTE_LIMIT), code="full")
+        Mute.objects.get_or_create(muter=muter, muted=muted)
+    return True

@@ -1,4 +1,5 @@
-"""Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes and reports."""
+"""Reader pages and forms of the discussion: permalinks, threads, posting, editing, deleting, likes, reports, picks
+and mutes."""
 
 import logging
 
@@ -26,6 +27,7 @@ from newsroom.http import (
     keyset_page,
     live_refused,
     page_number,
+    safe_next,
     shared_by_signed_out_readers,
     whole_number,
 )
@@ -423,6 +425,53 @@ def report(request, pk):
         {"comment": comment, "article": comment.article, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def pick(request, pk):
+    """An editor or moderator picks a comment from the story page (`picked=false`: takes the pick back); anyone else
+    is refused (403). Back to the comment, which now shows the mark."""
+    comment = _comment(request, pk)
+    if not services.may_pick(request.user):
+        return HttpResponseForbidden("Only editors and moderators pick comments.")
+    picked = request.POST.get("picked") != "false"
+    try:
+        services.comment_pick(comment=comment, by=request.user, picked=picked)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The comment is an editors' pick." if picked else "The pick is taken back.")
+    return redirect(comment.get_absolute_url())
+
+
+MUTE_NO_READER = "There is no such reader, or their account is closed."
+
+
+@require_POST
+def mute(request, pk):
+    """Mute a reader (`muted=false`: unmute them) from one of their comments, their profile or the muted readers'
+    page, and go back there (`next`). Refusals (yourself, staff, the cap) say why on a page of their own (400)."""
+    member = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    if member is None:
+        raise Http404(MUTE_NO_READER)
+    if not request.user.is_authenticated:
+        return redirect_to_login(member.get_absolute_url())
+    back = safe_next(request, member.get_absolute_url())
+    mute = request.POST.get("muted") != "false"
+    try:
+        services.reader_mute(muter=request.user, muted=member, mute=mute)
+    except ValidationError as error:
+        context = {"member": member, "message": " ".join(error.messages), "back": back}
+        return render(request, "comments/mute_refused.html", context, status=400)
+    if mute:
+        messages.success(
+            request,
+            f"You muted @{member.handle}: their comments show collapsed and they no longer notify you. "
+            "They are not told.",
+        )
+    else:
+        messages.success(request, f"You unmuted @{member.handle}.")
+    return redirect(back)
 
 
 NOTIFICATIONS_PER_PAGE = 30

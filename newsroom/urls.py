@@ -20,6 +20,7 @@ accounts = [
     path("confirm/again/", views.confirmation_resend, name="confirmation_resend"),
     path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("delete/", views.account_delete, name="account_delete"),
+    path("muted/", views.account_muted, name="account_muted"),
     path("comments.json", views.account_comments_json, name="account_comments_json"),
     path("password/", views.password_change, name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

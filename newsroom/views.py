@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
+from comments.services import MUTE_LIMIT
 from newsroom import ratelimit, services
 from newsroom.confirmation import LinkRefused, confirmation_read, confirmation_target
 from newsroom.forms import (
@@ -233,6 +234,7 @@ def account_delete(request):
 
 PROFILE_COMMENTS_PER_PAGE = 20
 PROFILE_COUNT_CAP = 1000
+PROFILE_PICKS = 5
 
 
 def profile(request, handle):
@@ -246,6 +248,10 @@ def profile(request, handle):
     page = keyset_page(request, comments, PROFILE_COMMENTS_PER_PAGE, time_field="created_at")
     # Counted no further than the cap: the count of a reader with 20,000 comments read them all on every page.
     count = capped_count(comments, PROFILE_COUNT_CAP + 1)
+    # The latest picks on the first page only; the list below holds them all, each marked.
+    picks = (
+        [] if not page.is_first else list(comment_selectors.member_picks(member, viewer=request.user)[:PROFILE_PICKS])
+    )
     return render(
         request,
         "newsroom/profile.html",
@@ -255,7 +261,20 @@ def profile(request, handle):
             "page_obj": page,
             "comment_count": count,
             "count_cap": PROFILE_COUNT_CAP,
+            "picks": list(picks),
+            "member_muted": comment_selectors.is_muted(muter=request.user, muted=member),
         },
+    )
+
+
+@login_required
+@require_GET
+def account_muted(request):
+    """The readers this reader muted, each with a button to unmute (comments:mute); private to them."""
+    return render(
+        request,
+        "newsroom/account_muted.html",
+        {"mutes": comment_selectors.mutes_of(request.user), "limit": MUTE_LIMIT},
     )
 
 

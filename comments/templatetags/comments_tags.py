@@ -30,6 +30,13 @@ def in_set(value, values) -> bool:
 
 
 @register.filter
+def mutes(discussion, comment) -> bool:
+    """{{ discussion|mutes:comment }}: whether this page's reader muted the comment's author (False on pages without
+    a discussion, and for signed-out readers, whose marks are empty)."""
+    return bool(discussion) and comment.author_id in discussion.marks.muted
+
+
+@register.filter
 def still_editable(comment) -> bool:
     """Whether its author may still edit the comment (the edit window is open and it was not removed)."""
     return services.comment_edit_refusal(comment) is None

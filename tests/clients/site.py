@@ -89,6 +89,12 @@ def build_site(*, threads_per_page: int) -> Site:
     moderator = UserFactory(handle="moderator", display_name="Mo Derator", is_staff=True)
     moderator.groups.add(moderators_group())
     comment_services.discussion_set_controls(article=story, by=moderator, surge_mode=True, slow_mode_seconds=30)
+    # An editors' pick (the Picks view and the marks), and a reader the signed-in reader muted (collapsed comments,
+    # the muted readers' page).
+    comment_services.comment_pick(comment=first, by=moderator)
+    shouty = UserFactory(handle="shouty", display_name="Shouty")
+    CommentFactory(parent=edited, author=shouty, body="Nobody reads the comments anyway.")
+    comment_services.reader_mute(muter=reader, muted=shouty)
 
     # A new reader who has not confirmed their address yet (the account page asks them to), and a commenter
     # imported from Disqus who never claimed the account (a profile marked so).
@@ -107,6 +113,10 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("story-signed-in", story_url, signed_in=True),
             Page("story-moderator", story_url, signed_in=True, user=moderator),
             Page("story-page-2", f"{story_url}?page=2"),
+            Page("story-picks", f"{story_url}?sort=picks"),
+            Page("story-newsroom-replies", f"{story_url}?sort=newsroom"),
+            Page("story-picks-moderator", f"{story_url}?sort=picks", signed_in=True, user=moderator),
+            Page("muted-readers", "/accounts/muted/", signed_in=True),
             Page("thread", f"{deep.get_ancestors().get(level=6).get_absolute_url()}thread/"),
             Page("profile", "/@alex/"),
             Page("live-blog", blog.get_absolute_url()),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from articles.models import BODY_BLOCKS
 from comments import services
 from comments.models import Comment, Discussion
-from newsroom.services import account_erase
+from newsroom.services import account_erase, editors_group
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,20 @@ def _approve(article, root, reply):
     return "A reply to it."
 
 
+def _editor():
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(editors_group())
+    return editor
+
+
+def _unpick(article, root, reply):
+    editor = _editor()
+    services.comment_pick(comment=reply, by=editor)
+    page(article)  # cached with the pick
+    services.comment_pick(comment=reply, by=editor, picked=False)
+    return lambda html: "badge--pick" not in html
+
+
 WRITES = {
     "create top-level": lambda a, r, p: CommentFactory(article=a, body="Brand new thread.") and "Brand new thread.",
     "create reply": lambda a, r, p: CommentFactory(parent=p, body="A deeper reply.") and "A deeper reply.",
@@ -73,6 +87,8 @@ WRITES = {
         services.comment_remove(comments=[r], moderator=UserFactory(is_staff=True), reason="x")
         and "Comment removed by a moderator."
     ),
+    "pick": lambda a, r, p: services.comment_pick(comment=p, by=_editor()) and "badge--pick",
+    "unpick": _unpick,
     "account deleted": lambda a, r, p: account_erase(user=r.author) or "Comment from a deleted account.",
 }
 
@@ -101,17 +117,18 @@ def discussion_html(html: str) -> str:
 
 
 def test_the_threads_of_the_page_most_readers_get_come_from_the_fragment_cache(story, django_assert_num_queries):
-    """Signed out: the page's queries, then one fewer (the threads come from the cache, the rest is read)."""
+    """Signed out: the page's queries, then two fewer (the threads and their newsroom replies come from the cache,
+    the rest is read)."""
     article, _, _ = story
     client = Client()
     client.get("/")  # the section bar of every page, cached from then on
-    with django_assert_num_queries(5 + len(BODY_BLOCKS)):
+    with django_assert_num_queries(6 + len(BODY_BLOCKS)):
         first = client.get(article.get_absolute_url()).content.decode()
     with django_assert_num_queries(4 + len(BODY_BLOCKS)):
         again = client.get(article.get_absolute_url()).content.decode()
     assert discussion_html(again) == discussion_html(first)
     # Another sort is a fragment of its own.
-    with django_assert_num_queries(5 + len(BODY_BLOCKS)):
+    with django_assert_num_queries(6 + len(BODY_BLOCKS)):
         client.get(article.get_absolute_url() + "?sort=newest")
 
 
@@ -235,9 +252,9 @@ def test_readers_share_one_rendering_and_get_their_own_bits(story, settings):
     assert f'action="/comments/{reply.pk}/like/"' not in own and f'action="/comments/{root.pk}/like/"' in own
     assert 'aria-pressed="true">Unlike' in liked and f'href="/comments/{reply.pk}/edit/"' not in liked
     assert "/like/" not in anonymous and "/edit/" not in anonymous and "/delete/" not in anonymous
-    # Each like form carries the reader's own CSRF token.
+    # Each like form (and the mute form beside it) carries the reader's own CSRF token.
     token = theirs.cookies["csrftoken"].value
-    assert token and liked.split("data-comment-list>")[1].count('name="csrfmiddlewaretoken"') == 2
+    assert token and liked.split("data-comment-list>")[1].count('name="csrfmiddlewaretoken"') == 4
 
 
 def test_a_reader_with_a_held_comment_sees_it_the_others_do_not(story):

@@ -26,7 +26,7 @@ STORIES = ("published", "draft", "review", "scheduled")
 STATES = ("visible", "pending", "removed", "deleted", "removed_with_reply")
 VIEWERS = ("anonymous", "reader", "author", "moderator", "editor")  # editor: staff without moderation, previewing
 # Every address of comments.urls that takes a comment id, as this table tries it.
-ID_URLS = ("permalink", "thread", "reply", "edit", "delete", "like", "report")
+ID_URLS = ("permalink", "thread", "reply", "edit", "delete", "like", "report", "pick")
 
 
 def _story_fields(state: str) -> dict:
@@ -129,6 +129,8 @@ def expected_status(url: str, target: Target, viewer: str) -> int:
         "like": 302,
         "edit": 200 if viewer == "author" and seen == "text" else 403,
         "delete": 200 if viewer == "author" else 403,
+        # Editors and moderators pick (a comment that cannot be picked is said so on the page they go back to).
+        "pick": 302 if viewer in ("editor", "moderator") else 403,
         "notification": 302,
     }[url]
 
@@ -142,7 +144,7 @@ def request(client: Client, url: str, target: Target):
         notification = Notification.objects.get(recipient_id=client.session["_auth_user_id"], comment=comment)
         return client.post(reverse("notifications:read", kwargs={"pk": notification.pk}))
     address = reverse(f"comments:{url}", kwargs={"pk": comment.pk})
-    return client.post(address) if url == "like" else client.get(address)
+    return client.post(address) if url in ("like", "pick") else client.get(address)
 
 
 def story_pages(article: Article) -> list[str]:
@@ -214,9 +216,9 @@ def test_every_comment_address_answers_by_the_one_rule_and_never_leaks(world, re
 
 
 def test_the_table_tries_every_address_that_takes_a_comment_id():
-    """A new address with a comment id must join the table above (member/<pk> takes an account's id)."""
+    """A new address with a comment id must join the table above (member/<pk> and its mute take an account's id)."""
     with_id = {p.name for p in comment_urls.urlpatterns if isinstance(p, URLPattern) and "<int:pk>" in str(p.pattern)}
-    assert with_id - {"member"} == set(ID_URLS)
+    assert with_id - {"member", "mute"} == set(ID_URLS)
 
 
 def test_queryset_and_rows_agree_with_the_table(world):
