@@ -1,4 +1,5 @@
-"""Notifications of replies and mentions: in-app rows, and their e-mail, sent by a task from the rows themselves.
+"""Notifications of replies, mentions and moderators' decisions: in-app rows, and their e-mail, sent by a task from
+the rows themselves.
 
 Each notification row is also the e-mail's outbox entry (`Notification.email`), written in the transaction that
 saves the comment. A task (comments.tasks) sends what waits, one message per reader and kind, several notifications
@@ -19,11 +20,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.models import Comment, Notification
+from comments.models import Comment, ModerationAction, Notification
 from newsroom.tasks import can_defer, enqueue_on_commit
 
 __all__ = [
     "notify_for_comment",
+    "notify_decision",
     "notifications_mark_read",
     "unsubscribe_token",
     "unsubscribe_read",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 # Notification kind -> the user field that says whether to e-mail it.
-EMAIL_KINDS = {"reply": "email_on_reply", "mention": "email_on_mention"}
+EMAIL_KINDS = {"reply": "email_on_reply", "mention": "email_on_mention", "decision": "email_on_decision"}
 UNSUBSCRIBE_SALT = "newsroom.unsubscribe"
 # A row claimed longer ago than this belonged to a sender that died mid-send: it is sent again (at least once).
 EMAIL_CLAIM_LEASE = timedelta(minutes=15)
@@ -65,6 +67,29 @@ def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notifica
         from comments.tasks import send_notification_emails
 
         # One second past the window, so the rows written now are due when it runs.
+        enqueue_on_commit(send_notification_emails, delay=settings.NOTIFICATIONS_EMAIL_WINDOW + 1)
+    return created
+
+
+def notify_decision(*, actions: list[ModerationAction]) -> list[Notification]:
+    """Tell each comment's author a moderator's decision on it (a removal, a rejection, an appeal decided): one
+    notification per decision, pointing at its audit-log row for the reason and the note, and its e-mail, sent to
+    those who keep e-mail for decisions on (read when it goes, as for replies)."""
+    notifications = [
+        Notification(
+            recipient_id=action.user_id,
+            comment_id=action.comment_id,
+            kind=Notification.Kind.DECISION,
+            action=action,
+            email=Notification.Email.PENDING,
+        )
+        for action in actions
+        if action.user_id and action.comment_id and action.user_id != action.actor_id
+    ]
+    created = Notification.objects.bulk_create(notifications)
+    if created:
+        from comments.tasks import send_notification_emails
+
         enqueue_on_commit(send_notification_emails, delay=settings.NOTIFICATIONS_EMAIL_WINDOW + 1)
     return created
 
@@ -138,7 +163,7 @@ def _send_to_reader(recipient_id: int, connection, now) -> int:
     mine = Notification.objects.filter(email=Notification.Email.SENDING, email_claim=claim)
     # Read when the mail goes: a comment removed or held since, or a story taken back to draft, sends nothing.
     readable = set(mine.readable().values_list("pk", flat=True))
-    rows = list(mine.select_related("recipient", "comment__author", "comment__article").order_by("pk"))
+    rows = list(mine.select_related("recipient", "comment__author", "comment__article", "action").order_by("pk"))
     by_kind: dict[str, list[Notification]] = {}
     skipped = []
     for notification in rows:
@@ -182,6 +207,8 @@ def _kind(notification: Notification) -> str | None:
     recipient = notification.recipient
     if not (recipient.email and recipient.is_active):
         return None
+    if notification.kind == Notification.Kind.DECISION:
+        return "decision" if recipient.email_on_decision else None
     for kind, happened in (("reply", notification.is_reply), ("mention", notification.is_mention)):
         if happened and getattr(recipient, EMAIL_KINDS[kind]):
             return kind
@@ -199,7 +226,7 @@ def _message(group: list[Notification], kind: str) -> EmailMessage:
             "comment": notification.comment,
             "who": _who(notification.comment),
             "story": notification.comment.article,
-            "link": base + notification.comment.get_absolute_url(),
+            "link": base + _link(notification),
         }
         for notification in group
     ]
@@ -210,14 +237,22 @@ def _message(group: list[Notification], kind: str) -> EmailMessage:
         "account": base + reverse("account"),
         "kind": kind,
         "site_name": settings.SITE_NAME,
+        "appeal_days": settings.COMMENTS_APPEAL_DAYS,
     }
-    template = "notification" if len(items) == 1 else "digest"
+    template = "decision" if kind == "decision" else "notification" if len(items) == 1 else "digest"
     return EmailMessage(
         subject=_one_line(render_to_string(f"comments/email/{template}_subject.txt", context)),
         body=render_to_string(f"comments/email/{template}.txt", context),
         to=[recipient.email],
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
+
+
+def _link(notification: Notification) -> str:
+    """Where a notification leads: the comment in context, or for a decision its page (the reason, the appeal)."""
+    if notification.kind == Notification.Kind.DECISION:
+        return reverse("comments:appeal", kwargs={"pk": notification.comment_id})
+    return notification.comment.get_absolute_url()
 
 
 def _who(comment: Comment) -> str:

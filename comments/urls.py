@@ -12,6 +12,9 @@ urlpatterns = [
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/like/", views.like, name="like"),
     path("<int:pk>/report/", views.report, name="report"),
+    path("<int:pk>/approve/", views.moderate_approve, name="approve"),
+    path("<int:pk>/remove/", views.moderate_remove, name="remove"),
+    path("<int:pk>/appeal/", views.appeal, name="appeal"),
     path("story/<int:article_pk>/", views.story_threads, name="story_threads"),
     path("story/<int:article_pk>/all/", views.story_all, name="story_all"),
     path("story/<int:article_pk>/post/", views.post, name="post"),
@@ -20,4 +23,6 @@ urlpatterns = [
     path("story/<str:article_pk>/new/<str:version>/", views.live_new, name="live_new"),
     path("story/<int:article_pk>/controls/", views.controls, name="controls"),
     path("member/<int:pk>/", views.member, name="member"),
+    path("member/<int:pk>/history/", views.reader_history, name="reader_history"),
+    path("member/<int:pk>/restrict/", views.reader_restrict, name="reader_restrict"),
 ]

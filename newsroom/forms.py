@@ -178,7 +178,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 class AccountForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "handle", "email", "email_on_reply", "email_on_mention"]
+        fields = ["display_name", "handle", "email", "email_on_reply", "email_on_mention", "email_on_decision"]
         help_texts = {
             "display_name": "The name shown beside your comments.",
             "handle": "Changing it keeps your old mentions pointing at you.",

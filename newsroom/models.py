@@ -55,6 +55,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_on_mention = models.BooleanField(
         "e-mail me mentions", default=True, help_text="When someone mentions your @handle."
     )
+    email_on_decision = models.BooleanField(
+        "e-mail me moderators' decisions",
+        default=True,
+        help_text="When a moderator removes one of your comments, or decides your appeal.",
+    )
     # Set when the reader deletes the account: it is closed at once, and a task erases it (newsroom.tasks).
     closed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the reader deleted the account; erased soon after."
