@@ -355,7 +355,8 @@ class AppealAdmin(admin.ModelAdmin):
     """The appeals queue: each appeal with the decision it is about; a moderator decides it, once, through
     services.appeal_decide (which restores an overturned comment and tells the author)."""
 
-    list_display = ["created_at", "comment_excerpt", "author", "decision_reason", "outcome", "decided_by"]
+    list_display = ["comment_excerpt", "created_at", "author", "decision_reason", "outcome", "decided_by"]
+    list_display_links = ["comment_excerpt"]
     list_select_related = ["author", "comment", "decision", "decided_by"]
     list_filter = [AppealQueueFilter, "outcome"]
     search_fields = ["author__handle", "=comment__pk"]
