@@ -87,6 +87,11 @@ def build_site(*, threads_per_page: int) -> Site:
     moderator = UserFactory(handle="moderator", display_name="Mo Derator", is_staff=True)
     moderator.groups.add(moderators_group())
     comment_services.discussion_set_controls(article=story, by=moderator, surge_mode=True, slow_mode_seconds=30)
+    # A decision told to its author (the notification, the appeal page), and a reported comment: the moderator's
+    # controls in place (approve, remove, the reader's history) show on the story page.
+    removed = CommentFactory(article=story, author=reader, body="Cheap watches at example.org/watches")
+    comment_services.comment_remove(comments=[removed], moderator=moderator, reason="Spam", note="No advertising.")
+    comment_services.comment_report(comment=first, user=reader, reason="off_topic")
 
     story_url = story.get_absolute_url()
     return Site(
@@ -107,6 +112,9 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("search", "/search/?q=harbour"),
             Page("saved", "/saved/", signed_in=True),
             Page("notifications", "/notifications/", signed_in=True),
+            Page("appeal", f"/comments/{removed.pk}/appeal/", signed_in=True),
+            Page("remove-comment", f"/comments/{first.pk}/remove/", signed_in=True, user=moderator),
+            Page("reader-history", f"/comments/member/{alex.pk}/history/", signed_in=True, user=moderator),
         ],
     )
 
