@@ -544,10 +544,12 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """Something a reader is told about one comment. Of kind "comment": someone replied to their comment or mentioned
-    them, one row per reader and comment, even when both. Of kind "decision": a moderator's decision on their own
-    comment (a removal, a rejection, the outcome of their appeal), one row per decision, whose audit-log row
-    (`action`) holds the reason and the moderator's note."""
+    """Something a reader is told about one comment, one row per reader and comment. Of kind "comment": someone
+    replied to their comment or mentioned them (or both). Of kind "decision": a moderator's decision on their own
+    comment (a removal, a rejection, the outcome of their appeal), whose audit-log row (`action`) holds the reason
+    and the moderator's note; a later decision on the same comment replaces it, unread again (the reader is told
+    the latest, and the audit log keeps them all). The two never meet on one row: a reader is never notified of
+    replies or mentions in their own comment."""
 
     class Kind(models.TextChoices):
         COMMENT = "comment", "A reply or a mention"
@@ -558,11 +560,14 @@ class Notification(models.Model):
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.COMMENT)
     is_reply = models.BooleanField(default=False)
     is_mention = models.BooleanField(default=False)
+    # No index: audit-log rows are never deleted (comments.audit only adds them), so nothing looks notifications up
+    # by their decision, and an index on this big table would cost every reply's notifications.
     action = models.ForeignKey(
         "ModerationAction",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
         help_text="The decision told (kind 'decision'): its action, reason and note.",
     )
@@ -588,11 +593,7 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "comment"], condition=Q(kind="comment"), name="notification_once"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["recipient", "comment"], name="notification_once")]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
             # The notifications page, newest first by keyset pages (comments.selectors.notifications_for).

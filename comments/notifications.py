@@ -72,21 +72,31 @@ def notify_for_comment(*, comment: Comment, email: bool = True) -> list[Notifica
 
 
 def notify_decision(*, actions: list[ModerationAction]) -> list[Notification]:
-    """Tell each comment's author a moderator's decision on it (a removal, a rejection, an appeal decided): one
-    notification per decision, pointing at its audit-log row for the reason and the note, and its e-mail, sent to
-    those who keep e-mail for decisions on (read when it goes, as for replies)."""
+    """Tell each comment's author a moderator's decision on it (a removal, a rejection, an appeal decided): their
+    notification about the comment, new or made unread again, pointing at the decision's audit-log row for the
+    reason and the note; and its e-mail, sent to those who keep e-mail for decisions on (read when it goes, as for
+    replies). One statement for any number of decisions (an admin action on a page of the queue)."""
     notifications = [
         Notification(
             recipient_id=action.user_id,
             comment_id=action.comment_id,
             kind=Notification.Kind.DECISION,
             action=action,
+            created_at=action.at,
+            read_at=None,
             email=Notification.Email.PENDING,
+            email_claim="",
+            email_at=None,
         )
         for action in actions
         if action.user_id and action.comment_id and action.user_id != action.actor_id
     ]
-    created = Notification.objects.bulk_create(notifications)
+    created = Notification.objects.bulk_create(
+        notifications,
+        update_conflicts=True,
+        unique_fields=["recipient", "comment"],
+        update_fields=["kind", "action", "created_at", "read_at", "email", "email_claim", "email_at"],
+    )
     if created:
         from comments.tasks import send_notification_emails
 
