@@ -360,15 +360,13 @@ class AppealAdmin(admin.ModelAdmin):
     list_select_related = ["author", "comment", "decision", "decided_by"]
     list_filter = [AppealQueueFilter, "outcome"]
     search_fields = ["author__handle", "=comment__pk"]
-    ordering = ["decided_at", "created_at"]  # open ones first (NULLs first on SQLite; see get_queryset), oldest
+    # The open ones first, oldest first: the queue's order.
+    ordering = [F("decided_at").asc(nulls_first=True), "created_at", "pk"]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     form = AppealDecisionForm
     fields = ["comment_in_context", "author", "decision_reason", "note", "created_at", "outcome", "moderator_note"]
     readonly_fields = ["comment_in_context", "author", "decision_reason", "note", "created_at"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).order_by(F("decided_at").asc(nulls_first=True), "created_at")
 
     def has_add_permission(self, request):
         return False

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -715,7 +716,11 @@ class Appeal(models.Model):
         related_name="appeal",
         help_text="The removal or rejection appealed: one appeal per decision.",
     )
-    note = models.TextField(max_length=2000, help_text="Why the author thinks the decision was wrong.")
+    note = models.TextField(
+        max_length=2000,
+        validators=[MaxLengthValidator(2000)],
+        help_text="Why the author thinks the decision was wrong.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

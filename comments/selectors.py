@@ -23,6 +23,7 @@ from comments.models import (
     Discussion,
     ModerationAction,
     Notification,
+    RemovalReason,
     Restriction,
     SurgeSwitch,
     moderates,
@@ -381,10 +382,8 @@ class StoryDiscussion:
         """Whether this reader moderates: approve, remove and the author's history on each comment, in place."""
         return moderates(self.user)
 
-    @cached_property
-    def removal_reasons(self):
-        from comments.models import RemovalReason
-
+    @property
+    def removal_reasons(self) -> list[tuple[str, str]]:
         return RemovalReason.choices
 
     @cached_property

@@ -194,3 +194,21 @@ def test_admin_removal_gives_the_same_reasons_and_tells_each_author(client, mode
     for comment in comments:
         told = Notification.objects.get(recipient=comment.author, kind="decision")
         assert told.action.reason == "Shares someone's personal information"
+
+
+def test_the_appeals_queue_lists_open_appeals_first(client, moderator):
+    first, second = (CommentFactory() for _ in range(2))
+    services.comment_remove(comments=[first, second], moderator=moderator, reason="Spam")
+    first, second = (Comment.objects.get(pk=comment.pk) for comment in (first, second))
+    decided = services.appeal_create(comment=first, author=first.author, note="One.")
+    services.appeal_decide(appeal=decided, moderator=moderator, outcome="upheld")
+    waiting = services.appeal_create(comment=second, author=second.author, note="Two.")
+    client.force_login(moderator)
+    listed = client.get(reverse("admin:comments_appeal_changelist")).context["cl"].result_list
+    assert [appeal.pk for appeal in listed] == [waiting.pk, decided.pk]
+
+
+def test_an_appeal_note_longer_than_the_limit_is_refused_by_the_service_too(removed):
+    with pytest.raises(ValidationError):
+        services.appeal_create(comment=removed, author=removed.author, note="x" * 2001)
+    assert not Appeal.objects.exists()
