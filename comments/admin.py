@@ -7,28 +7,40 @@ estimated-count paginator does, and search by author or number through indexes; 
 comments, ticked or "all matching", in a fixed number of statements. No select of all comments.
 """
 
+import csv
+import itertools
 from collections import Counter
+from collections.abc import Iterator
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.http import StreamingHttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from articles.admin import ArticleAdmin
 from articles.models import Article
 from comments import selectors, services
+from comments.forms import AppealDecisionForm, RestrictForm
 from comments.models import (
+    Appeal,
     BannedWord,
     Comment,
     CommentReport,
     Discussion,
     ModerationAction,
     ModerationItem,
+    RemovalReason,
     Restriction,
     SurgeSwitch,
 )
@@ -47,38 +59,53 @@ def approve(modeladmin, request, queryset):
     modeladmin.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
 
 
-def _remove_action(reason_code: str, label: str):
+def _remove_action(reason: RemovalReason):
     def action(modeladmin, request, queryset):
-        count = services.comment_remove(comments=queryset, moderator=request.user, reason=label)
-        modeladmin.message_user(request, f"Removed {count} comment(s): {label}.", messages.SUCCESS)
+        count = services.comment_remove(comments=queryset, moderator=request.user, reason=reason.label)
+        modeladmin.message_user(request, f"Removed {count} comment(s): {reason.label}.", messages.SUCCESS)
 
-    action.__name__ = f"remove_{reason_code}"
-    return admin.action(description=f"Remove: {label.lower()}", permissions=["change"])(action)
+    action.__name__ = f"remove_{reason.value}"
+    return admin.action(description=f"Remove: {reason.label.lower()}", permissions=["change"])(action)
 
 
-def _restrict_action(kind: str, days: int | None, description: str):
-    def action(modeladmin, request, queryset):
-        # The distinct authors, read by one query whatever the number of comments selected.
-        authors = get_user_model().objects.filter(pk__in=queryset.order_by().values("author_id"), is_staff=False)
+@admin.action(description="Suspend or ban the authors…", permissions=["restrict"])
+def restrict_authors(modeladmin, request, queryset):
+    """An intermediate page: the moderator types the length and the reason (shown to the readers), then every
+    distinct author of the selected comments is restricted through services.reader_restrict."""
+    # The distinct authors, read by one query whatever the number of comments selected.
+    authors = get_user_model().objects.filter(pk__in=queryset.order_by().values("author_id"), is_staff=False)
+    form = RestrictForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        data = form.cleaned_data
+        days = data["days"] if data["kind"] == Restriction.Kind.SUSPENSION else None
         authors = list(authors)
         for author in authors:
             services.reader_restrict(
-                user=author, moderator=request.user, kind=kind, days=days, reason="Breaking the discussion rules."
+                user=author, moderator=request.user, kind=data["kind"], days=days, reason=data["reason"]
             )
-        modeladmin.message_user(request, f"{description}: {len(authors)} reader(s).", messages.SUCCESS)
-
-    action.__name__ = f"restrict_{kind}_{days or 0}"
-    return admin.action(description=f"{description} the authors", permissions=["restrict"])(action)
+        what = f"Suspended for {days} days" if days else "Banned"
+        modeladmin.message_user(request, f"{what}: {len(authors)} reader(s).", messages.SUCCESS)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/comments/restrict_authors.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Suspend or ban the authors",
+            "form": form,
+            "authors": authors.order_by("handle")[:50],
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "opts": modeladmin.model._meta,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 MODERATION_ACTIONS = [
     approve,
-    _remove_action("spam", "Spam"),
-    _remove_action("abuse", "Abuse or harassment"),
-    _remove_action("off_topic", "Off-topic"),
-    _remove_action("rules", "Breaks the discussion rules"),
-    _restrict_action(Restriction.Kind.SUSPENSION, 7, "Suspend for 7 days"),
-    _restrict_action(Restriction.Kind.BAN, None, "Ban"),
+    *(_remove_action(reason) for reason in RemovalReason),
+    restrict_authors,
 ]
 
 
@@ -187,7 +214,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 @admin.register(ModerationItem)
 class ModerationQueueAdmin(BaseCommentAdmin):
-    list_display = ["excerpt", "in_reply_to", "article", "author", "status", "reasons", "created_at"]
+    list_display = ["excerpt", "in_reply_to", "article", "author_history", "status", "reasons", "time_in_context"]
     list_select_related = ["article", "author", "parent"]
     list_filter = [QueueFilter]
 
@@ -216,6 +243,20 @@ class ModerationQueueAdmin(BaseCommentAdmin):
     def in_reply_to(self, obj):
         return excerpt(obj.parent.body, 10) if obj.parent_id else "—"
 
+    # The author and the time, as the story page shows them, link to the reader's moderation history and to the
+    # comment in context (its permalink): the queue keeps its columns, and a moderator reaches both in one click.
+    @admin.display(description="author", ordering="author")
+    def author_history(self, obj):
+        if not obj.author_id:
+            return obj.shown_name
+        history = reverse("comments:reader_history", args=[obj.author_id])
+        return format_html('{} <a href="{}">(history)</a>', obj.author, history)
+
+    @admin.display(description="created at", ordering="created_at")
+    def time_in_context(self, obj):
+        when = date_format(timezone.localtime(obj.created_at), "DATETIME_FORMAT")
+        return format_html('<a href="{}" title="The comment in context">{}</a>', obj.get_absolute_url(), when)
+
 
 @admin.register(BannedWord)
 class BannedWordAdmin(admin.ModelAdmin):
@@ -229,6 +270,36 @@ class RestrictionAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["user", "created_by"]
     search_fields = ["user__handle"]
+
+
+# The audit log's CSV: its columns, and how many rows one read of the export takes.
+EXPORT_COLUMNS = ["id", "at", "action", "actor", "by", "user", "comment", "article", "reason", "note"]
+EXPORT_CHUNK = 1000
+
+
+class Echo:
+    """A file that gives back what is written to it: csv.writer's rows straight into the streamed response."""
+
+    def write(self, value):
+        return value
+
+
+def audit_rows(queryset) -> Iterator[list]:
+    """Every row of `queryset`, newest first, read in keyset chunks of EXPORT_CHUNK on (at, id): memory stays one
+    chunk whatever the log's size, and no server-side cursor is needed (PgBouncer in transaction mode has none)."""
+    rows = queryset.order_by("-at", "-pk").values_list(
+        "pk", "at", "action", "actor__handle", "by", "user__handle", "comment_id", "article_id", "reason", "note"
+    )
+    last = None
+    while True:
+        chunk = rows
+        if last is not None:
+            chunk = rows.filter(Q(at__lt=last[1]) | Q(at=last[1], pk__lt=last[0]))
+        chunk = list(chunk[:EXPORT_CHUNK])
+        yield from ([pk, at.isoformat(), *rest] for pk, at, *rest in chunk)
+        if len(chunk) < EXPORT_CHUNK:
+            return
+        last = chunk[-1]
 
 
 class LogAdmin(admin.ModelAdmin):
@@ -246,7 +317,8 @@ class LogAdmin(admin.ModelAdmin):
 
 @admin.register(ModerationAction)
 class ModerationActionAdmin(LogAdmin):
-    """The audit log: read by staff, never written here (comments.audit.record is its one way in)."""
+    """The audit log: read by staff, never written here (comments.audit.record is its one way in), and exported to
+    CSV as filtered in the list."""
 
     list_display = ["at", "action", "who", "user", "comment", "article", "reason"]
     list_select_related = ["actor", "user", "article"]
@@ -255,6 +327,91 @@ class ModerationActionAdmin(LogAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     readonly_fields = [field.name for field in ModerationAction._meta.fields]
+    change_list_template = "admin/comments/moderationaction_change_list.html"
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_csv)
+        return [path("export.csv", export, name="comments_moderationaction_export"), *super().get_urls()]
+
+    def export_csv(self, request):
+        """The log as CSV, streamed: the list's filters and search apply (the same changelist query)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        writer = csv.writer(Echo())
+        lines = itertools.chain([EXPORT_COLUMNS], audit_rows(changelist.get_queryset(request)))
+        response = StreamingHttpResponse((writer.writerow(line) for line in lines), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="moderation-log.csv"'
+        return response
+
+
+class AppealQueueFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Waiting for a decision"), ("decided", "Decided")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "decided":
+            return queryset.filter(decided_at__isnull=False)
+        if self.value() == "open":
+            return queryset.open()
+        return queryset
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """The appeals queue: each appeal with the decision it is about; a moderator decides it, once, through
+    services.appeal_decide (which restores an overturned comment and tells the author)."""
+
+    list_display = ["comment_excerpt", "created_at", "author", "decision_reason", "outcome", "decided_by"]
+    list_display_links = ["comment_excerpt"]
+    list_select_related = ["author", "comment", "decision", "decided_by"]
+    list_filter = [AppealQueueFilter, "outcome"]
+    search_fields = ["author__handle", "=comment__pk"]
+    # The open ones first, oldest first: the queue's order.
+    ordering = [F("decided_at").asc(nulls_first=True), "created_at", "pk"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    form = AppealDecisionForm
+    fields = ["comment_in_context", "author", "decision_reason", "note", "created_at", "outcome", "moderator_note"]
+    readonly_fields = ["comment_in_context", "author", "decision_reason", "note", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Deciding is final: a decided appeal is read only.
+        if obj is not None and obj.decided_at is not None:
+            return False
+        return request.user.has_perm("comments.change_appeal")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        services.appeal_decide(appeal=obj, moderator=request.user, outcome=data["outcome"], note=data["moderator_note"])
+
+    @admin.display(description="comment")
+    def comment_excerpt(self, obj):
+        return excerpt(obj.comment.body)
+
+    @admin.display(description="comment")
+    def comment_in_context(self, obj):
+        return format_html(
+            '<blockquote>{}</blockquote><a href="{}">in context</a> · <a href="{}">the author\'s history</a>',
+            obj.comment.body,
+            obj.comment.get_absolute_url(),
+            reverse("comments:reader_history", args=[obj.author_id]),
+        )
+
+    @admin.display(description="decision appealed")
+    def decision_reason(self, obj):
+        return f"{obj.decision.get_action_display()}: {obj.decision.reason}" + (
+            f" ({obj.decision.note})" if obj.decision.note else ""
+        )
 
 
 def alert_surges(request) -> None:

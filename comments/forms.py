@@ -4,7 +4,7 @@ import secrets
 from django import forms
 from django.conf import settings
 
-from comments.models import CommentReport, Discussion
+from comments.models import Appeal, CommentReport, Discussion, RemovalReason, Restriction
 
 # What new_form_token() makes (22 characters), with room for a client's own; anything else is no token.
 FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -66,3 +66,67 @@ class DiscussionControlsForm(forms.Form):
                 for name in ("mode", "slow_mode_seconds", "close_after_days", "ignore_night", "surge_mode")
             }
         )
+
+
+class RemoveForm(forms.Form):
+    """A moderator takes a comment down from the story page: a reason from the list, and a note for its author."""
+
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=[("", "Choose a reason"), *RemovalReason.choices],
+        error_messages={"required": "Choose a reason for the removal: its author is told it."},
+    )
+    note = forms.CharField(
+        label="Note to the author (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    @property
+    def reason_label(self) -> str:
+        return RemovalReason(self.cleaned_data["reason"]).label
+
+
+class AppealForm(forms.Form):
+    note = forms.CharField(
+        label="Why should the decision be looked at again?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Say why you appeal: the moderator reads it with your comment."},
+    )
+
+
+class AppealDecisionForm(forms.ModelForm):
+    """A moderator decides an appeal in its queue (comments.admin.AppealAdmin), through services.appeal_decide."""
+
+    class Meta:
+        model = Appeal
+        fields = ["outcome", "moderator_note"]
+        widgets = {"outcome": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].required = True
+        self.fields["outcome"].choices = Appeal.Outcome.choices
+
+
+class RestrictForm(forms.Form):
+    """A suspension with a length and a reason typed by the moderator, or a ban (the admin action and the reader's
+    history page alike, through services.reader_restrict)."""
+
+    kind = forms.ChoiceField(label="What", choices=Restriction.Kind.choices, initial=Restriction.Kind.SUSPENSION)
+    days = forms.IntegerField(
+        label="Length in days (a suspension)", min_value=1, max_value=365, required=False, initial=7
+    )
+    reason = forms.CharField(
+        label="Reason (shown to the reader)",
+        max_length=200,
+        error_messages={"required": "Give a reason: the reader is shown it when refused."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Restriction.Kind.SUSPENSION and not data.get("days"):
+            self.add_error("days", "Give the suspension's length in days (1 to 365).")
+        return data

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -33,6 +34,8 @@ __all__ = [
     "Notification",
     "ModerationAction",
     "Mute",
+    "RemovalReason",
+    "Appeal",
 ]
 
 
@@ -246,6 +249,17 @@ def visible_q(user, *, through: str = "") -> Q:
     if user.is_authenticated:
         shown |= Q(**{f"{through}status": Comment.Status.PENDING, f"{through}author": user})
     return shown & story_visible_q(user, through=f"{through}article__")
+
+
+class RemovalReason(models.TextChoices):
+    """The reasons a moderator gives for taking a comment down, in place and in the admin alike: the author is told
+    the label (with the moderator's note, if any), and it is the reason stored on the comment and in the audit log."""
+
+    SPAM = "spam", "Spam"
+    ABUSE = "abuse", "Abuse or harassment"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    PERSONAL_DATA = "personal_data", "Shares someone's personal information"
+    RULES = "rules", "Breaks the discussion rules"
 
 
 # What puts a comment in the moderation queue: waiting for a moderator, or reported (and still up).
@@ -545,8 +559,11 @@ class NotificationQuerySet(models.QuerySet):
     def readable(self):
         """Notifications about comments anyone may read (Comment.objects.public(), through the join): a comment
         removed, held or deleted later, or a story taken back to draft, takes its notifications and e-mails with it,
-        for staff too. The same for every recipient, so a query may count them per reader (newsroom.backends)."""
-        return self.filter(visible_q(AnonymousUser(), through="comment__"), comment__status=Comment.Status.VISIBLE)
+        for staff too. A decision is about a comment no longer shown, so it needs only its story to be readable. The
+        same for every recipient, so a query may count them per reader (newsroom.backends)."""
+        about_shown = Q(visible_q(AnonymousUser(), through="comment__"), comment__status=Comment.Status.VISIBLE)
+        decision = Q(kind=Notification.Kind.DECISION) & story_visible_q(AnonymousUser(), through="comment__article__")
+        return self.filter(about_shown | decision)
 
     def for_reader(self, user):
         """A reader's notifications about comments they can still read (`user` may be an OuterRef)."""
@@ -557,15 +574,35 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """Someone replied to a reader's comment or mentioned them (one row per reader and comment, even when both), or
-    an editor picked the reader's own comment (`is_pick`: the row's comment is theirs, so it never meets a reply or
-    mention row, which are never about the reader's own comments)."""
+    """Something a reader is told about one comment, one row per reader and comment. Of kind "comment": someone
+    replied to their comment or mentioned them (or both), or an editor picked the reader's own comment (`is_pick`).
+    Of kind "decision": a moderator's decision on their own comment (a removal, a rejection, the outcome of their
+    appeal), whose audit-log row (`action`) holds the reason and the moderator's note; a later decision on the same
+    comment replaces the row (a pick's too), unread again (the reader is told the latest, and the audit log keeps
+    them all). A reply or mention row never meets a pick or a decision: a reader is never notified of replies or
+    mentions in their own comment."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "A reply or a mention"
+        DECISION = "decision", "A moderator's decision on your comment"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.COMMENT)
     is_reply = models.BooleanField(default=False)
     is_mention = models.BooleanField(default=False)
     is_pick = models.BooleanField(default=False)
+    # No index: audit-log rows are never deleted (comments.audit only adds them), so nothing looks notifications up
+    # by their decision, and an index on this big table would cost every reply's notifications.
+    action = models.ForeignKey(
+        "ModerationAction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        help_text="The decision told (kind 'decision'): its action, reason and note.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -606,11 +643,22 @@ class Notification(models.Model):
 
     @property
     def summary(self) -> str:
+        if self.kind == self.Kind.DECISION:
+            return DECISION_SUMMARIES.get(self.action.action if self.action_id else "", "decided on your comment")
         if self.is_pick:
             return "picked your comment"
         if self.is_reply and self.is_mention:
             return "replied to you and mentioned you"
         return "replied to your comment" if self.is_reply else "mentioned you"
+
+
+# What a decision notification says, by the audit log's action it tells.
+DECISION_SUMMARIES = {
+    "remove": "A moderator removed your comment",
+    "reject": "A moderator rejected your comment",
+    "uphold": "Your appeal was decided: the removal stands",
+    "overturn": "Your appeal was decided: your comment is restored",
+}
 
 
 class ModerationAction(models.Model):
@@ -700,3 +748,57 @@ class Mute(models.Model):
 
     def __str__(self):
         return f"{self.muter_id} muted {self.muted_id}"
+
+
+class AppealQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(decided_at__isnull=True)
+
+
+class Appeal(models.Model):
+    """A comment's author asks for a moderator's decision (a removal or a rejection) to be looked at again: once per
+    decision, within COMMENTS_APPEAL_DAYS (comments.services.appeal_create). Deciding it is final."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld: the comment stays removed"
+        OVERTURNED = "overturned", "Overturned: the comment is restored"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="appeals")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals")
+    decision = models.OneToOneField(
+        ModerationAction,
+        on_delete=models.CASCADE,
+        related_name="appeal",
+        help_text="The removal or rejection appealed: one appeal per decision.",
+    )
+    note = models.TextField(
+        max_length=2000,
+        validators=[MaxLengthValidator(2000)],
+        help_text="Why the author thinks the decision was wrong.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome, blank=True)
+    moderator_note = models.TextField(blank=True, help_text="Told to the author with the outcome.")
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The appeals queue: the open ones, oldest first.
+            models.Index(fields=["created_at"], condition=Q(decided_at__isnull=True), name="appeal_open_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True, outcome="") | Q(decided_at__isnull=False) & ~Q(outcome=""),
+                name="appeal_decided_has_outcome",
+                violation_error_message="A decided appeal has an outcome; an open one has none.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Appeal on comment {self.comment_id} by {self.author_id}"

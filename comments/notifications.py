@@ -1,4 +1,5 @@
-"""Notifications of replies and mentions: in-app rows, and their e-mail, sent by a task from the rows themselves.
+"""Notifications of replies, mentions and moderators' decisions: in-app rows, and their e-mail, sent by a task from
+the rows themselves.
 
 Each notification row is also the e-mail's outbox entry (`Notification.email`), written in the transaction that
 saves the comment. A task (comments.tasks) sends what waits, one message per reader and kind, several notifications
@@ -19,12 +20,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.models import Comment, Mute, Notification
+from comments.models import Comment, ModerationAction, Mute, Notification
 from newsroom.tasks import can_defer, enqueue_on_commit
 
 __all__ = [
     "notify_for_comment",
     "notify_pick",
+    "notify_decision",
     "notifications_mark_read",
     "unsubscribe_token",
     "unsubscribe_read",
@@ -34,7 +36,12 @@ __all__ = [
 ]
 
 # Notification kind -> the user field that says whether to e-mail it.
-EMAIL_KINDS = {"reply": "email_on_reply", "mention": "email_on_mention", "pick": "email_on_pick"}
+EMAIL_KINDS = {
+    "reply": "email_on_reply",
+    "mention": "email_on_mention",
+    "pick": "email_on_pick",
+    "decision": "email_on_decision",
+}
 UNSUBSCRIBE_SALT = "newsroom.unsubscribe"
 # A row claimed longer ago than this belonged to a sender that died mid-send: it is sent again (at least once).
 EMAIL_CLAIM_LEASE = timedelta(minutes=15)
@@ -107,6 +114,40 @@ def notify_pick(*, comment: Comment) -> Notification | None:
     return notification
 
 
+def notify_decision(*, actions: list[ModerationAction]) -> list[Notification]:
+    """Tell each comment's author a moderator's decision on it (a removal, a rejection, an appeal decided): their
+    notification about the comment, new or made unread again, pointing at the decision's audit-log row for the
+    reason and the note; and its e-mail, sent to those who keep e-mail for decisions on (read when it goes, as for
+    replies). One statement for any number of decisions (an admin action on a page of the queue)."""
+    notifications = [
+        Notification(
+            recipient_id=action.user_id,
+            comment_id=action.comment_id,
+            kind=Notification.Kind.DECISION,
+            action=action,
+            is_pick=False,
+            created_at=action.at,
+            read_at=None,
+            email=Notification.Email.PENDING,
+            email_claim="",
+            email_at=None,
+        )
+        for action in actions
+        if action.user_id and action.comment_id and action.user_id != action.actor_id
+    ]
+    created = Notification.objects.bulk_create(
+        notifications,
+        update_conflicts=True,
+        unique_fields=["recipient", "comment"],
+        update_fields=["kind", "action", "is_pick", "created_at", "read_at", "email", "email_claim", "email_at"],
+    )
+    if created:
+        from comments.tasks import send_notification_emails
+
+        enqueue_on_commit(send_notification_emails, delay=settings.NOTIFICATIONS_EMAIL_WINDOW + 1)
+    return created
+
+
 def notifications_mark_read(*, user, pk: int | None = None) -> int:
     """Mark one notification (or, without `pk`, all of them) read."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
@@ -177,7 +218,7 @@ def _send_to_reader(recipient_id: int, connection, now) -> int:
     mine = Notification.objects.filter(email=Notification.Email.SENDING, email_claim=claim)
     # Read when the mail goes: a comment removed or held since, or a story taken back to draft, sends nothing.
     readable = set(mine.readable().values_list("pk", flat=True))
-    rows = list(mine.select_related("recipient", "comment__author", "comment__article").order_by("pk"))
+    rows = list(mine.select_related("recipient", "comment__author", "comment__article", "action").order_by("pk"))
     by_kind: dict[str, list[Notification]] = {}
     skipped = []
     for notification in rows:
@@ -222,6 +263,8 @@ def _kind(notification: Notification) -> str | None:
     recipient = notification.recipient
     if not (recipient.email and recipient.is_active):
         return None
+    if notification.kind == Notification.Kind.DECISION:
+        return "decision" if recipient.email_on_decision else None
     kinds = (("pick", notification.is_pick), ("reply", notification.is_reply), ("mention", notification.is_mention))
     for kind, happened in kinds:
         if happened and getattr(recipient, EMAIL_KINDS[kind]):
@@ -240,7 +283,7 @@ def _message(group: list[Notification], kind: str) -> EmailMessage:
             "comment": notification.comment,
             "who": _who(notification),
             "story": notification.comment.article,
-            "link": base + notification.comment.get_absolute_url(),
+            "link": base + _link(notification),
         }
         for notification in group
     ]
@@ -251,14 +294,22 @@ def _message(group: list[Notification], kind: str) -> EmailMessage:
         "account": base + reverse("account"),
         "kind": kind,
         "site_name": settings.SITE_NAME,
+        "appeal_days": settings.COMMENTS_APPEAL_DAYS,
     }
-    template = "notification" if len(items) == 1 else "digest"
+    template = "decision" if kind == "decision" else "notification" if len(items) == 1 else "digest"
     return EmailMessage(
         subject=_one_line(render_to_string(f"comments/email/{template}_subject.txt", context)),
         body=render_to_string(f"comments/email/{template}.txt", context),
         to=[recipient.email],
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
+
+
+def _link(notification: Notification) -> str:
+    """Where a notification leads: the comment in context, or for a decision its page (the reason, the appeal)."""
+    if notification.kind == Notification.Kind.DECISION:
+        return reverse("comments:appeal", kwargs={"pk": notification.comment_id})
+    return notification.comment.get_absolute_url()
 
 
 def _who(notification: Notification) -> str:

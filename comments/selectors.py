@@ -27,11 +27,28 @@ from django.utils import timezone
 
 from articles.models import Article, Byline
 from comments.forms import CommentForm
-from comments.models import Comment, CommentLike, Discussion, Mute, Notification, SurgeSwitch, visible_q
+from comments.models import (
+    Appeal,
+    Comment,
+    CommentLike,
+    CommentReport,
+    Discussion,
+    ModerationAction,
+    Mute,
+    Notification,
+    RemovalReason,
+    Restriction,
+    SurgeSwitch,
+    moderates,
+    visible_q,
+)
 from newsroom.http import NO_SUCH_PAGE, capped_count
 
 __all__ = [
     "notifications_for",
+    "ReaderHistory",
+    "reader_history",
+    "decision_of",
     "member_comments",
     "comments_of_reader",
     "member_picks",
@@ -84,6 +101,7 @@ _COLUMNS = (
     "status",
     "body_html",
     "like_count",
+    "report_count",
     "created_at",
     "edited_at",
     "picked_at",
@@ -457,6 +475,15 @@ class StoryDiscussion:
         return self.closure is None
 
     @cached_property
+    def moderates(self) -> bool:
+        """Whether this reader moderates: approve, remove and the author's history on each comment, in place."""
+        return moderates(self.user)
+
+    @property
+    def removal_reasons(self) -> list[tuple[str, str]]:
+        return RemovalReason.choices
+
+    @cached_property
     def controls(self) -> bool:
         """Whether this reader sets the story's surge controls (editors, moderators): the controls form and the
         chart in the discussion's header, on their own private page only."""
@@ -618,9 +645,70 @@ def notifications_for(user) -> QuerySet[Notification]:
     (newsroom.http.keyset_page) through the (recipient, created_at, id) index, so the 20,000th costs the first's."""
     return (
         Notification.objects.for_reader(user)
-        .select_related("comment__author", "comment__article")
+        .select_related("comment__author", "comment__article", "action")
         .order_by("-created_at", "-pk")
     )
+
+
+# Each list of a reader's history shows this many, newest first (the comments themselves are paged).
+HISTORY_ROWS = 50
+
+
+@dataclass(frozen=True)
+class ReaderHistory:
+    """What a moderator reads about one reader before deciding: their comments in every state (paged by the view),
+    and the newest HISTORY_ROWS removals, reports against them, restrictions and audit-log rows about them."""
+
+    member: object
+    comments: QuerySet[Comment]
+    removals: list[ModerationAction]
+    reports: list[CommentReport]
+    restrictions: list[Restriction]
+    actions: list[ModerationAction]
+    active_restriction: Restriction | None
+
+
+def reader_history(member) -> ReaderHistory:
+    """A reader's moderation history in five bounded queries (and the page of their comments)."""
+    actions = ModerationAction.objects.filter(user=member).select_related("actor", "comment").order_by("-at", "-pk")
+    decided = [ModerationAction.Action.REMOVE, ModerationAction.Action.REJECT]
+    restrictions = list(member.comment_restrictions.select_related("created_by")[:HISTORY_ROWS])
+    return ReaderHistory(
+        member=member,
+        comments=Comment.objects.filter(author=member).select_related("article").order_by("-created_at", "-pk"),
+        removals=list(actions.filter(action__in=decided)[:HISTORY_ROWS]),
+        reports=list(
+            CommentReport.objects.filter(comment__author=member)
+            .select_related("user", "comment")
+            .order_by("-created_at", "-pk")[:HISTORY_ROWS]
+        ),
+        restrictions=restrictions,
+        actions=list(actions[:HISTORY_ROWS]),
+        active_restriction=Restriction.objects.active().filter(user=member).order_by("until").first(),
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A moderator's decision on a comment as its author sees it: the removal or rejection, and its appeal."""
+
+    action: ModerationAction | None
+    appeal: Appeal | None
+    appeal_until: datetime | None
+
+
+def decision_of(comment: Comment) -> Decision:
+    """The latest removal or rejection of `comment`, its appeal if any, and the last moment to appeal it."""
+    action = (
+        ModerationAction.objects.filter(
+            comment=comment, action__in=[ModerationAction.Action.REMOVE, ModerationAction.Action.REJECT]
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    appeal = Appeal.objects.filter(decision=action).first() if action else None
+    until = action.at + timedelta(days=settings.COMMENTS_APPEAL_DAYS) if action else None
+    return Decision(action=action, appeal=appeal, appeal_until=until)
 
 
 def member_comments(member, *, viewer) -> QuerySet[Comment]:

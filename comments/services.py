@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest, Lower
 from django.urls import reverse
@@ -29,6 +29,7 @@ from comments.locking import (
 )
 from comments.mentions import find_mentions
 from comments.models import (
+    Appeal,
     BannedWord,
     Comment,
     CommentLike,
@@ -42,7 +43,8 @@ from comments.models import (
     SurgeSwitch,
     validate_comment_length,
 )
-from comments.notifications import notify_for_comment, notify_pick
+from comments.notifications import notify_decision, notify_for_comment, notify_pick
+from comments.selectors import decision_of
 from newsroom import edge, ratelimit
 from newsroom.tasks import enqueue_on_commit
 
@@ -56,6 +58,9 @@ __all__ = [
     "comment_report",
     "comment_approve",
     "comment_remove",
+    "appeal_refusal",
+    "appeal_create",
+    "appeal_decide",
     "comment_purge",
     "comments_of_leaving_reader",
     "reader_restrict",
@@ -75,6 +80,9 @@ __all__ = [
 ]
 
 User = get_user_model()
+
+# The longest suspension a moderator may type; longer is a ban.
+MAX_SUSPENSION_DAYS = 365
 
 # One answer for a parent that never existed, that the author may not see, or that is on another story.
 PARENT_NOT_AVAILABLE = "The comment you replied to is not available."
@@ -901,18 +909,111 @@ def comment_approve(*, comments: QuerySet[Comment] | Iterable[Comment], moderato
     return changed
 
 
-def comment_remove(*, comments: QuerySet[Comment] | Iterable[Comment], moderator, reason: str) -> int:
-    """Take comments down; replies stay, under a "removed by a moderator" placeholder."""
+def comment_remove(*, comments: QuerySet[Comment] | Iterable[Comment], moderator, reason: str, note: str = "") -> int:
+    """Take comments down; replies stay, under a "removed by a moderator" placeholder. A held comment taken down is
+    rejected, a visible one removed: each is its own row in the audit log, and its author is told which, with the
+    reason and the note (comments.notifications.notify_decision). Comments already removed are left as they are:
+    their author was told once."""
     if not reason.strip():
         raise ValidationError("Give a reason for the removal.", code="no_reason")
-    removed = list(_selected(comments).exclude(status=Comment.Status.DELETED).values_list("pk", flat=True))
-    changed = _moderate(Comment.objects.filter(pk__in=removed), status=Comment.Status.REMOVED, reason=reason)
-    audit.record_many(ModerationAction.Action.REMOVE, removed, actor=moderator, reason=reason)
+    rows = list(
+        _selected(comments)
+        .exclude(status__in=[Comment.Status.DELETED, Comment.Status.REMOVED])
+        .values_list("pk", "status")
+    )
+    removed = [pk for pk, _ in rows]
+    with transaction.atomic():
+        changed = _moderate(Comment.objects.filter(pk__in=removed), status=Comment.Status.REMOVED, reason=reason)
+        rejected = [pk for pk, status in rows if status == Comment.Status.PENDING]
+        taken_down = [pk for pk, status in rows if status != Comment.Status.PENDING]
+        actions = []
+        for action, pks in ((ModerationAction.Action.REJECT, rejected), (ModerationAction.Action.REMOVE, taken_down)):
+            if pks:
+                actions += audit.record_many(action, pks, actor=moderator, reason=reason, note=note)
+        notify_decision(actions=actions)
     return changed
 
 
+def appeal_refusal(*, comment: Comment, author, now: datetime | None = None) -> ValidationError | None:
+    """Why `author` may not appeal the decision on `comment` now, or None: the one rule the appeal page and
+    appeal_create read. Once per decision, within COMMENTS_APPEAL_DAYS of it, on a comment still removed."""
+    now = now or timezone.now()
+    if comment.author_id != author.pk:
+        return ValidationError("Only the author of a comment may appeal a decision on it.", code="not_author")
+    decision = decision_of(comment).action
+    if comment.status != Comment.Status.REMOVED or decision is None:
+        return ValidationError("This comment is not removed, so there is no decision to appeal.", code="nothing")
+    appealed = Appeal.objects.filter(decision=decision).first()
+    if appealed is not None:
+        return ValidationError(
+            f"You already appealed this decision on {timezone.localtime(appealed.created_at):%B %-d, %Y}. "
+            "A decision may be appealed once, and the decision on an appeal is final.",
+            code="second_appeal",
+        )
+    days = settings.COMMENTS_APPEAL_DAYS
+    if now > decision.at + timedelta(days=days):
+        return ValidationError(
+            f"A decision may be appealed within {days} days; this one was made on "
+            f"{timezone.localtime(decision.at):%B %-d, %Y}, so the time to appeal it has passed.",
+            code="too_late",
+        )
+    return None
+
+
+def appeal_create(*, comment: Comment, author, note: str) -> Appeal:
+    """The author appeals the removal or rejection of their comment, with a note for the moderators. Refused (a
+    ValidationError saying why) for a second appeal of the same decision or after the window; two appeals sent at
+    once store one (the decision's unique appeal)."""
+    if refusal := appeal_refusal(comment=comment, author=author):
+        raise refusal
+    appeal = Appeal(comment=comment, author=author, decision=decision_of(comment).action, note=note.strip())
+    appeal.full_clean(exclude=["decision"])
+    try:
+        with transaction.atomic():
+            appeal.save()
+            audit.record(ModerationAction.Action.APPEAL, actor=author, comment=comment, note=appeal.note)
+    except IntegrityError:
+        # Another appeal of the same decision was stored first (a double submit): refused as a second appeal.
+        refusal = appeal_refusal(comment=comment, author=author) or ValidationError("Your appeal is already sent.")
+        raise refusal from None
+    return appeal
+
+
+def appeal_decide(*, appeal: Appeal, moderator, outcome: str, note: str = "") -> Appeal:
+    """Decide an appeal, finally: overturned restores the comment (as an approval does: counts, version and tree
+    through _moderate), upheld keeps it removed. Recorded in the audit log and told to the author. An appeal decided
+    meanwhile by someone else is refused, never decided twice."""
+    if outcome not in Appeal.Outcome.values:
+        raise ValidationError("Choose whether the decision is upheld or overturned.", code="no_outcome")
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().select_related("comment").get(pk=appeal.pk)
+        if appeal.decided_at is not None:
+            raise ValidationError("This appeal is already decided; the decision on an appeal is final.", code="final")
+        appeal.outcome, appeal.moderator_note = outcome, note.strip()
+        appeal.decided_by, appeal.decided_at = moderator, timezone.now()
+        appeal.save(update_fields=["outcome", "moderator_note", "decided_by", "decided_at"])
+        comment = appeal.comment
+        overturned = outcome == Appeal.Outcome.OVERTURNED
+        if overturned and comment.status == Comment.Status.REMOVED:
+            _moderate(Comment.objects.filter(pk=comment.pk), status=Comment.Status.VISIBLE, reason="")
+            notify_for_comment(comment=Comment.objects.select_related("parent").get(pk=comment.pk))
+        action = audit.record(
+            ModerationAction.Action.OVERTURN if overturned else ModerationAction.Action.UPHOLD,
+            actor=moderator,
+            comment=comment,
+            user=appeal.author,
+            reason=appeal.get_outcome_display(),
+            note=appeal.moderator_note,
+        )
+        notify_decision(actions=[action])
+    return appeal
+
+
 def reader_restrict(*, user, moderator, kind: str, days: int | None = None, reason: str = "") -> Restriction:
-    """Suspend a reader for `days`, or ban them (kind "ban", no end)."""
+    """Suspend a reader for `days`, or ban them (kind "ban", no end). The reason is shown to them where they are
+    refused (_check_may_comment)."""
+    if kind == Restriction.Kind.SUSPENSION and not (days and 1 <= days <= MAX_SUSPENSION_DAYS):
+        raise ValidationError(f"A suspension lasts from 1 to {MAX_SUSPENSION_DAYS:,} days.", code="days")
     until = timezone.now() + timedelta(days=days) if kind == Restriction.Kind.SUSPENSION else None
     restriction = Restriction(user=user, kind=kind, until=until, reason=reason, created_by=moderator)
     restriction.full_clean()

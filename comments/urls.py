@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/like/", views.like, name="like"),
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/pick/", views.pick, name="pick"),
+    path("<int:pk>/approve/", views.moderate_approve, name="approve"),
+    path("<int:pk>/remove/", views.moderate_remove, name="remove"),
+    path("<int:pk>/appeal/", views.appeal, name="appeal"),
     path("story/<int:article_pk>/", views.story_threads, name="story_threads"),
     path("story/<int:article_pk>/all/", views.story_all, name="story_all"),
     path("story/<int:article_pk>/post/", views.post, name="post"),
@@ -22,4 +25,6 @@ urlpatterns = [
     path("story/<int:article_pk>/controls/", views.controls, name="controls"),
     path("member/<int:pk>/", views.member, name="member"),
     path("member/<int:pk>/mute/", views.mute, name="mute"),
+    path("member/<int:pk>/history/", views.reader_history, name="reader_history"),
+    path("member/<int:pk>/restrict/", views.reader_restrict, name="reader_restrict"),
 ]

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
 from comments import selectors, services
-from comments.forms import CommentForm, DiscussionControlsForm, ReportForm
-from comments.models import Comment
+from comments.forms import AppealForm, CommentForm, DiscussionControlsForm, RemoveForm, ReportForm, RestrictForm
+from comments.models import Comment, Notification, moderates
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
 from newsroom.http import (
     NO_SUCH_PAGE,
@@ -474,6 +474,143 @@ def mute(request, pk):
     return redirect(back)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Moderating in place (the story page's controls on each comment), the reader's history, and appeals. Plain POST
+# forms: they work without JavaScript and land back on the comment with a message.
+# ---------------------------------------------------------------------------------------------------------------
+
+NOT_A_MODERATOR = "Only moderators may moderate comments."
+
+
+def _moderated(request, pk) -> Comment:
+    """The comment `pk` for a moderator (they see every comment); 403 for anyone else, before any lookup, so the
+    answer tells nothing of the comment; 404 for one that no longer exists, or is already removed or deleted (a
+    tombstone: there is nothing left to approve or remove, and its words are not shown again)."""
+    if not moderates(request.user):
+        raise PermissionDenied(NOT_A_MODERATOR)
+    comment = get_object_or_404(Comment.objects.select_related("article", "author"), pk=pk)
+    if not comment.shows_text:
+        raise Http404("This comment was removed or deleted already: there is nothing to moderate.")
+    return comment
+
+
+@require_POST
+def moderate_approve(request, pk):
+    comment = _moderated(request, pk)
+    services.comment_approve(comments=[comment], moderator=request.user)
+    messages.success(request, "The comment is approved.")
+    return redirect(comment.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def moderate_remove(request, pk):
+    """Remove a comment with a reason from the list and a note for its author; without a reason, the form again
+    with the note kept (also the form's own page, for a link opened from elsewhere)."""
+    comment = _moderated(request, pk)
+    form = RemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        note = form.cleaned_data["note"]
+        removed = services.comment_remove(
+            comments=[comment], moderator=request.user, reason=form.reason_label, note=note
+        )
+        if removed:
+            messages.success(request, f"The comment is removed ({form.reason_label}); its author is told why.")
+        else:
+            messages.info(request, "This comment was already removed or deleted.")
+        return redirect(comment.get_absolute_url())
+    status = 400 if form.errors else 200
+    return render(request, "comments/moderate_remove.html", {"comment": comment, "form": form}, status=status)
+
+
+HISTORY_COMMENTS_PER_PAGE = 30
+
+
+def _member_for_moderator(request, pk):
+    if not moderates(request.user):
+        raise PermissionDenied("Only moderators may read a reader's moderation history.")
+    return get_object_or_404(get_user_model(), pk=pk)
+
+
+def _history_page(request, member, *, form=None, status=200):
+    history = selectors.reader_history(member)
+    page = keyset_page(request, history.comments, HISTORY_COMMENTS_PER_PAGE, time_field="created_at")
+    may_restrict = request.user.has_perm("comments.add_restriction") and not member.is_staff
+    return render(
+        request,
+        "comments/reader_history.html",
+        {
+            "history": history,
+            "member": member,
+            "page_obj": page,
+            "restrict_form": (form or RestrictForm()) if may_restrict else None,
+        },
+        status=status,
+    )
+
+
+def reader_history(request, pk):
+    """A reader's comments in every state, removals, reports against them, restrictions and audit-log rows: what a
+    moderator reads before deciding. Staff only (moderators); a reader who no longer exists is a 404."""
+    return _history_page(request, _member_for_moderator(request, pk))
+
+
+@require_POST
+def reader_restrict(request, pk):
+    """Suspend (for a length typed) or ban a reader from their history page, with a reason they are shown."""
+    member = _member_for_moderator(request, pk)
+    if not request.user.has_perm("comments.add_restriction") or member.is_staff:
+        raise PermissionDenied("You may not restrict this account.")
+    form = RestrictForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        days = data["days"] if data["kind"] == "suspension" else None
+        try:
+            restriction = services.reader_restrict(
+                user=member, moderator=request.user, kind=data["kind"], days=days, reason=data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"@{member.handle}: {restriction.get_kind_display().lower()}.")
+            return redirect("comments:reader_history", pk=member.pk)
+    return _history_page(request, member, form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal(request, pk):
+    """The decision on the reader's own comment (reason, note) and their one appeal of it: the form while it may be
+    sent, else why not, or the appeal's outcome. Another reader's comment, or one never decided on, is a 404."""
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk, author=request.user)
+    decision = selectors.decision_of(comment)
+    if decision.action is None:
+        raise Http404("There is no moderator's decision on this comment.")
+    form = AppealForm(request.POST or None)
+    refusal = services.appeal_refusal(comment=comment, author=request.user)
+    status = 200
+    if request.method == "POST":
+        if refusal is not None:
+            form.add_error(None, refusal)
+            status = 403
+        elif form.is_valid():
+            try:
+                services.appeal_create(comment=comment, author=request.user, note=form.cleaned_data["note"])
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 403
+            else:
+                messages.success(request, "Your appeal is sent: a moderator will look at it, and you will be told.")
+                return redirect("comments:appeal", pk=comment.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "comments/appeal.html",
+        {"comment": comment, "article": comment.article, "decision": decision, "form": form, "refusal": refusal},
+        status=status,
+    )
+
+
 NOTIFICATIONS_PER_PAGE = 30
 
 
@@ -494,6 +631,8 @@ def notifications_read(request, pk=None):
     if pk is not None:
         # Opening one notification marks it read and goes to the comment it is about, if the reader may still see it.
         notification = get_object_or_404(request.user.notifications, pk=pk)
+        if notification.kind == Notification.Kind.DECISION:
+            return redirect("comments:appeal", pk=notification.comment_id)
         return redirect(selectors.comment_place(_comment(request, notification.comment_id), user=request.user))
     return redirect("notifications:list")
 

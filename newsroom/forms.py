@@ -201,7 +201,7 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "handle", "email_on_reply", "email_on_mention", "email_on_pick"]
+        fields = ["display_name", "handle", "email_on_reply", "email_on_mention", "email_on_pick", "email_on_decision"]
         help_texts = {
             "display_name": "The name shown beside your comments.",
             "handle": "Changing it keeps your old mentions pointing at you.",

@@ -72,6 +72,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_on_pick = models.BooleanField(
         "e-mail me editors' picks", default=True, help_text="When an editor picks one of your comments."
     )
+    email_on_decision = models.BooleanField(
+        "e-mail me moderators' decisions",
+        default=True,
+        help_text="When a moderator removes one of your comments, or decides your appeal.",
+    )
     # Set when the reader deletes the account: it is closed at once, and a task erases it (newsroom.tasks).
     closed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the reader deleted the account; erased soon after."

@@ -78,6 +78,9 @@ MODERATOR_PERMISSIONS = {
         # Surge controls: slow mode, closing and surge mode, in the admin and from the story page.
         "discussion": "change view",
         "surgeswitch": "view",
+        # Appeals: their own queue, decided once; the audit log, read and exported.
+        "appeal": "change view",
+        "moderationaction": "view",
     },
 }
 

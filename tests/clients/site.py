@@ -103,6 +103,12 @@ def build_site(*, threads_per_page: int) -> Site:
     ImportedAccount.objects.create(user=oldtimer, source=ImportedAccount.Source.DISQUS, username="oldtimer")
     CommentFactory(article=story, author=oldtimer, body="From the old comment system, @alex.")
 
+    # A decision told to its author (the notification, the appeal page), and a reported comment: the moderator's
+    # controls in place (approve, remove, the reader's history) show on the story page.
+    removed = CommentFactory(article=story, author=reader, body="Cheap watches at example.org/watches")
+    comment_services.comment_remove(comments=[removed], moderator=moderator, reason="Spam", note="No advertising.")
+    comment_services.comment_report(comment=first, user=reader, reason="off_topic")
+
     story_url = story.get_absolute_url()
     return Site(
         reader=reader,
@@ -130,6 +136,9 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("account-unconfirmed", "/accounts/settings/", signed_in=True, user=newcomer),
             Page("confirm-email", f"/accounts/confirm/{confirmation_token(newcomer, newcomer.email)}/"),
             Page("profile-imported", "/@oldtimer/"),
+            Page("appeal", f"/comments/{removed.pk}/appeal/", signed_in=True),
+            Page("remove-comment", f"/comments/{first.pk}/remove/", signed_in=True, user=moderator),
+            Page("reader-history", f"/comments/member/{alex.pk}/history/", signed_in=True, user=moderator),
         ],
     )
 

@@ -1,9 +1,12 @@
 """Moderation in the admin: the queue, bulk actions through the services, and lists that stay cheap."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, Discussion, Restriction
@@ -162,12 +165,29 @@ def test_the_queue_reads_its_partial_index_in_order():
     assert "comment_queue_idx" in plan and "Sort" not in plan, plan
 
 
-def test_suspend_and_ban_authors(client, moderator):
+def restrict(client, comments, **form):
+    data = {"action": "restrict_authors", ACTION_CHECKBOX_NAME: [c.pk for c in comments], "apply": "1", **form}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def test_suspend_and_ban_authors_with_a_length_and_a_reason_typed(client, moderator):
     a, b = CommentFactory(), CommentFactory()
-    act(client, CHANGELIST, "restrict_suspension_7", [a])
-    act(client, CHANGELIST, "restrict_ban_0", [b])
-    assert Restriction.objects.get(user=a.author).kind == "suspension"
+    restrict(client, [a], kind="suspension", days=3, reason="Insults in three threads.")
+    restrict(client, [b], kind="ban", reason="Spam account.")
+    suspension = Restriction.objects.get(user=a.author)
+    assert suspension.kind == "suspension" and suspension.reason == "Insults in three threads."
+    assert timedelta(days=2, hours=23) < suspension.until - timezone.now() <= timedelta(days=3)
     assert Restriction.objects.get(user=b.author).until is None
+
+
+def test_the_restrict_action_asks_for_the_length_and_reason_first(client, moderator):
+    rude = CommentFactory()
+    page = act(client, CHANGELIST, "restrict_authors", [rude])
+    assert page.status_code == 200 and f"@{rude.author.handle}" in page.content.decode()
+    assert not Restriction.objects.exists()
+    page = restrict(client, [rude], kind="suspension", days="", reason="")
+    assert page.status_code == 400 and "length in days" in page.content.decode()
+    assert not Restriction.objects.exists()
 
 
 def test_admin_delete_goes_through_the_locked_purge_and_keeps_trees_sound(client, moderator):

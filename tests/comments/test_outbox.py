@@ -81,8 +81,9 @@ def test_an_e_mail_for_a_comment_removed_meanwhile_is_not_sent(alex):
     root = CommentFactory(author=alex)
     reply = CommentFactory(parent=root, body="Something rude")
     services.comment_remove(comments=[reply], moderator=UserFactory(is_staff=True), reason="Abuse")
-    assert notifications.send_waiting_emails() == 0
-    assert Notification.objects.get().email == Notification.Email.SKIPPED
+    assert notifications.send_waiting_emails() == 1  # the decision, to the reply's author; nothing to alex
+    assert Notification.objects.get(recipient=alex).email == Notification.Email.SKIPPED
+    assert [message.to for message in mail.outbox] == [[reply.author.email]]
 
 
 @pytest.mark.django_db(transaction=True)

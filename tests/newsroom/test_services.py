@@ -50,6 +50,9 @@ def test_the_moderators_group_holds_exactly_what_moderation_needs():
         "comments.change_discussion",
         "comments.view_discussion",
         "comments.view_surgeswitch",
+        "comments.change_appeal",
+        "comments.view_appeal",
+        "comments.view_moderationaction",
     }
 
 
@@ -128,7 +131,17 @@ def test_a_moderator_opens_the_queue_approves_removes_and_suspends(client):
     act(client, "remove_spam", [reported])
     removed = Comment.objects.get(pk=reported.pk)
     assert (removed.status, removed.removal_reason) == (Comment.Status.REMOVED, "Spam")
-    act(client, "restrict_suspension_7", [rude])
+    client.post(
+        QUEUE,
+        {
+            "action": "restrict_authors",
+            ACTION_CHECKBOX_NAME: [rude.pk],
+            "apply": "1",
+            "kind": "suspension",
+            "days": 7,
+            "reason": "Rude.",
+        },
+    )
     assert Restriction.objects.get(user=rude.author).created_by == moderator
 
 
@@ -167,8 +180,8 @@ def test_suspending_and_banning_need_the_restriction_permission(client):
     user = signed_in(client)
     user.user_permissions.add(*Permission.objects.filter(codename__in=["view_moderationitem", "change_moderationitem"]))
     held = CommentFactory(article=ArticleFactory(discussion_mode=Discussion.Mode.PREMODERATED))
-    assert "approve" in offered_actions(client) and "restrict_ban_0" not in offered_actions(client)
-    act(client, "restrict_ban_0", [held])
+    assert "approve" in offered_actions(client) and "restrict_authors" not in offered_actions(client)
+    act(client, "restrict_authors", [held])
     assert not Restriction.objects.exists()
     act(client, "approve", [held])
     assert Comment.objects.get(pk=held.pk).status == Comment.Status.VISIBLE
