@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from articles import services
-from articles.models import Article, LiveEntry, TextBlock
+from articles import body, services
+from articles.models import LIVE_BLOCKS, Article, LiveEntry, LiveQuoteBlock, LiveTextBlock, TextBlock
 from tests.factories import ArticleFactory, AuthorFactory, LiveBlogFactory, live_entry
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_a_blog_has_at_most_one_pinned_entry():
     with pytest.raises(ValidationError, match="already has a pinned entry"):
         live_entry(blog, is_pinned=True)
     with pytest.raises(IntegrityError), transaction.atomic():
-        LiveEntry.objects.create(article=blog, body="<p>x</p>", is_pinned=True)
+        LiveEntry.objects.create(article=blog, is_pinned=True)
     # Another blog has its own pinned entry, and unpinned entries are many.
     live_entry(LiveBlogFactory(), is_pinned=True)
     live_entry(blog)
@@ -68,12 +68,15 @@ def test_every_entry_write_bumps_the_blog_version_and_an_entry_keeps_the_version
     assert blog.live_version == 5
 
 
-def test_entry_bodies_are_cleaned_like_text_blocks():
+def test_entry_text_blocks_are_cleaned_like_a_story_s_and_their_words_are_the_entry_s_text():
     hostile = '<p onclick="x()">Hi <script>bad()</script><a href="javascript:x">l</a><strong>b</strong></p>'
     entry = live_entry(LiveBlogFactory(), body=hostile)
+    (block,) = body.blocks(entry)
+    block.refresh_from_db()
+    assert "onclick" not in block.text and "<script" not in block.text and "javascript:" not in block.text
+    assert "<strong>b</strong>" in block.text
     entry.refresh_from_db()
-    assert "onclick" not in entry.body and "<script" not in entry.body and "javascript:" not in entry.body
-    assert "<strong>b</strong>" in entry.body
+    assert entry.body_text == "Hi lb" and str(entry) == "Hi lb"
 
 
 def test_entry_writes_purge_the_story_key_on_commit(settings, django_capture_on_commit_callbacks, monkeypatch):
@@ -266,7 +269,7 @@ def test_promoting_an_entry_makes_a_draft_story_linked_both_ways(client):
     assert story.status == Article.Status.DRAFT
     assert (story.headline, story.section_id) == ("The dam holds", blog.section_id)
     assert story.byline_authors == [author]
-    assert TextBlock.objects.get(parent=story).text == entry.body
+    assert TextBlock.objects.get(parent=story).text == "<p>Engineers say the dam holds.</p>"
     entry.refresh_from_db()
     assert entry.promoted_to == story
     assert services.live_entry_promote(entry=entry) == story  # once
@@ -278,6 +281,27 @@ def test_promoting_an_entry_makes_a_draft_story_linked_both_ways(client):
     html = page(client, story)
     assert "From our live coverage of" in html
     assert f'href="{blog.get_absolute_url()}#entry-{entry.pk}"' in html
+
+
+def entry_form(blog, **fields) -> dict:
+    """The admin's entry form, filled in: the entry's fields, then its blocks' formsets (each kind's, empty but for
+    `blocks`: {kind: [fields of one block]})."""
+    blocks = fields.pop("blocks", {})
+    data = {
+        "article": blog.pk,
+        "status": "published",
+        "published_at_0": timezone.localdate().isoformat(),
+        "published_at_1": "00:00:00",
+        "correction": "",
+        **fields,
+    }
+    for kind in LIVE_BLOCKS:
+        prefix = f"articles_{kind._meta.model_name}_set"
+        rows = blocks.get(kind, [])
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0})
+        for n, row in enumerate(rows):
+            data.update({f"{prefix}-{n}-{name}": value for name, value in {"region": "body", **row}.items()})
+    return data
 
 
 def test_admin_promote_action_and_entry_save_through_the_service(editor_client):
@@ -292,21 +316,18 @@ def test_admin_promote_action_and_entry_save_through_the_service(editor_client):
     assert entry.promoted_to.headline.startswith("Words of the entry")
     blog.refresh_from_db()
     before = blog.live_version
-    response = editor_client.post(
-        "/admin/articles/liveentry/add/",
-        {
-            "article": blog.pk,
-            "body": "<p>Added in the admin.</p>",
-            "status": "published",
-            "published_at_0": timezone.localdate().isoformat(),
-            "published_at_1": "00:00:00",
-            "correction": "",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
+    blocks = {
+        LiveTextBlock: [{"text": "<p>Added in the admin.</p>", "ordering": 10}],
+        LiveQuoteBlock: [{"text": "<p>We hold.</p>", "attribution": "The mayor", "style": "block", "ordering": 20}],
+    }
+    response = editor_client.post("/admin/articles/liveentry/add/", entry_form(blog, blocks=blocks))
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     blog.refresh_from_db()
     assert blog.live_version == before + 1
-    assert LiveEntry.objects.get(body__contains="Added in the admin").version == blog.live_version
+    added = LiveEntry.objects.get(body_text__startswith="Added in the admin")
+    assert added.version == blog.live_version
+    assert [type(block) for block in body.blocks(added)] == [LiveTextBlock, LiveQuoteBlock]
+    assert added.body_text == "Added in the admin.\n\nWe hold.\n— The mayor"
     listing = editor_client.get(f"/admin/articles/liveentry/?blog={blog.pk}")
     assert listing.status_code == 200
 
@@ -326,19 +347,12 @@ def test_the_story_admin_links_to_the_blog_entries_and_the_entry_form_opens(edit
     assert response.status_code == 200
     assert f'value="{blog.pk}"' in response.content.decode()
     live_entry(blog, is_pinned=True)
-    response = editor_client.post(
-        "/admin/articles/liveentry/add/",
-        {
-            "article": blog.pk,
-            "body": "<p>Second pin.</p>",
-            "status": "published",
-            "published_at_0": timezone.localdate().isoformat(),
-            "published_at_1": "00:00:00",
-            "is_pinned": "on",
-        },
-    )
+    blocks = {LiveTextBlock: [{"text": "<p>Second pin.</p>", "ordering": 10}]}
+    response = editor_client.post("/admin/articles/liveentry/add/", entry_form(blog, is_pinned="on", blocks=blocks))
     assert response.status_code == 200
-    assert "already has a pinned entry" in response.content.decode()
+    html = response.content.decode()
+    assert "already has a pinned entry" in html
+    assert "Second pin." in html  # what the editor wrote is kept
 
 
 def test_the_live_script_is_included_where_the_entries_poll(client):
