@@ -201,6 +201,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(bodies_to_blocks, blocks_to_bodies),
+        # A default for the column, so that a downgrade can add it back to the rows before it fills them.
+        migrations.AlterField(
+            model_name='liveentry',
+            name='body',
+            field=models.TextField(default='', help_text='What happened: one or more paragraphs or a list.'),
+        ),
         migrations.RemoveField(
             model_name='liveentry',
             name='body',
