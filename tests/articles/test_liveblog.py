@@ -528,3 +528,14 @@ def test_the_migration_makes_each_entry_s_body_its_text_block_and_back(back_to_t
 
     old = migrate([("articles", "0019_live_blogs")])
     assert old.get_model("articles", "LiveEntry").objects.get(pk=entry.pk).body == html
+
+
+def test_the_entry_form_edits_the_entry_s_blocks_in_the_content_editor(editor_client, every_kind):
+    blog = LiveBlogFactory()
+    entry = live_entry(blog, headline="Every kind", blocks=every_kind())
+    response = editor_client.get(f"/admin/articles/liveentry/{entry.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="content-editor-context"' in html
+    for kind in LIVE_BLOCKS:
+        assert f'name="articles_{kind._meta.model_name}_set-TOTAL_FORMS" value="1"' in html, kind
