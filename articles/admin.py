@@ -15,24 +15,28 @@ from js_asset import Media
 from articles import body, search, selectors, services
 from articles.admin_editing import StoryEditingAdmin, StoryForm
 from articles.models import (
+    BODY_BLOCKS,
+    LIVE_BLOCKS,
     Article,
     Author,
     Byline,
-    EmbedBlock,
+    EmbedFields,
     Gallery,
-    GalleryBlock,
+    GalleryFields,
     GalleryImage,
-    HeadingBlock,
+    HeadingFields,
     Image,
-    ImageBlock,
+    ImageFields,
     LeadImage,
-    ListBlock,
+    ListFields,
     LiveEntry,
     MoreBlock,
-    QuoteBlock,
+    MoreFields,
+    QuoteFields,
     Section,
     Tag,
-    TextBlock,
+    TextFields,
+    block_fields,
 )
 from articles.preview import StoryPreviewAdmin
 from newsroom.http import EstimatedCountPaginator
@@ -210,16 +214,36 @@ class BlockInline(ContentEditorInline):
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 
 
-BLOCK_INLINES = [
-    BlockInline.create(TextBlock, icon="notes"),
-    BlockInline.create(HeadingBlock, icon="title"),
-    BlockInline.create(QuoteBlock, icon="format_quote"),
-    BlockInline.create(ListBlock, icon="format_list_bulleted"),
-    BlockInline.create(ImageBlock, autocomplete_fields=["image"], icon="image"),
-    BlockInline.create(GalleryBlock, autocomplete_fields=["gallery"], icon="collections"),
-    BlockInline.create(MoreBlock, autocomplete_fields=["target"], icon="link"),
-    BlockInline.create(EmbedBlock, icon="smart_display"),
-]
+# Each kind's options in the "add" menu, by the fields it is made of: the same for a story's and an entry's blocks.
+_BLOCK_OPTIONS = {
+    TextFields: {"icon": "notes"},
+    HeadingFields: {"icon": "title"},
+    QuoteFields: {"icon": "format_quote"},
+    ListFields: {"icon": "format_list_bulleted"},
+    ImageFields: {"autocomplete_fields": ["image"], "icon": "image"},
+    GalleryFields: {"autocomplete_fields": ["gallery"], "icon": "collections"},
+    MoreFields: {"autocomplete_fields": ["target"], "icon": "link"},
+    EmbedFields: {"icon": "smart_display"},
+}
+
+
+def block_inlines(kinds: list) -> list:
+    return [BlockInline.create(kind, **_BLOCK_OPTIONS[block_fields(kind)]) for kind in kinds]
+
+
+BLOCK_INLINES = block_inlines(BODY_BLOCKS)
+LIVE_BLOCK_INLINES = block_inlines(LIVE_BLOCKS)
+
+
+class BlocksEditor(ContentEditor):
+    """The content editor of a body of blocks (a story's, an entry's)."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        """The editors' scripts (ES modules, with the import map that names them) carry this response's CSP nonce:
+        the admin's policy runs no other inline script."""
+        response = super().render_change_form(request, context, *args, **kwargs)
+        response.context_data["media"] = Media.from_media(response.context_data["media"], nonce=request.csp_nonce)
+        return response
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -285,7 +309,7 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
+class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
     form = ArticleForm
     list_display = ["headline", "section", "state", "note_to_editor", "publish_at", "lead_thumbnail", "view_link"]
     list_filter = [StateFilter, "section", "bylines__author", BrokenLinksFilter]
@@ -333,13 +357,6 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
         url = reverse("admin:articles_liveentry_changelist") + f"?blog={obj.pk}"
         add = reverse("admin:articles_liveentry_add") + f"?article={obj.pk}"
         return format_html('<a href="{}">The entries of this blog</a> · <a href="{}">Write an entry</a>', url, add)
-
-    def render_change_form(self, request, context, *args, **kwargs):
-        """The editors' scripts (ES modules, with the import map that names them) carry this response's CSP nonce:
-        the admin's policy runs no other inline script."""
-        response = super().render_change_form(request, context, *args, **kwargs)
-        response.context_data["media"] = Media.from_media(response.context_data["media"], nonce=request.csp_nonce)
-        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -420,8 +437,8 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, ContentEditor):
             # Every picture the story shows: the lead, inline images, its galleries'.
             shown = (
                 Q(uses__article=article)
-                | Q(block_uses__parent=article)
-                | Q(gallery_uses__gallery__uses__parent=article)
+                | Q(imageblock_uses__parent=article)
+                | Q(gallery_uses__gallery__galleryblock_uses__parent=article)
             )
             warn_failed_renditions(request, Image.objects.filter(shown).distinct())
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "problems": problems})
@@ -466,9 +483,10 @@ class LiveBlogFilter(admin.SimpleListFilter):
 
 
 @admin.register(LiveEntry)
-class LiveEntryAdmin(admin.ModelAdmin):
-    """Live entries, written one at a time: every save and deletion goes through articles.services, which bumps the
-    blog's live version (readers are offered the new entry) and purges its pages."""
+class LiveEntryAdmin(BlocksEditor):
+    """Live entries, written one at a time with a body of blocks, the kinds a story's body has: every save and
+    deletion goes through articles.services, which bumps the blog's live version (readers are offered the new
+    entry) and purges its pages."""
 
     list_display = ["__str__", "article", "published_at", "status", "is_key_event", "is_pinned", "promoted_to"]
     list_filter = [LiveBlogFilter, "status", "is_key_event", "is_pinned"]
@@ -478,10 +496,10 @@ class LiveEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ["article"]
     readonly_fields = ["promoted_to", "updated_at"]
     actions = ["promote"]
+    inlines = LIVE_BLOCK_INLINES
     fields = [
         "article",
         "headline",
-        "body",
         "authors",
         "status",
         "published_at",
@@ -495,6 +513,10 @@ class LiveEntryAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # The authors are set by save_related (the form's many-to-many); the version is bumped here, once.
         services.live_entry_save(entry=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.live_entry_body_refresh(entry=form.instance)
 
     def delete_model(self, request, obj):
         services.live_entry_delete(entry=obj)

@@ -1,5 +1,6 @@
-"""A story's body: its blocks in reading order (one query per kind, whatever their number), what readers may see
-of them, their words as plain text, and the one template that renders them for the page, feeds and previews."""
+"""A story's or a live entry's body: its blocks in reading order (one query per kind, whatever their number), what
+readers may see of them, their words as plain text, and the one template that renders them for the pages, feeds
+and previews. Both parents have the same kinds of block (articles.models: TextFields, ...), so all of it is one."""
 
 import html
 import math
@@ -10,20 +11,23 @@ from django.template.loader import render_to_string
 
 from articles.models import (
     BODY_BLOCKS,
+    LIVE_BLOCKS,
     Article,
-    GalleryBlock,
+    GalleryFields,
     GalleryImage,
-    HeadingBlock,
-    ImageBlock,
-    ListBlock,
-    MoreBlock,
-    QuoteBlock,
-    TextBlock,
+    HeadingFields,
+    ImageFields,
+    ListFields,
+    LiveEntry,
+    MoreFields,
+    QuoteFields,
+    TextFields,
 )
 
 __all__ = [
     "blocks",
     "blocks_of_stories",
+    "load_entry_blocks",
     "reader_blocks",
     "plain_text",
     "render",
@@ -34,31 +38,51 @@ __all__ = [
 
 # What each kind's query brings with it, so that rendering a block never queries again.
 _QUERIES = {
-    ImageBlock: lambda blocks: blocks.select_related("image"),
-    MoreBlock: lambda blocks: blocks.select_related("target__section"),
-    GalleryBlock: lambda blocks: blocks.select_related("gallery").prefetch_related(
+    ImageFields: lambda blocks: blocks.select_related("image"),
+    MoreFields: lambda blocks: blocks.select_related("target__section"),
+    GalleryFields: lambda blocks: blocks.select_related("gallery").prefetch_related(
         Prefetch("gallery__items", queryset=GalleryImage.objects.select_related("image"))
     ),
 }
 
 
-def blocks(article: Article) -> list:
-    """Every block of the story, in the editor's order."""
-    return blocks_of_stories([article])[article.pk] if article.pk is not None else []
+def _query(kind, parents: dict):
+    rows = kind.objects.filter(parent__in=parents)
+    return next((query(rows) for fields, query in _QUERIES.items() if issubclass(kind, fields)), rows)
+
+
+def _blocks_of(parents: list, kinds: list) -> dict[int, list]:
+    """Every block of each parent (by pk), in the editor's order: one query per kind of block for all of them."""
+    by_pk = {parent.pk: parent for parent in parents}
+    found = {pk: [] for pk in by_pk}
+    for kind in kinds:
+        for block in _query(kind, by_pk):
+            block.parent = by_pk[block.parent_id]
+            found[block.parent_id].append(block)
+    order = {kind: index for index, kind in enumerate(kinds)}
+    for parent_blocks in found.values():
+        parent_blocks.sort(key=lambda block: (block.ordering, order[type(block)], block.pk))
+    return found
+
+
+def blocks(parent: Article | LiveEntry) -> list:
+    """Every block of the story's or the entry's body, in the editor's order."""
+    if parent.pk is None:
+        return []
+    return _blocks_of([parent], BODY_BLOCKS if isinstance(parent, Article) else LIVE_BLOCKS)[parent.pk]
 
 
 def blocks_of_stories(stories: list[Article]) -> dict[int, list]:
     """Every block of each story (by pk), in the editor's order: one query per kind of block for all of them."""
-    by_pk = {story.pk: story for story in stories}
-    found = {pk: [] for pk in by_pk}
-    for kind in BODY_BLOCKS:
-        for block in _QUERIES.get(kind, lambda blocks: blocks)(kind.objects.filter(parent__in=by_pk)):
-            block.parent = by_pk[block.parent_id]
-            found[block.parent_id].append(block)
-    order = {kind: index for index, kind in enumerate(BODY_BLOCKS)}
-    for story_blocks in found.values():
-        story_blocks.sort(key=lambda block: (block.ordering, order[type(block)], block.pk))
-    return found
+    return _blocks_of(stories, BODY_BLOCKS)
+
+
+def load_entry_blocks(entries: list[LiveEntry]) -> None:
+    """Give each entry its `blocks`, what readers see of its body, for the templates: one query per kind of block
+    for every entry of a page (its pinned entry too), the "new" fragment or the feed, whatever their number."""
+    found = _blocks_of(entries, LIVE_BLOCKS)
+    for entry in entries:
+        entry.blocks = reader_blocks(found[entry.pk])
 
 
 def reader_blocks(story_blocks: list) -> list:
@@ -66,12 +90,12 @@ def reader_blocks(story_blocks: list) -> list:
     return [
         block
         for block in story_blocks
-        if not isinstance(block, MoreBlock) or (block.url or (block.target_id and block.target.is_live))
+        if not isinstance(block, MoreFields) or (block.url or (block.target_id and block.target.is_live))
     ]
 
 
-def broken_more_links(story_blocks: list) -> list[MoreBlock]:
-    return [block for block in story_blocks if isinstance(block, MoreBlock) and block.is_broken]
+def broken_more_links(story_blocks: list) -> list[MoreFields]:
+    return [block for block in story_blocks if isinstance(block, MoreFields) and block.is_broken]
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -89,27 +113,33 @@ def plain_text(story_blocks: list) -> str:
     parts = []
     for block in story_blocks:
         match block:
-            case TextBlock() | ListBlock():
-                parts.append(_words(block.text if isinstance(block, TextBlock) else block.items))
-            case HeadingBlock():
+            case TextFields() | ListFields():
+                parts.append(_words(block.text if isinstance(block, TextFields) else block.items))
+            case HeadingFields():
                 parts.append(block.text)
-            case QuoteBlock():
+            case QuoteFields():
                 parts.append(_words(block.text) + (f"\n— {block.attribution}" if block.attribution else ""))
-            case ImageBlock():
+            case ImageFields():
                 parts.append(block.caption)
-            case GalleryBlock():
+            case GalleryFields():
                 parts.append("\n".join([block.gallery.title] + [item.caption for item in block.gallery.items.all()]))
-            case MoreBlock():
+            case MoreFields():
                 continue
             case _:  # embeds
                 parts.append("\n".join(filter(None, [block.title, block.caption])))
     return "\n\n".join(part for part in parts if part.strip())
 
 
-def render(story_blocks: list, *, base_url: str = "", feed: bool = False) -> str:
+# An entry's blocks sit under its <h3> headline: its subheadings (and gallery titles) are two levels lower than a
+# story's, h4 and h5 (templates/articles/includes/_live_entry.html passes the same to _body.html).
+ENTRY_HEADING_SHIFT = 2
+
+
+def render(story_blocks: list, *, base_url: str = "", feed: bool = False, heading_shift: int = 0) -> str:
     """The body's HTML. Pages render it inline; feeds pass `base_url` (every link and picture absolute) and `feed`
-    (no interactive parts: an embed is its link)."""
-    return render_to_string("articles/includes/_body.html", {"blocks": story_blocks, "base": base_url, "feed": feed})
+    (no interactive parts: an embed is its link); an entry's body passes ENTRY_HEADING_SHIFT."""
+    context = {"blocks": story_blocks, "base": base_url, "feed": feed, "heading_shift": heading_shift}
+    return render_to_string("articles/includes/_body.html", context)
 
 
 WORDS_PER_MINUTE = 230

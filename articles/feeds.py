@@ -178,6 +178,12 @@ class LiveBlogFeed(Feed):
 
     feed_type = RssWithContent
 
+    def __call__(self, request: HttpRequest, *args, **kwargs):
+        # Per-request state on a copy, as StoryRssFeed's.
+        feed = copy.copy(self)
+        feed.base_url = request.build_absolute_uri("/")
+        return Feed.__call__(feed, request, *args, **kwargs)
+
     def get_object(self, request: HttpRequest, pk: int) -> Article:
         return get_object_or_404(Article.objects.published().select_related("section"), pk=pk, is_live_blog=True)
 
@@ -197,15 +203,17 @@ class LiveBlogFeed(Feed):
         entries = list(selectors.live_entries(obj)[:FEED_SIZE])
         for entry in entries:
             entry.article = obj  # for get_absolute_url, without a query each
+        body.load_entry_blocks(entries)
         return entries
 
     def item_title(self, item: LiveEntry):
         return str(item)
 
     def item_description(self, item: LiveEntry):
-        # Already cleaned by its field's allow list (the same as the story's text blocks).
+        # Its blocks as a story's feed item renders them (every link and picture absolute), then its correction.
         correction = f"<p><strong>Correction:</strong> {escape(item.correction)}</p>" if item.correction else ""
-        return item.body + correction
+        blocks = body.render(item.blocks, base_url=self.base_url, feed=True, heading_shift=body.ENTRY_HEADING_SHIFT)
+        return blocks + correction
 
     def item_link(self, item: LiveEntry):
         return item.get_absolute_url()

@@ -27,6 +27,7 @@ __all__ = [
     "Article",
     "Byline",
     "LeadImage",
+    "BlockFields",
     "TextBlock",
     "HeadingBlock",
     "QuoteBlock",
@@ -42,7 +43,17 @@ __all__ = [
     "SavedArticle",
     "StorySearchEntry",
     "LiveEntry",
-    "LIVE_ENTRY_EXTENSIONS",
+    "LiveTextBlock",
+    "LiveHeadingBlock",
+    "LiveQuoteBlock",
+    "LiveListBlock",
+    "LiveImageBlock",
+    "LiveGalleryBlock",
+    "LiveMoreBlock",
+    "LiveEmbedBlock",
+    "LIVE_BLOCKS",
+    "block_fields",
+    "same_kind",
 ]
 
 
@@ -471,18 +482,6 @@ class StorySearchEntry(models.Model):
         return f"Search entry of {self.article_id}"
 
 
-# What an entry's text offers: a story's text block with lists (one field, not a body of blocks; docs).
-LIVE_ENTRY_EXTENSIONS = {
-    "Bold": True,
-    "Italic": True,
-    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
-    "HardBreak": True,
-    "BulletList": True,
-    "OrderedList": True,
-    "ListItem": True,
-}
-
-
 class LiveEntryQuerySet(models.QuerySet):
     def published(self):
         """Entries readers see: published and due."""
@@ -508,9 +507,10 @@ class LiveEntry(models.Model):
         help_text="The live blog this entry belongs to.",
     )
     headline = models.CharField(max_length=200, blank=True, help_text="Optional: one line above the entry.")
-    body = ProseEditorField(
-        extensions=LIVE_ENTRY_EXTENSIONS, sanitize=True, help_text="What happened: one or more paragraphs or a list."
-    )
+    # The body is its blocks (LIVE_BLOCKS, the kinds of a story's body); this is their words as plain text, written
+    # by services.live_entry_body_refresh whenever they change: what the entry's title falls back on (the key events,
+    # the admin's list), JSON-LD's articleBody and a promoted story's deck read, without loading every block.
+    body_text = models.TextField(blank=True, editable=False)
     authors = models.ManyToManyField(
         Author, blank=True, related_name="live_entries", help_text="Who wrote the entry; shown beside its time."
     )
@@ -555,7 +555,7 @@ class LiveEntry(models.Model):
         ]
 
     def __str__(self):
-        return self.headline or Truncator(strip_tags(self.body)).words(10, truncate=" …")
+        return self.headline or Truncator(self.body_text).words(10, truncate=" …")
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#{self.anchor}"
@@ -568,13 +568,21 @@ class LiveEntry(models.Model):
     def is_visible(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
+    # django-content-editor: the one region an entry's blocks live in, as a story's.
+    regions = [Region(key="body", title="Body")]
+
 
 # ------------------------------------------------------------------------------
 # The body: blocks an editor adds, moves and removes (django-content-editor), in the order of their `ordering`.
 # Each kind is its own small table, with real foreign keys for what it points at (a library image, a story), so a
 # MORE link follows its story's headline and an inline image its library picture. articles.body renders them.
+#
+# A story's body and a live entry's are made of the same kinds: each kind's fields, template and summary are one
+# abstract class (TextFields), and each parent has its table of it (TextBlock for stories, LiveTextBlock for
+# entries), so both render with the same templates and an entry's blocks copy field by field into a story's.
 # ------------------------------------------------------------------------------
 BlockBase = create_plugin_base(Article)
+LiveBlockBase = create_plugin_base(LiveEntry)
 
 # What django-prose-editor offers the editor and, the same list, what nh3 keeps on save: anything else is cleaned.
 INLINE_MARKS = {"Bold": True, "Italic": True, "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]}}
@@ -582,12 +590,12 @@ TEXT_EXTENSIONS = {**INLINE_MARKS, "HardBreak": True}
 LIST_EXTENSIONS = {**INLINE_MARKS, "BulletList": True, "OrderedList": True, "ListItem": True}
 
 
-class Block(BlockBase):
-    """What every kind of block shares: its place in the body (parent, region, ordering)."""
+class BlockFields(models.Model):
+    """What every kind of block shares, in a story or an entry: its template and a few words of it."""
 
     template_name = ""
 
-    class Meta(BlockBase.Meta):
+    class Meta:
         abstract = True
 
     def __str__(self):
@@ -599,18 +607,33 @@ class Block(BlockBase):
         return self.text
 
 
-class TextBlock(Block):
+class Block(BlockBase):
+    """A block of a story's body: its place in the story (parent, region, ordering)."""
+
+    class Meta(BlockBase.Meta):
+        abstract = True
+
+
+class LiveBlock(LiveBlockBase):
+    """A block of a live entry's body: its place in the entry."""
+
+    class Meta(LiveBlockBase.Meta):
+        abstract = True
+
+
+class TextFields(BlockFields):
     """Paragraphs, with links, emphasis and line breaks."""
 
     text = ProseEditorField(extensions=TEXT_EXTENSIONS, sanitize=True, help_text="One or more paragraphs.")
     template_name = "articles/blocks/text.html"
 
-    class Meta(Block.Meta):
+    class Meta:
+        abstract = True
         verbose_name = "text"
         verbose_name_plural = "text"
 
 
-class HeadingBlock(Block):
+class HeadingFields(BlockFields):
     class Level(models.IntegerChoices):
         SUBHEADING = 2, "Subheading"
         MINOR = 3, "Minor subheading"
@@ -619,11 +642,12 @@ class HeadingBlock(Block):
     level = models.PositiveSmallIntegerField(choices=Level, default=Level.SUBHEADING)
     template_name = "articles/blocks/heading.html"
 
-    class Meta(Block.Meta):
+    class Meta:
+        abstract = True
         verbose_name = "subheading"
 
 
-class QuoteBlock(Block):
+class QuoteFields(BlockFields):
     class Style(models.TextChoices):
         BLOCK = "block", "Block quote (in the text)"
         PULL = "pull", "Pull quote (set apart, large)"
@@ -635,11 +659,12 @@ class QuoteBlock(Block):
     style = models.CharField(max_length=5, choices=Style, default=Style.BLOCK)
     template_name = "articles/blocks/quote.html"
 
-    class Meta(Block.Meta):
+    class Meta:
+        abstract = True
         verbose_name = "quote"
 
 
-class ListBlock(Block):
+class ListFields(BlockFields):
     items = ProseEditorField(
         extensions=LIST_EXTENSIONS,
         sanitize=True,
@@ -647,28 +672,31 @@ class ListBlock(Block):
     )
     template_name = "articles/blocks/list.html"
 
+    class Meta:
+        abstract = True
+        verbose_name = "list"
+
     @property
     def summary(self):
         return self.items.replace("</li>", "</li> · ")
 
-    class Meta(Block.Meta):
-        verbose_name = "list"
 
+class ImageFields(BlockFields):
+    """A picture from the library inside the body, with the caption and credit of this use of it."""
 
-class ImageBlock(Block):
-    """A picture from the library inside the story, with the caption and credit of this use of it."""
-
-    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="block_uses")
+    # Each table's own reverse name, e.g. Image.imageblock_uses and Image.liveimageblock_uses.
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="%(class)s_uses")
     caption = models.CharField(max_length=400, help_text="What is in the picture, and where.")
     credit = models.CharField(max_length=120, blank=True, help_text="Overrides the library credit for this story.")
     template_name = "articles/blocks/image.html"
 
+    class Meta:
+        abstract = True
+        verbose_name = "image"
+
     @property
     def summary(self):
         return self.caption
-
-    class Meta(Block.Meta):
-        verbose_name = "image"
 
     @property
     def effective_credit(self):
@@ -708,19 +736,20 @@ class GalleryImage(models.Model):
         return self.credit or self.image.credit
 
 
-class GalleryBlock(Block):
-    gallery = models.ForeignKey(Gallery, on_delete=models.PROTECT, related_name="uses")
+class GalleryFields(BlockFields):
+    gallery = models.ForeignKey(Gallery, on_delete=models.PROTECT, related_name="%(class)s_uses")
     template_name = "articles/blocks/gallery.html"
+
+    class Meta:
+        abstract = True
+        verbose_name = "gallery"
 
     @property
     def summary(self):
         return self.gallery.title if self.gallery_id else ""
 
-    class Meta(Block.Meta):
-        verbose_name = "gallery"
 
-
-class MoreBlock(Block):
+class MoreFields(BlockFields):
     """A "MORE:" link to another story of the site (its current headline is the text) or to an outside address.
     A story deleted later leaves the block pointing nowhere: hidden from readers, listed in the admin as broken."""
 
@@ -729,7 +758,7 @@ class MoreBlock(Block):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="linked_from",
+        related_name="%(class)s_links",
         help_text="A story of this site. Its current headline is the link text unless a label is given.",
     )
     url = HttpsURLField("URL", blank=True, help_text="Or an outside address (then a label is required).")
@@ -738,20 +767,26 @@ class MoreBlock(Block):
     target_headline = models.CharField(max_length=200, blank=True, editable=False)
     template_name = "articles/blocks/more.html"
 
-    class Meta(Block.Meta):
+    class Meta:
+        abstract = True
         verbose_name = "MORE link"
         constraints = [
             models.CheckConstraint(
                 condition=Q(target__isnull=True) | Q(url=""),
-                name="moreblock_story_or_url",
+                name="%(class)s_story_or_url",
                 violation_error_message="A MORE link points either at a story or at an outside address.",
             ),
             models.CheckConstraint(
                 condition=Q(url="") | ~Q(label=""),
-                name="moreblock_url_needs_label",
+                name="%(class)s_url_needs_label",
                 violation_error_message="A link to an outside address needs a label.",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.target_id:
+            self.target_headline = self.target.headline
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.target_id is None and not self.url:
@@ -760,11 +795,6 @@ class MoreBlock(Block):
             raise ValidationError("A MORE link points either at a story or at an outside address, not both.")
         if self.url and not self.label:
             raise ValidationError({"label": "A link to an outside address needs a label."})
-
-    def save(self, *args, **kwargs):
-        if self.target_id:
-            self.target_headline = self.target.headline
-        super().save(*args, **kwargs)
 
     @property
     def summary(self):
@@ -785,7 +815,7 @@ class MoreBlock(Block):
         return self.target.get_absolute_url() if self.target_id else self.url
 
 
-class EmbedBlock(Block):
+class EmbedFields(BlockFields):
     """A video or a post from an allow-listed service (articles.embeds), shown as a link card: nothing loads from
     the service until the reader asks for it."""
 
@@ -796,17 +826,123 @@ class EmbedBlock(Block):
     caption = models.CharField(max_length=400, blank=True)
     template_name = "articles/blocks/embed.html"
 
+    class Meta:
+        abstract = True
+        verbose_name = "embed"
+
     @property
     def summary(self):
         return self.title
-
-    class Meta(Block.Meta):
-        verbose_name = "embed"
 
     @cached_property
     def embed(self) -> embeds.Embed:
         return embeds.parse(self.url)
 
 
-# Every kind of block, in the order the admin's "add" menu offers them.
+# Each kind twice, its fields first: a story's (Block) and an entry's (LiveBlock). Meta takes the kind's names and
+# constraints and the parent's ordering.
+class TextBlock(TextFields, Block):
+    class Meta(TextFields.Meta, Block.Meta):
+        pass
+
+
+class HeadingBlock(HeadingFields, Block):
+    class Meta(HeadingFields.Meta, Block.Meta):
+        pass
+
+
+class QuoteBlock(QuoteFields, Block):
+    class Meta(QuoteFields.Meta, Block.Meta):
+        pass
+
+
+class ListBlock(ListFields, Block):
+    class Meta(ListFields.Meta, Block.Meta):
+        pass
+
+
+class ImageBlock(ImageFields, Block):
+    class Meta(ImageFields.Meta, Block.Meta):
+        pass
+
+
+class GalleryBlock(GalleryFields, Block):
+    class Meta(GalleryFields.Meta, Block.Meta):
+        pass
+
+
+class MoreBlock(MoreFields, Block):
+    class Meta(MoreFields.Meta, Block.Meta):
+        pass
+
+
+class EmbedBlock(EmbedFields, Block):
+    class Meta(EmbedFields.Meta, Block.Meta):
+        pass
+
+
+class LiveTextBlock(TextFields, LiveBlock):
+    class Meta(TextFields.Meta, LiveBlock.Meta):
+        pass
+
+
+class LiveHeadingBlock(HeadingFields, LiveBlock):
+    class Meta(HeadingFields.Meta, LiveBlock.Meta):
+        pass
+
+
+class LiveQuoteBlock(QuoteFields, LiveBlock):
+    class Meta(QuoteFields.Meta, LiveBlock.Meta):
+        pass
+
+
+class LiveListBlock(ListFields, LiveBlock):
+    class Meta(ListFields.Meta, LiveBlock.Meta):
+        pass
+
+
+class LiveImageBlock(ImageFields, LiveBlock):
+    class Meta(ImageFields.Meta, LiveBlock.Meta):
+        pass
+
+
+class LiveGalleryBlock(GalleryFields, LiveBlock):
+    class Meta(GalleryFields.Meta, LiveBlock.Meta):
+        pass
+
+
+class LiveMoreBlock(MoreFields, LiveBlock):
+    class Meta(MoreFields.Meta, LiveBlock.Meta):
+        pass
+
+
+class LiveEmbedBlock(EmbedFields, LiveBlock):
+    class Meta(EmbedFields.Meta, LiveBlock.Meta):
+        pass
+
+
+# Every kind of block, in the order the admin's "add" menu offers them: a story's, and a live entry's (all of them:
+# live coverage quotes, lists, shows pictures and video, and links to the full story).
 BODY_BLOCKS = [TextBlock, HeadingBlock, QuoteBlock, ListBlock, ImageBlock, GalleryBlock, MoreBlock, EmbedBlock]
+LIVE_BLOCKS = [
+    LiveTextBlock,
+    LiveHeadingBlock,
+    LiveQuoteBlock,
+    LiveListBlock,
+    LiveImageBlock,
+    LiveGalleryBlock,
+    LiveMoreBlock,
+    LiveEmbedBlock,
+]
+
+
+def block_fields(kind: type[BlockFields]) -> type[BlockFields]:
+    """The abstract class of a kind's own fields, TextFields for TextBlock and LiveTextBlock: every kind is declared
+    as (its fields, its parent's block), above."""
+    return kind.__bases__[0]
+
+
+def same_kind(kind: type[BlockFields], kinds: list[type[BlockFields]]) -> type[BlockFields]:
+    """The kind among `kinds` made of the same fields as `kind` (LiveTextBlock for TextBlock, and back)."""
+    fields = block_fields(kind)
+    return next(other for other in kinds if issubclass(other, fields))

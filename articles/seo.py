@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import text
 from articles.models import Article, Image, LiveEntry
 
 __all__ = ["card_image", "lead_image_of", "news_article", "live_blog_posting", "json_for_script", "isoformat"]
@@ -95,7 +94,7 @@ def live_blog_posting(article: Article, entries: list[LiveEntry], request: HttpR
             "headline": str(entry)[:110],
             "datePublished": isoformat(entry.published_at),
             "dateModified": isoformat(entry.updated_at),
-            "articleBody": text.plain_text(entry.body),
+            "articleBody": entry.body_text,
             **(
                 {"author": [{"@type": "Person", "name": author.name} for author in entry.authors.all()]}
                 if entry.authors.all()

@@ -10,8 +10,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from articles import body, images, text
-from articles.models import Article, Byline, Image, LiveEntry, SavedArticle, SlugHistory, TextBlock
+from articles import body, images
+from articles.models import (
+    BODY_BLOCKS,
+    LIVE_BLOCKS,
+    Article,
+    Byline,
+    Image,
+    LiveEntry,
+    SavedArticle,
+    SlugHistory,
+    block_fields,
+    same_kind,
+)
 from newsroom import edge
 from newsroom.tasks import enqueue_on_commit
 
@@ -33,8 +44,10 @@ __all__ = [
     "saved_article_add",
     "live_blog_changed",
     "live_entry_save",
+    "live_entry_body_refresh",
     "live_entry_delete",
     "live_entry_promote",
+    "block_copy",
 ]
 
 
@@ -292,9 +305,10 @@ def live_blog_changed(*, article_pk: int) -> int:
 
 
 @transaction.atomic
-def live_entry_save(*, entry: LiveEntry, authors=None) -> LiveEntry:
-    """Check and save an entry (new or edited; `authors`, when given, replace its authors), bumping its blog's
-    version. An entry takes the version at which it is first published, so readers are offered it once."""
+def live_entry_save(*, entry: LiveEntry, authors=None, blocks=None) -> LiveEntry:
+    """Check and save an entry (new or edited; `authors`, when given, replace its authors, and `blocks`, unsaved
+    blocks of LIVE_BLOCKS' kinds, its body), bumping its blog's version. An entry takes the version at which it is
+    first published, so readers are offered it once, with its blocks: they are written in the same transaction."""
     entry.full_clean()
     version = live_blog_changed(article_pk=entry.article_id)
     if entry.status == LiveEntry.Status.PUBLISHED and not entry.version:
@@ -302,7 +316,24 @@ def live_entry_save(*, entry: LiveEntry, authors=None) -> LiveEntry:
     entry.save()
     if authors is not None:
         entry.authors.set(authors)
+    if blocks is not None:
+        for kind in LIVE_BLOCKS:
+            kind.objects.filter(parent=entry).delete()
+        for ordering, block in enumerate(blocks, start=1):
+            block.parent, block.region, block.ordering = entry, "body", ordering * 10
+            block.full_clean()
+            block.save()
+        live_entry_body_refresh(entry=entry)
     return entry
+
+
+def live_entry_body_refresh(*, entry: LiveEntry) -> None:
+    """Write the entry's words (LiveEntry.body_text) from its blocks, after they change (the admin calls this once
+    its inlines are saved)."""
+    words = body.plain_text(body.blocks(entry))
+    if words != entry.body_text:
+        entry.body_text = words
+        LiveEntry.objects.filter(pk=entry.pk).update(body_text=words)
 
 
 @transaction.atomic
@@ -327,14 +358,14 @@ def _free_slug(headline: str) -> str:
 
 @transaction.atomic
 def live_entry_promote(*, entry: LiveEntry) -> Article:
-    """Make a draft story of an entry: its headline (or its first words), its text as the body, the blog's section,
-    the entry's authors (the blog's when it has none); the entry and the story link to each other. An entry
-    promoted already returns its story (one story per entry)."""
+    """Make a draft story of an entry: its headline (or its first words), its blocks as the story's body (the same
+    kinds, copied field by field), the blog's section, the entry's authors (the blog's when it has none); the entry
+    and the story link to each other. An entry promoted already returns its story (one story per entry)."""
     entry = LiveEntry.objects.select_for_update().select_related("article").get(pk=entry.pk)
     if entry.promoted_to_id:
         return entry.promoted_to
     blog = entry.article
-    words = text.plain_text(entry.body).strip()
+    words = entry.body_text
     headline = entry.headline or Truncator(words).words(PROMOTED_HEADLINE_WORDS, truncate=" …") or blog.headline
     story = Article(
         headline=headline[:200],
@@ -347,8 +378,20 @@ def live_entry_promote(*, entry: LiveEntry) -> Article:
     story.save()
     authors = list(entry.authors.all()) or blog.byline_authors
     Byline.objects.bulk_create(Byline(article=story, author=a, order=i) for i, a in enumerate(authors))
-    article_add_block(article=story, block=TextBlock(text=entry.body))
+    for block in body.blocks(entry):
+        story_block = block_copy(block, kinds=BODY_BLOCKS)
+        story_block.parent, story_block.region, story_block.ordering = story, "body", block.ordering
+        story_block.full_clean()
+        story_block.save()
+    article_body_refresh(article=story)
     entry.promoted_to = story
     entry.save(update_fields=["promoted_to"])
     live_blog_changed(article_pk=blog.pk)
     return story
+
+
+def block_copy(block, *, kinds: list):
+    """An unsaved block of the kind among `kinds` (BODY_BLOCKS or LIVE_BLOCKS) with the same fields as `block`, and
+    their values: a story's and an entry's blocks of one kind share their fields (articles.models.TextFields, ...)."""
+    fields = block_fields(type(block))._meta.fields
+    return same_kind(type(block), kinds)(**{field.attname: getattr(block, field.attname) for field in fields})

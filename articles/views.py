@@ -143,6 +143,8 @@ def live_blog_context(request, article: Article) -> dict:
     page = keyset_page(
         request, selectors.live_entries(article, key_only=key_only), LIVE_ENTRIES_PER_PAGE, time_field="published_at"
     )
+    pinned = selectors.live_pinned(article) if page.is_first else None
+    body.load_entry_blocks([*page, *filter(None, [pinned])])
     return {
         "live_page": page,
         "live_on_page": {entry.pk for entry in page},
@@ -150,7 +152,7 @@ def live_blog_context(request, article: Article) -> dict:
         "live_new_url": _live_url("articles:live_new", article),
         "live_interval": settings.LIVE_POLL_INTERVAL,
         "live_key_only": key_only,
-        "live_pinned": selectors.live_pinned(article) if page.is_first else None,
+        "live_pinned": pinned,
         "live_key_events": selectors.live_key_events(article),
         # The page is being read live: new entries go on top of the newest page of the unfiltered list only.
         "live_polling": page.is_first and not key_only and article.live_ended_at is None,
@@ -216,6 +218,7 @@ def live_new(request, pk: int, version: str):
     if asked is None:
         return live_refused(BAD_LIVE_VERSION, refresh=True)
     entries = list(selectors.live_entries_since(article, asked)[: selectors.LIVE_NEW_CAP])
+    body.load_entry_blocks(entries)
     response = render(request, "articles/includes/_live_entries.html", {"article": article, "entries": entries})
     response["X-Live-Version"] = str(article.live_version)
     return _live_shared(request, response, article)

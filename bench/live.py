@@ -379,7 +379,7 @@ def live_blog(entries: int, *, requests: int, warmup: int) -> dict:
     from django.utils import timezone
 
     from articles import services
-    from articles.models import Article, LiveEntry, Section
+    from articles.models import Article, LiveEntry, LiveTextBlock, Section
 
     section, _ = Section.objects.get_or_create(slug="live-bench", defaults={"name": "Live bench"})
     blog = Article.objects.create(
@@ -393,13 +393,8 @@ def live_blog(entries: int, *, requests: int, warmup: int) -> dict:
     )
     start = timezone.now() - timedelta(hours=20)
     for n in range(entries):
-        entry = LiveEntry(
-            article=blog,
-            headline=f"Update {n}",
-            body=f"<p>Update number {n}.</p>",
-            published_at=start + timedelta(seconds=30 * n),
-        )
-        services.live_entry_save(entry=entry)
+        entry = LiveEntry(article=blog, headline=f"Update {n}", published_at=start + timedelta(seconds=30 * n))
+        services.live_entry_save(entry=entry, blocks=[LiveTextBlock(text=f"<p>Update number {n}.</p>")])
     blog.refresh_from_db()
     client, v = Client(), blog.live_version
     # The page names its static files; the bench collects none, so their plain names do.

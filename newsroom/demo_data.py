@@ -1060,7 +1060,8 @@ SMALL_DISCUSSIONS = {
 }
 
 # The live blog (issue 18): the sea-wall vote's story is also the live coverage of its count night. Each entry is
-# (minutes after the polls closed, headline, paragraphs, key event, pinned, author slugs); seed_demo writes them
+# (minutes after the polls closed, headline, body, key event, pinned, author slugs); its body is paragraphs (each
+# run of them one text block) and blocks in STORY_BLOCKS' form, with the kinds a story has. seed_demo writes them
 # through articles.services.live_entry_save, newest last.
 LIVE_BLOG = {
     "slug": "harbour-city-votes-on-sea-wall",
@@ -1080,7 +1081,14 @@ LIVE_BLOG = {
             "",
             [
                 "Turnout looks high in the harbour wards, where the flooding was worst: queues at the Quay Street "
-                "school until the last minute."
+                "school until the last minute.",
+                {
+                    "kind": "image",
+                    "caption": "Voters queue outside the Quay Street school as the polls close.",
+                    "credit": "Newsroom Pictures / Lena Farrow",
+                    "alt": "Abstract illustration of a long line of small dark shapes beside a lit doorway.",
+                    "palette": ["#22333b", "#eae0d5", "#c6ac8f"],
+                },
             ],
             False,
             False,
@@ -1090,8 +1098,15 @@ LIVE_BLOG = {
             25,
             "What the vote decides",
             [
-                "A yes vote lets the council borrow 84 million for a wall along the old promenade.",
-                "A no vote sends the plan back to committee for at least a year.",
+                {
+                    "kind": "list",
+                    "numbered": False,
+                    "items": [
+                        "A <strong>yes</strong> vote lets the council borrow 84 million for a wall along the old "
+                        "promenade.",
+                        "A <strong>no</strong> vote sends the plan back to committee for at least a year.",
+                    ],
+                },
             ],
             False,
             True,
@@ -1101,8 +1116,13 @@ LIVE_BLOG = {
             38,
             "",
             [
-                "Campaigners on both sides say they expect it to be close. The No campaign's leader, Ada Brenn, "
-                "says the cost is 'a burden for our grandchildren'."
+                "Campaigners on both sides say they expect it to be close.",
+                {
+                    "kind": "quote",
+                    "style": "block",
+                    "text": "A wall we pay for over thirty years is a burden for our grandchildren.",
+                    "by": "Ada Brenn, leader of the No campaign",
+                },
             ],
             False,
             False,

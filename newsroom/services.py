@@ -33,6 +33,8 @@ BODY_PARTS = [
     *("textblock", "headingblock", "quoteblock", "listblock", "imageblock", "galleryblock", "moreblock"),
     *("embedblock", "gallery", "galleryimage"),
 ]
+# A live entry's blocks (articles.models.LIVE_BLOCKS, the same kinds): written by editors, with the entries.
+LIVE_ENTRY_PARTS = [f"live{part}" for part in BODY_PARTS if part.endswith("block")]
 # app label -> model -> actions. Editors run stories and the image library, and alone publish, schedule and unpublish
 # (articles.publish_article); sections and accounts stay with admins.
 EDITOR_PERMISSIONS = {
@@ -47,6 +49,7 @@ EDITOR_PERMISSIONS = {
         "section": "view",
         # Live blogs' entries go out as soon as they are saved as published: editors write them.
         "liveentry": "add change delete view",
+        **dict.fromkeys(LIVE_ENTRY_PARTS, "add change delete view"),
     },
     # Opening and closing a story's comments, on the story's page.
     "comments": {"discussion": "add change view", "surgeswitch": "view"},

@@ -23,6 +23,7 @@ from articles.models import (
     LeadImage,
     ListBlock,
     LiveEntry,
+    LiveTextBlock,
     MoreBlock,
     QuoteBlock,
     Section,
@@ -115,10 +116,11 @@ class LiveBlogFactory(ArticleFactory):
     is_live_blog = True
 
 
-def live_entry(blog: Article, *, authors=None, **fields) -> LiveEntry:
-    """An entry of `blog`, written as the admin writes one (services.live_entry_save: the blog's version moves)."""
-    fields.setdefault("body", "<p>Something happened.</p>")
-    return services.live_entry_save(entry=LiveEntry(article=blog, **fields), authors=authors)
+def live_entry(blog: Article, *, authors=None, body="<p>Something happened.</p>", blocks=None, **fields) -> LiveEntry:
+    """An entry of `blog`, written as the admin writes one (services.live_entry_save: the blog's version moves). Its
+    body is `blocks` (unsaved blocks of LIVE_BLOCKS' kinds), or one text block of the HTML in `body`."""
+    blocks = [LiveTextBlock(text=body)] if blocks is None else blocks
+    return services.live_entry_save(entry=LiveEntry(article=blog, **fields), authors=authors, blocks=blocks)
 
 
 def png_file(width=64, height=48, color="#336699", name="picture.png") -> ContentFile:

@@ -2,18 +2,39 @@
 (/work/prompts/live-contract.md, docs/architecture.md "Live blogs"), JSON-LD, the feed, promotion and purges."""
 
 import json
+import re
 from datetime import timedelta
 
 import extruct
 import feedparser
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import services
-from articles.models import Article, LiveEntry, TextBlock
-from tests.factories import ArticleFactory, AuthorFactory, LiveBlogFactory, live_entry
+from articles import body, services
+from articles.models import (
+    BODY_BLOCKS,
+    LIVE_BLOCKS,
+    Article,
+    Gallery,
+    GalleryImage,
+    LiveEmbedBlock,
+    LiveEntry,
+    LiveGalleryBlock,
+    LiveHeadingBlock,
+    LiveImageBlock,
+    LiveListBlock,
+    LiveMoreBlock,
+    LiveQuoteBlock,
+    LiveTextBlock,
+    TextBlock,
+    block_fields,
+    same_kind,
+)
+from tests.factories import ArticleFactory, AuthorFactory, ImageFactory, LiveBlogFactory, live_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +62,7 @@ def test_a_blog_has_at_most_one_pinned_entry():
     with pytest.raises(ValidationError, match="already has a pinned entry"):
         live_entry(blog, is_pinned=True)
     with pytest.raises(IntegrityError), transaction.atomic():
-        LiveEntry.objects.create(article=blog, body="<p>x</p>", is_pinned=True)
+        LiveEntry.objects.create(article=blog, is_pinned=True)
     # Another blog has its own pinned entry, and unpinned entries are many.
     live_entry(LiveBlogFactory(), is_pinned=True)
     live_entry(blog)
@@ -68,12 +89,15 @@ def test_every_entry_write_bumps_the_blog_version_and_an_entry_keeps_the_version
     assert blog.live_version == 5
 
 
-def test_entry_bodies_are_cleaned_like_text_blocks():
+def test_entry_text_blocks_are_cleaned_like_a_story_s_and_their_words_are_the_entry_s_text():
     hostile = '<p onclick="x()">Hi <script>bad()</script><a href="javascript:x">l</a><strong>b</strong></p>'
     entry = live_entry(LiveBlogFactory(), body=hostile)
+    (block,) = body.blocks(entry)
+    block.refresh_from_db()
+    assert "onclick" not in block.text and "<script" not in block.text and "javascript:" not in block.text
+    assert "<strong>b</strong>" in block.text
     entry.refresh_from_db()
-    assert "onclick" not in entry.body and "<script" not in entry.body and "javascript:" not in entry.body
-    assert "<strong>b</strong>" in entry.body
+    assert entry.body_text == "Hi lb" and str(entry) == "Hi lb"
 
 
 def test_entry_writes_purge_the_story_key_on_commit(settings, django_capture_on_commit_callbacks, monkeypatch):
@@ -266,7 +290,7 @@ def test_promoting_an_entry_makes_a_draft_story_linked_both_ways(client):
     assert story.status == Article.Status.DRAFT
     assert (story.headline, story.section_id) == ("The dam holds", blog.section_id)
     assert story.byline_authors == [author]
-    assert TextBlock.objects.get(parent=story).text == entry.body
+    assert TextBlock.objects.get(parent=story).text == "<p>Engineers say the dam holds.</p>"
     entry.refresh_from_db()
     assert entry.promoted_to == story
     assert services.live_entry_promote(entry=entry) == story  # once
@@ -278,6 +302,27 @@ def test_promoting_an_entry_makes_a_draft_story_linked_both_ways(client):
     html = page(client, story)
     assert "From our live coverage of" in html
     assert f'href="{blog.get_absolute_url()}#entry-{entry.pk}"' in html
+
+
+def entry_form(blog, **fields) -> dict:
+    """The admin's entry form, filled in: the entry's fields, then its blocks' formsets (each kind's, empty but for
+    `blocks`: {kind: [fields of one block]})."""
+    blocks = fields.pop("blocks", {})
+    data = {
+        "article": blog.pk,
+        "status": "published",
+        "published_at_0": timezone.localdate().isoformat(),
+        "published_at_1": "00:00:00",
+        "correction": "",
+        **fields,
+    }
+    for kind in LIVE_BLOCKS:
+        prefix = f"articles_{kind._meta.model_name}_set"
+        rows = blocks.get(kind, [])
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0})
+        for n, row in enumerate(rows):
+            data.update({f"{prefix}-{n}-{name}": value for name, value in {"region": "body", **row}.items()})
+    return data
 
 
 def test_admin_promote_action_and_entry_save_through_the_service(editor_client):
@@ -292,21 +337,18 @@ def test_admin_promote_action_and_entry_save_through_the_service(editor_client):
     assert entry.promoted_to.headline.startswith("Words of the entry")
     blog.refresh_from_db()
     before = blog.live_version
-    response = editor_client.post(
-        "/admin/articles/liveentry/add/",
-        {
-            "article": blog.pk,
-            "body": "<p>Added in the admin.</p>",
-            "status": "published",
-            "published_at_0": timezone.localdate().isoformat(),
-            "published_at_1": "00:00:00",
-            "correction": "",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
+    blocks = {
+        LiveTextBlock: [{"text": "<p>Added in the admin.</p>", "ordering": 10}],
+        LiveQuoteBlock: [{"text": "<p>We hold.</p>", "attribution": "The mayor", "style": "block", "ordering": 20}],
+    }
+    response = editor_client.post("/admin/articles/liveentry/add/", entry_form(blog, blocks=blocks))
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     blog.refresh_from_db()
     assert blog.live_version == before + 1
-    assert LiveEntry.objects.get(body__contains="Added in the admin").version == blog.live_version
+    added = LiveEntry.objects.get(body_text__startswith="Added in the admin")
+    assert added.version == blog.live_version
+    assert [type(block) for block in body.blocks(added)] == [LiveTextBlock, LiveQuoteBlock]
+    assert added.body_text == "Added in the admin.\n\nWe hold.\n— The mayor"
     listing = editor_client.get(f"/admin/articles/liveentry/?blog={blog.pk}")
     assert listing.status_code == 200
 
@@ -326,19 +368,12 @@ def test_the_story_admin_links_to_the_blog_entries_and_the_entry_form_opens(edit
     assert response.status_code == 200
     assert f'value="{blog.pk}"' in response.content.decode()
     live_entry(blog, is_pinned=True)
-    response = editor_client.post(
-        "/admin/articles/liveentry/add/",
-        {
-            "article": blog.pk,
-            "body": "<p>Second pin.</p>",
-            "status": "published",
-            "published_at_0": timezone.localdate().isoformat(),
-            "published_at_1": "00:00:00",
-            "is_pinned": "on",
-        },
-    )
+    blocks = {LiveTextBlock: [{"text": "<p>Second pin.</p>", "ordering": 10}]}
+    response = editor_client.post("/admin/articles/liveentry/add/", entry_form(blog, is_pinned="on", blocks=blocks))
     assert response.status_code == 200
-    assert "already has a pinned entry" in response.content.decode()
+    html = response.content.decode()
+    assert "already has a pinned entry" in html
+    assert "Second pin." in html  # what the editor wrote is kept
 
 
 def test_the_live_script_is_included_where_the_entries_poll(client):
@@ -347,3 +382,160 @@ def test_the_live_script_is_included_where_the_entries_poll(client):
     assert page(client, blog).count('<script src="/static/js/live.js" defer></script>') >= 1
     # A filtered page polls nothing of its own (the discussion below may, for a recent story).
     assert 'data-live-since="/live/' not in page(client, blog, "?key=1")
+
+
+# --- the entries' blocks: the story's kinds, rendered by the story's templates ----------------------------------
+@pytest.fixture
+def every_kind():
+    """A maker of unsaved blocks of every kind an entry has, sharing one picture, gallery and linked story."""
+    image = ImageFactory(alt_text="A crane on the sea wall")
+    gallery = Gallery.objects.create(title="The count in pictures")
+    GalleryImage.objects.create(gallery=gallery, image=image, caption="Ballot boxes arrive.", order=0)
+    target = ArticleFactory(headline="The sea wall vote, explained")
+
+    def blocks():
+        return [
+            LiveTextBlock(text="<p>Counting has <em>begun</em>.</p>"),
+            LiveHeadingBlock(text="What we know"),
+            LiveQuoteBlock(text="<p>We will hold.</p>", attribution="The mayor"),
+            LiveListBlock(items="<ul><li><p>Ten wards in.</p></li><li><p>Four to go.</p></li></ul>"),
+            LiveImageBlock(image=image, caption="The wall at dusk."),
+            LiveGalleryBlock(gallery=gallery),
+            LiveMoreBlock(target=target),
+            LiveEmbedBlock(url="https://vimeo.com/1084537", title="The count, filmed"),
+        ]
+
+    return blocks
+
+
+def test_an_entry_has_every_kind_of_a_story_s_block_and_renders_them_with_the_story_s_templates(client, every_kind):
+    assert [same_kind(kind, BODY_BLOCKS) for kind in LIVE_BLOCKS] == BODY_BLOCKS
+    blog = LiveBlogFactory()
+    entry = live_entry(blog, headline="Every kind", blocks=every_kind())
+    shown = body.reader_blocks(body.blocks(entry))
+    rendered = body.render(shown, heading_shift=body.ENTRY_HEADING_SHIFT)
+    for part in [
+        "<p>Counting has <em>begun</em>.</p>",
+        '<h4 class="story__subhead">What we know</h4>',  # under the entry's <h3> headline
+        '<figure class="quote"><blockquote><p>We will hold.</p></blockquote><figcaption>The mayor</figcaption>',
+        "<li><p>Four to go.</p></li>",
+        '<figure class="story__figure"><picture>',
+        '<h4 class="gallery__title">The count in pictures</h4>',
+        "MORE: The sea wall vote, explained",
+        '<figure class="embed embed--video">',
+    ]:
+        assert part in rendered, part
+    html = page(client, blog)
+    assert rendered in html
+    assert rendered in client.get(f"/live/{blog.pk}/new/0/").content.decode()
+    entry.refresh_from_db()
+    assert entry.body_text.startswith("Counting has begun.\n\nWhat we know\n\nWe will hold.\n— The mayor")
+    assert "The sea wall vote" not in entry.body_text  # MORE links are navigation, not the entry's words
+    data = extruct.extract(html, base_url=BASE + blog.get_absolute_url(), syntaxes=["json-ld"], uniform=True)
+    (posting,) = data["json-ld"]
+    assert posting["liveBlogUpdate"][0]["articleBody"] == entry.body_text
+
+
+def test_the_feed_carries_each_entry_s_blocks_with_absolute_links(client, every_kind):
+    blog = LiveBlogFactory()
+    live_entry(blog, headline="Every kind", blocks=every_kind())
+    feed = feedparser.parse(client.get(f"/live/{blog.pk}/feed/").content)
+    assert not feed.bozo
+    description = feed.entries[0].description
+    assert "<h4" in description and "We will hold." in description and "The wall at dusk." in description
+    assert 'src="http://testserver/media/' in description
+    assert 'href="http://testserver/' in description  # the MORE link
+    assert "Play here" not in description  # a feed's embed is its link
+
+
+def test_a_more_link_to_a_story_not_yet_live_is_left_out_of_the_entry(client):
+    blog = LiveBlogFactory()
+    draft = ArticleFactory(headline="Coming soon", status=Article.Status.DRAFT)
+    live_entry(blog, blocks=[LiveTextBlock(text="<p>Read on.</p>"), LiveMoreBlock(target=draft)])
+    html = page(client, blog)
+    assert "Read on." in html and "Coming soon" not in html
+
+
+def block_queries(queries) -> int:
+    return sum(bool(re.search(r'FROM "articles_live\w*block"', query["sql"])) for query in queries)
+
+
+@pytest.mark.parametrize("where", ["page", "new", "feed"])
+def test_entries_blocks_are_one_query_per_kind_whatever_the_number_of_entries(client, every_kind, where):
+    blog = LiveBlogFactory()
+    urls = {"page": blog.get_absolute_url(), "new": f"/live/{blog.pk}/new/0/", "feed": f"/live/{blog.pk}/feed/"}
+    live_entry(blog, blocks=every_kind(), is_pinned=True)
+    live_entry(blog, blocks=every_kind(), is_key_event=True)
+    client.get(urls[where])  # the discussion's fragment cached, as it is for the second reading
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(urls[where]).status_code == 200
+    for n in range(10):
+        live_entry(blog, blocks=every_kind(), is_key_event=n % 2 == 0)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(urls[where]).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+    # One query per kind for all the entries shown (the page's pinned entry too), none per entry.
+    assert block_queries(many.captured_queries) == len(LIVE_BLOCKS)
+
+
+def test_promoting_copies_the_entry_s_blocks_into_the_story_kind_by_kind_field_by_field(every_kind):
+    blog = LiveBlogFactory()
+    entry = live_entry(blog, headline="Every kind", blocks=every_kind())
+    story = services.live_entry_promote(entry=entry)
+    copied, original = body.blocks(story), body.blocks(entry)
+    assert [type(block) for block in copied] == BODY_BLOCKS
+    for story_block, entry_block in zip(copied, original, strict=True):
+        fields = block_fields(type(entry_block))._meta.fields
+        assert [getattr(story_block, f.attname) for f in fields] == [getattr(entry_block, f.attname) for f in fields]
+        assert story_block.ordering == entry_block.ordering
+    story.refresh_from_db()
+    assert story.body == entry.body_text  # the story's words, for search and JSON-LD
+    assert story.deck.startswith("Counting has begun.")
+    assert LiveTextBlock.objects.filter(parent=entry).exists()  # the entry keeps its own
+
+
+@pytest.fixture
+def back_to_the_latest():
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_each_entry_s_body_its_text_block_and_back(back_to_the_latest):
+    old = migrate([("articles", "0019_live_blogs")])
+    section = old.get_model("articles", "Section").objects.create(name="World", slug="world")
+    blog = old.get_model("articles", "Article").objects.create(
+        section=section, headline="Live", deck="d", slug="live", status="published", is_live_blog=True
+    )
+    OldEntry = old.get_model("articles", "LiveEntry")
+    html = "<p>Polls close at <strong>ten</strong>.</p><ul><li><p>Count &amp; declare.</p></li></ul>"
+    entry = OldEntry.objects.create(article=blog, headline="", body=html, published_at=timezone.now())
+
+    new = migrate([("articles", "0020_live_entry_blocks")])
+    (block,) = new.get_model("articles", "LiveTextBlock").objects.filter(parent_id=entry.pk)
+    assert (block.text, block.region, block.ordering) == (html, "body", 10)
+    assert new.get_model("articles", "LiveEntry").objects.get(pk=entry.pk).body_text == (
+        "Polls close at ten.\nCount & declare."
+    )
+
+    old = migrate([("articles", "0019_live_blogs")])
+    assert old.get_model("articles", "LiveEntry").objects.get(pk=entry.pk).body == html
+
+
+def test_the_entry_form_edits_the_entry_s_blocks_in_the_content_editor(editor_client, every_kind):
+    blog = LiveBlogFactory()
+    entry = live_entry(blog, headline="Every kind", blocks=every_kind())
+    response = editor_client.get(f"/admin/articles/liveentry/{entry.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="content-editor-context"' in html
+    for kind in LIVE_BLOCKS:
+        assert f'name="articles_{kind._meta.model_name}_set-TOTAL_FORMS" value="1"' in html, kind

@@ -5,7 +5,18 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from articles import services as article_services
-from articles.models import Article
+from articles.models import (
+    Article,
+    Gallery,
+    GalleryImage,
+    LiveEmbedBlock,
+    LiveGalleryBlock,
+    LiveHeadingBlock,
+    LiveImageBlock,
+    LiveListBlock,
+    LiveQuoteBlock,
+    LiveTextBlock,
+)
 from comments import services as comment_services
 from newsroom.confirmation import confirmation_token
 from newsroom.models import ImportedAccount
@@ -14,6 +25,7 @@ from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     CommentFactory,
+    ImageFactory,
     LeadImageFactory,
     LiveBlogFactory,
     MoreBlockFactory,
@@ -162,6 +174,22 @@ def live_blog(section, author) -> Article:
             correction="An earlier version gave the wrong level." if n == 10 else "",
             authors=[author] if n % 2 else [],
         )
+    # The newest entry, on the first page: a story's kinds of block inside an entry, under its headline.
+    gallery = Gallery.objects.create(title="The flood in pictures")
+    GalleryImage.objects.create(gallery=gallery, image=ImageFactory(), caption="Sandbags on the quay.", order=0)
+    live_entry(
+        blog,
+        headline="What we know so far",
+        blocks=[
+            LiveTextBlock(text="<p>The river is falling.</p>"),
+            LiveHeadingBlock(text="Roads"),
+            LiveListBlock(items="<ul><li><p>The bridge is shut.</p></li></ul>"),
+            LiveQuoteBlock(text="<p>The worst is over.</p>", attribution="The mayor", style="pull"),
+            LiveImageBlock(image=ImageFactory(alt_text="A flooded street"), caption="Mill Street at noon."),
+            LiveGalleryBlock(gallery=gallery),
+            LiveEmbedBlock(url="https://vimeo.com/1084537", title="The flood, filmed"),
+        ],
+    )
     promoted = live_entry(blog, headline="The dam holds", body="<p>Engineers say the dam holds.</p>")
     story = article_services.live_entry_promote(entry=promoted)
     story.status, story.publish_at = Article.Status.PUBLISHED, timezone.now()

@@ -8,7 +8,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import body
-from articles.models import BODY_BLOCKS, Article, LiveEntry, MoreBlock
+from articles.models import (
+    BODY_BLOCKS,
+    Article,
+    LiveEntry,
+    LiveImageBlock,
+    LiveListBlock,
+    LiveQuoteBlock,
+    LiveTextBlock,
+    MoreBlock,
+)
 from newsroom import demo_data
 from newsroom.models import User
 
@@ -96,5 +105,9 @@ def test_the_demo_has_a_live_blog_with_key_events_and_a_pinned_entry(seeded, cli
     assert blog.live_version == entries.count()
     html = client.get(blog.get_absolute_url()).content.decode()
     assert "Key events" in html and "Saltmere votes yes to the sea wall" in html
+    # Entries are written in a story's kinds of block: the demo shows a picture, a quote and a list among them.
+    kinds = {type(block) for entry in entries for block in body.blocks(entry)}
+    assert {LiveTextBlock, LiveImageBlock, LiveQuoteBlock, LiveListBlock} <= kinds
+    assert "story__figure" in html and '<figure class="quote">' in html
     seed()
     assert LiveEntry.objects.filter(article=blog).count() == len(demo_data.LIVE_BLOG["entries"])

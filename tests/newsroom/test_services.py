@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from articles.models import Article
+from articles.models import LIVE_BLOCKS, Article
 from comments.models import Comment, Discussion, Restriction
 from newsroom.services import BODY_PARTS, editors_group, moderators_group, reporters_group
 from tests.factories import ArticleFactory, CommentFactory, UserFactory, report
@@ -61,10 +61,16 @@ STORY_PARTS = {
     for model in ("byline", "leadimage", *BODY_PARTS)
     for action in ("add", "change", "delete", "view")
 }
+# A live entry's blocks, one table per kind of a story's block: editors write entries, reporters do not.
+LIVE_ENTRY_BLOCKS = {
+    f"articles.{action}_{kind._meta.model_name}"
+    for kind in LIVE_BLOCKS
+    for action in ("add", "change", "delete", "view")
+}
 
 
 def test_the_editors_group_writes_publishes_and_opens_discussions():
-    assert perms(editors_group()) == STORY_PARTS | {
+    assert perms(editors_group()) == STORY_PARTS | LIVE_ENTRY_BLOCKS | {
         "articles.add_article",
         "articles.change_article",
         "articles.delete_article",

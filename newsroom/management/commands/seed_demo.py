@@ -25,6 +25,7 @@ from PIL import ImageDraw, ImageFilter
 
 from articles import services
 from articles.models import (
+    LIVE_BLOCKS,
     Article,
     Author,
     Byline,
@@ -103,8 +104,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             galleries = list(GalleryBlock.objects.filter(parent__slug__in=slugs).values_list("gallery", flat=True))
             Article.objects.filter(slug__in=slugs).delete()
-            Gallery.objects.filter(pk__in=galleries, uses__isnull=True).delete()
-            unused = {"uses__isnull": True, "block_uses__isnull": True, "gallery_uses__isnull": True}
+            Gallery.objects.filter(pk__in=galleries, galleryblock_uses__isnull=True).delete()
+            unused = {
+                "uses__isnull": True,
+                "imageblock_uses__isnull": True,
+                "liveimageblock_uses__isnull": True,
+                "gallery_uses__isnull": True,
+            }
             Image.objects.filter(**unused, file__startswith="images/").delete()
             Author.objects.filter(slug__in=[slug for _, slug, _ in demo_data.AUTHORS]).delete()
             User.objects.filter(handle__in=handles).delete()
@@ -214,16 +220,32 @@ class Command(BaseCommand):
         blog.live_ended_at = closed + timedelta(minutes=spec["ended_after_minutes"])
         blog.save(update_fields=["is_live_blog", "live_ended_at"])
         authors = {author.slug: author for author in Author.objects.all()}
-        for minutes, headline, paragraphs, key, pinned, by in spec["entries"]:
+        for minutes, headline, parts, key, pinned, by in spec["entries"]:
             entry = LiveEntry(
                 article=blog,
                 headline=headline,
-                body="".join(f"<p>{paragraph}</p>" for paragraph in paragraphs),
                 published_at=closed + timedelta(minutes=minutes),
                 is_key_event=key,
                 is_pinned=pinned,
             )
-            services.live_entry_save(entry=entry, authors=[authors[slug] for slug in by])
+            blocks = [
+                services.block_copy(block, kinds=LIVE_BLOCKS) for block in self.entry_blocks(parts, f"live-{minutes}")
+            ]
+            services.live_entry_save(entry=entry, authors=[authors[slug] for slug in by], blocks=blocks)
+
+    def entry_blocks(self, parts: list, seed: str) -> list:
+        """An entry's paragraphs (each run of them one text block) and blocks, made as a story's body is."""
+        blocks, run = [], []
+        for part in [*parts, None]:
+            if isinstance(part, str):
+                run.append(f"<p>{part}</p>")
+                continue
+            if run:
+                blocks.append(TextBlock(text="".join(run)))
+                run = []
+            if part is not None:
+                blocks.append(self.demo_block(part, seed))
+        return blocks
 
     def seed_body(self, article, story, by_slug) -> None:
         """The story's paragraphs, with its MORE links and extra blocks (demo_data.STORY_BLOCKS) after the paragraphs
