@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from comments import rules, services
 from comments.models import Comment, ModerationAction, ModerationRule
-from tests.factories import ArticleFactory, CommentFactory, ModerationRuleFactory, UserFactory, report, reports_rule
+from tests.factories import ArticleFactory, ModerationRuleFactory, UserFactory, report, reports_rule
 
 pytestmark = pytest.mark.django_db
 
