@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import services as article_services
@@ -88,6 +89,11 @@ def build_site(*, threads_per_page: int) -> Site:
     moderator.groups.add(moderators_group())
     comment_services.discussion_set_controls(article=story, by=moderator, surge_mode=True, slow_mode_seconds=30)
 
+    # An illegal-content notice: the form under a comment, and the acknowledgement with its reference.
+    notice = comment_services.notice_create(
+        target=first, category="defamation", explanation="It is false.", location="x", good_faith=True, sender_key="x"
+    )
+
     story_url = story.get_absolute_url()
     return Site(
         reader=reader,
@@ -107,6 +113,9 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("search", "/search/?q=harbour"),
             Page("saved", "/saved/", signed_in=True),
             Page("notifications", "/notifications/", signed_in=True),
+            Page("illegal-notice", reverse("comments:notice_comment", args=[first.pk])),
+            Page("illegal-notice-story", reverse("comments:notice_story", args=[story.pk])),
+            Page("illegal-notice-received", reverse("comments:notice_done", args=[notice.reference])),
         ],
     )
 
