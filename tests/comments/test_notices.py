@@ -177,3 +177,15 @@ def test_moderators_see_open_notices_first_and_decide_in_the_admin(client):
     assert response.status_code == 302
     newer.refresh_from_db()
     assert (newer.decision, newer.decided_by) == ("no_action", moderator)
+
+
+def test_a_notice_outlives_the_comment_of_a_reader_who_leaves():
+    comment = CommentFactory(body="Reported, then its author left")
+    notice = services.notice_create(
+        target=comment, category="other", explanation="Illegal.", location="x", good_faith=True, sender_key="a"
+    )
+    services.comments_of_leaving_reader(user=comment.author)
+    assert not Comment.objects.filter(pk=comment.pk).exists()
+    notice.refresh_from_db()
+    assert (notice.comment, notice.article, notice.content) == (None, None, "Reported, then its author left")
+    assert not ModerationAction.objects.filter(comment_id=comment.pk).exists()
