@@ -1,4 +1,5 @@
-"""Moderation in the admin: every comment, the queue of pending and reported ones, banned words, restrictions;
+"""Moderation in the admin: every comment, the queue of pending and reported ones, the moderation rules,
+illegal-content notices, restrictions;
 and the discussion's part of the story page (open, held for moderation or closed).
 
 Every change goes through comments.services (tree locks, tree-safe deletes). Built for half a million comments:
@@ -34,12 +35,13 @@ from comments import selectors, services
 from comments.forms import AppealDecisionForm, RestrictForm
 from comments.models import (
     Appeal,
-    BannedWord,
     Comment,
     CommentReport,
     Discussion,
+    IllegalContentNotice,
     ModerationAction,
     ModerationItem,
+    ModerationRule,
     RemovalReason,
     Restriction,
     SurgeSwitch,
@@ -258,9 +260,110 @@ class ModerationQueueAdmin(BaseCommentAdmin):
         return format_html('<a href="{}" title="The comment in context">{}</a>', obj.get_absolute_url(), when)
 
 
-@admin.register(BannedWord)
-class BannedWordAdmin(admin.ModelAdmin):
-    search_fields = ["word"]
+@admin.register(ModerationRule)
+class ModerationRuleAdmin(admin.ModelAdmin):
+    """The moderation pipeline (comments.rules): every new comment meets the enabled rules from the lowest order,
+    and the first that matches decides. Saving or deleting one replaces the cached rules posting reads."""
+
+    list_display = ["name", "kind", "order", "enabled", "outcome", "parameters"]
+    list_editable = ["order", "enabled"]
+    list_filter = ["kind", "enabled"]
+    fields = ["name", "kind", "order", "enabled", "outcome", "words", "days", "count", "percent"]
+
+    @admin.display(description="parameters")
+    def parameters(self, obj):
+        if obj.kind == ModerationRule.Kind.WORDS:
+            return f"{len(obj.word_list)} words or phrases"
+        if obj.kind == ModerationRule.Kind.NEW_ACCOUNT_LINKS:
+            return f"accounts younger than {obj.days} days"
+        if obj.kind == ModerationRule.Kind.REMOVAL_HISTORY:
+            return f"{obj.percent}% of the last {obj.count} decided comments removed"
+        return f"{obj.count} readers' reports"
+
+
+class NoticeDecisionForm(forms.ModelForm):
+    """The moderator's decision on a notice; both fields are needed, and the reason goes to the notifier."""
+
+    class Meta:
+        model = IllegalContentNotice
+        fields = ["decision", "decision_reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.Meta.fields:
+            if name in self.fields:
+                self.fields[name].required = True
+
+
+@admin.register(IllegalContentNotice)
+class IllegalContentNoticeAdmin(admin.ModelAdmin):
+    """The illegal-content notices' own queue (DSA art. 16): open ones first, oldest first. A moderator reads the
+    notice and what it is about, and records a decision with its reason (comments.services.notice_decide): final,
+    told to the notifier, logged; action taken on a comment removes it."""
+
+    form = NoticeDecisionForm
+    list_display = ["reference", "category", "target", "created_at", "state"]
+    list_filter = ["category", ("decided_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["comment", "article"]
+    search_fields = ["=reference"]
+    readonly_fields = [
+        "reference",
+        "category",
+        "target",
+        "location",
+        "content",
+        "explanation",
+        "notifier_name",
+        "notifier_email",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    def get_fields(self, request, obj=None):
+        decision = ["decision", "decision_reason"]
+        return [*self.readonly_fields[:-2], *decision, *(self.readonly_fields[-2:] if obj and obj.decided_at else [])]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_open:
+            return [*self.readonly_fields, "decision", "decision_reason"]
+        return self.readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # notices come from the public form
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a legal record
+
+    @admin.display(description="state", ordering="decided_at")
+    def state(self, obj):
+        return "open" if obj.is_open else obj.get_decision_display()
+
+    @admin.display(description="reported")
+    def target(self, obj):
+        if obj.comment_id:
+            return format_html(
+                '<a href="{}">comment {}</a>',
+                reverse("admin:comments_comment_change", args=[obj.comment_id]),
+                obj.comment_id,
+            )
+        if obj.article_id:
+            return format_html(
+                '<a href="{}">story: {}</a>',
+                reverse("admin:articles_article_change", args=[obj.article_id]),
+                obj.article.headline,
+            )
+        return "deleted since"
+
+    def save_model(self, request, obj, form, change):
+        # The decision goes through the service (final, logged, e-mailed), never a plain save.
+        services.notice_decide(notice=obj, moderator=request.user, decision=obj.decision, reason=obj.decision_reason)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Illegal-content notices: open ones first", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Restriction)

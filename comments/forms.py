@@ -4,7 +4,7 @@ import secrets
 from django import forms
 from django.conf import settings
 
-from comments.models import Appeal, CommentReport, Discussion, RemovalReason, Restriction
+from comments.models import Appeal, CommentReport, Discussion, IllegalContentNotice, RemovalReason, Restriction
 
 # What new_form_token() makes (22 characters), with room for a client's own; anything else is no token.
 FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -130,3 +130,33 @@ class RestrictForm(forms.Form):
         if data.get("kind") == Restriction.Kind.SUSPENSION and not data.get("days"):
             self.add_error("days", "Give the suspension's length in days (1 to 365).")
         return data
+
+
+class IllegalContentNoticeForm(forms.Form):
+    """The DSA art. 16 notice: what, why, where, who (optional) and the good-faith statement."""
+
+    category = forms.ChoiceField(
+        label="What kind of illegal content is it?",
+        choices=IllegalContentNotice.Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of illegal content."},
+    )
+    explanation = forms.CharField(
+        label="Why do you believe it is illegal?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Explain why you believe this is illegal."},
+    )
+    location = forms.CharField(
+        label="Where is it? (its exact address)", max_length=500, widget=forms.TextInput(attrs={"readonly": True})
+    )
+    notifier_name = forms.CharField(label="Your name (optional)", max_length=100, required=False)
+    notifier_email = forms.EmailField(
+        label="Your e-mail address (optional)",
+        required=False,
+        help_text="Give it to receive the acknowledgement of your notice and our decision.",
+    )
+    good_faith = forms.BooleanField(
+        label="I confirm in good faith that the information and allegations in this notice are accurate and complete.",
+        error_messages={"required": "Confirm that the notice is given in good faith."},
+    )

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -28,7 +28,8 @@ __all__ = [
     "Mention",
     "CommentLike",
     "CommentReport",
-    "BannedWord",
+    "ModerationRule",
+    "IllegalContentNotice",
     "Restriction",
     "ModerationItem",
     "Notification",
@@ -497,16 +498,72 @@ class CommentReport(models.Model):
         return f"{self.get_reason_display()} report on comment {self.comment_id}"
 
 
-class BannedWord(models.Model):
-    """A word or phrase that holds a new comment for moderation (matched as whole words, any case)."""
+class ModerationRule(models.Model):
+    """One step of the moderation pipeline (comments.rules): every new or edited comment meets the enabled rules in
+    `order`, and the first that matches decides (reject: the reader is told why and nothing is stored; hold: it waits
+    for a moderator). The reports rule acts when readers report a comment instead. Kept in the admin by moderators;
+    posting reads them from the cache, which a save or delete replaces."""
 
-    word = models.CharField(max_length=100, unique=True, help_text="A word or phrase; matched as whole words.")
+    class Kind(models.TextChoices):
+        WORDS = "words", "Words or phrases"
+        NEW_ACCOUNT_LINKS = "links", "Links from new accounts"
+        REMOVAL_HISTORY = "history", "Readers often removed"
+        REPORTS = "reports", "Reported by several readers"
+
+    class Outcome(models.TextChoices):
+        REJECT = "reject", "Reject (the reader is told why; nothing is stored)"
+        HOLD = "hold", "Hold for a moderator"
+
+    # What each kind reads: the fields a moderator must fill in for it.
+    NEEDS = {
+        Kind.WORDS: ("words",),
+        Kind.NEW_ACCOUNT_LINKS: ("days",),
+        Kind.REMOVAL_HISTORY: ("count", "percent"),
+        Kind.REPORTS: ("count",),
+    }
+
+    name = models.CharField(max_length=80, help_text="Shown in the audit log as “rule: name”, e.g. “banned words”.")
+    kind = models.CharField(max_length=8, choices=Kind, help_text="What the rule looks at.")
+    order = models.PositiveIntegerField(
+        default=100, help_text="Rules run from the lowest number; the first match wins."
+    )
+    enabled = models.BooleanField(default=True)
+    outcome = models.CharField(max_length=6, choices=Outcome, default=Outcome.HOLD)
+    words = models.TextField(
+        blank=True, help_text="Words or phrases rule: one a line, matched as whole words in any case."
+    )
+    days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Links rule: accounts younger than this many days are held."
+    )
+    count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Removal history rule: how many of the reader's last decided comments to look at. Reports rule: "
+        "reports from this many readers hold a comment.",
+    )
+    percent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Removal history rule: hold when at least this share of those comments were removed.",
+    )
 
     class Meta:
-        ordering = ["word"]
+        ordering = ["order", "pk"]
 
     def __str__(self):
-        return self.word
+        return self.name
+
+    def clean(self):
+        missing = {name: "This kind of rule needs it." for name in self.NEEDS[self.kind] if not getattr(self, name)}
+        if missing:
+            raise ValidationError(missing)
+        if self.kind == self.Kind.REPORTS and self.outcome != self.Outcome.HOLD:
+            raise ValidationError({"outcome": "A reported comment is already up: the reports rule can only hold it."})
+
+    @property
+    def word_list(self) -> list[str]:
+        return [line.strip() for line in self.words.splitlines() if line.strip()]
 
 
 class RestrictionQuerySet(models.QuerySet):
@@ -802,3 +859,77 @@ class Appeal(models.Model):
 
     def __str__(self):
         return f"Appeal on comment {self.comment_id} by {self.author_id}"
+
+
+class IllegalContentNotice(models.Model):
+    """A notice that a comment or a story is illegal (EU Digital Services Act, art. 16), from anyone, signed in or
+    not: its own queue in the admin, a reference for the notifier, and a decision told to them (art. 17). A legal
+    record that outlives what it is about: when the comment or story is deleted its link empties, and `location`
+    and `content` still say what was reported. Written through comments.services only."""
+
+    class Category(models.TextChoices):
+        HATE = "hate", "Illegal hate speech"
+        TERRORISM = "terrorism", "Terrorist content"
+        CHILD_ABUSE = "csam", "Child sexual abuse material"
+        DEFAMATION = "defamation", "Defamation"
+        PRIVACY = "privacy", "Privacy violation"
+        INTELLECTUAL_PROPERTY = "ip", "Intellectual property infringement"
+        FRAUD = "fraud", "Scam or fraud"
+        OTHER = "other", "Other illegal content"
+
+    class Decision(models.TextChoices):
+        ACTION_TAKEN = "action", "Action taken"
+        NO_ACTION = "no_action", "No action"
+
+    reference = models.CharField(max_length=20, unique=True, editable=False, help_text="Given to the notifier.")
+    category = models.CharField(max_length=10, choices=Category)
+    explanation = models.TextField(help_text="Why the notifier believes it is illegal, in their words.")
+    location = models.CharField(max_length=500, help_text="The exact address of what was reported.")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="illegal_content_notices"
+    )
+    article = models.ForeignKey(
+        "articles.Article",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="illegal_content_notices",
+        help_text="Set when the story itself was reported; a reported comment's story is the comment's.",
+    )
+    content = models.TextField(editable=False, help_text="What was reported, as it read then.")
+    notifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notifier_name = models.CharField(max_length=100, blank=True)
+    notifier_email = models.EmailField(blank=True, help_text="Where the acknowledgement and the decision go.")
+    good_faith = models.BooleanField(help_text="The notifier confirmed the notice is accurate and complete.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decision = models.CharField(max_length=10, choices=Decision, blank=True)
+    decision_reason = models.TextField(blank=True, help_text="Sent to the notifier with the decision.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "illegal-content notice"
+        # The queue: open notices first, oldest first among them (the DSA asks for timely decisions).
+        ordering = [F("decided_at").desc(nulls_first=True), "created_at"]
+        indexes = [models.Index(fields=["decided_at", "created_at"], name="notice_queue_idx")]
+        constraints = [
+            # One target: a comment or a story, never both (both empty only once the content is deleted).
+            models.CheckConstraint(
+                condition=Q(comment__isnull=True) | Q(article__isnull=True), name="notice_one_target"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="", decided_at__isnull=True) | (~Q(decision="") & Q(decided_at__isnull=False)),
+                name="notice_decided_with_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return not self.decision

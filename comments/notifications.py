@@ -32,6 +32,7 @@ __all__ = [
     "unsubscribe_read",
     "send_waiting_emails",
     "send_surge_alert",
+    "send_notice_email",
     "EMAIL_KINDS",
 ]
 
@@ -358,3 +359,30 @@ def send_surge_alert(article_pk: int) -> int:
         bcc=addresses,
     ).send()
     return len(addresses)
+
+
+def send_notice_email(notice_pk: int, what: str) -> bool:
+    """Write to the notifier of an illegal-content notice: that it was received, with its reference (`what`
+    "received"), or the decision and its reason ("decided"). Returns whether a message went; a relay failure
+    raises, so the queue retries it."""
+    from comments.models import IllegalContentNotice
+
+    notice = IllegalContentNotice.objects.filter(pk=notice_pk).exclude(notifier_email="").first()
+    if notice is None or (what == "decided" and notice.is_open):
+        return False
+    base = settings.NEWSROOM_BASE_URL.rstrip("/")
+    context = {
+        "notice": notice,
+        "site_name": settings.SITE_NAME,
+        "link": base + reverse("comments:notice_done", args=[notice.reference]),
+    }
+    subject = {
+        "received": f"Your notice {notice.reference} was received",
+        "decided": f"Our decision on your notice {notice.reference}",
+    }[what]
+    EmailMessage(
+        subject=_one_line(subject),
+        body=render_to_string(f"comments/email/notice_{what}.txt", context),
+        to=[notice.notifier_email],
+    ).send()
+    return True

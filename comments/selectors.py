@@ -76,6 +76,7 @@ __all__ = [
     "live_comments",
     "SurgeChart",
     "surge_chart",
+    "moderation_decisions",
 ]
 
 # Indentation stops here; deeper replies continue on the thread page of the comment at this depth.
@@ -946,3 +947,17 @@ def surge_chart(*, article_id: int, now: datetime | None = None, hours: int = 3)
         SurgeSwitch.objects.filter(article_id=article_id, at__gte=start, at__lt=end).select_related("by").order_by("at")
     )
     return SurgeChart(article_id=article_id, start=start, minutes=minutes, switches=switches)
+
+
+def moderation_decisions(*, since: datetime | None = None, before: datetime | None = None) -> QuerySet[Comment]:
+    """The site's past decisions, what a classifier learns from and is measured on: comments removed by a moderator
+    (status removed) and comments left up (visible), with their text, oldest first; staff comments are never checked
+    by the pipeline, so they are left out. `since` and `before` bound when the comments were written (a model trained
+    on the comments before a day is measured on those since)."""
+    decided = Comment.objects.filter(status__in=[Comment.Status.REMOVED, Comment.Status.VISIBLE]).exclude(body="")
+    decided = decided.exclude(author__is_staff=True)
+    if since is not None:
+        decided = decided.filter(created_at__gte=since)
+    if before is not None:
+        decided = decided.filter(created_at__lt=before)
+    return decided.order_by("created_at", "pk")

@@ -5,6 +5,7 @@ import bisect
 import contextlib
 import hashlib
 import math
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from comments import audit, text
+from comments import audit, rules, text
 from comments.locking import (
     lock_discussion,
     lock_discussions,
@@ -30,11 +31,11 @@ from comments.locking import (
 from comments.mentions import find_mentions
 from comments.models import (
     Appeal,
-    BannedWord,
     Comment,
     CommentLike,
     CommentReport,
     Discussion,
+    IllegalContentNotice,
     Mention,
     ModerationAction,
     Mute,
@@ -77,6 +78,8 @@ __all__ = [
     "reader_mute",
     "surge_count",
     "surges_calm_down",
+    "notice_create",
+    "notice_decide",
 ]
 
 User = get_user_model()
@@ -375,8 +378,9 @@ def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
         )
 
 
-def _held_reason(*, discussion: Discussion, author, body: str) -> str | None:
-    """Why a new comment waits for a moderator, or None when it goes up at once."""
+def _held_reason(*, discussion: Discussion, author) -> str | None:
+    """Why the story's controls hold a new comment for a moderator (premoderated, a surge, a reader's first
+    comments), or None. What the comment says is the moderation pipeline's (comments.rules), checked first."""
     if author.is_staff:
         return None
     if discussion.mode == Discussion.Mode.PREMODERATED:
@@ -388,10 +392,25 @@ def _held_reason(*, discussion: Discussion, author, body: str) -> str | None:
     # Whether the author has `first` visible comments: reads at most that many rows, where a COUNT would read all.
     if first > 0 and not Comment.objects.filter(author=author, status=Comment.Status.VISIBLE)[first - 1 :].exists():
         return "New readers' first comments are checked by a moderator."
-    word = text.find_banned_word(body, BannedWord.objects.values_list("word", flat=True))
-    if word:
-        return f"Held for review: contains “{word}”."
     return None
+
+
+def _pipeline_verdict(*, body: str, author, article: Article) -> rules.Verdict | None:
+    """The moderation pipeline's verdict on a text (comments.rules): a rejection is refused here, recorded in the
+    audit log (which keeps the rule and the reason, not the text) and told to the reader with their text kept; a
+    hold is returned, for the caller to record with the comment it stores."""
+    verdict = rules.check(body=body, author=author, article=article)
+    if verdict is not None and verdict.rejects:
+        audit.record(
+            ModerationAction.Action.REJECT,
+            by=verdict.by,
+            user=author,
+            article=article.pk,
+            reason=verdict.reason,
+            note=verdict.note,
+        )
+        raise ValidationError({"body": verdict.reason}, code="rejected")
+    return verdict
 
 
 def _slow_mode_take(*, discussion: Discussion, author) -> str | None:
@@ -487,13 +506,15 @@ def comment_create(
     a reader typed is never lost. A thread with COMMENTS_MAX_THREAD_SIZE replies takes no more (code thread_full):
     past that size the shift of lft/rght that a reply costs grows past 3x a small thread's (docs/performance.md).
 
-    Fourteen queries for a reply on PostgreSQL whatever the size of the thread, thirteen for a new thread (pinned in
+    Thirteen queries for a reply on PostgreSQL whatever the size of the thread, twelve for a new thread (pinned in
     tests/comments/test_tree_locks.py), plus the notification rows and, with a `form_token`, the look for an earlier
     post: the parent is read once, under the lock, with its thread's size, and mptt inserts from that fresh copy. A
     resent form counts towards the rate limit like any attempt."""
     _count_towards_rate_limit(author)
     body = _clean_body(body)
     _check_may_comment(author)
+    # The rules and the classifier before any lock: a classifier may take its timeout, never while a thread waits.
+    verdict = _pipeline_verdict(body=body, author=author, article=article)
     parent_pk = parent.pk if isinstance(parent, Comment) else parent
     key = _post_key(form_token, article_pk=article.pk, parent_pk=parent_pk, body=body) if form_token else ""
     # Read without a lock, to refuse early (and outside the transaction, so that a story found past its closing
@@ -541,7 +562,7 @@ def comment_create(
                 )
             if (replies := thread_replies(parent.thread_rght)) >= settings.COMMENTS_MAX_THREAD_SIZE:
                 raise ValidationError({"parent": THREAD_FULL.format(replies=replies)}, code="thread_full")
-        held = _held_reason(discussion=discussion, author=author, body=body)
+        held = verdict.reason if verdict else _held_reason(discussion=discussion, author=author)
         html, mentioned = render_body(body)
         comment = Comment(
             article=article,
@@ -567,8 +588,8 @@ def comment_create(
             if refusal := _closed_refusal(locked, now):
                 raise refusal
             _surge_follow(locked, now=now)
-            if (locked.mode, locked.surge_mode) != (discussion.mode, discussion.surge_mode):
-                held = _held_reason(discussion=locked, author=author, body=body)
+            if not verdict and (locked.mode, locked.surge_mode) != (discussion.mode, discussion.surge_mode):
+                held = _held_reason(discussion=locked, author=author)
                 comment.status = Comment.Status.PENDING if held else Comment.Status.VISIBLE
                 comment.removal_reason = held or ""
             # The version this write gives the discussion (discussion_changed adds 1 to the row locked just above):
@@ -578,6 +599,16 @@ def comment_create(
             Comment.objects.filter(pk=comment.pk).update(
                 status=comment.status, removal_reason=comment.removal_reason, version=comment.version
             )
+            if verdict:
+                audit.record(
+                    ModerationAction.Action.HOLD,
+                    by=verdict.by,
+                    comment=comment,
+                    user=author,
+                    article=article.pk,
+                    reason=verdict.reason,
+                    note=verdict.note,
+                )
             notify_for_comment(comment=comment, email=notify_by_email)
             discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
         except BaseException:
@@ -609,6 +640,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         raise PermissionDenied("You can only edit your own comments.")
     _count_towards_rate_limit(user, action="edit")  # each edit replaces the story's cached discussion
     body = _clean_body(body)
+    verdict = _pipeline_verdict(body=body, author=user, article=comment.article) if body != comment.body else None
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
         if refusal := comment_edit_refusal(comment):
@@ -617,10 +649,17 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
             return comment
         html, mentioned = render_body(body)
         comment.body, comment.body_html, comment.edited_at = body, html, timezone.now()
-        word = text.find_banned_word(body, BannedWord.objects.values_list("word", flat=True))
-        held = bool(word) and not user.is_staff and comment.status == Comment.Status.VISIBLE
+        held = verdict is not None and comment.status == Comment.Status.VISIBLE
         if held:
-            comment.status, comment.removal_reason = Comment.Status.PENDING, f"Held for review: contains “{word}”."
+            comment.status, comment.removal_reason = Comment.Status.PENDING, verdict.reason
+            audit.record(
+                ModerationAction.Action.HOLD,
+                by=verdict.by,
+                comment=comment,
+                user=user,
+                reason=verdict.reason,
+                note=verdict.note,
+            )
         comment.full_clean()
         comment.save(update_fields=["body", "body_html", "edited_at", "status", "removal_reason"])
         comment.mentions.exclude(user__in=mentioned).delete()
@@ -735,6 +774,9 @@ def _leave_stories(user, article_ids: list[int]) -> None:
         if gone:
             for related in (CommentLike, CommentReport, Notification):
                 related.objects.filter(comment_id__in=gone).delete()
+            # Records that outlive the comment (the audit log, illegal-content notices) only lose the link to it.
+            for record in (ModerationAction, IllegalContentNotice):
+                record.objects.filter(comment_id__in=gone).update(comment=None)
             # The rows are gone whole subtrees at a time and their dependants were deleted just above: no need for
             # the ORM's collector, which reads every row first and recurses through the replies.
             Comment.objects.filter(pk__in=gone)._raw_delete(Comment.objects.db)
@@ -828,7 +870,8 @@ def comment_like(*, comment: Comment, user, liked: bool = True) -> bool:
 
 
 def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> CommentReport:
-    """One report per reader; once COMMENTS_REPORTS_TO_HOLD readers have reported it, it waits for review."""
+    """One report per reader; once as many readers as the reports rule says (comments.rules) have reported it, it
+    waits for review."""
     if comment.author_id == user.pk:
         raise ValidationError("You cannot report your own comment.", code="own")
     _count_towards_rate_limit(user, action="report")
@@ -843,10 +886,14 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
         # Kept on the row for the moderation queue, which reads it through a partial index.
         Comment.objects.filter(pk=comment.pk).update(report_count=count)
         held = 0
-        if count >= settings.COMMENTS_REPORTS_TO_HOLD:
+        rule = rules.report_threshold()
+        if rule is not None and count >= rule[1]:
+            reason = f"Held for review after {count} reports."
             held = Comment.objects.filter(pk=comment.pk, status=Comment.Status.VISIBLE).update(
-                status=Comment.Status.PENDING, removal_reason=f"Held for review after {count} reports."
+                status=Comment.Status.PENDING, removal_reason=reason
             )
+            if held:
+                audit.record(ModerationAction.Action.HOLD, by=rule[0], comment=comment, reason=reason)
         discussion_changed(comment.article_id, visible_delta=-held)
     return report
 
@@ -1097,3 +1144,116 @@ def reader_mute(*, muter, muted, mute: bool = True) -> bool:
             raise ValidationError(MUTE_FULL.format(limit=MUTE_LIMIT), code="full")
         Mute.objects.get_or_create(muter=muter, muted=muted)
     return True
+
+
+# A notice's reference: short enough to read out on the phone, too many to guess (32**8, and sending is rate-limited);
+# no 0/O or 1/I/L to mistake.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _notice_reference(now: datetime) -> str:
+    return f"N-{now:%Y}-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+def notice_create(
+    *,
+    target: Comment | Article,
+    category: str,
+    explanation: str,
+    location: str,
+    good_faith: bool,
+    sender_key: str,
+    notifier=None,
+    notifier_name: str = "",
+    notifier_email: str = "",
+) -> IllegalContentNotice:
+    """Store an illegal-content notice about a comment or a story (DSA art. 16) from anyone, signed in or not:
+    counted against COMMENTS_NOTICES_PER_HOUR for `sender_key` (the client's address), recorded in the audit log,
+    and acknowledged by e-mail through the task queue when the notifier gave an address (art. 16(4))."""
+    if not good_faith:
+        raise ValidationError({"good_faith": "Confirm that the notice is given in good faith."}, code="good_faith")
+    explanation = text.clean_text(explanation)
+    if not explanation:
+        raise ValidationError({"explanation": "Explain why you believe this is illegal."}, code="required")
+    limit = settings.COMMENTS_NOTICES_PER_HOUR
+    state = ratelimit.hit("notice", sender_key, limit=limit, window=3600) if limit > 0 else None
+    if state is not None and not state.allowed:
+        if state.unavailable:
+            raise RateLimited(
+                "Your notice cannot be sent for a moment because of a problem on our side. What you wrote is kept: "
+                "try again in a minute.",
+                retry_after=state.retry_after,
+                status=503,
+            )
+        raise RateLimited(
+            f"{limit} notices have been sent from your address in the last hour. Wait {state.retry_after_minutes} "
+            "minutes, then send it again; what you wrote is kept.",
+            retry_after=state.retry_after,
+        )
+    is_comment = isinstance(target, Comment)
+    now = timezone.now()
+    notice = IllegalContentNotice(
+        reference=_notice_reference(now),
+        category=category,
+        explanation=explanation,
+        location=location[:500],
+        comment=target if is_comment else None,
+        article=None if is_comment else target,
+        content=target.body if is_comment else target.headline,
+        notifier=notifier if getattr(notifier, "is_authenticated", False) else None,
+        notifier_name=notifier_name.strip(),
+        notifier_email=notifier_email.strip(),
+        good_faith=True,
+        created_at=now,
+    )
+    notice.full_clean(exclude=["comment", "article", "notifier"])
+    with transaction.atomic():
+        notice.save()
+        audit.record(
+            ModerationAction.Action.NOTICE,
+            actor=notice.notifier,
+            by="" if notice.notifier else "a notifier",
+            comment=target if is_comment else None,
+            article=target.article_id if is_comment else target.pk,
+            reason=notice.get_category_display(),
+            note=notice.reference,
+        )
+        if notice.notifier_email:
+            from comments.tasks import send_notice_email  # the tasks module imports the services' neighbours
+
+            enqueue_on_commit(send_notice_email, notice.pk, "received")
+    return notice
+
+
+def notice_decide(*, notice: IllegalContentNotice, moderator, decision: str, reason: str) -> IllegalContentNotice:
+    """A moderator's decision on a notice, with the reason given to the notifier (DSA art. 16(5), 17): final once
+    made. Action taken on a comment removes it with that reason (a story is the editors' to unpublish); the decision
+    goes to the audit log and, when the notifier gave an address, to them by e-mail through the task queue."""
+    reason = text.clean_text(reason)
+    if decision not in IllegalContentNotice.Decision.values:
+        raise ValidationError({"decision": "Choose a decision."}, code="decision")
+    if not reason:
+        raise ValidationError({"decision_reason": "Give the reason the notifier will read."}, code="no_reason")
+    with transaction.atomic():
+        notice = IllegalContentNotice.objects.select_for_update().get(pk=notice.pk)
+        if not notice.is_open:
+            raise ValidationError(f"Notice {notice.reference} was already decided.", code="decided")
+        notice.decision, notice.decision_reason = decision, reason
+        notice.decided_by, notice.decided_at = moderator, timezone.now()
+        notice.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+        if decision == IllegalContentNotice.Decision.ACTION_TAKEN and notice.comment_id:
+            removal = f"Illegal content ({notice.get_category_display().lower()}): {reason}"
+            comment_remove(comments=[notice.comment], moderator=moderator, reason=removal[:200])
+        audit.record(
+            ModerationAction.Action.NOTICE_DECIDED,
+            actor=moderator,
+            comment=notice.comment,
+            article=notice.article_id if notice.article_id else None,
+            reason=notice.get_decision_display(),
+            note=f"{notice.reference}: {reason}",
+        )
+        if notice.notifier_email:
+            from comments.tasks import send_notice_email
+
+            enqueue_on_commit(send_notice_email, notice.pk, "decided")
+    return notice

@@ -4,7 +4,7 @@ from django_tasks import task
 
 from comments import notifications
 
-__all__ = ["send_notification_emails", "send_surge_alert", "surges_calm_down"]
+__all__ = ["send_notification_emails", "send_surge_alert", "send_notice_email", "surges_calm_down"]
 
 
 @task()
@@ -27,3 +27,9 @@ def surges_calm_down() -> int:
     from comments import services
 
     return services.surges_calm_down()
+
+
+@task()
+def send_notice_email(notice_pk: int, what: str) -> bool:
+    """Acknowledge an illegal-content notice, or tell its notifier the decision (comments.notifications)."""
+    return notifications.send_notice_email(notice_pk, what)

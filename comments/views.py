@@ -19,9 +19,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
 from comments import selectors, services
-from comments.forms import AppealForm, CommentForm, DiscussionControlsForm, RemoveForm, ReportForm, RestrictForm
-from comments.models import Comment, Notification, moderates
+from comments.forms import (
+    AppealForm,
+    CommentForm,
+    DiscussionControlsForm,
+    IllegalContentNoticeForm,
+    RemoveForm,
+    ReportForm,
+    RestrictForm,
+)
+from comments.models import Comment, IllegalContentNotice, Notification, moderates
 from comments.notifications import EMAIL_KINDS, notifications_mark_read, unsubscribe_read
+from newsroom import ratelimit
 from newsroom.http import (
     NO_SUCH_PAGE,
     keyset_page,
@@ -657,3 +666,63 @@ def unsubscribe(request, token):
         user.save(update_fields=[field])
         return render(request, "comments/unsubscribe.html", {"done": True, "kind": kind})
     return render(request, "comments/unsubscribe.html", {"kind": kind, "member": user})
+
+
+@require_http_methods(["GET", "POST"])
+def notice(request, pk=None, article_pk=None):
+    """The illegal-content notice form (DSA art. 16) for a comment (`pk`) or a story (`article_pk`), for anyone,
+    signed in or not; what the reader may not see (or a tombstone) is a 404. On to the acknowledgement with the
+    notice's reference; errors keep what was typed."""
+    if pk is not None:
+        target = _comment(request, pk, with_text=True)
+        article = target.article
+    else:
+        target = article = get_object_or_404(Article.objects.visible_to(request.user), pk=article_pk)
+    location = request.build_absolute_uri(target.get_absolute_url())
+    user = request.user
+    initial = {"location": location}
+    if user.is_authenticated:
+        initial |= {"notifier_name": user.display_name, "notifier_email": user.email}
+    form = IllegalContentNoticeForm(request.POST or None, initial=initial)
+    status, retry_after = 200, None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                created = services.notice_create(
+                    target=target,
+                    notifier=user,
+                    sender_key=ratelimit.client_ip(request),
+                    # The address of what is reported is the site's to say; the field only shows it.
+                    **(form.cleaned_data | {"location": location}),
+                )
+            except services.RateLimited as error:
+                form.add_error(None, error)
+                status, retry_after = error.status, error.retry_after
+            except ValidationError as error:
+                _apply_notice_errors(form, error)
+            else:
+                return redirect("comments:notice_done", reference=created.reference)
+    response = render(
+        request,
+        "comments/notice_form.html",
+        {"form": form, "target": target, "article": article, "is_comment": pk is not None},
+        status=status,
+    )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _apply_notice_errors(form, error: ValidationError) -> None:
+    for name, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def notice_done(request, reference):
+    """The acknowledgement: the notice's reference and what it was about, nothing of who sent it. Found by the
+    reference alone, which is unguessable (comments.services); anything else is a 404."""
+    found = get_object_or_404(
+        IllegalContentNotice.objects.select_related("comment__article", "article"), reference=reference
+    )
+    return render(request, "comments/notice_done.html", {"notice": found})

@@ -69,15 +69,18 @@ REPORTER_PERMISSIONS = {
     },
 }
 # Moderators work the queue and the comment list (the moderation actions need "change"; suspend and ban need
-# "add restriction"), read the reports, lift or shorten restrictions and keep the banned words. Purging a comment
-# (delete) stays with admins: moderators remove with a reason, which keeps the thread and the record.
+# "add restriction"), read the reports, lift or shorten restrictions, keep the moderation rules and decide
+# illegal-content notices. Purging a comment (delete) stays with admins: moderators remove with a reason, which keeps
+# the thread and the record.
 MODERATOR_PERMISSIONS = {
     "comments": {
         "comment": "change view",
         "moderationitem": "change view",
         "commentreport": "view",
         "restriction": "add change delete view",
-        "bannedword": "add change delete view",
+        "moderationrule": "add change delete view",
+        # Illegal-content notices: read and decided, never added or deleted in the admin (a legal record).
+        "illegalcontentnotice": "change view",
         # Surge controls: slow mode, closing and surge mode, in the admin and from the story page.
         "discussion": "change view",
         "surgeswitch": "view",

@@ -173,6 +173,23 @@ LIVE_SHARED_SECONDS = env.int("LIVE_SHARED_SECONDS", default=5)
 # (newsroom.edge), e.g. http://10.0.0.5:6081/,http://10.0.0.6:6081/. Empty: no edge, no purge sent.
 EDGE_PURGE_URLS = env.list("EDGE_PURGE_URLS", default=[])
 
+# The moderation pipeline's optional classifier (comments.classifiers): the dotted path of a callable
+# (comment_text, *, author, article) -> score in [0, 1], e.g. comments.classifiers.local (trained on this site's
+# decisions by `manage.py train_classifier`) or comments.classifiers.http; empty: none. A comment scoring at or over
+# COMMENTS_CLASSIFIER_HOLD waits for a moderator. Try one on past decisions first: `manage.py replay_classifier`.
+COMMENTS_CLASSIFIER = env.str("COMMENTS_CLASSIFIER", default="")
+COMMENTS_CLASSIFIER_HOLD = env.float("COMMENTS_CLASSIFIER_HOLD", default=0.8)
+# Where train_classifier writes the local model and the local classifier reads it (outside media: never served).
+COMMENTS_CLASSIFIER_MODEL = env.path(
+    "COMMENTS_CLASSIFIER_MODEL", default=BASE_DIR / "var" / "comment-classifier.joblib"
+)
+# The moderation service the HTTP classifier POSTs to, and how long a post waits for it (seconds) before it goes
+# on without a score.
+COMMENTS_CLASSIFIER_URL = env.str("COMMENTS_CLASSIFIER_URL", default="")
+COMMENTS_CLASSIFIER_TIMEOUT = env.float("COMMENTS_CLASSIFIER_TIMEOUT", default=1.0)
+# Illegal-content notices (DSA art. 16) one address may send per hour.
+COMMENTS_NOTICES_PER_HOUR = env.int("COMMENTS_NOTICES_PER_HOUR", default=10)
+
 # ------------------------------------------------------------------------------
 # Accounts
 # ------------------------------------------------------------------------------
@@ -281,8 +298,7 @@ COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=5000)
 COMMENTS_EDIT_WINDOW_MINUTES = env.int("COMMENTS_EDIT_WINDOW_MINUTES", default=15)
 # A reader's first N comments wait for a moderator until N of theirs have been approved; 0 turns it off.
 COMMENTS_PREMODERATE_FIRST = env.int("COMMENTS_PREMODERATE_FIRST", default=1)
-# This many distinct readers' reports hold a comment for review.
-COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
+# How many readers' reports hold a comment is a moderation rule (comments.models.ModerationRule), kept in the admin.
 # The author of a removed or rejected comment may appeal the decision once, within this many days of it.
 COMMENTS_APPEAL_DAYS = env.int("COMMENTS_APPEAL_DAYS", default=14)
 COMMENTS_RATE_PER_MINUTE = env.int("COMMENTS_RATE_PER_MINUTE", default=5)

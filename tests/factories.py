@@ -31,7 +31,7 @@ from articles.models import (
     TextBlock,
 )
 from comments import services as comment_services
-from comments.models import Comment, Discussion
+from comments.models import Comment, Discussion, ModerationRule
 from newsroom.models import User
 
 
@@ -219,3 +219,24 @@ class CommentFactory(DjangoModelFactory[Comment]):
 def report(comment: Comment, reason: str = "spam", user: User | None = None):
     """A reader's report through comments.services, as the site files one (the comment's report count moves)."""
     return comment_services.comment_report(comment=comment, user=user or UserFactory(), reason=reason)
+
+
+class ModerationRuleFactory(DjangoModelFactory[ModerationRule]):
+    """A words rule that holds, unless told otherwise (kind, outcome and the kind's parameters)."""
+
+    class Meta:
+        model = ModerationRule
+
+    name = factory.Sequence(lambda n: f"rule {n}")
+    kind = ModerationRule.Kind.WORDS
+    outcome = ModerationRule.Outcome.HOLD
+    order = factory.Sequence(lambda n: 100 + n)
+
+
+def reports_rule(count: int) -> ModerationRule:
+    """The reports rule (the migration makes one at 3; a transactional test starts without it) set to `count`."""
+    rule, _ = ModerationRule.objects.update_or_create(
+        kind=ModerationRule.Kind.REPORTS,
+        defaults={"name": "reported", "count": count, "enabled": True, "outcome": ModerationRule.Outcome.HOLD},
+    )
+    return rule

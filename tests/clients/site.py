@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import services as article_services
@@ -121,6 +122,11 @@ def build_site(*, threads_per_page: int) -> Site:
     comment_services.comment_remove(comments=[removed], moderator=moderator, reason="Spam", note="No advertising.")
     comment_services.comment_report(comment=first, user=reader, reason="off_topic")
 
+    # An illegal-content notice: the form under a comment, and the acknowledgement with its reference.
+    notice = comment_services.notice_create(
+        target=first, category="defamation", explanation="It is false.", location="x", good_faith=True, sender_key="x"
+    )
+
     story_url = story.get_absolute_url()
     return Site(
         reader=reader,
@@ -151,6 +157,9 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("appeal", f"/comments/{removed.pk}/appeal/", signed_in=True),
             Page("remove-comment", f"/comments/{first.pk}/remove/", signed_in=True, user=moderator),
             Page("reader-history", f"/comments/member/{alex.pk}/history/", signed_in=True, user=moderator),
+            Page("illegal-notice", reverse("comments:notice_comment", args=[first.pk])),
+            Page("illegal-notice-story", reverse("comments:notice_story", args=[story.pk])),
+            Page("illegal-notice-received", reverse("comments:notice_done", args=[notice.reference])),
         ],
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments.models import Comment, Discussion, Restriction
 from tests.comments.conftest import assert_trees_sound
-from tests.factories import ArticleFactory, CommentFactory, UserFactory, report
+from tests.factories import ArticleFactory, CommentFactory, UserFactory, report, reports_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_queue_holds_pending_and_reported_with_parent_context(client, moderator)
 
 
 def test_queue_says_what_it_is_why_each_comment_was_reported_and_filters_by_why(client, moderator, settings):
-    settings.COMMENTS_REPORTS_TO_HOLD = 5  # three reports, still up: "reported", not "waiting"
+    reports_rule(5)  # three reports, still up: "reported", not "waiting"
     reported = CommentFactory(body="Reported reply")
     for reason in ("spam", "spam", "abuse"):
         report(reported, reason)

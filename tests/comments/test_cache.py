@@ -11,7 +11,7 @@ from articles.models import BODY_BLOCKS
 from comments import services
 from comments.models import Comment, Discussion
 from newsroom.services import account_erase, editors_group
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory, reports_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def story(settings):
     settings.COMMENTS_CACHE_SECONDS = 60
-    settings.COMMENTS_REPORTS_TO_HOLD = 1
+    reports_rule(1)
     article = ArticleFactory()
     root = CommentFactory(article=article, body="The root comment.")
     reply = CommentFactory(parent=root, body="A reply to it.")
@@ -105,7 +105,7 @@ def test_every_write_shows_at_once_on_the_cached_page(story, write):
 
 
 def test_a_report_below_the_hold_threshold_still_counts_as_a_write(story, settings):
-    settings.COMMENTS_REPORTS_TO_HOLD = 3
+    reports_rule(3)
     article, _, reply = story
     before = version(article)
     services.comment_report(comment=reply, user=UserFactory(), reason="spam")

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comments import services
-from comments.models import BannedWord, Comment, CommentLike, CommentReport, Discussion, Mention, Restriction
+from comments.models import Comment, CommentLike, CommentReport, Discussion, Mention, Restriction
 from tests.comments.conftest import assert_trees_sound
-from tests.factories import ArticleFactory, CommentFactory, UserFactory, report
+from tests.factories import ArticleFactory, CommentFactory, ModerationRuleFactory, UserFactory, report, reports_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_new_readers_first_comments_wait_until_enough_are_approved(settings):
 
 
 def test_banned_word_holds_the_comment():
-    BannedWord.objects.create(word="cheap pills")
+    ModerationRuleFactory(words="cheap pills")
     assert CommentFactory(body="Buy CHEAP pills here").status == Comment.Status.PENDING
     assert CommentFactory(body="Pills are cheap").status == Comment.Status.VISIBLE
 
@@ -220,7 +220,7 @@ def test_a_like_counts_once_per_reader_however_often_it_is_sent():
 
 
 def test_reports_from_enough_readers_hold_the_comment(settings):
-    settings.COMMENTS_REPORTS_TO_HOLD = 2
+    reports_rule(2)
     comment = CommentFactory()
     reader = UserFactory()
     services.comment_report(comment=comment, user=reader, reason="spam")
@@ -295,7 +295,7 @@ def fresh(comment) -> Comment:
 
 
 def post_held(article, c):
-    BannedWord.objects.create(word="heldword")
+    ModerationRuleFactory(words="heldword")
     return CommentFactory(parent=c["root"], body="A heldword here")
 
 
@@ -309,7 +309,7 @@ def delete_held(article, c):
 
 
 def edit_into_held(article, c):
-    BannedWord.objects.create(word="heldword")
+    ModerationRuleFactory(words="heldword")
     services.comment_edit(comment=c["leaf"], user=c["leaf"].author, body="Now with heldword")
 
 
@@ -375,7 +375,7 @@ TRANSITIONS = [
 def test_every_write_moves_the_count_by_its_change_and_never_recounts(discussion, settings, name, steps, delta, drift):
     """With the true count, the stored one stays true; with a drifted one, the drift stays (a recount would erase
     it): each write adds its own change, nothing else."""
-    settings.COMMENTS_REPORTS_TO_HOLD = 2
+    reports_rule(2)
     article, comments = discussion
     assert stored(article) == visible(article) == 4
     Discussion.objects.filter(pk=article.pk).update(comment_count=4 + drift)

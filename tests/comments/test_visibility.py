@@ -26,7 +26,19 @@ STORIES = ("published", "draft", "review", "scheduled")
 STATES = ("visible", "pending", "removed", "deleted", "removed_with_reply")
 VIEWERS = ("anonymous", "reader", "author", "moderator", "editor")  # editor: staff without moderation, previewing
 # Every address of comments.urls that takes a comment id, as this table tries it.
-ID_URLS = ("permalink", "thread", "reply", "edit", "delete", "like", "report", "remove", "appeal", "pick")
+ID_URLS = (
+    "permalink",
+    "thread",
+    "reply",
+    "edit",
+    "delete",
+    "like",
+    "report",
+    "remove",
+    "appeal",
+    "pick",
+    "notice_comment",
+)
 # Addresses with an id the table does not try: member/<pk>, muting and the reader's history take an account's id, and
 # approving writes (it would change the table's comments under the viewers after it): test_moderation_in_place.py
 # tries it in every state, for moderators and for everyone else.
@@ -127,13 +139,14 @@ def expected_status(url: str, target: Target, viewer: str) -> int:
         return 302
     if seen == "none":
         return 404
-    if url in ("reply", "report", "like") and seen == "tombstone":
+    if url in ("reply", "report", "like", "notice_comment") and seen == "tombstone":
         return 404
     return {
         "permalink": 302,
         "thread": 200,
         "reply": 200 if signed_in else 302,
         "report": 200 if signed_in else 302,
+        "notice_comment": 200,  # anyone may give an illegal-content notice, signed in or not
         "like": 302,
         "edit": 200 if viewer == "author" and seen == "text" else 403,
         "delete": 200 if viewer == "author" else 403,
