@@ -153,7 +153,8 @@ def test_leaving_takes_the_same_statements_at_20_and_at_2000_comments(django_ass
     history(large, other, per_story=500)
     assert Comment.objects.filter(author=small).count() == 20
     assert Comment.objects.filter(author=large).count() == 2000
-    with django_assert_max_num_queries(24) as at_20:
+    # 25 on PostgreSQL: two of them empty the audit log's and the illegal-content notices' links to deleted comments.
+    with django_assert_max_num_queries(25) as at_20:
         services.comments_of_leaving_reader(user=small)
     with django_assert_max_num_queries(len(at_20.captured_queries)):
         services.comments_of_leaving_reader(user=large)
