@@ -13,7 +13,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # Issue 13's targets: the default story page's queries (signed out, signed in) at any N, its uncached time at the
 # largest N against the smallest, and the story lock held by a post on a 50,000-comment story against a 10-comment one.
 # The story (3), one query per kind of body block (8, articles.body), the discussion (2); signed in, 3 more.
-QUERY_BUDGET = {"anon": 13, "signed": 16}
+# One more than issue 13 measured (13, 16): the "newsroom replied" summary (issue 19) is one query a page.
+QUERY_BUDGET = {"anon": 14, "signed": 17}
 GROWTH = 1.5
 LOCK_RATIO = 1.2
 WHO = {"anon": "signed out", "signed": "signed in"}

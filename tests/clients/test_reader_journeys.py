@@ -192,7 +192,7 @@ def test_report_a_comment(page, sign_in, story, reader):
     comment = CommentFactory(article=story, body="Buy cheap watches at example.com")
     sign_in(reader)
     page.goto(story.get_absolute_url())
-    comment_item(page, comment).get_by_role("link", name="Report").click()
+    comment_item(page, comment).get_by_role("link", name="Report", exact=True).click()
     page.get_by_label("Spam").check()
     page.get_by_label("Anything to add (optional)").fill("Posted on every story.")
     page.get_by_role("button", name="Send report").click()
