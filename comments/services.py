@@ -395,20 +395,20 @@ def _held_reason(*, discussion: Discussion, author) -> str | None:
     return None
 
 
+def _record_verdict(verdict: rules.Verdict, action: str, *, user, comment: Comment | None = None, article=None):
+    """The pipeline's hold or rejection in the audit log, with the rule or classifier that made it."""
+    audit.record(
+        action, by=verdict.by, comment=comment, user=user, article=article, reason=verdict.reason, note=verdict.note
+    )
+
+
 def _pipeline_verdict(*, body: str, author, article: Article) -> rules.Verdict | None:
     """The moderation pipeline's verdict on a text (comments.rules): a rejection is refused here, recorded in the
     audit log (which keeps the rule and the reason, not the text) and told to the reader with their text kept; a
     hold is returned, for the caller to record with the comment it stores."""
     verdict = rules.check(body=body, author=author, article=article)
     if verdict is not None and verdict.rejects:
-        audit.record(
-            ModerationAction.Action.REJECT,
-            by=verdict.by,
-            user=author,
-            article=article.pk,
-            reason=verdict.reason,
-            note=verdict.note,
-        )
+        _record_verdict(verdict, ModerationAction.Action.REJECT, user=author, article=article.pk)
         raise ValidationError({"body": verdict.reason}, code="rejected")
     return verdict
 
@@ -600,15 +600,7 @@ def comment_create(
                 status=comment.status, removal_reason=comment.removal_reason, version=comment.version
             )
             if verdict:
-                audit.record(
-                    ModerationAction.Action.HOLD,
-                    by=verdict.by,
-                    comment=comment,
-                    user=author,
-                    article=article.pk,
-                    reason=verdict.reason,
-                    note=verdict.note,
-                )
+                _record_verdict(verdict, ModerationAction.Action.HOLD, comment=comment, user=author)
             notify_for_comment(comment=comment, email=notify_by_email)
             discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
         except BaseException:
@@ -652,14 +644,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         held = verdict is not None and comment.status == Comment.Status.VISIBLE
         if held:
             comment.status, comment.removal_reason = Comment.Status.PENDING, verdict.reason
-            audit.record(
-                ModerationAction.Action.HOLD,
-                by=verdict.by,
-                comment=comment,
-                user=user,
-                reason=verdict.reason,
-                note=verdict.note,
-            )
+            _record_verdict(verdict, ModerationAction.Action.HOLD, comment=comment, user=user)
         comment.full_clean()
         comment.save(update_fields=["body", "body_html", "edited_at", "status", "removal_reason"])
         comment.mentions.exclude(user__in=mentioned).delete()
