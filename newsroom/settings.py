@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "newsroom.middleware.private_when_setting_cookies",  # outside the middleware that set cookies
     "newsroom.replica.route_reads",  # outside the session middleware, whose writes pin the reader too
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # after the session, before CommonMiddleware
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -220,7 +221,13 @@ ACCOUNT_CONFIRM_RESENDS_PER_HOUR = 3
 # ------------------------------------------------------------------------------
 # Internationalisation
 # ------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The site's language, and the languages it offers: a reader gets the one they chose (the django_language cookie,
+# or their account's setting) or else the best match for their browser's Accept-Language (LocaleMiddleware).
+# URLs stay the same in every language. The catalogues live in newsroom/locale (`manage.py makemessages`).
+_LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en")
+LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, code)) for code in env.list("NEWSROOM_LANGUAGES", default=["en", "es"])]
+LOCALE_PATHS = [BASE_DIR / "newsroom" / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

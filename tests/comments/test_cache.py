@@ -146,9 +146,8 @@ def test_the_page_signed_out_readers_get_holds_nothing_of_them_and_tells_shared_
             "public", "max-age=0", "s-maxage=120", "stale-while-revalidate=30", "stale-if-error=600"
         }  # fmt: skip
         assert response["Surrogate-Key"] == f"story-{article.pk} section-{article.section_id}"
-        assert (
-            response["Vary"] == "Cookie, Accept-Encoding"
-        )  # signed-in readers, who carry the session cookie, get their own page
+        # Signed-in readers, who carry the session cookie, get their own page; each offered language its own copy.
+        assert response["Vary"] == "Accept-Language, Cookie, Accept-Encoding"
 
 
 @pytest.mark.parametrize(
