@@ -68,6 +68,7 @@ class HttpsURLField(models.URLField):
 RESERVED_SECTION_SLUGS = frozenset(
     [
         "accounts",
+        "api",
         "admin",
         "author",
         "comments",
