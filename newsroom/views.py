@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection
@@ -23,6 +23,7 @@ from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,6 +34,7 @@ from newsroom import ratelimit, services
 from newsroom.confirmation import LinkRefused, confirmation_read, confirmation_target
 from newsroom.forms import (
     AccountForm,
+    ApiTokenForm,
     PasswordResetForm,
     SignUpForm,
     ThrottledAuthenticationForm,
@@ -40,6 +42,7 @@ from newsroom.forms import (
     save_account,
 )
 from newsroom.http import capped_count, keyset_page, safe_next
+from newsroom.models import ApiToken
 from newsroom.replica import replica_status
 
 logger = logging.getLogger(__name__)
@@ -276,6 +279,43 @@ def account_muted(request):
         "newsroom/account_muted.html",
         {"mutes": comment_selectors.mutes_of(request.user), "limit": MUTE_LIMIT},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_tokens(request):
+    """The reader's API tokens: each with its name, scopes and dates and a button to revoke it, and a form to make
+    one. A new token's secret is on the answer to the form alone (never stored, never cached): shown once."""
+    form = ApiTokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.token_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("scopes" if "scopes" in getattr(error, "error_dict", {}) else None, error.messages)
+        else:
+            form = ApiTokenForm()
+            messages.success(
+                request, _("Your token “%(name)s” is made. Copy it now: it is shown only once.") % {"name": token.name}
+            )
+    context = {
+        "form": form,
+        "secret": secret,
+        "tokens": ApiToken.objects.filter(user=request.user, revoked_at=None),
+        "limit": services.TOKEN_LIMIT,
+    }
+    response = render(request, "newsroom/account_tokens.html", context, status=400 if form.errors else 200)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def account_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at=None)
+    services.token_revoke(token=token)
+    messages.success(request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
+    return redirect("account_tokens")
 
 
 password_change = login_required(
