@@ -19,7 +19,7 @@ from django.http import JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Field, Header, Path, Router, Schema
+from ninja import Field, Header, Path, Router, Schema, Status
 from ninja.decorators import decorate_view
 from pydantic import ConfigDict
 
@@ -195,7 +195,7 @@ def comment_post(
         message = _("Your comment is waiting for moderation. %(reason)s") % {"reason": comment.removal_reason}
     else:
         message = _("Your reply is posted.") if payload.parent else _("Your comment is posted.")
-    return 201, _written(request, comment, message)
+    return Status(201, _written(request, comment, message))
 
 
 @router.patch(
@@ -206,7 +206,7 @@ def comment_edit(request, comment_id: IdInPath, payload: EditIn):
     """The reader's own comment, with a new text, within the edit window; it is then marked as edited."""
     comment = _comment(request.auth, comment_id, field="comment_id")
     comment = _calling(services.comment_edit, comment=comment, user=request.auth, body=payload.body)
-    return 200, _written(request, comment, _("Your changes are saved."))
+    return Status(200, _written(request, comment, _("Your changes are saved.")))
 
 
 @router.delete(
@@ -217,7 +217,7 @@ def comment_delete(request, comment_id: IdInPath):
     """The reader's own comment: with replies it stays as a "deleted" tombstone, without it is gone."""
     comment = _comment(request.auth, comment_id, field="comment_id")
     tombstone = _calling(services.comment_delete, comment=comment, user=request.auth)
-    return 200, _written(request, tombstone, _("Your comment was deleted."), pk=comment_id)
+    return Status(200, _written(request, tombstone, _("Your comment was deleted."), pk=comment_id))
 
 
 def _like(request, comment_id: int, *, liked: bool) -> Liked:
@@ -231,14 +231,14 @@ def _like(request, comment_id: int, *, liked: bool) -> Liked:
 @decorate_view(_never_cached)
 def comment_like(request, comment_id: IdInPath):
     """Like a visible comment of someone else's; liking it again changes nothing."""
-    return 200, _like(request, comment_id, liked=True)
+    return Status(200, _like(request, comment_id, liked=True))
 
 
 @router.delete("/me/likes/{comment_id}/", auth=REACT, response={200: Liked, **_refusals()}, summary="Take a like back")
 @decorate_view(_never_cached)
 def comment_unlike(request, comment_id: IdInPath):
     """Take back the reader's like of a comment; taking it back again changes nothing."""
-    return 200, _like(request, comment_id, liked=False)
+    return Status(200, _like(request, comment_id, liked=False))
 
 
 @router.post("/me/reports/", auth=REACT, response={201: Reported, **_refusals(409)}, summary="Report a comment")
@@ -247,4 +247,4 @@ def comment_report(request, payload: ReportIn):
     """Report a comment to the moderators, once per reader (a second report is a 409)."""
     comment = _comment(request.auth, payload.comment, field="comment", with_text=True)
     _calling(services.comment_report, comment=comment, user=request.auth, reason=payload.reason, note=payload.note)
-    return 201, Reported(comment=comment.pk, message=_("Thank you: a moderator will look at this comment."))
+    return Status(201, Reported(comment=comment.pk, message=_("Thank you: a moderator will look at this comment.")))
