@@ -44,7 +44,7 @@ REACT = TokenAuth(ApiToken.Scope.COMMENTS_REACT)
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 IdInPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 # The HTTP status of a service's refusal, by its code; any other is a 400.
-STATUS_OF_CODE = {"no_parent": 404, "closed": 403, "edit_window": 403, "gone": 403, "own": 403, "twice": 409}
+STATUS_OF_CODE = {"closed": 403, "edit_window": 403, "gone": 403, "own": 403, "twice": 409}
 BAD_IDEMPOTENCY_KEY = gettext_lazy("An Idempotency-Key is 16 to 64 letters, digits, hyphens or underscores.")
 NOT_JSON = gettext_lazy("Send the body as JSON, with Content-Type: application/json.")
 TOO_BIG = gettext_lazy("The request is too large: a comment is at most %(limit)s characters.")
@@ -103,7 +103,7 @@ def _never_cached(run):
     @functools.wraps(run)
     def operation(request, *args, **kwargs):
         try:
-            if request.body and request.content_type != "application/json":
+            if request.content_type != "application/json" and request.META.get("CONTENT_LENGTH", "0") not in ("", "0"):
                 response = JsonResponse(error_body((None, NOT_JSON)), status=415)
             else:
                 response = run(request, *args, **kwargs)
@@ -123,8 +123,10 @@ def _refused(error: ValidationError) -> ApiError:
     else:
         field, errors = None, error.error_list
     first = errors[0]
-    field = None if field == NON_FIELD_ERRORS else field
-    return ApiError(STATUS_OF_CODE.get(first.code, 400), first.messages[0], field=field)
+    message = first.messages[0]
+    # A parent the reader may not see is answered as one that never existed: a 404, as on the site.
+    status = 404 if message == str(services.PARENT_NOT_AVAILABLE) else STATUS_OF_CODE.get(first.code, 400)
+    return ApiError(status, message, field=None if field == NON_FIELD_ERRORS else field)
 
 
 def _written(request, comment: Comment | None, message: str, *, pk: int | None = None) -> Written:
