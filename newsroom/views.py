@@ -20,7 +20,7 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse, Str
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from comments.services import MUTE_LIMIT
 from newsroom import ratelimit, services
+from newsroom.api import error_body
 from newsroom.confirmation import LinkRefused, confirmation_read, confirmation_target
 from newsroom.forms import (
     AccountForm,
@@ -339,6 +340,9 @@ def bad_request(request, exception):
     """The 400 page (handler400): says what was wrong when the reason is a plain BadRequest's, which never quotes the
     request; other refusals (suspicious hosts, oversized bodies) get the general text. The body is never read again."""
     reason = str(exception) if isinstance(exception, BadRequest) else ""
+    if request.path.startswith(reverse("api:api-root")):
+        # The API's clients read JSON, in the API's one error shape.
+        return JsonResponse(error_body((None, reason or _("The request was not understood."))), status=400)
     return render(request, "400.html", {"reason": reason}, status=400)
 
 

@@ -350,3 +350,9 @@ def test_the_schema_declares_every_refusal_of_the_writes(client):
         for operation in item.values():
             assert {"400", "401", "403", "404", "415", "422", "429", "503"} <= set(operation["responses"])
             assert operation["security"] == [{"TokenAuth": []}]
+
+
+def test_a_control_character_in_the_address_is_a_400_in_the_error_shape(api):
+    response = api.put("/api/v1/me/likes/%01/")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert "control character" in error(response)[1]
