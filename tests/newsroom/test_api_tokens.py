@@ -200,3 +200,15 @@ def test_last_used_is_written_at_most_once_a_minute(client, django_assert_num_qu
     assert token.last_used_at > first
     client.force_login(token.user)
     assert "last used" in client.get(TOKENS).content.decode()
+
+
+def test_an_admin_revokes_a_leaked_token_without_ever_seeing_a_secret(client):
+    token, secret = api_token()
+    client.force_login(UserFactory(handle="boss", is_staff=True, is_superuser=True))
+    changelist = reverse("admin:newsroom_apitoken_changelist")
+    html = client.get(changelist, {"q": token.prefix}).content.decode()
+    assert token.prefix in html and secret not in html and token.key_hash not in html
+    assert token.key_hash not in client.get(reverse("admin:newsroom_apitoken_change", args=[token.pk])).content.decode()
+    response = client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
+    assert "1 token revoked." in response.content.decode()
+    assert api_post(client, secret, {"story": ArticleFactory().pk, "body": "Leaked"}).status_code == 401
