@@ -96,7 +96,7 @@ def _refusals(*statuses: int) -> dict[int, type[Errors]]:
     return dict.fromkeys(sorted({400, 401, 403, 404, 413, 415, 422, 429, 503, *statuses}), Errors)
 
 
-def _never_cached(run):
+def _json_write(run):
     """Around the whole operation (before authentication and the body's parsing): a body that is not JSON is a
     415, one past DATA_UPLOAD_MAX_MEMORY_SIZE a 413; every answer, refusals too, is private and never stored."""
 
@@ -167,7 +167,7 @@ def _comment(user, pk: int, *, field: str, with_text: bool = False) -> Comment:
 @router.post(
     "/me/comments/", auth=WRITE, response={201: Written, **_refusals(409)}, summary="Post a comment or a reply"
 )
-@decorate_view(_never_cached)
+@decorate_view(_json_write)
 def comment_post(
     request,
     payload: CommentIn,
@@ -203,7 +203,7 @@ def comment_post(
 @router.patch(
     "/me/comments/{comment_id}/", auth=WRITE, response={200: Written, **_refusals()}, summary="Edit a comment"
 )
-@decorate_view(_never_cached)
+@decorate_view(_json_write)
 def comment_edit(request, comment_id: IdInPath, payload: EditIn):
     """The reader's own comment, with a new text, within the edit window; it is then marked as edited."""
     comment = _comment(request.auth, comment_id, field="comment_id")
@@ -214,7 +214,7 @@ def comment_edit(request, comment_id: IdInPath, payload: EditIn):
 @router.delete(
     "/me/comments/{comment_id}/", auth=WRITE, response={200: Written, **_refusals()}, summary="Delete a comment"
 )
-@decorate_view(_never_cached)
+@decorate_view(_json_write)
 def comment_delete(request, comment_id: IdInPath):
     """The reader's own comment: with replies it stays as a "deleted" tombstone, without it is gone."""
     comment = _comment(request.auth, comment_id, field="comment_id")
@@ -230,21 +230,21 @@ def _like(request, comment_id: int, *, liked: bool) -> Liked:
 
 
 @router.put("/me/likes/{comment_id}/", auth=REACT, response={200: Liked, **_refusals()}, summary="Like a comment")
-@decorate_view(_never_cached)
+@decorate_view(_json_write)
 def comment_like(request, comment_id: IdInPath):
     """Like a visible comment of someone else's; liking it again changes nothing."""
     return Status(200, _like(request, comment_id, liked=True))
 
 
 @router.delete("/me/likes/{comment_id}/", auth=REACT, response={200: Liked, **_refusals()}, summary="Take a like back")
-@decorate_view(_never_cached)
+@decorate_view(_json_write)
 def comment_unlike(request, comment_id: IdInPath):
     """Take back the reader's like of a comment; taking it back again changes nothing."""
     return Status(200, _like(request, comment_id, liked=False))
 
 
 @router.post("/me/reports/", auth=REACT, response={201: Reported, **_refusals(409)}, summary="Report a comment")
-@decorate_view(_never_cached)
+@decorate_view(_json_write)
 def comment_report(request, payload: ReportIn):
     """Report a comment to the moderators, once per reader (a second report is a 409)."""
     comment = _comment(request.auth, payload.comment, field="comment", with_text=True)

@@ -5,9 +5,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
+from comments import services
 from comments.models import (
     Comment,
     CommentLike,
@@ -356,3 +358,13 @@ def test_a_control_character_in_the_address_is_a_400_in_the_error_shape(api):
     response = api.put("/api/v1/me/likes/%01/")
     assert response.status_code == 400 and response["Content-Type"] == "application/json"
     assert "control character" in error(response)[1]
+
+
+def test_a_write_that_fails_in_the_database_is_a_503_to_retry(api, monkeypatch):
+    def lock_timeout(**kwargs):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(services, "comment_create", lock_timeout)
+    response = send(api, "post", COMMENTS, {"story": ArticleFactory().pk, "body": "Busy"})
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert error(response)[1].startswith("Sorry, your comment could not be saved just now")
