@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from newsroom.models import ImportedAccount, User
+from newsroom import services
+from newsroom.models import ApiToken, ImportedAccount, User
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -46,3 +49,27 @@ class ImportedAccountAdmin(admin.ModelAdmin):
     search_fields = ["username", "user__handle", "user__email"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Readers' API tokens, to find and revoke one (a leaked secret); made only by their reader, who alone sees it."""
+
+    list_display = ["name", "prefix", "user", "scopes", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["prefix", "name", "user__handle"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["user", "name", "scopes", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        revoked = sum(services.token_revoke(token=token) for token in queryset)
+        self.message_user(
+            request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked) % {"count": revoked}
+        )

@@ -8,18 +8,19 @@ generated from the code at /api/v1/schema/ and browsable at /api/v1/docs/.
 """
 
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 
 class ApiError(Exception):
     """A refusal with a status, a message for people and, where one is to blame, the field's name."""
 
-    def __init__(self, status, message, *, field=None):
+    def __init__(self, status, message, *, field=None, headers=None):
         super().__init__(str(message))
         self.status = status
         self.message = message
         self.field = field
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 api = NinjaAPI(
@@ -32,6 +33,17 @@ api = NinjaAPI(
 )
 
 
+class Error(Schema):
+    field: str | None
+    message: str
+
+
+class Errors(Schema):
+    """The one error shape, for operations to declare their refusals with (`response={..., 404: Errors}`)."""
+
+    errors: list[Error]
+
+
 def error_body(*errors):
     """[(field or None, message), ...] -> the one error shape every refusal answers with."""
     return {"errors": [{"field": field, "message": str(message)} for field, message in errors]}
@@ -39,7 +51,10 @@ def error_body(*errors):
 
 @api.exception_handler(ApiError)
 def api_error(request, exc):
-    return api.create_response(request, error_body((exc.field, exc.message)), status=exc.status)
+    response = api.create_response(request, error_body((exc.field, exc.message)), status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -51,9 +66,17 @@ def validation_error(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
-    return api.create_response(request, error_body((None, _("Sign in with a valid token."))), status=401)
+    response = api.create_response(request, error_body((None, _("Sign in with a valid token."))), status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return api.create_response(request, error_body((None, exc.message)), status=exc.status_code)
+
+
+# The routers, after the frame they use (each imports ApiError and Errors from here).
+from comments.api_write import router as comments_write  # noqa: E402
+
+api.add_router("", comments_write)

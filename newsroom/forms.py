@@ -5,11 +5,18 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from newsroom import ratelimit
 from newsroom.confirmation import email_taken
-from newsroom.models import User
-from newsroom.names import has_refused_characters, is_reserved_handle, name_skeleton, one_line
+from newsroom.models import ApiToken, User
+from newsroom.names import (
+    has_refused_characters,
+    is_reserved_handle,
+    name_skeleton,
+    one_line,
+    without_refused_characters,
+)
 
 HANDLE_TAKEN = "That handle is taken. Please choose another."
 EMAIL_TAKEN = (
@@ -221,3 +228,26 @@ class AccountForm(forms.ModelForm):
 
     def clean_handle(self):
         return clean_handle(self.cleaned_data["handle"], instance=self.instance)
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token on the reader's tokens page: a name to know it by and what it may do."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=60,
+        help_text=_("What the token is for, e.g. the app or the device that uses it."),
+        error_messages={"required": _("Give the token a name, so that you know it again.")},
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose what the token may do.")},
+    )
+
+    def clean_name(self):
+        name = without_refused_characters(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Give the token a name, so that you know it again."), code="required")
+        return name

@@ -6,8 +6,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-__all__ = ["User", "ImportedAccount"]
+__all__ = ["User", "ImportedAccount", "ApiToken"]
 
 handle_validator = RegexValidator(
     r"^[A-Za-z0-9_]{3,30}\Z",
@@ -139,3 +140,31 @@ class ImportedAccount(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} user {self.username}"
+
+
+class ApiToken(models.Model):
+    """A reader's key for writing through the API (newsroom.tokens), made and revoked on their account page. Only its
+    SHA-256 is kept: the secret is shown once, when it is made; `prefix`, its first characters, tells tokens apart."""
+
+    class Scope(models.TextChoices):
+        COMMENTS_WRITE = "comments:write", _("Post, reply to, edit and delete your comments")
+        COMMENTS_REACT = "comments:react", _("Like and report comments")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60, help_text=_("What the token is for, e.g. the app using it."))
+    scopes = models.JSONField(_("scopes"), default=list, help_text=_("What the token may do (ApiToken.Scope)."))
+    prefix = models.CharField(max_length=12, editable=False, help_text=_("The token's first characters."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…) of {self.user_id}"
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [str(ApiToken.Scope(scope).label) for scope in self.scopes if scope in ApiToken.Scope.values]

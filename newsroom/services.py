@@ -1,14 +1,18 @@
-"""Site-wide writes: the staff roles and what each may do in the admin; closing, erasing and claiming accounts."""
+"""Site-wide writes: the staff roles and what each may do in the admin; closing, erasing and claiming accounts; API
+tokens."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from comments import services as comment_services
 from comments.tasks import send_notification_emails
+from newsroom import tokens
 from newsroom.confirmation import confirmation_read, confirmation_target
-from newsroom.models import ImportedAccount, User
+from newsroom.models import ApiToken, ImportedAccount, User
 from newsroom.tasks import enqueue_on_commit, erase_closed_accounts, send_confirmation_email, send_email_change_notice
 
 __all__ = [
@@ -26,6 +30,9 @@ __all__ = [
     "email_confirmation_send",
     "email_change_request",
     "email_confirm",
+    "TOKEN_LIMIT",
+    "token_create",
+    "token_revoke",
 ]
 
 # The body's blocks (articles.models.BODY_BLOCKS) and the galleries they place: written by reporters and editors.
@@ -208,3 +215,41 @@ def email_confirm(*, token: str) -> User:
         # The reply and mention e-mail that waited for a confirmed address goes now.
         enqueue_on_commit(send_notification_emails)
     return user
+
+
+# The most working API tokens one reader may hold: one per app or device is a handful, not hundreds.
+TOKEN_LIMIT = 10
+
+
+def token_create(*, user, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
+    """Make an API token for the reader with these scopes; returns it and its secret, which is shown to them once
+    and never stored (only its SHA-256). Refused past TOKEN_LIMIT working tokens, under the reader's row lock, so
+    two made at once cannot both pass the cap."""
+    scopes = sorted(set(scopes))
+    if not scopes or not set(scopes) <= set(ApiToken.Scope.values):
+        raise ValidationError({"scopes": gettext("Choose what the token may do.")}, code="scopes")
+    secret = tokens.new_secret()
+    token = ApiToken(
+        user=user,
+        name=name.strip(),
+        scopes=scopes,
+        prefix=secret[: tokens.SHOWN_LENGTH],
+        key_hash=tokens.key_hash(secret),
+    )
+    token.full_clean(exclude=["user"])
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        if ApiToken.objects.filter(user=user, revoked_at=None)[TOKEN_LIMIT - 1 :].exists():
+            message = ngettext(
+                "You have %(limit)d working token, the most a reader may hold. Revoke one you no longer use first.",
+                "You have %(limit)d working tokens, the most a reader may hold. Revoke one you no longer use first.",
+                TOKEN_LIMIT,
+            ) % {"limit": TOKEN_LIMIT}
+            raise ValidationError(message, code="full")
+        token.save()
+    return token, secret
+
+
+def token_revoke(*, token: ApiToken) -> bool:
+    """Revoke a token: from now on it is refused (401). Returns whether this revoked it (False: it already was)."""
+    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now()))

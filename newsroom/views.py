@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection
@@ -20,9 +20,10 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse, Str
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,9 +31,11 @@ from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from comments.services import MUTE_LIMIT
 from newsroom import ratelimit, services
+from newsroom.api import error_body
 from newsroom.confirmation import LinkRefused, confirmation_read, confirmation_target
 from newsroom.forms import (
     AccountForm,
+    ApiTokenForm,
     PasswordResetForm,
     SignUpForm,
     ThrottledAuthenticationForm,
@@ -40,6 +43,7 @@ from newsroom.forms import (
     save_account,
 )
 from newsroom.http import capped_count, keyset_page, safe_next
+from newsroom.models import ApiToken
 from newsroom.replica import replica_status
 
 logger = logging.getLogger(__name__)
@@ -278,6 +282,43 @@ def account_muted(request):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_tokens(request):
+    """The reader's API tokens: each with its name, scopes and dates and a button to revoke it, and a form to make
+    one. A new token's secret is on the answer to the form alone (never stored, never cached): shown once."""
+    form = ApiTokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.token_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("scopes" if "scopes" in getattr(error, "error_dict", {}) else None, error.messages)
+        else:
+            form = ApiTokenForm()
+            messages.success(
+                request, _("Your token “%(name)s” is made. Copy it now: it is shown only once.") % {"name": token.name}
+            )
+    context = {
+        "form": form,
+        "secret": secret,
+        "tokens": ApiToken.objects.filter(user=request.user, revoked_at=None),
+        "limit": services.TOKEN_LIMIT,
+    }
+    response = render(request, "newsroom/account_tokens.html", context, status=400 if form.errors else 200)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def account_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at=None)
+    services.token_revoke(token=token)
+    messages.success(request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
+    return redirect("account_tokens")
+
+
 password_change = login_required(
     auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done"))
 )
@@ -299,6 +340,9 @@ def bad_request(request, exception):
     """The 400 page (handler400): says what was wrong when the reason is a plain BadRequest's, which never quotes the
     request; other refusals (suspicious hosts, oversized bodies) get the general text. The body is never read again."""
     reason = str(exception) if isinstance(exception, BadRequest) else ""
+    if request.path.startswith(reverse("api:api-root")):
+        # The API's clients read JSON, in the API's one error shape.
+        return JsonResponse(error_body((None, reason or _("The request was not understood."))), status=400)
     return render(request, "400.html", {"reason": reason}, status=400)
 
 

@@ -32,7 +32,8 @@ from articles.models import (
 )
 from comments import services as comment_services
 from comments.models import Comment, Discussion, ModerationRule
-from newsroom.models import User
+from newsroom import services as newsroom_services
+from newsroom.models import ApiToken, User
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -240,3 +241,10 @@ def reports_rule(count: int) -> ModerationRule:
         defaults={"name": "reported", "count": count, "enabled": True, "outcome": ModerationRule.Outcome.HOLD},
     )
     return rule
+
+
+def api_token(user: User | None = None, *scopes: str, name: str = "My app") -> tuple[ApiToken, str]:
+    """A reader's API token made as the tokens page makes one (every scope unless told): the token and its secret."""
+    return newsroom_services.token_create(
+        user=user or UserFactory(), name=name, scopes=list(scopes or ApiToken.Scope.values)
+    )

@@ -33,6 +33,7 @@ from tests.factories import (
     SectionFactory,
     TagFactory,
     UserFactory,
+    api_token,
     live_entry,
     story_with_every_block,
 )
@@ -108,6 +109,8 @@ def build_site(*, threads_per_page: int) -> Site:
     shouty = UserFactory(handle="shouty", display_name="Shouty")
     CommentFactory(parent=edited, author=shouty, body="Nobody reads the comments anyway.")
     comment_services.reader_mute(muter=reader, muted=shouty)
+    # An API token of the reader's (their tokens page lists it).
+    api_token(reader, name="Phone app")
 
     # A new reader who has not confirmed their address yet (the account page asks them to), and a commenter
     # imported from Disqus who never claimed the account (a profile marked so).
@@ -141,6 +144,7 @@ def build_site(*, threads_per_page: int) -> Site:
             Page("story-newsroom-replies", f"{story_url}?sort=newsroom"),
             Page("story-picks-moderator", f"{story_url}?sort=picks", signed_in=True, user=moderator),
             Page("muted-readers", "/accounts/muted/", signed_in=True),
+            Page("api-tokens", "/accounts/tokens/", signed_in=True),
             Page("thread", f"{deep.get_ancestors().get(level=6).get_absolute_url()}thread/"),
             Page("profile", "/@alex/"),
             Page("live-blog", blog.get_absolute_url()),
