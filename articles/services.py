@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from articles import body, images
+from articles import body, images, signals
 from articles.models import (
     BODY_BLOCKS,
     LIVE_BLOCKS,
@@ -56,20 +56,23 @@ __all__ = [
 LISTS_KEY = "stories"
 
 
-def article_changed(*, article: Article) -> None:
+def article_changed(*, article: Article, was_live: bool | None = None) -> None:
     """What readers see of the story changed (published, withdrawn, edited): once this commits, the edge drops its
-    pages and every list of stories (newsroom.edge)."""
+    pages and every list of stories (newsroom.edge), and articles.signals says it was published (`was_live` False
+    and live now) or updated (live now; `was_live` None when the caller did not know)."""
     edge.purge_on_commit(article.surrogate_key, LISTS_KEY)
+    signals.story_changed_on_commit(article, was_live=was_live)
 
 
-def article_body_refresh(*, article: Article) -> None:
+def article_body_refresh(*, article: Article, was_live: bool | None = None) -> None:
     """Write the body's words (Article.body) from its blocks, after they change: search's triggers re-index the
-    story when they differ. The admin calls this after every save of a story, so it is where an edit is purged."""
+    story when they differ. The admin calls this after every save of a story, so it is where an edit is purged
+    (and announced: `was_live`, whether readers saw the story before the save, as for article_changed)."""
     words = body.plain_text(body.blocks(article))
     if words != article.body:
         article.body = words
         Article.objects.filter(pk=article.pk).update(body=words)
-    article_changed(article=article)
+    article_changed(article=article, was_live=was_live)
 
 
 def article_add_block(*, article: Article, block, ordering: int | None = None):
@@ -112,6 +115,7 @@ def article_publish(*, article: Article, by, at=None) -> Article:
     """`by` publishes now, or at `at` (a future time schedules the story; readers see it from then on), as a
     revision; refused (PermissionDenied) unless `by` holds the publish permission."""
     _may_publish(by)
+    was_live = article.is_live
     with reversion.create_revision():
         article.status = Article.Status.PUBLISHED
         if at is not None:
@@ -123,7 +127,7 @@ def article_publish(*, article: Article, by, at=None) -> Article:
         article.save(update_fields=["status", "publish_at", "modified_at", "edit_version"])
         reversion.set_user(by)
         reversion.set_comment("Published." if article.publish_at <= timezone.now() else "Scheduled.")
-    article_changed(article=article)
+    article_changed(article=article, was_live=was_live)
     return article
 
 
@@ -136,7 +140,7 @@ def article_unpublish(*, article: Article, by) -> Article:
         article.save(update_fields=["status", "modified_at", "edit_version"])
         reversion.set_user(by)
         reversion.set_comment("Unpublished.")
-    article_changed(article=article)
+    article_changed(article=article, was_live=True)
     return article
 
 
