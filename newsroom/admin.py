@@ -57,6 +57,8 @@ class WebhookEndpointForm(forms.ModelForm):
     """An endpoint as staff register it: its URL checked now (webhooks.check_url: http(s), a host that resolves to
     public addresses only) and again at every delivery."""
 
+    # Checked by webhooks.check_url alone, whose messages name what is wrong (a scheme, a private address).
+    url = forms.CharField(label=_("URL"), max_length=500, help_text=WebhookEndpoint._meta.get_field("url").help_text)
     events = forms.MultipleChoiceField(
         label=_("Events"), choices=WEBHOOK_EVENTS, widget=forms.CheckboxSelectMultiple, required=True
     )
