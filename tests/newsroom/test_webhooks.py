@@ -437,6 +437,15 @@ def test_the_admin_page_names_the_refused_url(admin_client):
     assert not WebhookEndpoint.objects.exists()
 
 
+def test_the_deploy_check_warns_when_private_hosts_are_allowed(settings):
+    from newsroom import checks
+
+    assert checks.webhooks_private_hosts_check(None) == []
+    settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
+    (warning,) = checks.webhooks_private_hosts_check(None)
+    assert warning.id == "newsroom.W002"
+
+
 def test_a_private_address_is_refused_again_at_delivery(receiver, django_capture_on_commit_callbacks, settings):
     """The name passed the form's check, then resolves to loopback (DNS rebinding): nothing is sent."""
     settings.WEBHOOKS_RETRY_DELAYS = []
