@@ -41,6 +41,7 @@ __all__ = [
     "Refused",
     "check_url",
     "sign",
+    "subscribers",
     "emit",
     "emit_test",
     "deliver",
@@ -199,11 +200,16 @@ def _create(endpoints, event: str, data: dict) -> list[WebhookDelivery]:
     return created
 
 
-def emit(event: str, data: dict) -> list[WebhookDelivery]:
-    """Store a delivery of `event` for every sending endpoint subscribed to it, and enqueue them. The endpoints
-    are few: read whole, the subscriptions filtered here (a JSON list, on SQLite as on PostgreSQL)."""
-    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True, paused_at=None) if event in e.events]
-    return _create(endpoints, event, data)
+def subscribers(event: str) -> list[WebhookEndpoint]:
+    """The sending endpoints subscribed to `event`. They are few: read whole, the subscriptions (a JSON list)
+    filtered here, the same on SQLite as on PostgreSQL."""
+    return [e for e in WebhookEndpoint.objects.filter(is_active=True, paused_at=None) if event in e.events]
+
+
+def emit(event: str, data: dict, *, endpoints: list[WebhookEndpoint] | None = None) -> list[WebhookDelivery]:
+    """Store a delivery of `event` for every sending endpoint subscribed to it (or each of `endpoints`, read once
+    for many events), and enqueue them."""
+    return _create(subscribers(event) if endpoints is None else endpoints, event, data)
 
 
 def emit_test(endpoints) -> list[WebhookDelivery]:
@@ -211,44 +217,48 @@ def emit_test(endpoints) -> list[WebhookDelivery]:
     return _create(list(endpoints), WEBHOOK_TEST_EVENT, {"message": "A test event from the newsroom's admin."})
 
 
-# The receivers (connected in newsroom.apps): each builds its event's data from the saved rows.
+# The receivers (connected in newsroom.apps): each reads its endpoints first, and builds its event's data from the
+# saved rows only when one is listening.
 def on_story_published(sender, article, **kwargs):
-    emit("story.published", story_data(article))
+    if endpoints := subscribers("story.published"):
+        emit("story.published", story_data(article), endpoints=endpoints)
 
 
 def on_story_updated(sender, article, **kwargs):
-    emit("story.updated", story_data(article))
+    if endpoints := subscribers("story.updated"):
+        emit("story.updated", story_data(article), endpoints=endpoints)
 
 
-def _comment(pk):
+def _comments(pks):
     from comments.models import Comment
 
-    return Comment.objects.select_related("article__section", "author").filter(pk=pk).first()
+    return Comment.objects.select_related("article__section", "author").in_bulk(pks)
 
 
 def on_comment_created(sender, comment, **kwargs):
-    if comment := _comment(comment.pk):
-        emit("comment.created", comment_data(comment))
+    if (endpoints := subscribers("comment.created")) and (comment := _comments([comment.pk]).get(comment.pk)):
+        emit("comment.created", comment_data(comment), endpoints=endpoints)
 
 
 def on_comment_edited(sender, comment, **kwargs):
-    if comment := _comment(comment.pk):
-        emit("comment.edited", comment_data(comment))
+    if (endpoints := subscribers("comment.edited")) and (comment := _comments([comment.pk]).get(comment.pk)):
+        emit("comment.edited", comment_data(comment), endpoints=endpoints)
 
 
 def on_comment_moderated(sender, actions, **kwargs):
-    from comments.models import Comment
-
-    comments = Comment.objects.select_related("article__section", "author").in_bulk([a.comment_id for a in actions])
+    if not (endpoints := subscribers("comment.moderated")):
+        return
+    comments = _comments([action.comment_id for action in actions])
     for action in actions:
         if comment := comments.get(action.comment_id):
             data = comment_data(comment) | {"action": action.action, "reason": action.reason}
-            emit("comment.moderated", data)
+            emit("comment.moderated", data, endpoints=endpoints)
 
 
 def on_comment_reported(sender, report, **kwargs):
-    if comment := _comment(report.comment_id):
-        emit("comment.reported", comment_data(comment) | {"report": {"reason": report.reason}})
+    endpoints = subscribers("comment.reported")
+    if endpoints and (comment := _comments([report.comment_id]).get(report.comment_id)):
+        emit("comment.reported", comment_data(comment) | {"report": {"reason": report.reason}}, endpoints=endpoints)
 
 
 # ------------------------------------------------------------------------------
