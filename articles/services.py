@@ -2,6 +2,7 @@
 
 import reversion
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,11 +25,12 @@ from articles.models import (
     same_kind,
 )
 from newsroom import edge
-from newsroom.tasks import enqueue_on_commit
+from newsroom.tasks import can_defer, enqueue_on_commit
 
 __all__ = [
     "LISTS_KEY",
     "article_changed",
+    "story_announce_scheduled",
     "article_body_refresh",
     "article_add_block",
     "article_publish",
@@ -62,6 +64,25 @@ def article_changed(*, article: Article, was_live: bool | None = None) -> None:
     and live now) or updated (live now; `was_live` None when the caller did not know)."""
     edge.purge_on_commit(article.surrogate_key, LISTS_KEY)
     signals.story_changed_on_commit(article, was_live=was_live)
+    if article.is_scheduled and can_defer():
+        # No code runs when a scheduled story goes live by its clock: a task waits for that moment to announce it.
+        from articles.tasks import announce_scheduled_story
+
+        wait = (article.publish_at - timezone.now()).total_seconds()
+        enqueue_on_commit(announce_scheduled_story, article.pk, article.publish_at.isoformat(), delay=int(wait) + 1)
+
+
+def story_announce_scheduled(*, article_pk: int, publish_at: str) -> bool:
+    """A scheduled story's time came: send articles.signals.story_published if it is live at the time it was
+    scheduled for (not rescheduled, not withdrawn), once: each save of a scheduled story enqueues a task for it, and
+    the first to take the shared cache's key announces it."""
+    article = Article.objects.select_related("section").filter(pk=article_pk).first()
+    if article is None or not article.is_live or article.publish_at.isoformat() != publish_at:
+        return False
+    if not cache.add(f"story-announced:{article_pk}:{publish_at}", 1, timeout=7 * 24 * 3600):
+        return False
+    signals.send_on_commit(signals.story_published, Article, article=article)
+    return True
 
 
 def article_body_refresh(*, article: Article, was_live: bool | None = None) -> None:

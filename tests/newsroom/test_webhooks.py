@@ -271,6 +271,41 @@ def test_a_draft_saved_and_a_story_scheduled_send_nothing(hooks, receiver, djang
     assert receiver.received == [] and not WebhookDelivery.objects.exists()
 
 
+def test_a_scheduled_story_is_announced_when_its_time_comes(
+    hooks, receiver, settings, django_capture_on_commit_callbacks
+):
+    """No code runs when a scheduled story goes live by its clock: scheduling it enqueues a task for that moment
+    (on a queue that can wait: django-tasks' dummy backend keeps it here), which announces it then, once."""
+    from django.utils import timezone
+    from django_tasks import default_task_backend
+
+    from articles.tasks import announce_scheduled_story
+
+    immediate = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    editor = UserFactory(handle="editor", is_staff=True, is_superuser=True)
+    story = ArticleFactory(status=Article.Status.DRAFT, publish_at=None)
+    endpoint_for(receiver, ["story.published", "story.updated"])
+    moved = timezone.now() + timedelta(hours=5)
+    at = timezone.now() + timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        story_services.article_publish(article=story, by=editor, at=moved)
+        story_services.article_publish(article=story, by=editor, at=at)  # rescheduled sooner
+    waiting = [r for r in default_task_backend.results if r.task.name == "announce_scheduled_story"]
+    assert [r.args for r in waiting] == [[story.pk, moved.isoformat()], [story.pk, at.isoformat()]]
+    assert at <= waiting[1].task.run_after <= at + timedelta(seconds=2)
+    assert receiver.received == [] and not WebhookDelivery.objects.exists()
+    assert not announce_scheduled_story.call(*waiting[1].args)  # not yet its time
+    time.sleep(max(0, (at - timezone.now()).total_seconds()) + 0.1)
+    settings.TASKS = immediate
+    with django_capture_on_commit_callbacks(execute=True):
+        assert announce_scheduled_story.call(*waiting[1].args)
+        assert not announce_scheduled_story.call(*waiting[1].args)  # a second task for that time: nothing more
+        assert not announce_scheduled_story.call(*waiting[0].args)  # the time it was moved from: nothing
+    assert receiver.events() == ["story.published"]
+    assert receiver.received[0].event["data"]["id"] == story.pk
+
+
 def test_approving_a_held_comment_is_announced(hooks, receiver, django_capture_on_commit_callbacks):
     moderator = UserFactory(handle="mod", is_staff=True, is_superuser=True)
     story = ArticleFactory(discussion_mode="premoderated")
