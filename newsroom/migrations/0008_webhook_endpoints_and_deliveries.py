@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import newsroom.models
 from django.db import migrations, models
+
+import newsroom.models
 
 
 class Migration(migrations.Migration):
