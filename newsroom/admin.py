@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -85,8 +87,15 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "description", "event_list", "is_active", "paused_at", "consecutive_failures"]
     list_filter = ["is_active", ("paused_at", admin.EmptyFieldListFilter)]
     search_fields = ["url", "description"]
-    readonly_fields = ["secret", "paused_at", "paused_reason", "consecutive_failures", "created_at"]
+    readonly_fields = ["secret", "paused_at", "paused_reason", "consecutive_failures", "created_at", "deliveries"]
     actions = ["send_test_event", "resume"]
+
+    @admin.display(description=_("Deliveries"))
+    def deliveries(self, obj):
+        if obj.pk is None:
+            return ""
+        url = reverse("admin:newsroom_webhookdelivery_changelist") + f"?endpoint__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Every delivery to this endpoint"))
 
     @admin.display(description=_("Events"))
     def event_list(self, obj):

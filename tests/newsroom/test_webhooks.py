@@ -416,12 +416,14 @@ def test_staff_send_a_test_event_from_the_admin(hooks, receiver, django_capture_
     assert "A test event is on its way to 1 endpoint" in response.content.decode()
     (got,) = receiver.received
     assert got.verified and got.event["type"] == "webhook.test"
-    # The secret is shown on the endpoint's page; the deliveries are read-only.
-    assert (
-        endpoint.secret
-        in admin_client.get(reverse("admin:newsroom_webhookendpoint_change", args=[endpoint.pk])).content.decode()
-    )
+    # The secret is shown on the endpoint's page, with a link to its deliveries, which are read-only.
+    change = admin_client.get(reverse("admin:newsroom_webhookendpoint_change", args=[endpoint.pk])).content.decode()
+    assert endpoint.secret in change and f"?endpoint__id__exact={endpoint.pk}" in change
     delivery = WebhookDelivery.objects.get()
+    listed = admin_client.get(
+        reverse("admin:newsroom_webhookdelivery_changelist") + f"?endpoint__id__exact={endpoint.pk}"
+    )
+    assert listed.status_code == 200 and "webhook.test" in listed.content.decode()
     page = admin_client.get(reverse("admin:newsroom_webhookdelivery_change", args=[delivery.pk]))
     assert page.status_code == 200 and b'name="_save"' not in page.content
     assert admin_client.get(reverse("admin:newsroom_webhookdelivery_add")).status_code == 403
