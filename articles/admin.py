@@ -360,7 +360,11 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.article_body_refresh(article=form.instance)
+        # Whether readers saw the story before this save, from what the form was loaded with: the save publishes
+        # it (articles.signals.story_published) or updates it.
+        initial = form.initial
+        was_live = change and Article(status=initial.get("status"), publish_at=initial.get("publish_at")).is_live
+        services.article_body_refresh(article=form.instance, was_live=was_live)
 
     def get_search_results(self, request, queryset, search_term):
         """The stories (drafts too) with words starting as the term's do, by articles.search's index, or whose slug

@@ -2,6 +2,7 @@
 
 import reversion
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -10,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from articles import body, images
+from articles import body, images, signals
 from articles.models import (
     BODY_BLOCKS,
     LIVE_BLOCKS,
@@ -24,11 +25,12 @@ from articles.models import (
     same_kind,
 )
 from newsroom import edge
-from newsroom.tasks import enqueue_on_commit
+from newsroom.tasks import can_defer, enqueue_on_commit
 
 __all__ = [
     "LISTS_KEY",
     "article_changed",
+    "story_announce_scheduled",
     "article_body_refresh",
     "article_add_block",
     "article_publish",
@@ -56,20 +58,42 @@ __all__ = [
 LISTS_KEY = "stories"
 
 
-def article_changed(*, article: Article) -> None:
+def article_changed(*, article: Article, was_live: bool | None = None) -> None:
     """What readers see of the story changed (published, withdrawn, edited): once this commits, the edge drops its
-    pages and every list of stories (newsroom.edge)."""
+    pages and every list of stories (newsroom.edge), and articles.signals says it was published (`was_live` False
+    and live now) or updated (live now; `was_live` None when the caller did not know)."""
     edge.purge_on_commit(article.surrogate_key, LISTS_KEY)
+    signals.story_changed_on_commit(article, was_live=was_live)
+    if article.is_scheduled and can_defer():
+        # No code runs when a scheduled story goes live by its clock: a task waits for that moment to announce it.
+        from articles.tasks import announce_scheduled_story
+
+        wait = (article.publish_at - timezone.now()).total_seconds()
+        enqueue_on_commit(announce_scheduled_story, article.pk, article.publish_at.isoformat(), delay=int(wait) + 1)
 
 
-def article_body_refresh(*, article: Article) -> None:
+def story_announce_scheduled(*, article_pk: int, publish_at: str) -> bool:
+    """A scheduled story's time came: send articles.signals.story_published if it is live at the time it was
+    scheduled for (not rescheduled, not withdrawn), once: each save of a scheduled story enqueues a task for it, and
+    the first to take the shared cache's key announces it."""
+    article = Article.objects.select_related("section").filter(pk=article_pk).first()
+    if article is None or not article.is_live or article.publish_at.isoformat() != publish_at:
+        return False
+    if not cache.add(f"story-announced:{article_pk}:{publish_at}", 1, timeout=7 * 24 * 3600):
+        return False
+    signals.send_on_commit(signals.story_published, Article, article=article)
+    return True
+
+
+def article_body_refresh(*, article: Article, was_live: bool | None = None) -> None:
     """Write the body's words (Article.body) from its blocks, after they change: search's triggers re-index the
-    story when they differ. The admin calls this after every save of a story, so it is where an edit is purged."""
+    story when they differ. The admin calls this after every save of a story, so it is where an edit is purged
+    (and announced: `was_live`, whether readers saw the story before the save, as for article_changed)."""
     words = body.plain_text(body.blocks(article))
     if words != article.body:
         article.body = words
         Article.objects.filter(pk=article.pk).update(body=words)
-    article_changed(article=article)
+    article_changed(article=article, was_live=was_live)
 
 
 def article_add_block(*, article: Article, block, ordering: int | None = None):
@@ -112,6 +136,7 @@ def article_publish(*, article: Article, by, at=None) -> Article:
     """`by` publishes now, or at `at` (a future time schedules the story; readers see it from then on), as a
     revision; refused (PermissionDenied) unless `by` holds the publish permission."""
     _may_publish(by)
+    was_live = article.is_live
     with reversion.create_revision():
         article.status = Article.Status.PUBLISHED
         if at is not None:
@@ -123,7 +148,7 @@ def article_publish(*, article: Article, by, at=None) -> Article:
         article.save(update_fields=["status", "publish_at", "modified_at", "edit_version"])
         reversion.set_user(by)
         reversion.set_comment("Published." if article.publish_at <= timezone.now() else "Scheduled.")
-    article_changed(article=article)
+    article_changed(article=article, was_live=was_live)
     return article
 
 
@@ -136,7 +161,7 @@ def article_unpublish(*, article: Article, by) -> Article:
         article.save(update_fields=["status", "modified_at", "edit_version"])
         reversion.set_user(by)
         reversion.set_comment("Unpublished.")
-    article_changed(article=article)
+    article_changed(article=article, was_live=True)
     return article
 
 

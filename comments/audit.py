@@ -2,7 +2,26 @@
 
 from collections.abc import Iterable
 
+from comments import signals
 from comments.models import Comment, ModerationAction
+
+# The actions that decide what becomes of a comment: each is announced (comments.signals.comment_moderated).
+DECISIONS = frozenset(
+    {
+        ModerationAction.Action.APPROVE,
+        ModerationAction.Action.REMOVE,
+        ModerationAction.Action.HOLD,
+        ModerationAction.Action.REJECT,
+        ModerationAction.Action.OVERTURN,
+    }
+)
+
+
+def _announce(actions: list[ModerationAction]) -> list[ModerationAction]:
+    decided = [row for row in actions if row.action in DECISIONS and row.comment_id is not None]
+    if decided:
+        signals.send_on_commit(signals.comment_moderated, ModerationAction, actions=decided)
+    return actions
 
 
 def record(
@@ -20,7 +39,7 @@ def record(
     if comment is not None:
         user = user if user is not None else comment.author
         article = article if article is not None else comment.article_id
-    return ModerationAction.objects.create(
+    row = ModerationAction.objects.create(
         action=action,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         by=by[:100],
@@ -30,6 +49,8 @@ def record(
         reason=reason[:200],
         note=note,
     )
+    _announce([row])
+    return row
 
 
 def record_many(
@@ -52,4 +73,4 @@ def record_many(
         )
         for pk, author_id, article_id in rows
     ]
-    return ModerationAction.objects.bulk_create(actions, batch_size=1000)
+    return _announce(ModerationAction.objects.bulk_create(actions, batch_size=1000))

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from comments import audit, rules, text
+from comments import audit, rules, signals, text
 from comments.locking import (
     lock_discussion,
     lock_discussions,
@@ -603,6 +603,7 @@ def comment_create(
                 _record_verdict(verdict, ModerationAction.Action.HOLD, comment=comment, user=author)
             notify_for_comment(comment=comment, email=notify_by_email)
             discussion_changed(article.pk, visible_delta=int(comment.status == Comment.Status.VISIBLE))
+            signals.send_on_commit(signals.comment_created, Comment, comment=comment)
         except BaseException:
             _slow_mode_release(slot)
             raise
@@ -652,6 +653,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         Mention.objects.bulk_create(Mention(comment=comment, user=u) for u in mentioned if u.pk not in known)
         notify_for_comment(comment=comment)  # readers newly mentioned; nobody twice
         discussion_changed(comment.article_id, visible_delta=-int(held))
+        signals.send_on_commit(signals.comment_edited, Comment, comment=comment)
     return comment
 
 
@@ -880,6 +882,7 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
             if held:
                 audit.record(ModerationAction.Action.HOLD, by=rule[0], comment=comment, reason=reason)
         discussion_changed(comment.article_id, visible_delta=-held)
+        signals.send_on_commit(signals.comment_reported, CommentReport, report=report)
     return report
 
 

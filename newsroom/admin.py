@@ -1,11 +1,15 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from newsroom import services
-from newsroom.models import ApiToken, ImportedAccount, User
+from comments.admin import LogAdmin
+from newsroom import services, webhooks
+from newsroom.models import WEBHOOK_EVENTS, ApiToken, ImportedAccount, User, WebhookDelivery, WebhookEndpoint
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -73,3 +77,107 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(
             request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked) % {"count": revoked}
         )
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """An endpoint as staff register it: its URL checked now (webhooks.check_url: http(s), a host that resolves to
+    public addresses only) and again at every delivery."""
+
+    # Checked by webhooks.check_url alone, whose messages name what is wrong (a scheme, a private address).
+    url = forms.CharField(label=_("URL"), max_length=500, help_text=WebhookEndpoint._meta.get_field("url").help_text)
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=WEBHOOK_EVENTS, widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events", "is_active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            webhooks.check_url(url)
+        except webhooks.Refused as refusal:
+            raise forms.ValidationError(str(refusal), code="refused") from None
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Staff's webhook endpoints: the signing secret shown on each, a paused one announced at the top of the list
+    and its page, "send test event" and "resume" for the selected."""
+
+    form = WebhookEndpointForm
+    list_display = ["url", "description", "event_list", "is_active", "paused_at", "consecutive_failures"]
+    list_filter = ["is_active", ("paused_at", admin.EmptyFieldListFilter)]
+    search_fields = ["url", "description"]
+    readonly_fields = ["secret", "paused_at", "paused_reason", "consecutive_failures", "created_at", "deliveries"]
+    actions = ["send_test_event", "resume"]
+
+    @admin.display(description=_("Deliveries"))
+    def deliveries(self, obj):
+        if obj.pk is None:
+            return ""
+        url = reverse("admin:newsroom_webhookdelivery_changelist") + f"?endpoint__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Every delivery to this endpoint"))
+
+    @admin.display(description=_("Events"))
+    def event_list(self, obj):
+        return ", ".join(obj.events)
+
+    def _warn_paused(self, request, queryset):
+        for endpoint in queryset.exclude(paused_at=None):
+            messages.warning(
+                request,
+                _("%(endpoint)s is paused: %(reason)s Resume it once it answers again.")
+                % {"endpoint": endpoint, "reason": endpoint.paused_reason},
+            )
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            self._warn_paused(request, WebhookEndpoint.objects.all())
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            self._warn_paused(request, WebhookEndpoint.objects.filter(pk=object_id))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=_("Send a test event to the selected endpoints"), permissions=["change"])
+    def send_test_event(self, request, queryset):
+        sent = webhooks.emit_test(queryset)
+        messages.success(
+            request,
+            ngettext(
+                "A test event is on its way to %(count)d endpoint; see its deliveries.",
+                "A test event is on its way to %(count)d endpoints; see their deliveries.",
+                len(sent),
+            )
+            % {"count": len(sent)},
+        )
+
+    @admin.action(description=_("Resume the selected endpoints"), permissions=["change"])
+    def resume(self, request, queryset):
+        paused = list(queryset.exclude(paused_at=None))
+        for endpoint in paused:
+            webhooks.resume(endpoint)
+        messages.success(
+            request,
+            ngettext(
+                "Resumed %(count)d endpoint; its waiting deliveries go now.",
+                "Resumed %(count)d endpoints; their waiting deliveries go now.",
+                len(paused),
+            )
+            % {"count": len(paused)},
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(LogAdmin):
+    """Every delivery with its attempts and the endpoint's answer: read here, written only by newsroom.webhooks."""
+
+    list_display = ["pk", "event", "endpoint", "status", "attempts", "response_status", "created_at", "finished_at"]
+    list_filter = ["status", "event", "endpoint"]
+    list_select_related = ["endpoint"]
+    search_fields = ["=event_id"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]

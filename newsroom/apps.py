@@ -23,6 +23,23 @@ def staff_groups_sync(sender, using, **kwargs):
     services.moderators_group()
 
 
+def webhooks_connect():
+    """The site's webhooks hear the stories' and the discussion's events (articles.signals, comments.signals)."""
+    from articles import signals as story_signals
+    from comments import signals as comment_signals
+    from newsroom import webhooks
+
+    for signal, receiver in [
+        (story_signals.story_published, webhooks.on_story_published),
+        (story_signals.story_updated, webhooks.on_story_updated),
+        (comment_signals.comment_created, webhooks.on_comment_created),
+        (comment_signals.comment_edited, webhooks.on_comment_edited),
+        (comment_signals.comment_moderated, webhooks.on_comment_moderated),
+        (comment_signals.comment_reported, webhooks.on_comment_reported),
+    ]:
+        signal.connect(receiver, dispatch_uid=f"webhooks.{receiver.__name__}")
+
+
 class NewsroomConfig(AppConfig):
     name = "newsroom"
     verbose_name = "Newsroom"
@@ -31,6 +48,7 @@ class NewsroomConfig(AppConfig):
         from newsroom import checks  # noqa: F401  (registers the deploy checks)
 
         post_migrate.connect(staff_groups_sync, sender=self)
+        webhooks_connect()
         # Rate limits and login throttling count in the cache; a per-process cache gives every worker its own count,
         # so a production site would let each worker allow the full limit. Checked on the final settings.
         if settings.REQUIRE_SHARED_CACHE and settings.CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:

@@ -28,6 +28,7 @@ EVERY = {
     comment_tasks.surges_calm_down: 120,
     comment_tasks.send_notification_emails: 300,
     site_tasks.erase_closed_accounts: 3600,
+    site_tasks.deliver_waiting_webhooks: 300,
 }
 for scheduled, seconds in EVERY.items():
     every(scheduled, seconds)

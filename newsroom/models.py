@@ -1,5 +1,8 @@
 """The site's user model: readers, editors and moderators, each with a display name and an @handle."""
 
+import base64
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
@@ -9,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 __all__ = ["User", "ImportedAccount", "ApiToken"]
+
+
+__all__ = ["User", "ImportedAccount", "WebhookEndpoint", "WebhookDelivery"]
 
 handle_validator = RegexValidator(
     r"^[A-Za-z0-9_]{3,30}\Z",
@@ -168,3 +174,95 @@ class ApiToken(models.Model):
     @property
     def scope_labels(self) -> list[str]:
         return [str(ApiToken.Scope(scope).label) for scope in self.scopes if scope in ApiToken.Scope.values]
+
+
+# The events an endpoint may subscribe to (newsroom.webhooks sends them); "webhook.test" is only ever sent by hand.
+WEBHOOK_EVENTS = [
+    ("story.published", _("A story is published")),
+    ("story.updated", _("A published story is changed")),
+    ("comment.created", _("A comment is posted")),
+    ("comment.edited", _("A comment is edited")),
+    ("comment.moderated", _("A comment is approved, held, removed or rejected")),
+    ("comment.reported", _("A comment is reported")),
+]
+WEBHOOK_TEST_EVENT = "webhook.test"
+
+
+def webhook_secret() -> str:
+    """A signing secret as Standard Webhooks writes them: "whsec_" and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that staff registered to hear of events (newsroom.webhooks): each delivery is signed with its secret."""
+
+    url = models.URLField(
+        _("URL"), max_length=500, help_text=_("Where the events are posted: an http or https address on the internet.")
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True, help_text=_("Whose it is, and why."))
+    events = models.JSONField(_("events"), default=list, help_text=_("The events sent to it."))
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=100,
+        default=webhook_secret,
+        editable=False,
+        help_text=_("The receiver checks each delivery's signature with it (docs/api.md, “Webhooks”)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Untick to stop sending to it."))
+    paused_at = models.DateTimeField(
+        _("paused at"), null=True, blank=True, help_text=_("Set when it kept failing; resume it from the list.")
+    )
+    paused_reason = models.CharField(_("reason for the pause"), max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(
+        _("failures in a row"), default=0, help_text=_("Failed attempts since the last one that succeeded.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.description or self.url
+
+    @property
+    def sending(self) -> bool:
+        return self.is_active and self.paused_at is None
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one endpoint, with every attempt's outcome. Deliveries to an endpoint go in the order of
+    their ids (newsroom.webhooks.deliver)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    event = models.CharField(_("event"), max_length=40)
+    event_id = models.CharField(
+        _("event id"), max_length=40, help_text=_("The webhook-id header: the same for every endpoint and attempt.")
+    )
+    payload = models.TextField(_("payload"), help_text=_("The JSON body, exactly as signed and sent."))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_excerpt = models.TextField(_("response excerpt"), blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["endpoint", "status", "id"], name="webhook_delivery_queue_idx")]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint_id} ({self.get_status_display()})"

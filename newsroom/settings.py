@@ -382,6 +382,22 @@ TASKS_RETRY_DELAYS = env.list("TASKS_RETRY_DELAYS", cast=int, default=[10, 60, 3
 NOTIFICATIONS_EMAIL_WINDOW = env.int("NOTIFICATIONS_EMAIL_WINDOW", default=60)
 
 # ------------------------------------------------------------------------------
+# Webhooks (newsroom.webhooks; docs/api.md, "Webhooks")
+# ------------------------------------------------------------------------------
+# Seconds before each retry of a failed delivery; their number is the number of retries.
+WEBHOOKS_RETRY_DELAYS = env.list("WEBHOOKS_RETRY_DELAYS", cast=int, default=[30, 300, 1800, 7200])
+# An endpoint is paused (and its staff told) after this many failed attempts in a row.
+WEBHOOKS_PAUSE_AFTER = env.int("WEBHOOKS_PAUSE_AFTER", default=10)
+# Seconds to connect to an endpoint, and to wait for each read of its answer; then the attempt has failed.
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=5.0)
+# At most this many bytes of an endpoint's answer are read, and kept with the delivery.
+WEBHOOKS_RESPONSE_MAX_BYTES = env.int("WEBHOOKS_RESPONSE_MAX_BYTES", default=2048)
+# Endpoints on loopback, private, link-local or reserved addresses are refused (server-side request forgery);
+# only the tests' loopback receiver turns this on.
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+
+# ------------------------------------------------------------------------------
 # E-mail
 # ------------------------------------------------------------------------------
 vars().update(env.email("EMAIL_URL", default="consolemail://"))

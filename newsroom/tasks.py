@@ -27,6 +27,9 @@ __all__ = [
     "erase_closed_accounts",
     "send_confirmation_email",
     "send_email_change_notice",
+    "deliver_webhook",
+    "deliver_waiting_webhooks",
+    "send_webhook_paused_email",
 ]
 
 logger = logging.getLogger(__name__)
@@ -101,3 +104,28 @@ def send_email_change_notice(user_pk: int, new_email: str) -> bool:
         return False
     confirmation.change_notice_message(user, new_email).send()
     return True
+
+
+@task()
+def deliver_webhook(delivery_pk: int) -> str:
+    """One attempt at one webhook delivery, when it is its endpoint's turn (newsroom.webhooks.deliver). An endpoint
+    that fails is not an error of the task: the delivery schedules its own retry after WEBHOOKS_RETRY_DELAYS."""
+    from newsroom import webhooks  # webhooks enqueue this task
+
+    return webhooks.deliver(delivery_pk)
+
+
+@task()
+def deliver_waiting_webhooks() -> int:
+    """Enqueue every sending endpoint's next delivery that is due: the safety net for a task lost with the broker."""
+    from newsroom import webhooks
+
+    return webhooks.deliver_waiting()
+
+
+@task()
+def send_webhook_paused_email(endpoint_pk: int) -> int:
+    """Tell the staff who keep webhook endpoints that one was paused (newsroom.webhooks.send_paused_email)."""
+    from newsroom import webhooks
+
+    return webhooks.send_paused_email(endpoint_pk)
