@@ -4,12 +4,24 @@ Every error answers with the same JSON shape, naming the field where there is on
     {"errors": [{"field": "body", "message": "Write something before posting."}]}
 Routers raise `ApiError(status, message, field=...)` for their own refusals; request validation (unknown fields,
 wrong types, bad content types) reaches the same shape through the handlers below. The OpenAPI 3.1 schema is
-generated from the code at /api/v1/schema/ and browsable at /api/v1/docs/.
+generated from the code at /api/v1/schema/ and browsable at /api/v1/docs/ (Swagger UI served from our own static
+files: "ninja" is an installed app, so nothing loads from a CDN and the page keeps the site's CSP).
+
+Every operation is rate-limited per client (ClientThrottle, below); answers for signed-out clients are cacheable by
+the edge under the pages' surrogate keys (newsroom.http.shared_by_signed_out_readers, called by each operation),
+with ETags and 304s (newsroom.middleware.ApiConditionalGetMiddleware) and CORS for API_CORS_ORIGINS. docs/api.md.
 """
 
+import threading
+
+from django.conf import settings
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.throttling import BaseThrottle
+
+from newsroom import ratelimit
 
 
 class ApiError(Exception):
@@ -22,6 +34,25 @@ class ApiError(Exception):
         self.field = field
 
 
+class ClientThrottle(BaseThrottle):
+    """API_RATE_PER_MINUTE requests a minute per client, counted by newsroom.ratelimit in the shared cache: per token
+    when the operation authenticated one (request.auth), else per address. When the cache cannot count, requests go
+    through (each write's own limits in the services still fail closed)."""
+
+    def __init__(self):
+        self._last = threading.local()  # wait() follows allow_request() in the same request's thread
+
+    def allow_request(self, request) -> bool:
+        auth = getattr(request, "auth", None)
+        client = f"{type(auth).__name__}:{getattr(auth, 'pk', auth)}" if auth else f"ip:{ratelimit.client_ip(request)}"
+        limit = ratelimit.hit("api", client, limit=settings.API_RATE_PER_MINUTE, window=60)
+        self._last.retry_after = limit.retry_after
+        return limit.allowed or limit.unavailable
+
+    def wait(self) -> int:
+        return self._last.retry_after
+
+
 api = NinjaAPI(
     title="Newsroom API",
     version="1",
@@ -29,7 +60,19 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/schema/",
     docs_url="/docs/",
+    throttle=[ClientThrottle()],
 )
+
+
+class ErrorItem(Schema):
+    field: str | None
+    message: str
+
+
+class ErrorOut(Schema):
+    """The one error shape: every refusal, from any operation."""
+
+    errors: list[ErrorItem]
 
 
 def error_body(*errors):
@@ -54,6 +97,24 @@ def authentication_error(request, exc):
     return api.create_response(request, error_body((None, _("Sign in with a valid token."))), status=401)
 
 
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, error_body((None, _("There is nothing at this address."))), status=404)
+
+
+@api.exception_handler(Throttled)
+def throttled(request, exc):
+    # ninja adds Retry-After (seconds) from ClientThrottle.wait().
+    message = _("Too many requests from this client: wait a minute and try again.")
+    return api.create_response(request, error_body((None, message)), status=429)
+
+
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return api.create_response(request, error_body((None, exc.message)), status=exc.status_code)
+
+
+def add_routers() -> None:
+    """The routers of the apps that own the data, added once by NewsroomConfig.ready(): each imports ApiError and
+    ErrorOut from this module, which must be loaded first whichever module is imported first."""
+    api.add_router("", "articles.api.router")
