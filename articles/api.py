@@ -270,11 +270,15 @@ def _one(model, slug: str, field: str):
 def story_list(request: HttpRequest, response: HttpResponse, filters: Query[StoryFilters]):
     stories: QuerySet[Article] = selectors.live_stories()
     keys = []
-    for name, model in (("section", Section), ("tag", Tag), ("author", Author)):
+    for name, model, lookup in (
+        ("section", Section, "section"),
+        ("tag", Tag, "tags"),
+        ("author", Author, "bylines__author"),
+    ):
         slug = getattr(filters, name)
         if slug is not None:
             found = _one(model, slug, name)
-            stories = stories.filter(**{"bylines__author" if name == "author" else name: found})
+            stories = stories.filter(**{lookup: found})
             keys.append(found.surrogate_key)
     if filters.published_after is not None:
         stories = stories.filter(publish_at__gte=_moment(filters.published_after, "published_after"))
@@ -298,7 +302,7 @@ def story_list(request: HttpRequest, response: HttpResponse, filters: Query[Stor
 def story_detail(request: HttpRequest, response: HttpResponse, story_id: int):
     # The comment count is the comments app's Discussion row (its reverse relation `discussion`), read in the
     # story's own query by name: articles imports nothing of comments (docs/architecture.md).
-    stories = selectors.story_for_page(selectors.live_stories()).annotate(
+    stories = selectors.story_for_page(Article.objects.published()).annotate(
         comment_count=Coalesce(F("discussion__comment_count"), 0)
     )
     article = stories.filter(pk=story_id).first() if 0 < story_id < 2**63 else None

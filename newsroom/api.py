@@ -15,7 +15,7 @@ with ETags and 304s (newsroom.middleware.ApiConditionalGetMiddleware) and CORS f
 import threading
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -99,7 +99,15 @@ def authentication_error(request, exc):
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, error_body((None, _("There is nothing at this address."))), status=404)
+    return api.create_response(request, error_body((None, NOTHING_HERE)), status=404)
+
+
+NOTHING_HERE = _("There is nothing at this address.")
+
+
+def no_such_operation(request):
+    """Any other address under /api/ (newsroom.urls): the 404 in the API's shape, not the site's HTML page."""
+    return JsonResponse(error_body((None, NOTHING_HERE)), status=404)
 
 
 @api.exception_handler(Throttled)
