@@ -8,6 +8,7 @@ its API answers too (newsroom.http.shared_by_signed_out_readers; docs/api.md).
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 from django.core import signing
 from django.core.files.storage import default_storage
@@ -17,12 +18,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
-from ninja.responses import codes_4xx
+from pydantic import BeforeValidator
 
 from articles import body, selectors
 from articles.models import Article, Author, Image, ImageFields, MoreFields, Section, Tag
 from articles.services import LISTS_KEY
-from newsroom.api import ApiError, ErrorOut
+from newsroom.api import REFUSALS, ApiError
 from newsroom.http import older_than, parse_position, position_token, shared_by_signed_out_readers
 
 __all__ = ["router"]
@@ -116,14 +117,22 @@ class StoryDetailOut(StoryOut):
     comment_count: int
 
 
+def _iso_8601(value):
+    """ISO 8601 only: pydantic alone would take "0.5" for a Unix time."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601)]
+
+
 class StoryFilters(Schema):
     section: str | None = Field(None, description="A section's slug.")
     tag: str | None = Field(None, description="A tag's slug.")
     author: str | None = Field(None, description="An author's slug, as in their page's address /author/<slug>/.")
-    published_after: datetime | None = Field(
+    published_after: IsoDatetime | None = Field(
         None, description="Stories published at or after this time (ISO 8601; a date is its midnight, site time)."
     )
-    published_before: datetime | None = Field(None, description="Stories published before this time (ISO 8601).")
+    published_before: IsoDatetime | None = Field(None, description="Stories published before this time (ISO 8601).")
     cursor: str | None = Field(None, description="Where the page starts: the `next` of the page before it.")
     limit: int = Field(STORIES_PER_PAGE, ge=1, le=MAX_STORIES_PER_PAGE, description="Stories on the page.")
 
@@ -266,7 +275,7 @@ def _one(model, slug: str, field: str):
 # ---------------------------------------------------------------------------------------------------------------
 # Operations
 # ---------------------------------------------------------------------------------------------------------------
-@router.get("/stories/", response={200: StoryPage, codes_4xx: ErrorOut}, summary="Published stories, newest first")
+@router.get("/stories/", response={200: StoryPage, **REFUSALS}, summary="Published stories, newest first")
 def story_list(request: HttpRequest, response: HttpResponse, filters: Query[StoryFilters]):
     stories: QuerySet[Article] = selectors.live_stories()
     keys = []
@@ -298,7 +307,7 @@ def story_list(request: HttpRequest, response: HttpResponse, filters: Query[Stor
     return {"items": [_story(request, article) for article in rows], "next": next_url}
 
 
-@router.get("/stories/{story_id}/", response={200: StoryDetailOut, codes_4xx: ErrorOut}, summary="A published story")
+@router.get("/stories/{story_id}/", response={200: StoryDetailOut, **REFUSALS}, summary="A published story")
 def story_detail(request: HttpRequest, response: HttpResponse, story_id: int):
     # The comment count is the comments app's Discussion row (its reverse relation `discussion`), read in the
     # story's own query by name: articles imports nothing of comments (docs/architecture.md).
@@ -312,21 +321,21 @@ def story_detail(request: HttpRequest, response: HttpResponse, story_id: int):
     return _story_detail(request, article)
 
 
-@router.get("/sections/", response={200: list[SectionOut], codes_4xx: ErrorOut}, summary="Every section, in order")
+@router.get("/sections/", response={200: list[SectionOut], **REFUSALS}, summary="Every section, in order")
 def section_list(request: HttpRequest, response: HttpResponse):
     sections = list(Section.objects.all())
     shared_by_signed_out_readers(request, response, *(section.surrogate_key for section in sections))
     return [_section(request, section) for section in sections]
 
 
-@router.get("/authors/", response={200: list[AuthorOut], codes_4xx: ErrorOut}, summary="Every author, by name")
+@router.get("/authors/", response={200: list[AuthorOut], **REFUSALS}, summary="Every author, by name")
 def author_list(request: HttpRequest, response: HttpResponse):
     authors = list(Author.objects.all())
     shared_by_signed_out_readers(request, response, *(author.surrogate_key for author in authors))
     return [_author(request, author) for author in authors]
 
 
-@router.get("/authors/{slug}/", response={200: AuthorOut, codes_4xx: ErrorOut}, summary="An author")
+@router.get("/authors/{slug}/", response={200: AuthorOut, **REFUSALS}, summary="An author")
 def author_detail(request: HttpRequest, response: HttpResponse, slug: str):
     author = _one(Author, slug, "slug")
     shared_by_signed_out_readers(request, response, author.surrogate_key)

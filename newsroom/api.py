@@ -75,6 +75,10 @@ class ErrorOut(Schema):
     errors: list[ErrorItem]
 
 
+# What any operation may refuse with, in the one shape: bad input (400, 422), nothing there (404), too many (429).
+REFUSALS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
 def error_body(*errors):
     """[(field or None, message), ...] -> the one error shape every refusal answers with."""
     return {"errors": [{"field": field, "message": str(message)} for field, message in errors]}

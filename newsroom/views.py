@@ -23,6 +23,7 @@ from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,6 +31,7 @@ from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
 from comments.services import MUTE_LIMIT
 from newsroom import ratelimit, services
+from newsroom.api import error_body
 from newsroom.confirmation import LinkRefused, confirmation_read, confirmation_target
 from newsroom.forms import (
     AccountForm,
@@ -299,11 +301,15 @@ def bad_request(request, exception):
     """The 400 page (handler400): says what was wrong when the reason is a plain BadRequest's, which never quotes the
     request; other refusals (suspicious hosts, oversized bodies) get the general text. The body is never read again."""
     reason = str(exception) if isinstance(exception, BadRequest) else ""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body((None, reason or _("This request is malformed."))), status=400)
     return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def server_error(request):
     """The 500 page (handler500): rendered without the request or the database, which may be what failed."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body((None, _("Something went wrong on our side; try again later."))), status=500)
     return HttpResponseServerError(loader.get_template("500.html").render({"SITE_NAME": settings.SITE_NAME}))
 
 
