@@ -265,10 +265,17 @@ def _moment(value: datetime, field: str) -> datetime:
         raise ApiError(422, _("This time is out of range."), field=field) from None
 
 
+NO_SUCH_SLUG = {
+    Section: _("There is no section with this slug."),
+    Tag: _("There is no tag with this slug."),
+    Author: _("There is no author with this slug."),
+}
+
+
 def _one(model, slug: str, field: str):
     found = model.objects.filter(slug=slug).first()
     if found is None:
-        raise ApiError(404, _("Nothing has this slug."), field=field)
+        raise ApiError(404, NO_SUCH_SLUG[model], field=field)
     return found
 
 

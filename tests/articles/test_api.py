@@ -1,6 +1,7 @@
 """The stories API (articles/api.py) and what the whole API shares (newsroom/api.py): filters, cursor pages, the
 story with its body, errors, caching headers, ETags, CORS and the per-client rate limit."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -223,6 +224,19 @@ def test_an_id_that_names_no_story_is_a_4xx_in_json(client, story_id):
 
 def test_an_address_the_api_does_not_have_is_a_404_in_the_error_shape(client):
     assert the_error(client.get("/api/v1/nothing-here/"), 404)["field"] is None
+
+
+def test_a_control_character_is_a_400_in_the_error_shape(client):
+    error = the_error(client.get(STORIES, {"section": "world\x00"}), 400)
+    assert "control character" in error["message"]
+
+
+def test_a_server_error_under_the_api_is_json(rf):
+    from newsroom.views import server_error
+
+    response = server_error(rf.get(STORIES))
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["errors"][0]["message"]
 
 
 def test_the_story_answer_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
