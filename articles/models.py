@@ -69,6 +69,7 @@ RESERVED_SECTION_SLUGS = frozenset(
     [
         "accounts",
         "admin",
+        "api",
         "author",
         "comments",
         "feeds",
