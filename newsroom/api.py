@@ -17,6 +17,7 @@ import threading
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import BaseThrottle
@@ -109,6 +110,7 @@ def not_found(request, exc):
 NOTHING_HERE = _("There is nothing at this address.")
 
 
+@csrf_exempt  # as ninja's own views: a POST to a wrong address is a 404, not a CSRF page
 def no_such_operation(request):
     """Any other address under /api/ (newsroom.urls): the 404 in the API's shape, not the site's HTML page."""
     return JsonResponse(error_body((None, NOTHING_HERE)), status=404)

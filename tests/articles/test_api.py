@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from articles.models import Article, HeadingBlock, TextBlock
@@ -224,6 +225,8 @@ def test_an_id_that_names_no_story_is_a_4xx_in_json(client, story_id):
 
 def test_an_address_the_api_does_not_have_is_a_404_in_the_error_shape(client):
     assert the_error(client.get("/api/v1/nothing-here/"), 404)["field"] is None
+    csrf_checked = Client(enforce_csrf_checks=True)
+    assert the_error(csrf_checked.post("/api/v2/stories/", {}), 404)["field"] is None
 
 
 def test_a_control_character_is_a_400_in_the_error_shape(client):
