@@ -37,27 +37,29 @@ MAX_STORIES_PER_PAGE = 100
 # ---------------------------------------------------------------------------------------------------------------
 # What the answers hold
 # ---------------------------------------------------------------------------------------------------------------
-class SectionOut(Schema):
+class Linked(Schema):
+    """Something with a page of its own on the site: its id, name, slug and the page's address."""
+
     id: int
     name: str
     slug: str
+    url: str
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+class SectionOut(Linked):
     description: str
-    url: str
 
 
-class AuthorOut(Schema):
-    id: int
-    name: str
-    slug: str
+class AuthorOut(Linked):
     bio: str
-    url: str
 
 
-class TagOut(Schema):
-    id: int
-    name: str
-    slug: str
-    url: str
+class TagOut(Linked):
+    pass
 
 
 class RenditionOut(Schema):
@@ -140,26 +142,6 @@ class StoryFilters(Schema):
 # ---------------------------------------------------------------------------------------------------------------
 # From models to answers
 # ---------------------------------------------------------------------------------------------------------------
-def _section(request, section: Section) -> dict:
-    return {
-        "id": section.pk,
-        "name": section.name,
-        "slug": section.slug,
-        "description": section.description,
-        "url": request.build_absolute_uri(section.get_absolute_url()),
-    }
-
-
-def _author(request, author: Author) -> dict:
-    return {
-        "id": author.pk,
-        "name": author.name,
-        "slug": author.slug,
-        "bio": author.bio,
-        "url": request.build_absolute_uri(author.get_absolute_url()),
-    }
-
-
 def _picture(request, image: Image, *, caption: str, credit: str) -> dict:
     return {
         **image.rendition(),
@@ -187,8 +169,8 @@ def _story(request, article: Article) -> dict:
         "headline": article.headline,
         "deck": article.deck,
         "url": request.build_absolute_uri(article.get_absolute_url()),
-        "section": _section(request, article.section),
-        "authors": [_author(request, author) for author in article.byline_authors],
+        "section": article.section,
+        "authors": article.byline_authors,
         "published_at": article.publish_at,
         "updated_at": article.updated_at,
         "lead_image": _picture(request, lead.image, caption=lead.caption, credit=lead.effective_credit)
@@ -220,15 +202,7 @@ def _story_detail(request, article: Article) -> dict:
             for block in blocks
             if isinstance(block, MoreFields)
         ],
-        "tags": [
-            {
-                "id": tag.pk,
-                "name": tag.name,
-                "slug": tag.slug,
-                "url": request.build_absolute_uri(tag.get_absolute_url()),
-            }
-            for tag in article.tags.all()
-        ],
+        "tags": list(article.tags.all()),
         "comment_count": article.comment_count,
     }
 
@@ -332,18 +306,18 @@ def story_detail(request: HttpRequest, response: HttpResponse, story_id: int):
 def section_list(request: HttpRequest, response: HttpResponse):
     sections = list(Section.objects.all())
     shared_by_signed_out_readers(request, response, *(section.surrogate_key for section in sections))
-    return [_section(request, section) for section in sections]
+    return sections
 
 
 @router.get("/authors/", response={200: list[AuthorOut], **REFUSALS}, summary="Every author, by name")
 def author_list(request: HttpRequest, response: HttpResponse):
     authors = list(Author.objects.all())
     shared_by_signed_out_readers(request, response, *(author.surrogate_key for author in authors))
-    return [_author(request, author) for author in authors]
+    return authors
 
 
 @router.get("/authors/{slug}/", response={200: AuthorOut, **REFUSALS}, summary="An author")
 def author_detail(request: HttpRequest, response: HttpResponse, slug: str):
     author = _one(Author, slug, "slug")
     shared_by_signed_out_readers(request, response, author.surrogate_key)
-    return _author(request, author)
+    return author
