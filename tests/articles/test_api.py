@@ -126,6 +126,13 @@ def test_cursor_pages_walk_the_whole_list_once(client):
     assert seen == [s.pk for s in sorted(stories, key=lambda s: (s.publish_at, s.pk), reverse=True)]
 
 
+def test_a_story_published_meanwhile_shifts_no_page(client):
+    older = [story_at(hours) for hours in (1, 2, 3, 4)]
+    first = client.get(STORIES, {"limit": 2}).json()
+    story_at(0.5)  # published between the two pages
+    assert ids(client.get(first["next"])) == [older[2].pk, older[3].pk]
+
+
 def test_the_next_address_keeps_the_filters(client):
     section = SectionFactory(slug="world")
     first, second = story_at(1, section=section), story_at(2, section=section)
