@@ -102,12 +102,12 @@ def authentication_error(request, exc):
     return api.create_response(request, error_body((None, _("Sign in with a valid token."))), status=401)
 
 
+NOTHING_HERE = _("There is nothing at this address.")
+
+
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, error_body((None, NOTHING_HERE)), status=404)
-
-
-NOTHING_HERE = _("There is nothing at this address.")
 
 
 @csrf_exempt  # as ninja's own views: a POST to a wrong address is a 404, not a CSRF page
