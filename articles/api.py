@@ -258,6 +258,10 @@ def _one(model, slug: str, field: str):
 # ---------------------------------------------------------------------------------------------------------------
 @router.get("/stories/", response={200: StoryPage, **REFUSALS}, summary="Published stories, newest first")
 def story_list(request: HttpRequest, response: HttpResponse, filters: Query[StoryFilters]):
+    # A misspelt filter would otherwise list every story as if it had been applied.
+    unknown = sorted(set(request.GET) - set(StoryFilters.model_fields))
+    if unknown:
+        raise ApiError(400, _("There is no such parameter."), field=unknown[0])
     stories: QuerySet[Article] = selectors.live_stories()
     keys = []
     for name, model, lookup in (

@@ -89,6 +89,10 @@ def test_an_unknown_slug_is_a_404_naming_the_filter(client, name):
     assert error["field"] == name
 
 
+def test_an_unknown_parameter_is_a_400_naming_it(client):
+    assert the_error(client.get(STORIES, {"sectoin": "world"}), 400)["field"] == "sectoin"
+
+
 def test_filters_by_publication_time(client):
     a, b, c = story_at(72), story_at(48), story_at(1)
     two_days_ago = (timezone.now() - timedelta(hours=50)).isoformat()
