@@ -70,6 +70,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "accounts",
         "api",
         "admin",
+        "api",
         "author",
         "comments",
         "feeds",

@@ -46,6 +46,9 @@ class NewsroomConfig(AppConfig):
 
     def ready(self):
         from newsroom import checks  # noqa: F401  (registers the deploy checks)
+        from newsroom.api import add_routers
+
+        add_routers()
 
         post_migrate.connect(staff_groups_sync, sender=self)
         webhooks_connect()

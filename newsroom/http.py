@@ -25,10 +25,13 @@ __all__ = [
     "KeysetPage",
     "keyset_page",
     "older_than_query",
+    "older_than",
     "capped_count",
     "EstimatedCountPaginator",
     "shared_by_signed_out_readers",
     "live_refused",
+    "position_token",
+    "parse_position",
 ]
 
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
@@ -108,6 +111,20 @@ def older_than_query(key: tuple[datetime, int]) -> str:
     return f"before={_token(*key)}"
 
 
+def position_token(key: tuple[datetime, int]) -> str:
+    """A place (time, id) in a list newest first as text, as the "older" and "newer" links hold it (the API signs it
+    into its cursors)."""
+    return _token(*key)
+
+
+def parse_position(value: str) -> tuple[datetime, int] | None:
+    """The place a position_token() wrote, or None when `value` is not one."""
+    try:
+        return _parse_token(value)
+    except Http404:
+        return None
+
+
 @dataclass
 class KeysetPage:
     """A page of a list newest first, with the query strings of the pages on either side (None: none there)."""
@@ -162,10 +179,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
             query=f"after={after}",
         )
     if before:
-        moment, pk = _parse_token(before)
-        older = Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": pk})
-        # The redundant bound is what an index range starts from; the OR alone is a filter.
-        items = items.filter(older, **{f"{time_field}__lte": moment})
+        items = older_than(items, _parse_token(before), time_field=time_field)
     rows = list(items.order_by(f"-{time_field}", "-pk")[: per_page + 1])
     more_older = len(rows) > per_page
     rows = rows[:per_page]
@@ -177,6 +191,15 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
         older_query=older_than_query(_key(rows[-1], time_field)) if more_older else None,
         query=f"before={before}" if before else None,
     )
+
+
+def older_than(items: QuerySet, key: tuple[datetime, int], *, time_field: str) -> QuerySet:
+    """The `items` older than `key` (time, id): where a keyset page newest first starts after the one before it (the
+    pages here, the API's cursors)."""
+    moment, pk = key
+    older = Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": pk})
+    # The redundant bound is what an index range starts from; the OR alone is a filter.
+    return items.filter(older, **{f"{time_field}__lte": moment})
 
 
 def _key(item, time_field: str) -> tuple[datetime, int]:

@@ -6,10 +6,12 @@ from csp.constants import NONCE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import BadRequest
 from django.http.multipartparser import MultiPartParserError
+from django.middleware.http import ConditionalGetMiddleware
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 __all__ = [
+    "ApiConditionalGetMiddleware",
     "ContentSecurityPolicyMiddleware",
     "private_when_setting_cookies",
     "refuse_control_characters",
@@ -108,3 +110,14 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if request.path_info.startswith(reverse("admin:index")):
             parts.update = {**(parts.update or {}), "style-src": [SELF, UNSAFE_INLINE], "script-src": [SELF, NONCE]}
         return parts
+
+
+class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
+    """Django's ETags and 304 answers to If-None-Match, for the API's answers only (/api/): a client or the edge
+    revalidates a list or a story without fetching it again. The site's pages are kept by the edge for a minute and
+    mostly signed out; hashing every page (a discussion is a megabyte) for them is not worth it yet."""
+
+    def process_response(self, request, response):
+        if not request.path_info.startswith("/api/"):
+            return response
+        return super().process_response(request, response)

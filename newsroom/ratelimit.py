@@ -1,7 +1,8 @@
 """Fixed-window rate limits counted in the shared cache (Redis in production), so every worker sees one count.
 
 When the cache cannot count (Redis is down), a limit fails closed: `hit` and `peek` answer "not allowed" with
-`unavailable` set, and the views refuse the write with a 503 that keeps the reader's text. Reads never count.
+`unavailable` set, and the views refuse the write with a 503 that keeps the reader's text. The site's pages never
+count; the API counts every request per client (newsroom.api.ClientThrottle), and lets it through when it cannot.
 """
 
 import hashlib

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "csp",
+    "corsheaders",
+    # django-ninja, installed so that the API's docs page is served with its bundled Swagger UI (no CDN, our CSP).
+    "ninja",
     "mptt",
     "content_editor",
     "django_prose_editor",
@@ -60,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that answers, on /api/ only (CORS_URLS_REGEX)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.refuse_control_characters",
     "newsroom.middleware.refuse_cut_short_multipart",  # before anything reads the form (the CSRF check does)
@@ -67,6 +71,9 @@ MIDDLEWARE = [
     # pre-compressed from whitenoise above. BREACH: Django masks the CSRF token afresh on every response and, since
     # 4.2, pads gzip output with random bytes ("Heal The Breach"), so secrets on our pages do not leak through size.
     "django.middleware.gzip.GZipMiddleware",
+    # ETags and 304s for the API. Inside GZip: the tag is of the uncompressed body, which GZip then marks weak (its
+    # random padding would give every compressed body another tag), and If-None-Match compares weakly.
+    "newsroom.middleware.ApiConditionalGetMiddleware",
     "newsroom.middleware.private_when_setting_cookies",  # outside the middleware that set cookies
     "newsroom.replica.route_reads",  # outside the session middleware, whose writes pin the reader too
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,6 +197,18 @@ COMMENTS_CLASSIFIER_URL = env.str("COMMENTS_CLASSIFIER_URL", default="")
 COMMENTS_CLASSIFIER_TIMEOUT = env.float("COMMENTS_CLASSIFIER_TIMEOUT", default=1.0)
 # Illegal-content notices (DSA art. 16) one address may send per hour.
 COMMENTS_NOTICES_PER_HOUR = env.int("COMMENTS_NOTICES_PER_HOUR", default=10)
+
+# ------------------------------------------------------------------------------
+# The API (/api/v1/, newsroom.api; docs/api.md)
+# ------------------------------------------------------------------------------
+# Requests a minute each client may make: per token when it sends one, else per address.
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=300)
+# The web origins whose pages may call the API from a browser (CORS), e.g. https://app.example.com; empty: none.
+API_CORS_ORIGINS = env.list("API_CORS_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = API_CORS_ORIGINS
+CORS_URLS_REGEX = r"^/api/"
+# What a page on another origin may read of an answer besides the basics: to revalidate, and to wait when limited.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 # ------------------------------------------------------------------------------
 # Accounts

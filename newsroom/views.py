@@ -340,14 +340,15 @@ def bad_request(request, exception):
     """The 400 page (handler400): says what was wrong when the reason is a plain BadRequest's, which never quotes the
     request; other refusals (suspicious hosts, oversized bodies) get the general text. The body is never read again."""
     reason = str(exception) if isinstance(exception, BadRequest) else ""
-    if request.path.startswith(reverse("api:api-root")):
-        # The API's clients read JSON, in the API's one error shape.
-        return JsonResponse(error_body((None, reason or _("The request was not understood."))), status=400)
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body((None, reason or _("This request is malformed."))), status=400)
     return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def server_error(request):
     """The 500 page (handler500): rendered without the request or the database, which may be what failed."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body((None, _("Something went wrong on our side; try again later."))), status=500)
     return HttpResponseServerError(loader.get_template("500.html").render({"SITE_NAME": settings.SITE_NAME}))
 
 
