@@ -25,6 +25,7 @@ __all__ = [
     "KeysetPage",
     "keyset_page",
     "older_than_query",
+    "older_than",
     "capped_count",
     "EstimatedCountPaginator",
     "shared_by_signed_out_readers",
@@ -162,10 +163,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
             query=f"after={after}",
         )
     if before:
-        moment, pk = _parse_token(before)
-        older = Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": pk})
-        # The redundant bound is what an index range starts from; the OR alone is a filter.
-        items = items.filter(older, **{f"{time_field}__lte": moment})
+        items = older_than(items, _parse_token(before), time_field=time_field)
     rows = list(items.order_by(f"-{time_field}", "-pk")[: per_page + 1])
     more_older = len(rows) > per_page
     rows = rows[:per_page]
@@ -177,6 +175,15 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
         older_query=older_than_query(_key(rows[-1], time_field)) if more_older else None,
         query=f"before={before}" if before else None,
     )
+
+
+def older_than(items: QuerySet, key: tuple[datetime, int], *, time_field: str) -> QuerySet:
+    """The `items` older than `key` (time, id): where a keyset page newest first starts after the one before it (the
+    pages here, the API's cursors)."""
+    moment, pk = key
+    older = Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": pk})
+    # The redundant bound is what an index range starts from; the OR alone is a filter.
+    return items.filter(older, **{f"{time_field}__lte": moment})
 
 
 def _key(item, time_field: str) -> tuple[datetime, int]:
