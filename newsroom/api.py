@@ -57,3 +57,9 @@ def authentication_error(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return api.create_response(request, error_body((None, exc.message)), status=exc.status_code)
+
+
+# The routers, each app's own; imported last, since they import ApiError from here.
+from comments.api import router as comments_router  # noqa: E402
+
+api.add_router("/", comments_router)
