@@ -74,7 +74,7 @@ def database(kind: str, pg_url: str, name: str = PG_NAME):
 
 
 def timed(call, *, requests: int, warmup: int, budget: float = 120.0, minimum: int = 3) -> dict:
-    """Median and p90 of `requests` calls after `warmup` calls; fewer (but `minimum`) once `budget` seconds are
+    """Median, p90 and p95 of `requests` calls after `warmup` calls; fewer (but `minimum`) once `budget` seconds are
     spent, for pages that take seconds each."""
     for _ in range(warmup):
         call()
@@ -88,6 +88,7 @@ def timed(call, *, requests: int, warmup: int, budget: float = 120.0, minimum: i
     return {
         "median_ms": round(statistics.median(samples) * 1000, 2),
         "p90_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.9))] * 1000, 2),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1000, 2),
         "n": len(samples),
     }
 
