@@ -21,6 +21,7 @@ from ninja import Query, Router, Schema
 from articles.models import Article
 from comments import selectors
 from comments.models import Comment, visible_q
+from newsroom.api import ApiError, Errors
 from newsroom.http import older_than, shared_by_signed_out_readers, whole_number
 
 router = Router(tags=["discussions"])
@@ -37,14 +38,6 @@ NO_STORIES = _("Name at least one story: ?story=1&story=2.")
 BAD_STORY = _("A story is named by its id, a whole number.")
 
 _signer = signing.Signer(salt="comments.api.cursor")
-
-
-def _refused(status: int, message, *, field: str | None = None) -> Exception:
-    """newsroom.api.ApiError, read when refusing: the frame imports this router, so this module cannot import it
-    first."""
-    from newsroom.api import ApiError
-
-    return ApiError(status, message, field=field)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -146,6 +139,11 @@ class CountsOut(Schema):
     counts: list[CountOut]
 
 
+def _errors(*statuses: int) -> dict:
+    """The refusals an operation may answer, each in the API's one error shape, for the schema."""
+    return dict.fromkeys(statuses, Errors)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Cursors and shapes
 # ---------------------------------------------------------------------------------------------------------------
@@ -173,7 +171,7 @@ def _read_cursor(value: str | None, kind: str, length: int) -> list[int] | None:
         or data[0] != kind
         or not all(type(number) is int and number >= 0 for number in data[1:])
     ):
-        raise _refused(400, BAD_CURSOR, field="cursor")
+        raise ApiError(400, BAD_CURSOR, field="cursor")
     return data[1:]
 
 
@@ -242,7 +240,7 @@ def _visible_comment(request, pk: int) -> Comment:
         Comment.objects.visible_to(request.user).select_related("article__section", "author").filter(pk=pk).first()
     )
     if comment is None:
-        raise _refused(404, NO_COMMENT)
+        raise ApiError(404, NO_COMMENT)
     return comment
 
 
@@ -251,7 +249,9 @@ def _visible_comment(request, pk: int) -> Comment:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@router.get("/stories/{story_id}/comments/", response=DiscussionOut, url_name="story_comments")
+@router.get(
+    "/stories/{story_id}/comments/", response={200: DiscussionOut, **_errors(400, 404, 422)}, url_name="story_comments"
+)
 def story_comments(
     request,
     response: HttpResponse,
@@ -265,12 +265,12 @@ def story_comments(
     article = Article.objects.visible_to(request.user).select_related("section", "discussion").filter(pk=story_id)
     article = article.first()
     if article is None:
-        raise _refused(404, NO_STORY)
+        raise ApiError(404, NO_STORY)
     after = None
     if (position := _read_cursor(cursor, f"threads:{sort}", 4)) is not None:
         story, micros, pk, likes = position
         if story != article.pk:
-            raise _refused(400, BAD_CURSOR, field="cursor")
+            raise ApiError(400, BAD_CURSOR, field="cursor")
         after = Comment(pk=pk, created_at=_EPOCH + timedelta(microseconds=micros), like_count=likes)
     threads = selectors.story_threads(article=article, user=request.user, sort=sort, after=after)
     grouped: list[dict] = []
@@ -297,7 +297,7 @@ def story_comments(
     }
 
 
-@router.get("/comments/{comment_id}/", response=CommentDetailOut, url_name="comment")
+@router.get("/comments/{comment_id}/", response={200: CommentDetailOut, **_errors(404, 422)}, url_name="comment")
 def comment_detail(request, response: HttpResponse, comment_id: int):
     """One comment, with its story, its thread (the top-level comment's id) and the ids of the comments it answers,
     the thread's first first."""
@@ -314,7 +314,9 @@ def comment_detail(request, response: HttpResponse, comment_id: int):
     }
 
 
-@router.get("/comments/{comment_id}/replies/", response=RepliesOut, url_name="comment_replies")
+@router.get(
+    "/comments/{comment_id}/replies/", response={200: RepliesOut, **_errors(400, 404, 422)}, url_name="comment_replies"
+)
 def comment_replies(request, response: HttpResponse, comment_id: int, cursor: str | None = None):
     """The replies under a comment in tree order, as its thread page shows them: COMMENTS_THREAD_PER_PAGE a page,
     INDENT_CAP levels deep (a reply at the last level lists its own replies at its replies_url)."""
@@ -323,7 +325,7 @@ def comment_replies(request, response: HttpResponse, comment_id: int, cursor: st
     if (position := _read_cursor(cursor, "replies", 2)) is not None:
         pk, start = position
         if pk != comment.pk or not comment.lft < start < comment.rght:
-            raise _refused(400, BAD_CURSOR, field="cursor")
+            raise ApiError(400, BAD_CURSOR, field="cursor")
     threads, _ = selectors.thread_for_comment(comment=comment, user=request.user, start=start)
     next_cursor = _cursor("replies", comment.pk, threads.next_after) if threads.next_after else None
     _shared(request, response, [comment.article_id])
@@ -337,11 +339,11 @@ def comment_replies(request, response: HttpResponse, comment_id: int, cursor: st
 def _reader(request, handle: str):
     member = get_user_model().objects.with_profile().filter(handle__iexact=handle).first()
     if member is None:
-        raise _refused(404, NO_READER)
+        raise ApiError(404, NO_READER)
     return member
 
 
-@router.get("/readers/{handle}/", response=ReaderOut, url_name="reader")
+@router.get("/readers/{handle}/", response={200: ReaderOut, **_errors(404)}, url_name="reader")
 def reader(request, response: HttpResponse, handle: str):
     """A reader's public profile as their @handle page shows it: name, handle, since when, how many comments (no
     further than PROFILE_COUNT_CAP: `comment_count_capped` says there are more), their latest picks."""
@@ -361,7 +363,9 @@ def reader(request, response: HttpResponse, handle: str):
     }
 
 
-@router.get("/readers/{handle}/comments/", response=ReaderCommentsOut, url_name="reader_comments")
+@router.get(
+    "/readers/{handle}/comments/", response={200: ReaderCommentsOut, **_errors(400, 404)}, url_name="reader_comments"
+)
 def reader_comments(request, response: HttpResponse, handle: str, cursor: str | None = None):
     """A reader's published comments, newest first, PROFILE_COMMENTS_PER_PAGE a page, each with its story."""
     member = _reader(request, handle)
@@ -369,7 +373,7 @@ def reader_comments(request, response: HttpResponse, handle: str, cursor: str | 
     if (position := _read_cursor(cursor, "reader", 3)) is not None:
         pk, micros, comment_pk = position
         if pk != member.pk:
-            raise _refused(400, BAD_CURSOR, field="cursor")
+            raise ApiError(400, BAD_CURSOR, field="cursor")
         comments = older_than(comments, (_EPOCH + timedelta(microseconds=micros), comment_pk), time_field="created_at")
     per_page = selectors.PROFILE_COMMENTS_PER_PAGE
     rows = list(comments[: per_page + 1])
@@ -385,18 +389,18 @@ def reader_comments(request, response: HttpResponse, handle: str, cursor: str | 
     }
 
 
-@router.get("/comment-counts/", response=CountsOut, url_name="comment_counts")
+@router.get("/comment-counts/", response={200: CountsOut, **_errors(422)}, url_name="comment_counts")
 def comment_counts(request, response: HttpResponse, story: list[str] = Query(default=[])):  # noqa: B008
     """How many comments each story has (its discussion's count, as its page says), for index pages: up to
     MAX_COUNT_STORIES ids, `?story=1&story=2`, in one query. Stories that do not exist or are not published are
     left out."""
     if not story:
-        raise _refused(422, NO_STORIES, field="story")
+        raise ApiError(422, NO_STORIES, field="story")
     if len(story) > MAX_COUNT_STORIES:
-        raise _refused(422, TOO_MANY_STORIES % {"count": MAX_COUNT_STORIES}, field="story")
+        raise ApiError(422, TOO_MANY_STORIES % {"count": MAX_COUNT_STORIES}, field="story")
     ids = [whole_number(value) for value in story]
     if None in ids:
-        raise _refused(422, BAD_STORY, field="story")
+        raise ApiError(422, BAD_STORY, field="story")
     found = dict(
         Article.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", "discussion__comment_count")
     )

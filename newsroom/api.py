@@ -8,7 +8,7 @@ generated from the code at /api/v1/schema/ and browsable at /api/v1/docs/.
 """
 
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 
@@ -30,6 +30,17 @@ api = NinjaAPI(
     openapi_url="/schema/",
     docs_url="/docs/",
 )
+
+
+class ErrorItem(Schema):
+    field: str | None
+    message: str
+
+
+class Errors(Schema):
+    """The one error shape, for the schema's 4xx answers: `responses={404: Errors, ...}` on an operation."""
+
+    errors: list[ErrorItem]
 
 
 def error_body(*errors):
@@ -59,7 +70,19 @@ def http_error(request, exc):
     return api.create_response(request, error_body((None, exc.message)), status=exc.status_code)
 
 
-# The routers, each app's own; imported last, since they import ApiError from here.
-from comments.api import router as comments_router  # noqa: E402
+# Each app's router, by import path. A router imports this module (ApiError, Errors), so this module imports none of
+# them itself: they are added when the URLconf first asks for the API's URLs.
+ROUTERS = [("/", "comments.api.router")]
 
-api.add_router("/", comments_router)
+
+def urls():
+    """The API's URL patterns, every router in ROUTERS added (once) first: what newsroom/urls.py mounts at /api/v1/."""
+    global _mounted
+    if not _mounted:
+        for prefix, router in ROUTERS:
+            api.add_router(prefix, router)
+        _mounted = True
+    return api.urls
+
+
+_mounted = False

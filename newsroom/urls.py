@@ -6,8 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from articles.sitemaps import SITEMAPS, NewsSitemap
-from newsroom import views
-from newsroom.api import api
+from newsroom import api, views
 
 # Our own 400 and 500 pages; 403 and 404 are Django's handlers rendering templates/403.html and 404.html.
 handler400 = "newsroom.views.bad_request"
@@ -33,7 +32,7 @@ accounts = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
+    path("api/v1/", api.urls()),
     path("accounts/", include(accounts)),
     path("@<str:handle>/", views.profile, name="profile"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
