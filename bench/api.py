@@ -2,9 +2,10 @@
 
 Builds each story with the issue-6 data shape (bench.data.build_story, in a database of its own: a temporary SQLite
 file, or $BENCH_DB_PREFIX_api on BENCH_POSTGRES_URL's server, dropped afterwards), then times
-GET /api/v1/stories/<id>/comments/ in each sort through django.test.Client with DEBUG off, signed out and uncached
-(nothing in front of the origin: what a request costs when the edge does not hold the answer), and prints the median
-and p95 over the repeated requests, the queries and the bytes of an answer. Not part of `make test`: `make bench-api`.
+GET /api/v1/stories/<id>/comments/ in each sort, the sizes and sorts taken in turn, through django.test.Client with
+DEBUG off, signed out and uncached (nothing in front of the origin: what a request costs when the edge does not hold
+the answer), and prints the median and p95 over the repeated requests, the queries and the bytes of an answer. Not
+part of `make test`: `make bench-api`.
 """
 
 import argparse
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.run import DB_PREFIX, QueryCounter, database, say, timed
+from bench.run import DB_PREFIX, QueryCounter, database, interleaved, say
 
 SIZES = (100, 10_000)
 SORTS = ("oldest", "newest", "liked")
@@ -23,34 +24,41 @@ PG_NAME = f"{DB_PREFIX}_api"
 
 
 def measure(sizes, *, requests: int, warmup: int) -> dict:
-    """Build a story per size and time its first page of threads in every sort; figures by size, then sort."""
+    """Build a story per size, then time its first page of threads in every sort, the requests of every size and
+    sort taken in turn (bench.run.interleaved), so that the machine's drift in load falls on all alike; figures by
+    size, then sort."""
     from django.test import Client
 
     from bench import data
 
     client, counter = Client(), QueryCounter()
     results: dict = {}
+    calls = {}
     for n in sizes:
         t0 = time.perf_counter()
         article = data.build_story(n, slug=f"api-{n}")
-        data.analyze()
         results[str(n)] = {"build_s": round(time.perf_counter() - t0, 1)}
         for sort in SORTS:
             url = f"/api/v1/stories/{article.pk}/comments/?sort={sort}"
-            with counter.counting():
-                response = client.get(url)
-            assert response.status_code == 200, response.content[:300]
-            body = response.json()
 
             def call(url=url):
-                assert client.get(url).status_code == 200
+                response = client.get(url)
+                assert response.status_code == 200, response.content[:300]
+                return response
 
-            results[str(n)][sort] = timed(call, requests=requests, warmup=warmup) | {
+            with counter.counting():
+                body = call().json()
+            results[str(n)][sort] = {
                 "queries": counter.count,
-                "bytes": len(response.content),
                 "threads": len(body["threads"]),
                 "comments": sum(len(thread["comments"]) for thread in body["threads"]),
+                "bytes": len(call().content),
             }
+            calls[(str(n), sort)] = call
+    data.analyze()
+    figures = interleaved({f"{n} {sort}": call for (n, sort), call in calls.items()}, rounds=requests, warmup=warmup)
+    for n, sort in calls:
+        results[n][sort] |= figures[f"{n} {sort}"]
     return results
 
 
