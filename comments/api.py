@@ -38,8 +38,6 @@ NO_STORIES = _("Name at least one story: ?story=1&story=2.")
 BAD_STORY = _("A story is named by its id, a whole number.")
 
 _signer = signing.Signer(salt="comments.api.cursor")
-
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
