@@ -211,6 +211,8 @@ def test_unknown_and_unpublished_stories_comments_and_readers_are_404s(story, cl
         f"/api/v1/comments/{comment.pk}/replies/",
         f"/api/v1/comments/{story['deleted'].pk}/",
         "/api/v1/comments/999999/",
+        "/api/v1/comments/99999999999999999999999/",  # past a bigint: no such comment, not a database error
+        "/api/v1/stories/99999999999999999999/comments/",
         "/api/v1/readers/nobody_here/",
         f"/api/v1/readers/{closed.handle}/comments/",
     ):
