@@ -387,7 +387,29 @@ def reader_comments(request, response: HttpResponse, handle: str, cursor: str | 
     }
 
 
-@router.get("/comment-counts/", response={200: CountsOut, **_errors(422)}, url_name="comment_counts")
+# The schema says what the operation takes: ids, whole numbers of at most 18 digits, 1 to MAX_COUNT_STORIES of them.
+# It reads them as text, so that each refusal names `story` (pydantic would name the item's index).
+COUNT_STORIES = {
+    "in": "query",
+    "name": "story",
+    "required": True,
+    "style": "form",
+    "explode": True,
+    "schema": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+        "minItems": 1,
+        "maxItems": MAX_COUNT_STORIES,
+    },
+}
+
+
+@router.get(
+    "/comment-counts/",
+    response={200: CountsOut, **_errors(422)},
+    url_name="comment_counts",
+    openapi_extra={"parameters": [COUNT_STORIES]},
+)
 def comment_counts(request, response: HttpResponse, story: list[str] = Query(default=[])):  # noqa: B008
     """How many comments each story has (its discussion's count, as its page says), for index pages: up to
     MAX_COUNT_STORIES ids, `?story=1&story=2`, in one query. Stories that do not exist or are not published are
