@@ -230,7 +230,7 @@ def _shared(request, response: HttpResponse, stories) -> None:
     keys = dict.fromkeys(Article(pk=pk).surrogate_key for pk in stories)
     shared_by_signed_out_readers(request, response, *keys)
     if not keys:  # nothing shown that a purge names: kept HTTP_SHARED_MAX_AGE at most, as the lists of stories are
-        del response["Surrogate-Key"]
+        response.headers.pop("Surrogate-Key", None)
 
 
 def _visible_comment(request, pk: int) -> Comment:

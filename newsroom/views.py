@@ -232,8 +232,6 @@ def account_delete(request):
     return render(request, "newsroom/account_delete.html")
 
 
-
-
 def profile(request, handle):
     """A reader's public page: who they are and their visible comments, newest first, each linked in context. A
     commenter imported from another platform has one too, marked as not yet claimed (the only inactive accounts

@@ -119,6 +119,11 @@ def test_a_held_comment_shows_to_its_own_author_signed_in_and_that_answer_is_pri
     third = response.json()["threads"][2]
     assert [c["state"] for c in third["comments"]] == ["published", "pending"]
     assert "private" in response["Cache-Control"] and "Surrogate-Key" not in response
+    # A reader with nothing a purge names (no picks): private, and no key, for them as for anyone.
+    for client, cache in ((author, "private"), (Client(), "public")):
+        response = client.get(f"/api/v1/readers/{story['held'].author.handle}/")
+        assert response.status_code == 200 and "Surrogate-Key" not in response
+        assert response["Cache-Control"].startswith(cache)
 
 
 def test_signed_out_answers_are_shared_under_the_storys_surrogate_key(story, client):
