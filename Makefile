@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install tools run worker cron migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
-	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread bench-live load backup backup-check search-bench lockwait \
+	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread bench-live bench-api load backup backup-check search-bench lockwait \
 	stack stack-down load-stack
 
 help: ## List the targets
@@ -193,6 +193,12 @@ bench-live: $(STAMP) ## Not in `make test`: the live "N new comments" poll at a 
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" CACHE_URL=redis://127.0.0.1:6379/13 $(PY) -m bench.live \
 		--edge --out bench/results/live.json
+
+bench-api: $(STAMP) ## Not in `make test`: the API's first page of threads at N=100 and 10,000, SQLite then PostgreSQL
+	$(PY) -m bench.api --db sqlite --out bench/results/api-sqlite.json
+	@if $(PG_UP); then BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(PY) -m bench.api --db postgres \
+		--out bench/results/api-postgres.json; \
+	else echo "PostgreSQL is unreachable: its API bench is SKIPPED."; fi
 
 bench-editor: $(STAMP) ## Not in `make test`: the story editor's script bytes and load time, against `make run`'s site
 	$(PY) -m bench.editor_cost --base $(BASE_URL)

@@ -146,8 +146,8 @@ class ThreadReads:
 
 
 def interleaved(calls: dict, *, rounds: int, warmup: int) -> dict:
-    """Median and p90 of each call, the calls taken in turn (each first in its turn), so that the machine's drift in
-    load falls on all alike: the figures a ratio between them is taken from."""
+    """Median, p90 and p95 of each call, the calls taken in turn (each first in its turn), so that the machine's drift
+    in load falls on all alike: the figures a ratio between them is taken from."""
     names = list(calls)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for number in range(warmup + rounds):
@@ -161,6 +161,7 @@ def interleaved(calls: dict, *, rounds: int, warmup: int) -> dict:
         name: {
             "median_ms": round(statistics.median(times) * 1000, 2),
             "p90_ms": round(sorted(times)[min(len(times) - 1, int(len(times) * 0.9))] * 1000, 2),
+            "p95_ms": round(sorted(times)[min(len(times) - 1, int(len(times) * 0.95))] * 1000, 2),
             "n": len(times),
         }
         for name, times in samples.items()

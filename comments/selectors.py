@@ -52,6 +52,10 @@ __all__ = [
     "member_comments",
     "comments_of_reader",
     "member_picks",
+    "PROFILE_COMMENTS_PER_PAGE",
+    "PROFILE_COUNT_CAP",
+    "ProfileSummary",
+    "profile_summary",
     "mutes_of",
     "is_muted",
     "story_picks",
@@ -254,10 +258,16 @@ def _mark_cut_threads(shown: list[Comment], fetched: list[Comment]) -> None:
             comment.thread_more, comment.thread_root = left, root.pk
 
 
-def story_threads(*, article: Article, user, sort: str | None = "oldest", page: int = 1) -> Threads:
+def story_threads(
+    *, article: Article, user, sort: str | None = "oldest", page: int = 1, after: Comment | None = None
+) -> Threads:
     """One page of top-level threads, each cut after COMMENTS_REPLIES_PER_THREAD replies (the rest on its thread
     page), in one query whatever the number of comments: the page's roots are a subquery, a window function keeps
-    the first rows of each thread, authors are joined. A page past the last is a 404."""
+    the first rows of each thread, authors are joined. A page past the last is a 404.
+
+    `after` (a top-level comment, or an unsaved Comment holding its sort key: pk, created_at, like_count) starts the
+    page at the thread after it in the sort's order instead of at a numbered page: the API's keyset cursor (not for
+    the picks); past the end that page is empty."""
     sort = normal_sort(sort)
     if sort == "picks":
         return story_picks(article=article, user=user, page=page)
@@ -267,8 +277,9 @@ def story_threads(*, article: Article, user, sort: str | None = "oldest", page: 
     heads = _roots(article, user)
     if sort == "newsroom":
         heads = heads.filter(tree_id__in=_newsroom_replies(article, author_ids).values("tree_id"))
+    starting = heads if after is None else heads.filter(_beyond(after, _order(sort), after=True))
     # One more thread than the page holds says whether there is a next page.
-    roots = heads.order_by(*_order(sort)).values("tree_id")[offset : offset + per_page + 1]
+    roots = starting.order_by(*_order(sort)).values("tree_id")[offset : offset + per_page + 1]
     # Every row also carries the number of threads ("Page 2 of 5"): a subquery the database runs once.
     threads = heads.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     # The n-th comment of a thread in tree order has lft between n and 2n - 1, so lft <= 2 * (replies + 1) bounds
@@ -726,6 +737,35 @@ def member_comments(member, *, viewer) -> QuerySet[Comment]:
 def member_picks(member, *, viewer) -> QuerySet[Comment]:
     """A reader's comments that editors picked, newest pick first, for the "Picks" section of their profile."""
     return member_comments(member, viewer=viewer).filter(picked_at__isnull=False).order_by("-picked_at", "-pk")
+
+
+# A reader's profile lists their comments this many a page, counts them no further than the cap, and shows their
+# latest picks.
+PROFILE_COMMENTS_PER_PAGE = 20
+PROFILE_COUNT_CAP = 1000
+PROFILE_PICKS = 5
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """What heads a reader's profile (the page and the API): their comment count, counted no further than
+    PROFILE_COUNT_CAP + 1 (a count of a reader with 20,000 comments read them all on every page), and their latest
+    PROFILE_PICKS picks."""
+
+    comment_count: int
+    picks: list[Comment]
+
+    @property
+    def count_capped(self) -> bool:
+        """Whether there are more comments than the count says ("more than 1,000 comments")."""
+        return self.comment_count > PROFILE_COUNT_CAP
+
+
+def profile_summary(member, *, viewer, with_picks: bool = True) -> ProfileSummary:
+    """The head of `member`'s profile as `viewer` may see it: two bounded queries (one without the picks)."""
+    count = capped_count(member_comments(member, viewer=viewer), PROFILE_COUNT_CAP + 1)
+    picks = list(member_picks(member, viewer=viewer)[:PROFILE_PICKS]) if with_picks else []
+    return ProfileSummary(comment_count=count, picks=picks)
 
 
 def mutes_of(user) -> QuerySet[Mute]:

@@ -138,4 +138,5 @@ def add_routers() -> None:
     """The routers of the apps that own the data, added once by NewsroomConfig.ready(): each imports ApiError and
     Errors from this module, which must be loaded first whichever module is imported first."""
     api.add_router("", "articles.api.router")
+    api.add_router("", "comments.api.router")
     api.add_router("", "comments.api_write.router")

@@ -20,7 +20,7 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse, Str
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ from newsroom.forms import (
     forget_login_failures,
     save_account,
 )
-from newsroom.http import capped_count, keyset_page, safe_next
+from newsroom.http import keyset_page, safe_next
 from newsroom.models import ApiToken
 from newsroom.replica import replica_status
 
@@ -236,11 +236,6 @@ def account_delete(request):
     return render(request, "newsroom/account_delete.html")
 
 
-PROFILE_COMMENTS_PER_PAGE = 20
-PROFILE_COUNT_CAP = 1000
-PROFILE_PICKS = 5
-
-
 def profile(request, handle):
     """A reader's public page: who they are and their visible comments, newest first, each linked in context. A
     commenter imported from another platform has one too, marked as not yet claimed (the only inactive accounts
@@ -249,13 +244,9 @@ def profile(request, handle):
     if member.handle != handle:
         return redirect("profile", handle=member.handle, permanent=True)
     comments = comment_selectors.member_comments(member, viewer=request.user)
-    page = keyset_page(request, comments, PROFILE_COMMENTS_PER_PAGE, time_field="created_at")
-    # Counted no further than the cap: the count of a reader with 20,000 comments read them all on every page.
-    count = capped_count(comments, PROFILE_COUNT_CAP + 1)
+    page = keyset_page(request, comments, comment_selectors.PROFILE_COMMENTS_PER_PAGE, time_field="created_at")
     # The latest picks on the first page only; the list below holds them all, each marked.
-    picks = (
-        [] if not page.is_first else list(comment_selectors.member_picks(member, viewer=request.user)[:PROFILE_PICKS])
-    )
+    summary = comment_selectors.profile_summary(member, viewer=request.user, with_picks=page.is_first)
     return render(
         request,
         "newsroom/profile.html",
@@ -263,9 +254,9 @@ def profile(request, handle):
             "member": member,
             "unclaimed": not member.is_active,
             "page_obj": page,
-            "comment_count": count,
-            "count_cap": PROFILE_COUNT_CAP,
-            "picks": list(picks),
+            "comment_count": summary.comment_count,
+            "count_cap": comment_selectors.PROFILE_COUNT_CAP,
+            "picks": summary.picks,
             "member_muted": comment_selectors.is_muted(muter=request.user, muted=member),
         },
     )

@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.models import SavedArticle
+from comments import selectors as comment_selectors
 from comments import services as comment_services
 from comments.models import Comment
-from newsroom import views
 from newsroom.forms import HANDLE_TAKEN, AccountForm, SignUpForm
 from newsroom.models import User
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
@@ -363,7 +363,7 @@ def test_profile_lists_visible_comments_newest_first_with_links_in_context(clien
 
 def test_profile_query_count_does_not_grow_with_comments(client, django_assert_max_num_queries, monkeypatch, settings):
     settings.COMMENTS_RATE_PER_MINUTE = 0
-    monkeypatch.setattr(views, "PROFILE_COUNT_CAP", 30)
+    monkeypatch.setattr(comment_selectors, "PROFILE_COUNT_CAP", 30)
     member = UserFactory(handle="busy")
     article = ArticleFactory()
     for _ in range(3):
