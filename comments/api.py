@@ -21,7 +21,7 @@ from ninja import Query, Router, Schema
 from articles.models import Article
 from comments import selectors
 from comments.models import Comment, visible_q
-from newsroom.api import ApiError, Errors
+from newsroom.api import REFUSALS, ApiError
 from newsroom.http import older_than, shared_by_signed_out_readers, whole_number
 
 router = Router(tags=["discussions"])
@@ -137,11 +137,6 @@ class CountsOut(Schema):
     counts: list[CountOut]
 
 
-def _errors(*statuses: int) -> dict:
-    """The refusals an operation may answer, each in the API's one error shape, for the schema."""
-    return dict.fromkeys(statuses, Errors)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Cursors and shapes
 # ---------------------------------------------------------------------------------------------------------------
@@ -247,9 +242,7 @@ def _visible_comment(request, pk: int) -> Comment:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/stories/{story_id}/comments/", response={200: DiscussionOut, **_errors(400, 404, 422)}, url_name="story_comments"
-)
+@router.get("/stories/{story_id}/comments/", response={200: DiscussionOut, **REFUSALS}, url_name="story_comments")
 def story_comments(
     request,
     response: HttpResponse,
@@ -295,7 +288,7 @@ def story_comments(
     }
 
 
-@router.get("/comments/{comment_id}/", response={200: CommentDetailOut, **_errors(404, 422)}, url_name="comment")
+@router.get("/comments/{comment_id}/", response={200: CommentDetailOut, **REFUSALS}, url_name="comment")
 def comment_detail(request, response: HttpResponse, comment_id: int):
     """One comment, with its story, its thread (the top-level comment's id) and the ids of the comments it answers,
     the thread's first first."""
@@ -312,9 +305,7 @@ def comment_detail(request, response: HttpResponse, comment_id: int):
     }
 
 
-@router.get(
-    "/comments/{comment_id}/replies/", response={200: RepliesOut, **_errors(400, 404, 422)}, url_name="comment_replies"
-)
+@router.get("/comments/{comment_id}/replies/", response={200: RepliesOut, **REFUSALS}, url_name="comment_replies")
 def comment_replies(request, response: HttpResponse, comment_id: int, cursor: str | None = None):
     """The replies under a comment in tree order, as its thread page shows them: COMMENTS_THREAD_PER_PAGE a page,
     INDENT_CAP levels deep (a reply at the last level lists its own replies at its replies_url)."""
@@ -341,7 +332,7 @@ def _reader(request, handle: str):
     return member
 
 
-@router.get("/readers/{handle}/", response={200: ReaderOut, **_errors(404)}, url_name="reader")
+@router.get("/readers/{handle}/", response={200: ReaderOut, **REFUSALS}, url_name="reader")
 def reader(request, response: HttpResponse, handle: str):
     """A reader's public profile as their @handle page shows it: name, handle, since when, how many comments (no
     further than PROFILE_COUNT_CAP: `comment_count_capped` says there are more), their latest picks."""
@@ -361,9 +352,7 @@ def reader(request, response: HttpResponse, handle: str):
     }
 
 
-@router.get(
-    "/readers/{handle}/comments/", response={200: ReaderCommentsOut, **_errors(400, 404)}, url_name="reader_comments"
-)
+@router.get("/readers/{handle}/comments/", response={200: ReaderCommentsOut, **REFUSALS}, url_name="reader_comments")
 def reader_comments(request, response: HttpResponse, handle: str, cursor: str | None = None):
     """A reader's published comments, newest first, PROFILE_COMMENTS_PER_PAGE a page, each with its story."""
     member = _reader(request, handle)
@@ -406,7 +395,7 @@ COUNT_STORIES = {
 
 @router.get(
     "/comment-counts/",
-    response={200: CountsOut, **_errors(422)},
+    response={200: CountsOut, **REFUSALS},
     url_name="comment_counts",
     openapi_extra={"parameters": [COUNT_STORIES]},
 )
