@@ -902,6 +902,8 @@ class IllegalContentNotice(models.Model):
     )
     notifier_name = models.CharField(max_length=100, blank=True)
     notifier_email = models.EmailField(blank=True, help_text="Where the acknowledgement and the decision go.")
+    # The language the notifier wrote in (the page's): their acknowledgement and decision come in it.
+    language = models.CharField(max_length=10, blank=True, editable=False)
     good_faith = models.BooleanField(help_text="The notifier confirmed the notice is accurate and complete.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     decision = models.CharField(max_length=10, choices=Decision, blank=True)

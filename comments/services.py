@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest, Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from articles.models import Article
 from comments import audit, rules, text
@@ -1188,6 +1188,7 @@ def notice_create(
         notifier=notifier if getattr(notifier, "is_authenticated", False) else None,
         notifier_name=notifier_name.strip(),
         notifier_email=notifier_email.strip(),
+        language=translation.get_language() or "",
         good_faith=True,
         created_at=now,
     )

@@ -29,6 +29,7 @@ __all__ = [
     "EstimatedCountPaginator",
     "shared_by_signed_out_readers",
     "live_refused",
+    "remember_language",
 ]
 
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
@@ -241,4 +242,25 @@ def live_refused(message: str, *, status: int = 400, refresh: bool = False) -> J
     `refresh` when the page itself is the problem (its version is garbage or from the future). Never kept by anyone."""
     response = JsonResponse({"error": message, **({"refresh": True} if refresh else {})}, status=status)
     patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Keep the reader's chosen language in Django's language cookie, which LocaleMiddleware reads before the
+    browser's Accept-Language (and the edge too, deploy/varnish); blank forgets it: the browser's choice again."""
+    if not language:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN
+        )
+        return response
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     return response
