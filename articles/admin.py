@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
+from django.utils.translation import gettext_lazy as _
 from js_asset import Media
 
 from articles import body, search, selectors, services
@@ -105,7 +106,7 @@ class FocalPointPicker(forms.NumberInput):
 
 class ImageForm(forms.ModelForm):
     # A plain file field: our own checks give the editor a precise reason for each refusal.
-    file = forms.FileField(help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed on upload.")
+    file = forms.FileField(help_text=_("JPEG, PNG, WebP or GIF. Location and camera data are removed on upload."))
 
     class Meta:
         model = Image
@@ -144,11 +145,11 @@ class ImageAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin.css"]}
         js = ["js/admin-focal-point.js"]
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview(self, obj):
         return thumbnail(obj)
 
-    @admin.display(description="Renditions")
+    @admin.display(description=_("Renditions"))
     def renditions_state(self, obj):
         if obj.renditions_error:
             return "failed (the original is shown)"
@@ -181,14 +182,14 @@ class BylineInline(admin.TabularInline):
     extra = 1
     min_num = 1
     autocomplete_fields = ["author"]
-    verbose_name = "author"
-    verbose_name_plural = "byline (in order)"
+    verbose_name = _("author")
+    verbose_name_plural = _("byline (in order)")
 
 
 class LeadImageInline(admin.StackedInline):
     model = LeadImage
     autocomplete_fields = ["image"]
-    verbose_name = "lead image"
+    verbose_name = _("lead image")
     # A caption is a sentence or two: as wide as the form, not a 20-character box.
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 
@@ -247,7 +248,7 @@ class BlocksEditor(ContentEditor):
 
 
 class StateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -295,7 +296,7 @@ class ArticleForm(StoryForm):
 class BrokenLinksFilter(admin.SimpleListFilter):
     """Stories whose body holds a MORE link to a story since deleted (readers do not see it): the list to mend."""
 
-    title = "MORE links"
+    title = _("MORE links")
     parameter_name = "more_links"
 
     def lookups(self, request, model_admin):
@@ -327,9 +328,9 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
     actions = ["publish_now", "unpublish"]
     fieldsets = [
         (None, {"fields": ["section", "headline", "deck", "slug"]}),
-        ("Publishing", {"fields": ["status", "review_note", "publish_at", "updated_at", "correction", "tags"]}),
+        (_("Publishing"), {"fields": ["status", "review_note", "publish_at", "updated_at", "correction", "tags"]}),
         (
-            "Live blog",
+            _("Live blog"),
             {
                 "classes": ["collapse"],
                 "description": "A live blog lists timestamped entries under its summary, written under Live entries.",
@@ -337,7 +338,7 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
             },
         ),
         (
-            "Headlines for other places",
+            _("Headlines for other places"),
             {
                 "classes": ["collapse"],
                 "description": "Optional. Empty fields use the headline and the deck.",
@@ -350,7 +351,7 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
         css = {"all": ["css/admin.css"]}
         js = [forms.Script("js/admin-word-count.js", **{"data-words-per-minute": body.WORDS_PER_MINUTE})]
 
-    @admin.display(description="Entries")
+    @admin.display(description=_("Entries"))
     def live_entries_link(self, obj):
         if obj is None or obj.pk is None or not obj.is_live_blog:
             return "Save the story as a live blog first."
@@ -391,7 +392,7 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
             kwargs["widget"] = forms.Textarea(attrs={"class": "vLargeTextField", "rows": 2})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    @admin.display(description="State")
+    @admin.display(description=_("State"))
     def state(self, obj):
         if obj.is_scheduled:
             return "Scheduled"
@@ -399,7 +400,7 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
             return "Live"
         return obj.get_status_display()
 
-    @admin.display(description="Note to the editor")
+    @admin.display(description=_("Note to the editor"))
     def note_to_editor(self, obj):
         # The review queue (the "In review" state filter) reads the reporter's note beside the headline.
         return Truncator(obj.review_note).chars(120) if obj.status == Article.Status.REVIEW else ""
@@ -420,12 +421,12 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
             return form
         return type(form.__name__, (form,), {"can_publish": False})
 
-    @admin.display(description="Lead image")
+    @admin.display(description=_("Lead image"))
     def lead_thumbnail(self, obj):
         lead = getattr(obj, "lead", None)
         return thumbnail(lead.image if lead else None)
 
-    @admin.display(description="On site")
+    @admin.display(description=_("On site"))
     def view_link(self, obj):
         label = "View" if obj.is_live else "Preview"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), label)
@@ -452,13 +453,13 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
         if change:
             services.article_record_slug_change(article=obj, old_slug=old_slug)
 
-    @admin.action(description="Publish selected stories now", permissions=["publish"])
+    @admin.action(description=_("Publish selected stories now"), permissions=["publish"])
     def publish_now(self, request, queryset):
         for article in queryset:
             services.article_publish(article=article, by=request.user)
         self.message_user(request, f"Published {len(queryset)} stories.", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected stories", permissions=["publish"])
+    @admin.action(description=_("Unpublish selected stories"), permissions=["publish"])
     def unpublish(self, request, queryset):
         for article in queryset:
             services.article_unpublish(article=article, by=request.user)
@@ -468,7 +469,7 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
 class LiveBlogFilter(admin.SimpleListFilter):
     """The entries of one live blog (there are a few live blogs, and many entries each)."""
 
-    title = "live blog"
+    title = _("live blog")
     parameter_name = "blog"
 
     def lookups(self, request, model_admin):
@@ -528,7 +529,7 @@ class LiveEntryAdmin(BlocksEditor):
     def has_promote_permission(self, request):
         return request.user.has_perm("articles.add_article")
 
-    @admin.action(description="Promote to a story (a draft, linked both ways)", permissions=["promote"])
+    @admin.action(description=_("Promote to a story (a draft, linked both ways)"), permissions=["promote"])
     def promote(self, request, queryset):
         for entry in queryset:
             story = services.live_entry_promote(entry=entry)

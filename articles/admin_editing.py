@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles import revisions, services
 from articles.models import Article
@@ -78,9 +79,11 @@ class StoryForm(forms.ModelForm):
         self.data = self.data.copy()
         self.data[self.add_prefix("loaded_edit_version")] = current
         raise ValidationError(
-            "%(who)s saved this story at %(when)s, after you opened it: your changes are not saved. What they "
-            "changed is shown below, and everything you typed is still in the form. Save again to replace their "
-            "version with yours.",
+            _(
+                "%(who)s saved this story at %(when)s, after you opened it: your changes are not saved. What they "
+                "changed is shown below, and everything you typed is still in the form. Save again to replace their "
+                "version with yours."
+            ),
             code="edit_conflict",
             params={"who": who, "when": when},
         )
@@ -198,7 +201,7 @@ class StoryEditingAdmin:
             try:
                 ids.append(int(request.GET.get(name, "")))
             except ValueError:
-                messages.error(request, "Choose two revisions to compare.")
+                messages.error(request, _("Choose two revisions to compare."))
                 return redirect("admin:articles_article_history", article.pk)
         older, newer = (get_object_or_404(revisions.versions_of(article), pk=pk) for pk in sorted(ids))
         context = {

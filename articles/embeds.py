@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 __all__ = ["Embed", "PROVIDERS", "HELP_TEXT", "FRAME_ORIGINS", "parse", "validate_embed_url"]
 
@@ -78,7 +79,7 @@ def parse(url: str) -> Embed | None:
 def validate_embed_url(url: str) -> None:
     if parse(url) is None:
         raise ValidationError(
-            "This address cannot be embedded. Allowed: %(kinds)s. Put other addresses in a text block as a link.",
+            _("This address cannot be embedded. Allowed: %(kinds)s. Put other addresses in a text block as a link."),
             params={"kinds": "; ".join(PROVIDERS)},
             code="embed_not_allowed",
         )

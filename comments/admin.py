@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from articles.admin import ArticleAdmin
 from articles.models import Article
@@ -55,7 +57,7 @@ def excerpt(text: str, words: int = 16) -> str:
 
 # Every moderation action writes, so each names the permission it needs; without one, Django offers an action to
 # anyone who may merely view the list.
-@admin.action(description="Approve (make visible)", permissions=["change"])
+@admin.action(description=_("Approve (make visible)"), permissions=["change"])
 def approve(modeladmin, request, queryset):
     count = services.comment_approve(comments=queryset, moderator=request.user)
     modeladmin.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
@@ -70,7 +72,7 @@ def _remove_action(reason: RemovalReason):
     return admin.action(description=f"Remove: {reason.label.lower()}", permissions=["change"])(action)
 
 
-@admin.action(description="Suspend or ban the authors…", permissions=["restrict"])
+@admin.action(description=_("Suspend or ban the authors…"), permissions=["restrict"])
 def restrict_authors(modeladmin, request, queryset):
     """An intermediate page: the moderator types the length and the reason (shown to the readers), then every
     distinct author of the selected comments is restricted through services.reader_restrict."""
@@ -183,11 +185,11 @@ class BaseCommentAdmin(admin.ModelAdmin):
         for comment in queryset:
             services.comment_purge(comment=comment)
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def excerpt(self, obj):
         return excerpt(obj.body)
 
-    @admin.display(description="reports")
+    @admin.display(description=_("reports"))
     def report_count(self, obj):
         return obj.report_count
 
@@ -200,7 +202,7 @@ class CommentAdmin(BaseCommentAdmin):
 class QueueFilter(admin.SimpleListFilter):
     """The two ways into the queue (the comment lists' status filter would offer states the queue never holds)."""
 
-    title = "why it is here"
+    title = _("why it is here")
     parameter_name = "held"
 
     def lookups(self, request, model_admin):
@@ -234,27 +236,27 @@ class ModerationQueueAdmin(BaseCommentAdmin):
         alert_surges(request)
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="reports")
+    @admin.display(description=_("reports"))
     def reasons(self, obj):
         """How many readers reported it and why, most given reason first."""
         counts = Counter(report.get_reason_display() for report in obj.reports.all())
         given = [f"{reason} ({count})" if count > 1 else reason for reason, count in counts.most_common()]
         return f"{obj.report_count}: {', '.join(given)}" if given else "—"
 
-    @admin.display(description="in reply to")
+    @admin.display(description=_("in reply to"))
     def in_reply_to(self, obj):
         return excerpt(obj.parent.body, 10) if obj.parent_id else "—"
 
     # The author and the time, as the story page shows them, link to the reader's moderation history and to the
     # comment in context (its permalink): the queue keeps its columns, and a moderator reaches both in one click.
-    @admin.display(description="author", ordering="author")
+    @admin.display(description=_("author"), ordering="author")
     def author_history(self, obj):
         if not obj.author_id:
             return obj.shown_name
         history = reverse("comments:reader_history", args=[obj.author_id])
         return format_html('{} <a href="{}">(history)</a>', obj.author, history)
 
-    @admin.display(description="created at", ordering="created_at")
+    @admin.display(description=_("created at"), ordering="created_at")
     def time_in_context(self, obj):
         when = date_format(timezone.localtime(obj.created_at), "DATETIME_FORMAT")
         return format_html('<a href="{}" title="The comment in context">{}</a>', obj.get_absolute_url(), when)
@@ -270,7 +272,7 @@ class ModerationRuleAdmin(admin.ModelAdmin):
     list_filter = ["kind", "enabled"]
     fields = ["name", "kind", "order", "enabled", "outcome", "words", "days", "count", "percent"]
 
-    @admin.display(description="parameters")
+    @admin.display(description=_("parameters"))
     def parameters(self, obj):
         if obj.kind == ModerationRule.Kind.WORDS:
             return f"{len(obj.word_list)} words or phrases"
@@ -337,11 +339,11 @@ class IllegalContentNoticeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a legal record
 
-    @admin.display(description="state", ordering="decided_at")
+    @admin.display(description=_("state"), ordering="decided_at")
     def state(self, obj):
         return "open" if obj.is_open else obj.get_decision_display()
 
-    @admin.display(description="reported")
+    @admin.display(description=_("reported"))
     def target(self, obj):
         if obj.comment_id:
             return format_html(
@@ -449,7 +451,7 @@ class ModerationActionAdmin(LogAdmin):
 
 
 class AppealQueueFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -497,11 +499,11 @@ class AppealAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         services.appeal_decide(appeal=obj, moderator=request.user, outcome=data["outcome"], note=data["moderator_note"])
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def comment_excerpt(self, obj):
         return excerpt(obj.comment.body)
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def comment_in_context(self, obj):
         return format_html(
             '<blockquote>{}</blockquote><a href="{}">in context</a> · <a href="{}">the author\'s history</a>',
@@ -510,7 +512,7 @@ class AppealAdmin(admin.ModelAdmin):
             reverse("comments:reader_history", args=[obj.author_id]),
         )
 
-    @admin.display(description="decision appealed")
+    @admin.display(description=_("decision appealed"))
     def decision_reason(self, obj):
         return f"{obj.decision.get_action_display()}: {obj.decision.reason}" + (
             f" ({obj.decision.note})" if obj.decision.note else ""
@@ -557,7 +559,7 @@ class DiscussionForm(forms.ModelForm):
     def clean_slow_mode_seconds(self):
         seconds = self.cleaned_data["slow_mode_seconds"]
         if seconds is not None and seconds > 3600:
-            raise forms.ValidationError("Slow mode is at most 3,600 seconds (one post an hour).")
+            raise forms.ValidationError(gettext("Slow mode is at most 3,600 seconds (one post an hour)."))
         return seconds
 
     def save(self, commit=True):
@@ -608,7 +610,7 @@ class DiscussionInline(admin.StackedInline):
         formset.form = _form_for(request, formset.form)
         return formset
 
-    @admin.display(description="now")
+    @admin.display(description=_("now"))
     def state(self, obj):
         return _state_and_chart(obj)
 
@@ -647,7 +649,7 @@ class DiscussionAdmin(admin.ModelAdmin):
         alert_surges(request)
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="now")
+    @admin.display(description=_("now"))
     def state(self, obj):
         return _state_and_chart(obj)
 

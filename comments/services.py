@@ -18,6 +18,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from articles.models import Article
 from comments import audit, rules, text
@@ -616,7 +617,7 @@ def edit_deadline(comment: Comment) -> datetime:
 def comment_edit_refusal(comment: Comment) -> ValidationError | None:
     """Why the comment can no longer be edited (removed, deleted, or its edit window has closed), or None."""
     if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
-        return ValidationError("This comment can no longer be edited.", code="gone")
+        return ValidationError(_("This comment can no longer be edited."), code="gone")
     if timezone.now() > edit_deadline(comment):
         return ValidationError(
             f"Comments can be edited for {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes after posting; "
@@ -629,7 +630,7 @@ def comment_edit_refusal(comment: Comment) -> ValidationError | None:
 def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     """The author changes their text within the edit window; the comment is then marked "edited"."""
     if comment.author_id != user.pk:
-        raise PermissionDenied("You can only edit your own comments.")
+        raise PermissionDenied(_("You can only edit your own comments."))
     _count_towards_rate_limit(user, action="edit")  # each edit replaces the story's cached discussion
     body = _clean_body(body)
     verdict = _pipeline_verdict(body=body, author=user, article=comment.article) if body != comment.body else None
@@ -677,7 +678,7 @@ def comment_delete(*, comment: Comment, user) -> Comment | None:
     keep their place); without replies it disappears. Returns the tombstone, or None. Deleting a comment already
     deleted changes nothing."""
     if comment.author_id != user.pk:
-        raise PermissionDenied("You can only delete your own comments.")
+        raise PermissionDenied(_("You can only delete your own comments."))
     with transaction.atomic():
         lock_trees([comment.tree_id])
         # Read again under the lock: a delete sent twice at once finds the first one done, and does nothing more.
@@ -837,15 +838,15 @@ def comment_like(*, comment: Comment, user, liked: bool = True) -> bool:
     """Like the comment, or with `liked=False` take the like back; returns whether the reader now likes it. Saying
     what the reader wants, not toggling: a double click or two tabs sending the same like leave it liked once."""
     if comment.author_id == user.pk:
-        raise ValidationError("You cannot like your own comment.", code="own")
+        raise ValidationError(_("You cannot like your own comment."), code="own")
     if comment.status != Comment.Status.VISIBLE:
-        raise ValidationError("Only visible comments can be liked.", code="not_visible")
+        raise ValidationError(_("Only visible comments can be liked."), code="not_visible")
     _count_towards_rate_limit(user, action="like")
     with transaction.atomic():
         if liked:
             # The unique constraint decides between simultaneous likes: the loser's insert fails inside a savepoint
             # and it finds the winner's row (get_or_create), so only one of them counts.
-            _, changed = CommentLike.objects.get_or_create(comment=comment, user=user)
+            _like, changed = CommentLike.objects.get_or_create(comment=comment, user=user)
         else:
             changed = CommentLike.objects.filter(comment=comment, user=user).delete()[0] > 0
         if changed:
@@ -858,12 +859,14 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
     """One report per reader; once as many readers as the reports rule says (comments.rules) have reported it, it
     waits for review."""
     if comment.author_id == user.pk:
-        raise ValidationError("You cannot report your own comment.", code="own")
+        raise ValidationError(_("You cannot report your own comment."), code="own")
     _count_towards_rate_limit(user, action="report")
     with transaction.atomic():
         lock_trees([comment.tree_id])
         if CommentReport.objects.filter(comment=comment, user=user).exists():
-            raise ValidationError("You have already reported this comment. A moderator will look at it.", code="twice")
+            raise ValidationError(
+                _("You have already reported this comment. A moderator will look at it."), code="twice"
+            )
         report = CommentReport(comment=comment, user=user, reason=reason, note=text.clean_text(note)[:500])
         report.full_clean()
         report.save()
@@ -947,7 +950,7 @@ def comment_remove(*, comments: QuerySet[Comment] | Iterable[Comment], moderator
     reason and the note (comments.notifications.notify_decision). Comments already removed are left as they are:
     their author was told once."""
     if not reason.strip():
-        raise ValidationError("Give a reason for the removal.", code="no_reason")
+        raise ValidationError(_("Give a reason for the removal."), code="no_reason")
     rows = list(
         _selected(comments)
         .exclude(status__in=[Comment.Status.DELETED, Comment.Status.REMOVED])
@@ -971,10 +974,10 @@ def appeal_refusal(*, comment: Comment, author, now: datetime | None = None) -> 
     appeal_create read. Once per decision, within COMMENTS_APPEAL_DAYS of it, on a comment still removed."""
     now = now or timezone.now()
     if comment.author_id != author.pk:
-        return ValidationError("Only the author of a comment may appeal a decision on it.", code="not_author")
+        return ValidationError(_("Only the author of a comment may appeal a decision on it."), code="not_author")
     decision = decision_of(comment).action
     if comment.status != Comment.Status.REMOVED or decision is None:
-        return ValidationError("This comment is not removed, so there is no decision to appeal.", code="nothing")
+        return ValidationError(_("This comment is not removed, so there is no decision to appeal."), code="nothing")
     appealed = Appeal.objects.filter(decision=decision).first()
     if appealed is not None:
         return ValidationError(
@@ -1006,7 +1009,7 @@ def appeal_create(*, comment: Comment, author, note: str) -> Appeal:
             audit.record(ModerationAction.Action.APPEAL, actor=author, comment=comment, note=appeal.note)
     except IntegrityError:
         # Another appeal of the same decision was stored first (a double submit): refused as a second appeal.
-        refusal = appeal_refusal(comment=comment, author=author) or ValidationError("Your appeal is already sent.")
+        refusal = appeal_refusal(comment=comment, author=author) or ValidationError(_("Your appeal is already sent."))
         raise refusal from None
     return appeal
 
@@ -1016,11 +1019,13 @@ def appeal_decide(*, appeal: Appeal, moderator, outcome: str, note: str = "") ->
     through _moderate), upheld keeps it removed. Recorded in the audit log and told to the author. An appeal decided
     meanwhile by someone else is refused, never decided twice."""
     if outcome not in Appeal.Outcome.values:
-        raise ValidationError("Choose whether the decision is upheld or overturned.", code="no_outcome")
+        raise ValidationError(_("Choose whether the decision is upheld or overturned."), code="no_outcome")
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("comment").get(pk=appeal.pk)
         if appeal.decided_at is not None:
-            raise ValidationError("This appeal is already decided; the decision on an appeal is final.", code="final")
+            raise ValidationError(
+                _("This appeal is already decided; the decision on an appeal is final."), code="final"
+            )
         appeal.outcome, appeal.moderator_note = outcome, note.strip()
         appeal.decided_by, appeal.decided_at = moderator, timezone.now()
         appeal.save(update_fields=["outcome", "moderator_note", "decided_by", "decided_at"])
@@ -1068,9 +1073,9 @@ def comment_pick(*, comment: Comment, by, picked: bool = True) -> bool:
     notification back; both are in the audit log, and both change what the story's pages show, so the discussion's
     version moves (its cached fragments and the edge's copies go)."""
     if not may_pick(by):
-        raise PermissionDenied("Only editors and moderators pick comments.")
+        raise PermissionDenied(_("Only editors and moderators pick comments."))
     if picked and comment.status != Comment.Status.VISIBLE:
-        raise ValidationError("Only visible comments can be picked.", code="not_visible")
+        raise ValidationError(_("Only visible comments can be picked."), code="not_visible")
     with transaction.atomic():
         if picked:
             # Conditional on the state it changes: of two editors picking at once, one records the pick.

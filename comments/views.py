@@ -14,6 +14,7 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -319,7 +320,7 @@ def controls(request, article_pk):
         messages.error(request, f"The controls were not changed. {problems}")
         return redirect(selectors.story_comments_url(article))
     services.discussion_set_controls(article=article, by=request.user, **form.cleaned_data)
-    messages.success(request, "The discussion controls are saved.")
+    messages.success(request, _("The discussion controls are saved."))
     return redirect(selectors.story_comments_url(article))
 
 
@@ -368,7 +369,7 @@ def edit(request, pk):
         except DatabaseError:
             return _not_saved(request, form, **page)
         else:
-            messages.success(request, "Your changes are saved.")
+            messages.success(request, _("Your changes are saved."))
             return redirect(comment.get_absolute_url())
     return _form_page(request, form=form, status=400 if form.errors else 200, **page)
 
@@ -380,7 +381,7 @@ def delete(request, pk):
         return HttpResponseForbidden("You can only delete your own comments.")
     if request.method == "POST":
         services.comment_delete(comment=comment, user=request.user)
-        messages.success(request, "Your comment was deleted.")
+        messages.success(request, _("Your comment was deleted."))
         return redirect(selectors.story_comments_url(comment.article))
     return render(request, "comments/delete.html", {"comment": comment, "article": comment.article})
 
@@ -426,7 +427,7 @@ def report(request, pk):
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, "Thank you: a moderator will look at this comment.")
+            messages.success(request, _("Thank you: a moderator will look at this comment."))
             return redirect(comment.get_absolute_url())
     return render(
         request,
@@ -507,7 +508,7 @@ def _moderated(request, pk) -> Comment:
 def moderate_approve(request, pk):
     comment = _moderated(request, pk)
     services.comment_approve(comments=[comment], moderator=request.user)
-    messages.success(request, "The comment is approved.")
+    messages.success(request, _("The comment is approved."))
     return redirect(comment.get_absolute_url())
 
 
@@ -525,7 +526,7 @@ def moderate_remove(request, pk):
         if removed:
             messages.success(request, f"The comment is removed ({form.reason_label}); its author is told why.")
         else:
-            messages.info(request, "This comment was already removed or deleted.")
+            messages.info(request, _("This comment was already removed or deleted."))
         return redirect(comment.get_absolute_url())
     status = 400 if form.errors else 200
     return render(request, "comments/moderate_remove.html", {"comment": comment, "form": form}, status=status)
@@ -536,7 +537,7 @@ HISTORY_COMMENTS_PER_PAGE = 30
 
 def _member_for_moderator(request, pk):
     if not moderates(request.user):
-        raise PermissionDenied("Only moderators may read a reader's moderation history.")
+        raise PermissionDenied(_("Only moderators may read a reader's moderation history."))
     return get_object_or_404(get_user_model(), pk=pk)
 
 
@@ -568,7 +569,7 @@ def reader_restrict(request, pk):
     """Suspend (for a length typed) or ban a reader from their history page, with a reason they are shown."""
     member = _member_for_moderator(request, pk)
     if not request.user.has_perm("comments.add_restriction") or member.is_staff:
-        raise PermissionDenied("You may not restrict this account.")
+        raise PermissionDenied(_("You may not restrict this account."))
     form = RestrictForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -608,7 +609,7 @@ def appeal(request, pk):
                 form.add_error(None, error)
                 status = 403
             else:
-                messages.success(request, "Your appeal is sent: a moderator will look at it, and you will be told.")
+                messages.success(request, _("Your appeal is sent: a moderator will look at it, and you will be told."))
                 return redirect("comments:appeal", pk=comment.pk)
         else:
             status = 400
@@ -636,7 +637,7 @@ def notifications(request):
 def notifications_read(request, pk=None):
     notifications_mark_read(user=request.user, pk=pk)
     if pk is None:
-        messages.success(request, "All notifications are marked read.")
+        messages.success(request, _("All notifications are marked read."))
     if pk is not None:
         # Opening one notification marks it read and goes to the comment it is about, if the reader may still see it.
         notification = get_object_or_404(request.user.notifications, pk=pk)

@@ -8,6 +8,7 @@ from django.core.exceptions import BadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 __all__ = [
     "ContentSecurityPolicyMiddleware",
@@ -29,7 +30,7 @@ def refuse_control_characters(get_response):
         if CONTROL_CHARACTERS.search(request.path) or any(
             CONTROL_CHARACTERS.search(text) for key in query for text in (key, *query.getlist(key))
         ):
-            raise BadRequest("The address holds a character that is not allowed there (NUL or a control character).")
+            raise BadRequest(_("The address holds a character that is not allowed there (NUL or a control character)."))
         return get_response(request)
 
     return middleware

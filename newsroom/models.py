@@ -147,7 +147,7 @@ class ImportedAccount(models.Model):
     """
 
     class Source(models.TextChoices):
-        DISQUS = "disqus", "Disqus"
+        DISQUS = "disqus", _("Disqus")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="imported_account")
     source = models.CharField(max_length=20, choices=Source, help_text=_("The platform the account was imported from."))
