@@ -206,7 +206,7 @@ class StoryEditingAdmin:
         older, newer = (get_object_or_404(revisions.versions_of(article), pk=pk) for pk in sorted(ids))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Changes to {article}",
+            "title": _("Changes to %(story)s") % {"story": article},
             "object": article,
             "opts": self.model._meta,
             "older": older,
@@ -233,11 +233,14 @@ class StoryEditingAdmin:
         # The same path as a save: a restore chosen from a history someone has saved past is refused.
         if not services.article_claim_edit_version(article_pk=article.pk, loaded=loaded):
             latest = revisions.versions_of(article).first()
-            who = revisions.author_of(latest.revision) if latest else "someone"
+            who = revisions.author_of(latest.revision) if latest else _("someone")
             messages.error(
                 request,
-                f"{who} saved this story after you opened its history: nothing was restored. Look at the history "
-                "again and choose the revision to restore.",
+                _(
+                    "%(who)s saved this story after you opened its history: nothing was restored. Look at the "
+                    "history again and choose the revision to restore."
+                )
+                % {"who": who},
             )
             return redirect("admin:articles_article_history", article.pk)
         restored = revisions.restore(article=article, version=version, user=request.user, edit_version=loaded + 1)
@@ -245,11 +248,13 @@ class StoryEditingAdmin:
         if restored.left_out:
             messages.warning(
                 request,
-                f"Restored the revision of {when}, except: {'; '.join(restored.left_out)}. Choose a replacement "
-                "and save.",
+                _("Restored the revision of %(when)s, except: %(left_out)s. Choose a replacement and save.")
+                % {"when": when, "left_out": "; ".join(restored.left_out)},
             )
         else:
-            messages.success(request, f"Restored the revision of {when}. The restore is itself a new revision.")
+            messages.success(
+                request, _("Restored the revision of %(when)s. The restore is itself a new revision.") % {"when": when}
+            )
         return redirect("admin:articles_article_change", article.pk)
 
 
@@ -292,4 +297,7 @@ def presence_leave(article_pk: int, user) -> None:
 
 
 def presence_text(others: list[dict]) -> str:
-    return "; ".join(f"Also being edited by {other['name']} (since {other['since']})" for other in others)
+    return "; ".join(
+        _("Also being edited by %(name)s (since %(since)s)") % {"name": other["name"], "since": other["since"]}
+        for other in others
+    )

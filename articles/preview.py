@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from articles import selectors, services
 from articles.models import Article
 from articles.views import story_page_context
+from django.utils.translation import gettext as _
 
 __all__ = ["StoryPreviewAdmin", "WIDTHS"]
 
@@ -58,7 +59,7 @@ class StoryPreviewAdmin:
     def _preview(self, request, object_id):
         story = self.get_object(request, unquote(object_id)) if object_id else None
         if object_id and story is None:
-            raise Http404("No story with that id.")
+            raise Http404(_("No story with that id."))
         allowed = self.has_change_permission(request, story) if story else self.has_add_permission(request)
         if not allowed:
             raise PermissionDenied

@@ -25,6 +25,7 @@ from newsroom.http import (
     shared_by_signed_out_readers,
     whole_number,
 )
+from django.utils.translation import gettext as _
 
 STORIES_PER_PAGE = 20
 
@@ -114,7 +115,7 @@ def article_detail(request, section, year, month, day, slug):
         old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
         if old is not None and (request.user.is_staff or old.article.is_live):
             return HttpResponsePermanentRedirect(old.article.get_absolute_url())
-        raise Http404("No story at this address.")
+        raise Http404(_("No story at this address."))
     if request.path != article.get_absolute_url():
         # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
@@ -165,7 +166,7 @@ def _live_blog(request, pk: int) -> Article:
     stories = Article.objects.visible_to(request.user).filter(pk=pk, is_live_blog=True)
     article = stories.select_related("section").only(*fields).first()
     if article is None:
-        raise Http404("No live blog at this address.")
+        raise Http404(_("No live blog at this address."))
     return article
 
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
@@ -99,7 +101,7 @@ class Discussion(models.Model):
     surge_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self):
-        return f"Discussion of story {self.article_id}"
+        return gettext("Discussion of story %(pk)s") % {"pk": self.article_id}
 
     @classmethod
     def of(cls, article) -> "Discussion":
@@ -133,12 +135,18 @@ class Discussion(models.Model):
         for the night (with when it reopens). The one rule the post (comments.services.comment_create) and the page
         (_discussion.html) read."""
         if self.mode == self.Mode.CLOSED:
-            return Closure("mode", "Comments on this story are closed. The discussion stays readable.")
+            return Closure("mode", gettext("Comments on this story are closed."))
         closes_at = self.closes_at()
         if self.closed_for_good_at or (closes_at is not None and now >= closes_at):
             days = (closes_at - self.article.publish_at).days if closes_at else None
-            when = f" {days} day{'s' if days != 1 else ''} after publication" if days is not None else ""
-            return Closure("days", f"Comments on this story closed{when}. The discussion stays readable.")
+            if days is None:
+                return Closure("days", gettext("Comments on this story closed."))
+            closed = ngettext(
+                "Comments on this story closed %(days)d day after publication.",
+                "Comments on this story closed %(days)d days after publication.",
+                days,
+            )
+            return Closure("days", closed % {"days": days})
         night = parse_night(settings.COMMENTS_NIGHT_CLOSED)
         if night and not self.ignore_night:
             zone = timezone.get_default_timezone()
@@ -146,8 +154,8 @@ class Discussion(models.Model):
             if ends is not None:
                 return Closure(
                     "night",
-                    f"Comments are closed for the night; they reopen at {ends.astimezone(zone):%H:%M}. "
-                    "The discussion stays readable.",
+                    gettext("Comments are closed for the night; they reopen at %(time)s.")
+                    % {"time": f"{ends.astimezone(zone):%H:%M}"},
                     reopens_at=ends,
                 )
         return None
@@ -208,7 +216,11 @@ class SurgeSwitch(models.Model):
 
     @property
     def who(self) -> str:
-        return self.by.display_name if self.by_id and self.by else "automatic"
+        return self.by.display_name if self.by_id and self.by else gettext("automatic")
+
+
+def _number(value: int) -> str:
+    return number_format(value, force_grouping=True)
 
 
 def validate_comment_length(body: str) -> None:
@@ -217,8 +229,11 @@ def validate_comment_length(body: str) -> None:
     limit, length = settings.COMMENTS_MAX_LENGTH, len(body)
     if length > limit:
         raise ValidationError(
-            f"Comments are at most {limit:,} characters; this one has {length:,}. "
-            f"Shorten it by {length - limit:,} and post it again.",
+            gettext(
+                "Comments are at most %(limit)s characters; this one has %(length)s. Shorten it by %(over)s and post "
+                "it again."
+            )
+            % {"limit": _number(limit), "length": _number(length), "over": _number(length - limit)},
             code="too_long",
         )
 
@@ -425,7 +440,7 @@ class Comment(MPTTModel):
         ]
 
     def __str__(self):
-        return f"Comment {self.pk} by {self.shown_name}"
+        return gettext("Comment %(pk)s by %(name)s") % {"pk": self.pk, "name": self.shown_name}
 
     def get_absolute_url(self):
         return reverse("comments:permalink", kwargs={"pk": self.pk})
@@ -434,7 +449,7 @@ class Comment(MPTTModel):
     def shown_name(self) -> str:
         if self.author_id and self.author:
             return self.author.display_name
-        return self.author_name or "Former reader"
+        return self.author_name or gettext("Former reader")
 
     @property
     def shown_as(self) -> str:
@@ -481,7 +496,7 @@ class CommentLike(models.Model):
         indexes = [models.Index(fields=["user", "comment"], name="comment_like_user_idx")]
 
     def __str__(self):
-        return f"Like of comment {self.comment_id} by {self.user_id}"
+        return gettext("Like of comment %(comment)s by %(user)s") % {"comment": self.comment_id, "user": self.user_id}
 
 
 class CommentReport(models.Model):
@@ -563,7 +578,8 @@ class ModerationRule(models.Model):
         return self.name
 
     def clean(self):
-        missing = {name: "This kind of rule needs it." for name in self.NEEDS[self.kind] if not getattr(self, name)}
+        needs_it = gettext("This kind of rule needs it.")
+        missing = {name: needs_it for name in self.NEEDS[self.kind] if not getattr(self, name)}
         if missing:
             raise ValidationError(missing)
         if self.kind == self.Kind.REPORTS and self.outcome != self.Outcome.HOLD:
@@ -709,20 +725,20 @@ class Notification(models.Model):
     @property
     def summary(self) -> str:
         if self.kind == self.Kind.DECISION:
-            return DECISION_SUMMARIES.get(self.action.action if self.action_id else "", "decided on your comment")
+            return DECISION_SUMMARIES.get(self.action.action if self.action_id else "", _("decided on your comment"))
         if self.is_pick:
-            return "picked your comment"
+            return gettext("picked your comment")
         if self.is_reply and self.is_mention:
-            return "replied to you and mentioned you"
-        return "replied to your comment" if self.is_reply else "mentioned you"
+            return gettext("replied to you and mentioned you")
+        return gettext("replied to your comment") if self.is_reply else gettext("mentioned you")
 
 
 # What a decision notification says, by the audit log's action it tells.
 DECISION_SUMMARIES = {
-    "remove": "A moderator removed your comment",
-    "reject": "A moderator rejected your comment",
-    "uphold": "Your appeal was decided: the removal stands",
-    "overturn": "Your appeal was decided: your comment is restored",
+    "remove": _("A moderator removed your comment"),
+    "reject": _("A moderator rejected your comment"),
+    "uphold": _("Your appeal was decided: the removal stands"),
+    "overturn": _("Your appeal was decided: your comment is restored"),
 }
 
 
@@ -866,7 +882,10 @@ class Appeal(models.Model):
         ]
 
     def __str__(self):
-        return f"Appeal on comment {self.comment_id} by {self.author_id}"
+        return gettext("Appeal on comment %(comment)s by %(user)s") % {
+            "comment": self.comment_id,
+            "user": self.author_id,
+        }
 
 
 class IllegalContentNotice(models.Model):

@@ -18,7 +18,9 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
 from articles.models import Article
 from comments import audit, rules, text
@@ -89,9 +91,9 @@ User = get_user_model()
 MAX_SUSPENSION_DAYS = 365
 
 # One answer for a parent that never existed, that the author may not see, or that is on another story.
-PARENT_NOT_AVAILABLE = "The comment you replied to is not available."
-THREAD_FULL = (
-    "This thread is full: it has {replies:,} replies, the most a thread takes. Please start a new comment at the "
+PARENT_NOT_AVAILABLE = gettext_lazy("The comment you replied to is not available.")
+THREAD_FULL = gettext_lazy(
+    "This thread is full: it has %(replies)s replies, the most a thread takes. Please start a new comment at the "
     "top of the discussion instead; your text is kept below."
 )
 
@@ -109,7 +111,7 @@ class RateLimited(ValidationError):
 def _clean_body(body: str) -> str:
     body = text.clean_text(body)
     if not body:
-        raise ValidationError({"body": "Write something first: the comment is empty."}, code="empty")
+        raise ValidationError({"body": _("Write something first: the comment is empty.")}, code="empty")
     try:
         validate_comment_length(body)
     except ValidationError as error:
@@ -338,45 +340,93 @@ def reader_restriction(user) -> Restriction | None:
     return Restriction.objects.active().filter(user=user).order_by("until").first() if user.is_authenticated else None
 
 
+def _sentence_date(moment) -> str:
+    """A date as a sentence says it ("December 3, 2026"), in the active language."""
+    return date_format(timezone.localtime(moment), pgettext("date in a sentence", "F j, Y"))
+
+
 def _check_may_comment(user) -> None:
     restriction = reader_restriction(user)
     if restriction is None:
         return
     if restriction.kind == Restriction.Kind.BAN:
-        message = "Your account may no longer comment."
+        message = _("Your account may no longer comment.")
     else:
-        message = f"Your account may not comment until {timezone.localtime(restriction.until):%B %-d, %Y %H:%M}."
+        until = date_format(
+            timezone.localtime(restriction.until), pgettext("date and time in a sentence", "F j, Y H:i")
+        )
+        message = _("Your account may not comment until %(until)s.") % {"until": until}
     if restriction.reason:
-        message += f" Reason: {restriction.reason}"
+        message += " " + _("Reason: %(reason)s") % {"reason": restriction.reason}
     raise PermissionDenied(message)
 
 
 def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
     """Count an action against the reader's allowance in the shared cache; over it raises RateLimited."""
-    what, limit, window = {
-        "comment": ("comments", settings.COMMENTS_RATE_PER_MINUTE, 60),
-        "like": ("likes", settings.COMMENTS_LIKES_PER_MINUTE, 60),
-        "report": ("reports", settings.COMMENTS_REPORTS_PER_HOUR, 3600),
-        "edit": ("edits", settings.COMMENTS_EDITS_PER_MINUTE, 60),
+    limit, window = {
+        "comment": (settings.COMMENTS_RATE_PER_MINUTE, 60),
+        "like": (settings.COMMENTS_LIKES_PER_MINUTE, 60),
+        "report": (settings.COMMENTS_REPORTS_PER_HOUR, 3600),
+        "edit": (settings.COMMENTS_EDITS_PER_MINUTE, 60),
     }[action]
     if limit <= 0 or user.is_staff:
         return
     state = ratelimit.hit(action, str(user.pk), limit=limit, window=window)
     if state.unavailable:
-        raise RateLimited(
-            "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in "
-            "a minute.",
-            retry_after=state.retry_after,
-            status=503,
-        )
+        raise RateLimited(UNAVAILABLE, retry_after=state.retry_after, status=503)
     if not state.allowed:
-        span = "minute" if window == 60 else "hour"
-        what = what if limit != 1 else what.removesuffix("s")
+        sent = _SENT[action, window == 60]
         raise RateLimited(
-            f"You have sent {limit} {what} in the last {span}. Wait {state.retry_after} seconds, then try again; "
-            "your text is kept.",
+            ngettext(sent[0], sent[1], limit) % {"limit": limit}
+            + " "
+            + ngettext(
+                "Wait %(seconds)d second, then try again; your text is kept.",
+                "Wait %(seconds)d seconds, then try again; your text is kept.",
+                state.retry_after,
+            )
+            % {"seconds": state.retry_after},
             retry_after=state.retry_after,
         )
+
+
+UNAVAILABLE = gettext_lazy(
+    "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in a minute."
+)
+# (action, per minute): the refusal's first sentence, singular and plural, by how many the limit allows.
+_SENT = {
+    ("comment", True): (
+        gettext_noop("You have sent %(limit)d comment in the last minute."),
+        gettext_noop("You have sent %(limit)d comments in the last minute."),
+    ),
+    ("comment", False): (
+        gettext_noop("You have sent %(limit)d comment in the last hour."),
+        gettext_noop("You have sent %(limit)d comments in the last hour."),
+    ),
+    ("like", True): (
+        gettext_noop("You have sent %(limit)d like in the last minute."),
+        gettext_noop("You have sent %(limit)d likes in the last minute."),
+    ),
+    ("like", False): (
+        gettext_noop("You have sent %(limit)d like in the last hour."),
+        gettext_noop("You have sent %(limit)d likes in the last hour."),
+    ),
+    ("report", True): (
+        gettext_noop("You have sent %(limit)d report in the last minute."),
+        gettext_noop("You have sent %(limit)d reports in the last minute."),
+    ),
+    ("report", False): (
+        gettext_noop("You have sent %(limit)d report in the last hour."),
+        gettext_noop("You have sent %(limit)d reports in the last hour."),
+    ),
+    ("edit", True): (
+        gettext_noop("You have sent %(limit)d edit in the last minute."),
+        gettext_noop("You have sent %(limit)d edits in the last minute."),
+    ),
+    ("edit", False): (
+        gettext_noop("You have sent %(limit)d edit in the last hour."),
+        gettext_noop("You have sent %(limit)d edits in the last hour."),
+    ),
+}
 
 
 def _held_reason(*, discussion: Discussion, author) -> str | None:
@@ -385,14 +435,14 @@ def _held_reason(*, discussion: Discussion, author) -> str | None:
     if author.is_staff:
         return None
     if discussion.mode == Discussion.Mode.PREMODERATED:
-        return "This story's comments are moderated before they appear."
+        return _("This story's comments are moderated before they appear.")
     hours = settings.COMMENTS_SURGE_NEW_ACCOUNT_HOURS
     if discussion.surge_mode and hours > 0 and author.date_joined > timezone.now() - timedelta(hours=hours):
-        return "This story has a surge of comments: new accounts' comments are checked by a moderator first."
+        return _("This story has a surge of comments: new accounts' comments are checked by a moderator first.")
     first = settings.COMMENTS_PREMODERATE_FIRST
     # Whether the author has `first` visible comments: reads at most that many rows, where a COUNT would read all.
     if first > 0 and not Comment.objects.filter(author=author, status=Comment.Status.VISIBLE)[first - 1 :].exists():
-        return "New readers' first comments are checked by a moderator."
+        return _("New readers' first comments are checked by a moderator.")
     return None
 
 
@@ -430,16 +480,26 @@ def _slow_mode_take(*, discussion: Discussion, author) -> str | None:
         since = counter.get(key)
     except Exception as error:  # as the rate limits do: refuse, text kept, rather than let everything through
         raise RateLimited(
-            "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in "
-            "a minute.",
+            UNAVAILABLE,
             retry_after=ratelimit.UNAVAILABLE_RETRY_AFTER,
             status=503,
         ) from error
     left = max(1, math.ceil(since + seconds - now)) if since is not None else 1
     left = min(left, seconds)
     raise RateLimited(
-        f"This story is in slow mode: each reader may post once every {seconds} seconds. Wait {left} "
-        f"second{'s' if left != 1 else ''}, then post again; your text is kept.",
+        ngettext(
+            "This story is in slow mode: each reader may post once every %(seconds)d second.",
+            "This story is in slow mode: each reader may post once every %(seconds)d seconds.",
+            seconds,
+        )
+        % {"seconds": seconds}
+        + " "
+        + ngettext(
+            "Wait %(left)d second, then post again; your text is kept.",
+            "Wait %(left)d seconds, then post again; your text is kept.",
+            left,
+        )
+        % {"left": left},
         retry_after=left,
         code="slow_mode",
     )
@@ -457,7 +517,7 @@ def _closed_refusal(discussion: Discussion, now: datetime) -> ValidationError | 
     closure = discussion.closed_reason(now)
     if closure is None:
         return None
-    message = closure.message.replace(" The discussion stays readable.", "") + " Your text is kept below."
+    message = f"{closure.reason} {_('Your text is kept below.')}"
     return ValidationError(message, code="closed")
 
 
@@ -552,17 +612,20 @@ def comment_create(
                 raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
             if not parent.shows_text:
                 raise ValidationError(
-                    {"parent": "That comment has been removed, so it can no longer be replied to."},
+                    {"parent": _("That comment has been removed, so it can no longer be replied to.")},
                     code="parent_gone",
                 )
             if parent.status == Comment.Status.PENDING and parent.author_id != author.pk:
                 # Only a moderator sees someone else's held comment; a reply waits for the approval.
                 raise ValidationError(
-                    {"parent": "That comment is waiting for moderation; approve it before replying."},
+                    {"parent": _("That comment is waiting for moderation; approve it before replying.")},
                     code="parent_pending",
                 )
             if (replies := thread_replies(parent.thread_rght)) >= settings.COMMENTS_MAX_THREAD_SIZE:
-                raise ValidationError({"parent": THREAD_FULL.format(replies=replies)}, code="thread_full")
+                raise ValidationError(
+                    {"parent": THREAD_FULL % {"replies": number_format(replies, force_grouping=True)}},
+                    code="thread_full",
+                )
         held = verdict.reason if verdict else _held_reason(discussion=discussion, author=author)
         html, mentioned = render_body(body)
         comment = Comment(
@@ -620,8 +683,12 @@ def comment_edit_refusal(comment: Comment) -> ValidationError | None:
         return ValidationError(_("This comment can no longer be edited."), code="gone")
     if timezone.now() > edit_deadline(comment):
         return ValidationError(
-            f"Comments can be edited for {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes after posting; "
-            "the time to edit this one has passed.",
+            ngettext(
+                "Comments can be edited for %(minutes)d minute after posting; the time to edit this one has passed.",
+                "Comments can be edited for %(minutes)d minutes after posting; the time to edit this one has passed.",
+                settings.COMMENTS_EDIT_WINDOW_MINUTES,
+            )
+            % {"minutes": settings.COMMENTS_EDIT_WINDOW_MINUTES},
             code="edit_window",
         )
     return None
@@ -876,7 +943,9 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
         held = 0
         rule = rules.report_threshold()
         if rule is not None and count >= rule[1]:
-            reason = f"Held for review after {count} reports."
+            reason = ngettext(
+                "Held for review after %(count)d report.", "Held for review after %(count)d reports.", count
+            ) % {"count": count}
             held = Comment.objects.filter(pk=comment.pk, status=Comment.Status.VISIBLE).update(
                 status=Comment.Status.PENDING, removal_reason=reason
             )
@@ -981,15 +1050,24 @@ def appeal_refusal(*, comment: Comment, author, now: datetime | None = None) -> 
     appealed = Appeal.objects.filter(decision=decision).first()
     if appealed is not None:
         return ValidationError(
-            f"You already appealed this decision on {timezone.localtime(appealed.created_at):%B %-d, %Y}. "
-            "A decision may be appealed once, and the decision on an appeal is final.",
+            _(
+                "You already appealed this decision on %(date)s. A decision may be appealed once, and the decision "
+                "on an appeal is final."
+            )
+            % {"date": _sentence_date(appealed.created_at)},
             code="second_appeal",
         )
     days = settings.COMMENTS_APPEAL_DAYS
     if now > decision.at + timedelta(days=days):
         return ValidationError(
-            f"A decision may be appealed within {days} days; this one was made on "
-            f"{timezone.localtime(decision.at):%B %-d, %Y}, so the time to appeal it has passed.",
+            ngettext(
+                "A decision may be appealed within %(days)d day; this one was made on %(date)s, so the time to "
+                "appeal it has passed.",
+                "A decision may be appealed within %(days)d days; this one was made on %(date)s, so the time to "
+                "appeal it has passed.",
+                days,
+            )
+            % {"days": days, "date": _sentence_date(decision.at)},
             code="too_late",
         )
     return None
@@ -1050,7 +1128,11 @@ def reader_restrict(*, user, moderator, kind: str, days: int | None = None, reas
     """Suspend a reader for `days`, or ban them (kind "ban", no end). The reason is shown to them where they are
     refused (_check_may_comment)."""
     if kind == Restriction.Kind.SUSPENSION and not (days and 1 <= days <= MAX_SUSPENSION_DAYS):
-        raise ValidationError(f"A suspension lasts from 1 to {MAX_SUSPENSION_DAYS:,} days.", code="days")
+        raise ValidationError(
+            _("A suspension lasts from 1 to %(days)s days.")
+            % {"days": number_format(MAX_SUSPENSION_DAYS, force_grouping=True)},
+            code="days",
+        )
     until = timezone.now() + timedelta(days=days) if kind == Restriction.Kind.SUSPENSION else None
     restriction = Restriction(user=user, kind=kind, until=until, reason=reason, created_by=moderator)
     restriction.full_clean()
@@ -1100,13 +1182,13 @@ def comment_pick(*, comment: Comment, by, picked: bool = True) -> bool:
 
 # The most readers one reader may mute (issue 19's cap): a list past it is no longer a way to hide a few readers.
 MUTE_LIMIT = 1000
-MUTE_SELF = "You cannot mute yourself."
-MUTE_STAFF = (
+MUTE_SELF = gettext_lazy("You cannot mute yourself.")
+MUTE_STAFF = gettext_lazy(
     "Staff accounts cannot be muted: moderators and the newsroom must be able to reach every reader in the "
     "discussion. Report a comment if a staff member's words are a problem."
 )
-MUTE_FULL = (
-    "You have muted {limit:,} readers, the most one reader may mute. Unmute someone in your muted readers' list "
+MUTE_FULL = gettext_lazy(
+    "You have muted %(limit)s readers, the most one reader may mute. Unmute someone in your muted readers' list "
     "first, or report comments that break the rules."
 )
 
@@ -1131,7 +1213,7 @@ def reader_mute(*, muter, muted, mute: bool = True) -> bool:
         if Mute.objects.filter(muter=muter, muted=muted).exists():
             return True
         if Mute.objects.filter(muter=muter)[MUTE_LIMIT - 1 :].exists():
-            raise ValidationError(MUTE_FULL.format(limit=MUTE_LIMIT), code="full")
+            raise ValidationError(MUTE_FULL % {"limit": number_format(MUTE_LIMIT, force_grouping=True)}, code="full")
         Mute.objects.get_or_create(muter=muter, muted=muted)
     return True
 
@@ -1161,23 +1243,36 @@ def notice_create(
     counted against COMMENTS_NOTICES_PER_HOUR for `sender_key` (the client's address), recorded in the audit log,
     and acknowledged by e-mail through the task queue when the notifier gave an address (art. 16(4))."""
     if not good_faith:
-        raise ValidationError({"good_faith": "Confirm that the notice is given in good faith."}, code="good_faith")
+        raise ValidationError({"good_faith": _("Confirm that the notice is given in good faith.")}, code="good_faith")
     explanation = text.clean_text(explanation)
     if not explanation:
-        raise ValidationError({"explanation": "Explain why you believe this is illegal."}, code="required")
+        raise ValidationError({"explanation": _("Explain why you believe this is illegal.")}, code="required")
     limit = settings.COMMENTS_NOTICES_PER_HOUR
     state = ratelimit.hit("notice", sender_key, limit=limit, window=3600) if limit > 0 else None
     if state is not None and not state.allowed:
         if state.unavailable:
             raise RateLimited(
-                "Your notice cannot be sent for a moment because of a problem on our side. What you wrote is kept: "
-                "try again in a minute.",
+                _(
+                    "Your notice cannot be sent for a moment because of a problem on our side. What you wrote is "
+                    "kept: try again in a minute."
+                ),
                 retry_after=state.retry_after,
                 status=503,
             )
         raise RateLimited(
-            f"{limit} notices have been sent from your address in the last hour. Wait {state.retry_after_minutes} "
-            "minutes, then send it again; what you wrote is kept.",
+            ngettext(
+                "%(limit)d notice has been sent from your address in the last hour.",
+                "%(limit)d notices have been sent from your address in the last hour.",
+                limit,
+            )
+            % {"limit": limit}
+            + " "
+            + ngettext(
+                "Wait %(minutes)d minute, then send it again; what you wrote is kept.",
+                "Wait %(minutes)d minutes, then send it again; what you wrote is kept.",
+                state.retry_after_minutes,
+            )
+            % {"minutes": state.retry_after_minutes},
             retry_after=state.retry_after,
         )
     is_comment = isinstance(target, Comment)
@@ -1222,18 +1317,23 @@ def notice_decide(*, notice: IllegalContentNotice, moderator, decision: str, rea
     goes to the audit log and, when the notifier gave an address, to them by e-mail through the task queue."""
     reason = text.clean_text(reason)
     if decision not in IllegalContentNotice.Decision.values:
-        raise ValidationError({"decision": "Choose a decision."}, code="decision")
+        raise ValidationError({"decision": _("Choose a decision.")}, code="decision")
     if not reason:
-        raise ValidationError({"decision_reason": "Give the reason the notifier will read."}, code="no_reason")
+        raise ValidationError({"decision_reason": _("Give the reason the notifier will read.")}, code="no_reason")
     with transaction.atomic():
         notice = IllegalContentNotice.objects.select_for_update().get(pk=notice.pk)
         if not notice.is_open:
-            raise ValidationError(f"Notice {notice.reference} was already decided.", code="decided")
+            raise ValidationError(
+                _("Notice %(reference)s was already decided.") % {"reference": notice.reference}, code="decided"
+            )
         notice.decision, notice.decision_reason = decision, reason
         notice.decided_by, notice.decided_at = moderator, timezone.now()
         notice.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
         if decision == IllegalContentNotice.Decision.ACTION_TAKEN and notice.comment_id:
-            removal = f"Illegal content ({notice.get_category_display().lower()}): {reason}"
+            removal = _("Illegal content (%(category)s): %(reason)s") % {
+                "category": notice.get_category_display().lower(),
+                "reason": reason,
+            }
             comment_remove(comments=[notice.comment], moderator=moderator, reason=removal[:200])
         audit.record(
             ModerationAction.Action.NOTICE_DECIDED,

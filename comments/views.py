@@ -56,7 +56,7 @@ def member(request, pk):
     """Where an @mention links: by account, so the link survives a change of handle."""
     user = get_user_model().objects.with_profile().filter(pk=pk).first()
     if user is None:
-        raise Http404("This reader's account is closed.")
+        raise Http404(_("This reader's account is closed."))
     return redirect(user.get_absolute_url())
 
 
@@ -71,7 +71,7 @@ def _comment(request, pk, *, with_text: bool = False) -> Comment:
         Comment.objects.visible_to(request.user).select_related("article__section", "author"), pk=pk
     )
     if with_text and not comment.shows_text:
-        raise Http404("This comment was removed, so it can no longer be replied to, liked or reported.")
+        raise Http404(_("This comment was removed, so it can no longer be replied to, liked or reported."))
     return comment
 
 
@@ -500,7 +500,7 @@ def _moderated(request, pk) -> Comment:
         raise PermissionDenied(NOT_A_MODERATOR)
     comment = get_object_or_404(Comment.objects.select_related("article", "author"), pk=pk)
     if not comment.shows_text:
-        raise Http404("This comment was removed or deleted already: there is nothing to moderate.")
+        raise Http404(_("This comment was removed or deleted already: there is nothing to moderate."))
     return comment
 
 
@@ -594,7 +594,7 @@ def appeal(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk, author=request.user)
     decision = selectors.decision_of(comment)
     if decision.action is None:
-        raise Http404("There is no moderator's decision on this comment.")
+        raise Http404(_("There is no moderator's decision on this comment."))
     form = AppealForm(request.POST or None)
     refusal = services.appeal_refusal(comment=comment, author=request.user)
     status = 200
