@@ -13,12 +13,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from articles import selectors, services
 from articles.models import Article
 from articles.views import story_page_context
-from django.utils.translation import gettext as _
 
 __all__ = ["StoryPreviewAdmin", "WIDTHS"]
 
@@ -68,7 +68,7 @@ class StoryPreviewAdmin:
             form = self.get_form(request, story, change=story is not None)(request.POST, request.FILES, instance=story)
             valid = form.is_valid()
             article = form.save(commit=False) if valid else form.instance
-            formsets, _ = self._create_formsets(request, article, change=story is not None)
+            formsets, _inlines = self._create_formsets(request, article, change=story is not None)
             if valid and all_valid(formsets):
                 if article.status == Article.Status.PUBLISHED and article.publish_at is None:
                     article.publish_at = timezone.now()

@@ -9,6 +9,8 @@ from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from articles import body, search, selectors, services
@@ -25,7 +27,6 @@ from newsroom.http import (
     shared_by_signed_out_readers,
     whole_number,
 )
-from django.utils.translation import gettext as _
 
 STORIES_PER_PAGE = 20
 
@@ -170,7 +171,9 @@ def _live_blog(request, pk: int) -> Article:
     return article
 
 
-BAD_LIVE_VERSION = "The version must be a whole number from 0 to the blog's current version: reload the page."
+BAD_LIVE_VERSION = gettext_lazy(
+    "The version must be a whole number from 0 to the blog's current version: reload the page."
+)
 
 
 def _asked_version(article: Article, version: str) -> int | None:
@@ -233,9 +236,9 @@ def read_later_toggle(request, pk):
     saved = services.saved_article_toggle(user=request.user, article=article)
     # Named: on the Read later page the story the message is about has just left the list.
     if saved:
-        messages.success(request, f"Saved “{article.headline}” to Read later.")
+        messages.success(request, _("Saved “%(headline)s” to Read later.") % {"headline": article.headline})
     else:
-        messages.success(request, f"Removed “{article.headline}” from Read later.")
+        messages.success(request, _("Removed “%(headline)s” from Read later.") % {"headline": article.headline})
     return redirect(safe_next(request, default=article.get_absolute_url()))
 
 

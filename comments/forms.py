@@ -3,6 +3,7 @@ import secrets
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Appeal, CommentReport, Discussion, IllegalContentNotice, RemovalReason, Restriction
@@ -129,7 +130,7 @@ class RestrictForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("kind") == Restriction.Kind.SUSPENSION and not data.get("days"):
-            self.add_error("days", "Give the suspension's length in days (1 to 365).")
+            self.add_error("days", gettext("Give the suspension's length in days (1 to 365)."))
         return data
 
 

@@ -23,7 +23,8 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncMinute
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Byline
 from comments.forms import CommentForm
@@ -86,10 +87,10 @@ SORTS = {
     "newest": ("-created_at", "-pk"),
     "liked": ("-like_count", "created_at", "pk"),
 }
-SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "liked": "Most liked"}
+SORT_LABELS = {"oldest": _("Oldest"), "newest": _("Newest"), "liked": _("Most liked")}
 # Views of the discussion beside the sorts (the `sort` of the address, so links, pages and cached fragments work as
 # for a sort): the editors' picks alone, newest pick first, and the threads the newsroom replied in, oldest first.
-VIEWS = {"picks": "Editors' picks", "newsroom": "Replies from the newsroom"}
+VIEWS = {"picks": _("Editors' picks"), "newsroom": _("Replies from the newsroom")}
 
 # What a page shows of a comment and its author; the rest of the row is never read.
 _COLUMNS = (
@@ -532,10 +533,11 @@ class StoryDiscussion:
     @property
     def fragment_key(self) -> str:
         """What the cached fragment of this page depends on: the discussion's version (every write moves it), the
-        story's last edit (bylines make the "Author" badges), the sort and the page."""
+        story's last edit (bylines make the "Author" badges), the sort, the page and the language it is written in."""
         edited = int(self.article.modified_at.timestamp()) if self.article.modified_at else 0
         where = f"after{self.after}" if self.after else f"page{self.page}"
-        return f"{self.article.pk}:{self.discussion.version}:{edited}:{self.sort}:{where}"
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return f"{self.article.pk}:{self.discussion.version}:{edited}:{self.sort}:{where}:{language}"
 
     @property
     def cache_seconds(self) -> int:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,7 +46,7 @@ from newsroom.http import (
 logger = logging.getLogger(__name__)
 
 # A failed write (a lock timeout under load, a lost connection) rolled back whole: say so and keep the text.
-NOT_SAVED = (
+NOT_SAVED = gettext_lazy(
     "Sorry, your comment could not be saved just now: the site is busy or had a problem. Nothing was posted. "
     "Your text is still here: post it again in a moment."
 )
@@ -60,7 +61,7 @@ def member(request, pk):
     return redirect(user.get_absolute_url())
 
 
-NOT_AVAILABLE = "This comment is not available."
+NOT_AVAILABLE = gettext_lazy("This comment is not available.")
 
 
 def _comment(request, pk, *, with_text: bool = False) -> Comment:
@@ -147,10 +148,10 @@ def story_all(request, article_pk):
 # past the story's is a 400 asking for a refresh (the page is not from this discussion), an unknown story a 404.
 # ---------------------------------------------------------------------------------------------------------------
 
-LIVE_BAD_VERSION = "The version must be a whole number from this story's page."
-LIVE_FUTURE_VERSION = "This page is newer than the discussion we have: refresh the page."
-LIVE_NO_STORY = "There is no such story, or it is not published."
-LIVE_NO_THREAD = "There is no such thread in this story."
+LIVE_BAD_VERSION = gettext_lazy("The version must be a whole number from this story's page.")
+LIVE_FUTURE_VERSION = gettext_lazy("This page is newer than the discussion we have: refresh the page.")
+LIVE_NO_STORY = gettext_lazy("There is no such story, or it is not published.")
+LIVE_NO_THREAD = gettext_lazy("There is no such thread in this story.")
 
 
 class _LiveRefused(Exception):
@@ -233,12 +234,19 @@ def live_new(request, article_pk: str, version: str):
     return shared_by_signed_out_readers(request, response, article.surrogate_key)
 
 
-def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action="", **buttons):
+def _form_page(request, *, article, form, parent=None, status=400, title=None, action="", **buttons):
     """The comment form on a page of its own; `buttons` may name the `submit` label and a `cancel` address."""
     return render(
         request,
         "comments/form_page.html",
-        {"article": article, "form": form, "parent": parent, "title": title, "action": action, **buttons},
+        {
+            "article": article,
+            "form": form,
+            "parent": parent,
+            "title": title or _("Your comment"),
+            "action": action,
+            **buttons,
+        },
         status=status,
     )
 
@@ -297,9 +305,9 @@ def post(request, article_pk):
             _apply_errors(form, error)
         else:
             if comment.status == Comment.Status.PENDING:
-                messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
+                messages.info(request, f"{_('Your comment is waiting for moderation.')} {comment.removal_reason}")
             else:
-                messages.success(request, "Your reply is posted." if parent_id else "Your comment is posted.")
+                messages.success(request, _("Your reply is posted.") if parent_id else _("Your comment is posted."))
             return redirect(selectors.comment_place(comment, user=request.user))
     parent = _parent(request, article, parent_id)
     # A parent the reader may not see is answered as one that never existed: 404, their text kept, nothing quoted.
@@ -312,12 +320,12 @@ def controls(request, article_pk):
     """An editor or moderator sets the story's surge controls from the discussion header; anyone else is refused
     (403). Back to the discussion with what changed, or what was wrong."""
     if not services.may_set_controls(request.user):
-        return HttpResponseForbidden("Only editors and moderators set a story's discussion controls.")
+        return HttpResponseForbidden(_("Only editors and moderators set a story's discussion controls."))
     article = get_object_or_404(Article.objects.visible_to(request.user), pk=article_pk)
     form = DiscussionControlsForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
-        messages.error(request, f"The controls were not changed. {problems}")
+        messages.error(request, _("The controls were not changed. %(problems)s") % {"problems": problems})
         return redirect(selectors.story_comments_url(article))
     services.discussion_set_controls(article=article, by=request.user, **form.cleaned_data)
     messages.success(request, _("The discussion controls are saved."))
@@ -344,16 +352,16 @@ def reply(request, pk):
 def edit(request, pk):
     comment = _comment(request, pk)
     if comment.author_id != request.user.pk or not request.user.is_authenticated:
-        return HttpResponseForbidden("You can only edit your own comments.")
+        return HttpResponseForbidden(_("You can only edit your own comments."))
     if request.method == "GET" and (refusal := services.comment_edit_refusal(comment)):
         # Never the form once it can no longer be saved. (A POST keeps the text it brings, with the same reason.)
         return render(request, "comments/edit_closed.html", {"comment": comment, "reason": refusal.message}, status=403)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     page = {
         "article": comment.article,
-        "title": "Edit your comment",
+        "title": _("Edit your comment"),
         "action": f"{comment.get_absolute_url()}edit/",
-        "submit": "Save changes",
+        "submit": _("Save changes"),
         "cancel": comment.get_absolute_url(),
     }
     if request.method == "POST" and form.is_valid():
@@ -378,7 +386,7 @@ def edit(request, pk):
 def delete(request, pk):
     comment = _comment(request, pk)
     if comment.author_id != request.user.pk or not request.user.is_authenticated:
-        return HttpResponseForbidden("You can only delete your own comments.")
+        return HttpResponseForbidden(_("You can only delete your own comments."))
     if request.method == "POST":
         services.comment_delete(comment=comment, user=request.user)
         messages.success(request, _("Your comment was deleted."))
@@ -443,18 +451,18 @@ def pick(request, pk):
     is refused (403). Back to the comment, which now shows the mark."""
     comment = _comment(request, pk)
     if not services.may_pick(request.user):
-        return HttpResponseForbidden("Only editors and moderators pick comments.")
+        return HttpResponseForbidden(_("Only editors and moderators pick comments."))
     picked = request.POST.get("picked") != "false"
     try:
         services.comment_pick(comment=comment, by=request.user, picked=picked)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The comment is an editors' pick." if picked else "The pick is taken back.")
+        messages.success(request, _("The comment is an editors' pick.") if picked else _("The pick is taken back."))
     return redirect(comment.get_absolute_url())
 
 
-MUTE_NO_READER = "There is no such reader, or their account is closed."
+MUTE_NO_READER = gettext_lazy("There is no such reader, or their account is closed.")
 
 
 @require_POST
@@ -476,11 +484,11 @@ def mute(request, pk):
     if mute:
         messages.success(
             request,
-            f"You muted @{member.handle}: their comments show collapsed and they no longer notify you. "
-            "They are not told.",
+            _("You muted @%(handle)s: their comments show collapsed and they no longer notify you. They are not told.")
+            % {"handle": member.handle},
         )
     else:
-        messages.success(request, f"You unmuted @{member.handle}.")
+        messages.success(request, _("You unmuted @%(handle)s.") % {"handle": member.handle})
     return redirect(back)
 
 
@@ -489,7 +497,7 @@ def mute(request, pk):
 # forms: they work without JavaScript and land back on the comment with a message.
 # ---------------------------------------------------------------------------------------------------------------
 
-NOT_A_MODERATOR = "Only moderators may moderate comments."
+NOT_A_MODERATOR = gettext_lazy("Only moderators may moderate comments.")
 
 
 def _moderated(request, pk) -> Comment:
@@ -524,7 +532,10 @@ def moderate_remove(request, pk):
             comments=[comment], moderator=request.user, reason=form.reason_label, note=note
         )
         if removed:
-            messages.success(request, f"The comment is removed ({form.reason_label}); its author is told why.")
+            messages.success(
+                request,
+                _("The comment is removed (%(reason)s); its author is told why.") % {"reason": form.reason_label},
+            )
         else:
             messages.info(request, _("This comment was already removed or deleted."))
         return redirect(comment.get_absolute_url())

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 
 __all__ = [
     "MAX_PAGE",
@@ -35,7 +36,7 @@ __all__ = [
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
 # an OFFSET (PostgreSQL's bigint ends at 19 digits: `?page=99999999999999999999` was a DataError, a 500).
 MAX_PAGE = 100_000
-NO_SUCH_PAGE = "There is no such page of this list: its pages are numbered from 1 to the last one."
+NO_SUCH_PAGE = gettext_lazy("There is no such page of this list: its pages are numbered from 1 to the last one.")
 
 
 def safe_next(request, default: str = "/") -> str:
@@ -86,7 +87,7 @@ def paginate(request, items, per_page: int) -> Page:
 # ---------------------------------------------------------------------------------------------------------------
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-NO_SUCH_POSITION = "There is no such place in this list: follow its “newer” and “older” links."
+NO_SUCH_POSITION = gettext_lazy("There is no such place in this list: follow its “newer” and “older” links.")
 
 
 def _token(moment: datetime, pk: int) -> str:
