@@ -79,7 +79,7 @@ def search_results(request):
                 try:
                     page = search.CappedPaginator(results, STORIES_PER_PAGE).page(page_number(request))
                 except EmptyPage:
-                    raise Http404(NO_SUCH_PAGE) from None
+                    raise Http404(str(NO_SUCH_PAGE)) from None
                 page.object_list = list(page.object_list)  # read now, within the time limit
         except search.SearchTooBroad:
             form.add_error("q", "So many stories match that the search took too long. Add a word or use a “phrase”.")

@@ -285,7 +285,7 @@ def story_threads(*, article: Article, user, sort: str | None = "oldest", page: 
         .order_by("tree_id", "lft")
     )
     if page > 1 and not comments:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     # A page past the end has no rows, and so no count: None.
     pages = -(-comments[0].threads // per_page) if comments else None
     comments = _in_thread_order(comments, sort)
@@ -346,7 +346,7 @@ def story_picks(*, article: Article, user, page: int = 1) -> Threads:
         .order_by("-picked_at", "-pk")[offset : offset + per_page + 1]
     )
     if page > 1 and not comments:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     next_page = page + 1 if len(comments) > per_page else None
     pages = -(-comments[0].picks // per_page) if comments else None
     author_ids = story_author_ids(article)
@@ -383,7 +383,7 @@ def all_threads(*, article: Article, user, sort: str | None = "oldest", after: i
     if after is not None:
         start = roots.filter(pk=after).first()
         if start is None:
-            raise Http404(NO_SUCH_PAGE)
+            raise Http404(str(NO_SUCH_PAGE))
         roots = roots.filter(_beyond(start, SORTS[sort], after=True))
     # Every thread holds at least one comment, so no more than `budget` threads can fit on the page.
     candidates = list(roots.values_list("pk", "tree_id", "lft", "rght")[: budget + 1])
@@ -401,7 +401,7 @@ def all_threads(*, article: Article, user, sort: str | None = "oldest", after: i
         .order_by("tree_id", "lft")[:budget]
     )
     if after is not None and not comments:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     comments = _in_thread_order(comments, sort)
     shown = _placed(comments, base_level=0, author_ids=story_author_ids(article), every_depth=True)
     _mark_cut_threads(shown, comments)

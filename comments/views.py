@@ -88,7 +88,7 @@ def _position(request, name: str) -> int | None:
     if not value:
         return None
     if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     return int(value)
 
 
@@ -99,7 +99,7 @@ def thread(request, pk):
         comment=comment, user=request.user, start=_position(request, "from")
     )
     if not threads.comments:
-        raise Http404(NOT_AVAILABLE)
+        raise Http404(str(NOT_AVAILABLE))
     response = render(
         request,
         "comments/thread.html",
@@ -471,7 +471,7 @@ def mute(request, pk):
     page, and go back there (`next`). Refusals (yourself, staff, the cap) say why on a page of their own (400)."""
     member = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if member is None:
-        raise Http404(MUTE_NO_READER)
+        raise Http404(str(MUTE_NO_READER))
     if not request.user.is_authenticated:
         return redirect_to_login(member.get_absolute_url())
     back = safe_next(request, member.get_absolute_url())

@@ -36,6 +36,7 @@ __all__ = [
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
 # an OFFSET (PostgreSQL's bigint ends at 19 digits: `?page=99999999999999999999` was a DataError, a 500).
 MAX_PAGE = 100_000
+# Lazy, so each reader reads them in their language; a 404 needs them as text (str()), which Django's page shows.
 NO_SUCH_PAGE = gettext_lazy("There is no such page of this list: its pages are numbered from 1 to the last one.")
 
 
@@ -66,7 +67,7 @@ def page_number(request) -> int:
         return 1
     number = whole_number(value, digits=len(str(MAX_PAGE)))
     if number is None or not 1 <= number <= MAX_PAGE:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     return number
 
 
@@ -76,7 +77,7 @@ def paginate(request, items, per_page: int) -> Page:
     try:
         return Paginator(items, per_page).page(page_number(request))
     except EmptyPage:
-        raise Http404(NO_SUCH_PAGE) from None
+        raise Http404(str(NO_SUCH_PAGE)) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -98,11 +99,11 @@ def _parse_token(value: str) -> tuple[datetime, int]:
     micros, _, pk = value.partition(".")
     micros, pk = whole_number(micros, digits=21), whole_number(pk)
     if micros is None or pk is None:
-        raise Http404(NO_SUCH_POSITION)
+        raise Http404(str(NO_SUCH_POSITION))
     try:
         return _EPOCH + timedelta(microseconds=micros), pk
     except OverflowError:
-        raise Http404(NO_SUCH_POSITION) from None
+        raise Http404(str(NO_SUCH_POSITION)) from None
 
 
 def older_than_query(key: tuple[datetime, int]) -> str:
@@ -147,7 +148,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
     makes it read no more than that at any depth. A position that is not one of ours, or past the end, is a 404."""
     before, after = request.GET.get("before"), request.GET.get("after")
     if before and after:
-        raise Http404(NO_SUCH_POSITION)
+        raise Http404(str(NO_SUCH_POSITION))
     if after:
         # The page just newer than the position: read upwards from it, shown newest first.
         moment, pk = _parse_token(after)
@@ -156,7 +157,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
         more_newer = len(rows) > per_page
         rows = rows[:per_page][::-1]
         if not rows:
-            raise Http404(NO_SUCH_POSITION)
+            raise Http404(str(NO_SUCH_POSITION))
         return KeysetPage(
             rows,
             newer_query=f"after={_token(*_key(rows[0], time_field))}" if more_newer else None,
@@ -172,7 +173,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
     more_older = len(rows) > per_page
     rows = rows[:per_page]
     if before and not rows:
-        raise Http404(NO_SUCH_POSITION)
+        raise Http404(str(NO_SUCH_POSITION))
     return KeysetPage(
         rows,
         newer_query=f"after={_token(*_key(rows[0], time_field))}" if before else None,
