@@ -93,7 +93,9 @@ RESERVED_SECTION_SLUGS = frozenset(
 
 def validate_section_slug(value):
     if value in RESERVED_SECTION_SLUGS:
-        raise ValidationError(f"“{value}” is one of the site's own addresses; choose another slug.")
+        raise ValidationError(
+            gettext("“%(slug)s” is one of the site's own addresses; choose another slug.") % {"slug": value}
+        )
 
 
 class Section(models.Model):
@@ -354,7 +356,7 @@ class Article(models.Model):
     class Meta:
         ordering = ["-publish_at", "-pk"]
         # Editors hold it (newsroom.services); reporters write and submit for review without it.
-        permissions = [("publish_article", "Can publish, schedule and unpublish stories")]
+        permissions = [("publish_article", _("Can publish, schedule and unpublish stories"))]
         indexes = [
             models.Index(fields=["status", "-publish_at"], name="article_live_idx"),
             # Keyset pages of a section (articles.views): its live stories newest first, read in index order.
@@ -444,7 +446,7 @@ class LeadImage(models.Model):
     credit = models.CharField(max_length=120, blank=True, help_text=_("Overrides the library credit for this story."))
 
     def __str__(self):
-        return f"Lead image of {self.article}"
+        return gettext("Lead image of %(story)s") % {"story": self.article}
 
     @property
     def effective_credit(self):
@@ -810,12 +812,14 @@ class MoreFields(BlockFields):
         if self.target_id and self.url:
             raise ValidationError(gettext("A MORE link points either at a story or at an outside address, not both."))
         if self.url and not self.label:
-            raise ValidationError({"label": "A link to an outside address needs a label."})
+            raise ValidationError({"label": gettext("A link to an outside address needs a label.")})
 
     @property
     def summary(self):
         if self.is_broken:
-            return f"Broken: “{self.target_headline}” was deleted" if self.target_headline else "Broken link"
+            if self.target_headline:
+                return gettext("Broken: “%(headline)s” was deleted") % {"headline": self.target_headline}
+            return gettext("Broken link")
         return self.text if (self.target_id or self.url) else ""
 
     @property

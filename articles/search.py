@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
 from django.db.models import F, FloatField, Func, Lookup, QuerySet, Value
 from django.utils.functional import cached_property
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from articles import text
@@ -60,7 +61,9 @@ class SearchForm(forms.Form):
         strip=True,
         error_messages={
             "required": _("Type one or more words to search for."),
-            "max_length": f"That search is too long: use at most {MAX_QUERY_LENGTH} characters.",
+            "max_length": format_lazy(
+                _("That search is too long: use at most {limit} characters."), limit=MAX_QUERY_LENGTH
+            ),
         },
     )
 

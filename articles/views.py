@@ -82,7 +82,7 @@ def search_results(request):
                     raise Http404(str(NO_SUCH_PAGE)) from None
                 page.object_list = list(page.object_list)  # read now, within the time limit
         except search.SearchTooBroad:
-            form.add_error("q", "So many stories match that the search took too long. Add a word or use a “phrase”.")
+            form.add_error("q", _("So many stories match that the search took too long. Add a word or use a “phrase”."))
     response = render(
         request,
         "articles/search.html",

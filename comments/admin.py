@@ -26,9 +26,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
-from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.text import Truncator, format_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from articles.admin import ArticleAdmin
@@ -60,16 +61,25 @@ def excerpt(text: str, words: int = 16) -> str:
 @admin.action(description=_("Approve (make visible)"), permissions=["change"])
 def approve(modeladmin, request, queryset):
     count = services.comment_approve(comments=queryset, moderator=request.user)
-    modeladmin.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
+    modeladmin.message_user(request, gettext("Approved %(count)d comment(s).") % {"count": count}, messages.SUCCESS)
+
+
+# A label in lower case, in the language of the page that shows it.
+lower_lazy = lazy(lambda text: str(text).lower(), str)
 
 
 def _remove_action(reason: RemovalReason):
     def action(modeladmin, request, queryset):
         count = services.comment_remove(comments=queryset, moderator=request.user, reason=reason.label)
-        modeladmin.message_user(request, f"Removed {count} comment(s): {reason.label}.", messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            gettext("Removed %(count)d comment(s): %(reason)s.") % {"count": count, "reason": reason.label},
+            messages.SUCCESS,
+        )
 
     action.__name__ = f"remove_{reason.value}"
-    return admin.action(description=f"Remove: {reason.label.lower()}", permissions=["change"])(action)
+    description = format_lazy("{}: {}", pgettext_lazy("admin action", "Remove"), lower_lazy(reason.label))
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.action(description=_("Suspend or ban the authors…"), permissions=["restrict"])
@@ -87,15 +97,17 @@ def restrict_authors(modeladmin, request, queryset):
             services.reader_restrict(
                 user=author, moderator=request.user, kind=data["kind"], days=days, reason=data["reason"]
             )
-        what = f"Suspended for {days} days" if days else "Banned"
-        modeladmin.message_user(request, f"{what}: {len(authors)} reader(s).", messages.SUCCESS)
+        what = gettext("Suspended for %(days)d days") % {"days": days} if days else gettext("Banned")
+        modeladmin.message_user(
+            request, gettext("%(what)s: %(count)d reader(s).") % {"what": what, "count": len(authors)}, messages.SUCCESS
+        )
         return None
     return TemplateResponse(
         request,
         "admin/comments/restrict_authors.html",
         {
             **modeladmin.admin_site.each_context(request),
-            "title": "Suspend or ban the authors",
+            "title": gettext("Suspend or ban the authors"),
             "form": form,
             "authors": authors.order_by("handle")[:50],
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
@@ -129,7 +141,7 @@ class BaseCommentAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     # get_search_results reads them through indexes: an author's handle or a comment's number, never the bodies.
     search_fields = ["author__handle"]
-    search_help_text = "An author's handle (with or without @), or a comment's number."
+    search_help_text = _("An author's handle (with or without @), or a comment's number.")
     ordering = ["-id"]  # newest first by the primary key: mptt's default order sorted all the comments
     paginator = EstimatedCountPaginator
     raw_id_fields = ["article", "author", "parent"]
@@ -206,7 +218,7 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "held"
 
     def lookups(self, request, model_admin):
-        return [("pending", "Waiting for a moderator"), ("reported", "Reported by readers")]
+        return [("pending", _("Waiting for a moderator")), ("reported", _("Reported by readers"))]
 
     def queryset(self, request, queryset):
         if self.value() == "pending":
@@ -230,7 +242,7 @@ class ModerationQueueAdmin(BaseCommentAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
-            "title": "Moderation queue: comments waiting for a moderator or reported",
+            "title": gettext("Moderation queue: comments waiting for a moderator or reported"),
             **(extra_context or {}),
         }
         alert_surges(request)
@@ -259,7 +271,9 @@ class ModerationQueueAdmin(BaseCommentAdmin):
     @admin.display(description=_("created at"), ordering="created_at")
     def time_in_context(self, obj):
         when = date_format(timezone.localtime(obj.created_at), "DATETIME_FORMAT")
-        return format_html('<a href="{}" title="The comment in context">{}</a>', obj.get_absolute_url(), when)
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', obj.get_absolute_url(), gettext("The comment in context"), when
+        )
 
 
 @admin.register(ModerationRule)
@@ -341,7 +355,7 @@ class IllegalContentNoticeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("state"), ordering="decided_at")
     def state(self, obj):
-        return "open" if obj.is_open else obj.get_decision_display()
+        return gettext("open") if obj.is_open else obj.get_decision_display()
 
     @admin.display(description=_("reported"))
     def target(self, obj):
@@ -357,14 +371,14 @@ class IllegalContentNoticeAdmin(admin.ModelAdmin):
                 reverse("admin:articles_article_change", args=[obj.article_id]),
                 obj.article.headline,
             )
-        return "deleted since"
+        return gettext("deleted since")
 
     def save_model(self, request, obj, form, change):
         # The decision goes through the service (final, logged, e-mailed), never a plain save.
         services.notice_decide(notice=obj, moderator=request.user, decision=obj.decision, reason=obj.decision_reason)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "Illegal-content notices: open ones first", **(extra_context or {})}
+        extra_context = {"title": gettext("Illegal-content notices: open ones first"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
 
@@ -455,7 +469,7 @@ class AppealQueueFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", "Waiting for a decision"), ("decided", "Decided")]
+        return [("open", _("Waiting for a decision")), ("decided", _("Decided"))]
 
     def queryset(self, request, queryset):
         if self.value() == "decided":
@@ -523,18 +537,19 @@ def alert_surges(request) -> None:
     """The moderators' banner: an admin message for each story whose comments are surging (one small query over
     the few discussions in surge mode)."""
     for discussion in Discussion.objects.filter(surge_mode=True).select_related("article").order_by("-surge_since"):
-        since = f" since {timezone.localtime(discussion.surge_since):%H:%M}" if discussion.surge_since else ""
-        how = "automatically" if discussion.surge_automatic else "by hand"
-        messages.warning(
-            request,
-            format_html(
-                'Surge of comments on <a href="{}">{}</a>: surge mode is on{} ({}).',
-                reverse("admin:comments_discussion_change", args=[discussion.pk]),
-                discussion.article.headline,
-                since,
-                how,
-            ),
+        how = gettext("automatically") if discussion.surge_automatic else gettext("by hand")
+        link = format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:comments_discussion_change", args=[discussion.pk]),
+            discussion.article.headline,
         )
+        if discussion.surge_since:
+            text = gettext("Surge of comments on {story}: surge mode is on since {time} ({how}).")
+            since = f"{timezone.localtime(discussion.surge_since):%H:%M}"
+            messages.warning(request, format_html(text, story=link, time=since, how=how))
+        else:
+            text = gettext("Surge of comments on {story}: surge mode is on ({how}).")
+            messages.warning(request, format_html(text, story=link, how=how))
 
 
 class DiscussionForm(forms.ModelForm):
@@ -602,7 +617,7 @@ class DiscussionInline(admin.StackedInline):
     form = DiscussionForm
     can_delete = False
     max_num = 1
-    verbose_name = verbose_name_plural = "discussion"
+    verbose_name = verbose_name_plural = _("discussion")
     readonly_fields = ["state"]
 
     def get_formset(self, request, obj=None, **kwargs):

@@ -583,7 +583,9 @@ class ModerationRule(models.Model):
         if missing:
             raise ValidationError(missing)
         if self.kind == self.Kind.REPORTS and self.outcome != self.Outcome.HOLD:
-            raise ValidationError({"outcome": "A reported comment is already up: the reports rule can only hold it."})
+            raise ValidationError(
+                {"outcome": gettext("A reported comment is already up: the reports rule can only hold it.")}
+            )
 
     @property
     def word_list(self) -> list[str]:
