@@ -126,7 +126,7 @@ class StoryEditingAdmin:
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        reversion.set_comment(entry.get_change_message() or "Saved with no changes.")
+        reversion.set_comment(entry.get_change_message() or _("Saved with no changes."))
         return entry
 
     def save_model(self, request, obj, form, change):

@@ -839,7 +839,7 @@ class EmbedFields(BlockFields):
     """A video or a post from an allow-listed service (articles.embeds), shown as a link card: nothing loads from
     the service until the reader asks for it."""
 
-    url = HttpsURLField("address", validators=[embeds.validate_embed_url], help_text=embeds.HELP_TEXT)
+    url = HttpsURLField(_("address"), validators=[embeds.validate_embed_url], help_text=embeds.HELP_TEXT)
     title = models.CharField(
         max_length=200, help_text=_("What the video or post is, for the card, e.g. “The flood at dawn”.")
     )

@@ -74,7 +74,7 @@ class _ClosingBoundaryCheck:
             self._closed = self._delimiter in window
             self._tail = window[1 - len(self._delimiter) :]
         if at_end and not self._closed:
-            raise CutShortBody("The form arrived cut short, before its end, so nothing was saved.")
+            raise CutShortBody(_("The form arrived cut short, before its end, so nothing was saved."))
         return data
 
     def read(self, size=-1) -> bytes:
