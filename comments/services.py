@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext
 
 from articles.models import Article
 from comments import audit, rules, text
@@ -375,9 +375,8 @@ def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
     if state.unavailable:
         raise RateLimited(UNAVAILABLE, retry_after=state.retry_after, status=503)
     if not state.allowed:
-        sent = _SENT[action, window == 60]
         raise RateLimited(
-            ngettext(sent[0], sent[1], limit) % {"limit": limit}
+            _SENT[action, window == 60] % {"limit": limit}
             + " "
             + ngettext(
                 "Wait %(seconds)d second, then try again; your text is kept.",
@@ -392,39 +391,37 @@ def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
 UNAVAILABLE = gettext_lazy(
     "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in a minute."
 )
-# (action, per minute): the refusal's first sentence, singular and plural, by how many the limit allows.
+# (action, per minute): the refusal's first sentence, singular or plural by the limit.
 _SENT = {
-    ("comment", True): (
-        gettext_noop("You have sent %(limit)d comment in the last minute."),
-        gettext_noop("You have sent %(limit)d comments in the last minute."),
+    ("comment", True): ngettext_lazy(
+        "You have sent %(limit)d comment in the last minute.",
+        "You have sent %(limit)d comments in the last minute.",
+        "limit",
     ),
-    ("comment", False): (
-        gettext_noop("You have sent %(limit)d comment in the last hour."),
-        gettext_noop("You have sent %(limit)d comments in the last hour."),
+    ("comment", False): ngettext_lazy(
+        "You have sent %(limit)d comment in the last hour.",
+        "You have sent %(limit)d comments in the last hour.",
+        "limit",
     ),
-    ("like", True): (
-        gettext_noop("You have sent %(limit)d like in the last minute."),
-        gettext_noop("You have sent %(limit)d likes in the last minute."),
+    ("like", True): ngettext_lazy(
+        "You have sent %(limit)d like in the last minute.", "You have sent %(limit)d likes in the last minute.", "limit"
     ),
-    ("like", False): (
-        gettext_noop("You have sent %(limit)d like in the last hour."),
-        gettext_noop("You have sent %(limit)d likes in the last hour."),
+    ("like", False): ngettext_lazy(
+        "You have sent %(limit)d like in the last hour.", "You have sent %(limit)d likes in the last hour.", "limit"
     ),
-    ("report", True): (
-        gettext_noop("You have sent %(limit)d report in the last minute."),
-        gettext_noop("You have sent %(limit)d reports in the last minute."),
+    ("report", True): ngettext_lazy(
+        "You have sent %(limit)d report in the last minute.",
+        "You have sent %(limit)d reports in the last minute.",
+        "limit",
     ),
-    ("report", False): (
-        gettext_noop("You have sent %(limit)d report in the last hour."),
-        gettext_noop("You have sent %(limit)d reports in the last hour."),
+    ("report", False): ngettext_lazy(
+        "You have sent %(limit)d report in the last hour.", "You have sent %(limit)d reports in the last hour.", "limit"
     ),
-    ("edit", True): (
-        gettext_noop("You have sent %(limit)d edit in the last minute."),
-        gettext_noop("You have sent %(limit)d edits in the last minute."),
+    ("edit", True): ngettext_lazy(
+        "You have sent %(limit)d edit in the last minute.", "You have sent %(limit)d edits in the last minute.", "limit"
     ),
-    ("edit", False): (
-        gettext_noop("You have sent %(limit)d edit in the last hour."),
-        gettext_noop("You have sent %(limit)d edits in the last hour."),
+    ("edit", False): ngettext_lazy(
+        "You have sent %(limit)d edit in the last hour.", "You have sent %(limit)d edits in the last hour.", "limit"
     ),
 }
 
