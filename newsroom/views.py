@@ -91,6 +91,10 @@ def signup(request):
         if not limit.allowed:
             return too_many(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")}, limit)
         if form.is_valid() and (user := save_account(form)) is not None:
+            if (chosen := _chosen_language(request)) and not user.language:
+                # The language this browser chose (the chooser's cookie) becomes the account's, e-mail included.
+                user.language = chosen
+                user.save(update_fields=["language"])
             login(request, user, backend="newsroom.backends.ModelBackend")
             services.email_confirmation_send(user=user)
             messages.success(
@@ -170,7 +174,7 @@ def language_choose(request):
     """The language chooser: the site in one of the offered languages, or as the browser asks (blank). Kept in the
     language cookie, and on the account when signed in (its e-mail follows it). Private: never cached."""
     user = request.user
-    initial = user.language if user.is_authenticated else request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    initial = user.language if user.is_authenticated else _chosen_language(request)
     form = LanguageForm(request.POST or None, initial={"language": initial})
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
@@ -181,6 +185,12 @@ def language_choose(request):
         return remember_language(redirect(safe_next(request)), language)
     context = {"form": form, "next": safe_next(request, "")}
     return render(request, "newsroom/language.html", context, status=400 if form.errors else 200)
+
+
+def _chosen_language(request) -> str:
+    """The offered language the reader chose on this browser (the language cookie), or ""."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in dict(settings.LANGUAGES) else ""
 
 
 def _activate_chosen(request, language: str) -> None:

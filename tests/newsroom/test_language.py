@@ -16,6 +16,7 @@ from django.utils import translation
 
 from comments import notifications, services
 from comments.models import Discussion
+from newsroom import confirmation
 from newsroom.confirmation import change_notice_message
 from newsroom.models import User
 from newsroom.services import moderators_group
@@ -228,3 +229,24 @@ def test_every_python_string_has_its_spanish(tmp_path):
 def test_the_language_field_offers_the_sites_languages():
     field = User._meta.get_field("language")
     assert field.blank and [code for code, _name in field.choices] == [code for code, _name in settings.LANGUAGES]
+
+
+def test_signing_up_after_choosing_keeps_the_choice_on_the_new_account(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    rendered_in = []
+
+    def render(template, context):
+        rendered_in.append(translation.get_language())
+        return real_render(template, context)
+
+    real_render = confirmation.render_to_string
+    monkeypatch.setattr(confirmation, "render_to_string", render)
+    client.cookies[COOKIE] = "es"
+    data = {"display_name": "Ines", "handle": "ines", "email": "ines@example.com"}
+    data |= {"password1": "a long enough passphrase 42", "password2": "a long enough passphrase 42"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("signup"), data)
+    assert response.status_code == 302
+    assert User.objects.get(handle="ines").language == "es"
+    assert mail.outbox[-1].to == ["ines@example.com"] and rendered_in == ["es", "es"]  # its subject and body
