@@ -250,3 +250,21 @@ def test_signing_up_after_choosing_keeps_the_choice_on_the_new_account(
     assert response.status_code == 302
     assert User.objects.get(handle="ines").language == "es"
     assert mail.outbox[-1].to == ["ines@example.com"] and rendered_in == ["es", "es"]  # its subject and body
+
+
+def test_the_password_reset_e_mail_is_rendered_in_the_accounts_language(client, monkeypatch):
+    from django.contrib.auth import forms as auth_forms
+
+    rendered_in = []
+    real_send = auth_forms.PasswordResetForm.send_mail
+
+    def send_mail(self, *args, **kwargs):
+        rendered_in.append(translation.get_language())
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(auth_forms.PasswordResetForm, "send_mail", send_mail)
+    UserFactory(handle="ana", email="ana@example.com", language="es")
+    UserFactory(handle="ben", email="ben@example.com")
+    for email in ("ana@example.com", "ben@example.com"):
+        client.post(reverse("password_reset"), {"email": email}, HTTP_ACCEPT_LANGUAGE="en")
+    assert rendered_in == ["es", "en"] and len(mail.outbox) == 2
