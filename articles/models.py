@@ -434,7 +434,7 @@ class Byline(models.Model):
         constraints = [models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author")]
 
     def __str__(self):
-        return f"{self.author} on {self.article}"
+        return gettext("%(author)s on %(story)s") % {"author": self.author, "story": self.article}
 
 
 class LeadImage(models.Model):
@@ -479,7 +479,7 @@ class SavedArticle(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "article"], name="saved_article_once")]
 
     def __str__(self):
-        return f"{self.article} saved by {self.user}"
+        return gettext("%(story)s saved by %(user)s") % {"story": self.article, "user": self.user}
 
 
 class StorySearchEntry(models.Model):
@@ -497,7 +497,7 @@ class StorySearchEntry(models.Model):
         db_table = "articles_storysearch"
 
     def __str__(self):
-        return f"Search entry of {self.article_id}"
+        return gettext("Search entry of %(story)s") % {"story": self.article_id}
 
 
 class LiveEntryQuerySet(models.QuerySet):
@@ -747,7 +747,7 @@ class GalleryImage(models.Model):
         verbose_name = _("picture")
 
     def __str__(self):
-        return f"{self.image} in {self.gallery}"
+        return gettext("%(image)s in %(gallery)s") % {"image": self.image, "gallery": self.gallery}
 
     @property
     def effective_credit(self):

@@ -483,7 +483,7 @@ class Mention(models.Model):
         constraints = [models.UniqueConstraint(fields=["comment", "user"], name="mention_once")]
 
     def __str__(self):
-        return f"@{self.user_id} in comment {self.comment_id}"
+        return gettext("@%(user)s in comment %(comment)s") % {"user": self.user_id, "comment": self.comment_id}
 
 
 class CommentLike(models.Model):
@@ -516,7 +516,10 @@ class CommentReport(models.Model):
         constraints = [models.UniqueConstraint(fields=["comment", "user"], name="comment_report_once")]
 
     def __str__(self):
-        return f"{self.get_reason_display()} report on comment {self.comment_id}"
+        return gettext("%(reason)s report on comment %(comment)s") % {
+            "reason": self.get_reason_display(),
+            "comment": self.comment_id,
+        }
 
 
 class ModerationRule(models.Model):
@@ -722,7 +725,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.summary} (for {self.recipient_id})"
+        return gettext("%(summary)s (for %(recipient)s)") % {"summary": self.summary, "recipient": self.recipient_id}
 
     @property
     def summary(self) -> str:
@@ -802,13 +805,17 @@ class ModerationAction(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_action_display()} by {self.who} at {self.at:%Y-%m-%d %H:%M}"
+        return gettext("%(action)s by %(who)s at %(time)s") % {
+            "action": self.get_action_display(),
+            "who": self.who,
+            "time": f"{self.at:%Y-%m-%d %H:%M}",
+        }
 
     @property
     def who(self) -> str:
         if self.actor_id and self.actor:
             return self.actor.display_name
-        return self.by or "the site"
+        return self.by or gettext("the site")
 
 
 class Mute(models.Model):
@@ -830,7 +837,7 @@ class Mute(models.Model):
         indexes = [models.Index(fields=["muted", "muter"], name="mute_muted_idx")]
 
     def __str__(self):
-        return f"{self.muter_id} muted {self.muted_id}"
+        return gettext("%(muter)s muted %(muted)s") % {"muter": self.muter_id, "muted": self.muted_id}
 
 
 class AppealQuerySet(models.QuerySet):

@@ -20,7 +20,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from comments.models import Comment, ModerationAction, Mute, Notification
 from newsroom.tasks import can_defer, enqueue_on_commit
@@ -276,7 +275,13 @@ def _kind(notification: Notification) -> str | None:
 
 
 def _message(group: list[Notification], kind: str) -> EmailMessage:
-    """One message for a reader's notifications of one kind, so its one-click unsubscribe stops exactly that kind."""
+    """One message for a reader's notifications of one kind, so its one-click unsubscribe stops exactly that kind;
+    written in the reader's language (their account's, else the site's: it is sent outside any request)."""
+    with translation.override(group[0].recipient.email_language):
+        return _message_in_active_language(group, kind)
+
+
+def _message_in_active_language(group: list[Notification], kind: str) -> EmailMessage:
     base = settings.NEWSROOM_BASE_URL.rstrip("/")
     recipient = group[0].recipient
     unsubscribe = base + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(recipient, kind)})
@@ -300,13 +305,12 @@ def _message(group: list[Notification], kind: str) -> EmailMessage:
         "appeal_days": settings.COMMENTS_APPEAL_DAYS,
     }
     template = "decision" if kind == "decision" else "notification" if len(items) == 1 else "digest"
-    with translation.override(recipient.email_language):
-        return EmailMessage(
-            subject=_one_line(render_to_string(f"comments/email/{template}_subject.txt", context)),
-            body=render_to_string(f"comments/email/{template}.txt", context),
-            to=[recipient.email],
-            headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-        )
+    return EmailMessage(
+        subject=_one_line(render_to_string(f"comments/email/{template}_subject.txt", context)),
+        body=render_to_string(f"comments/email/{template}.txt", context),
+        to=[recipient.email],
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
 
 
 def _link(notification: Notification) -> str:
@@ -316,10 +320,10 @@ def _link(notification: Notification) -> str:
     return notification.comment.get_absolute_url()
 
 
-def _who(notification: Notification):
+def _who(notification: Notification) -> str:
     """Who did what the notification tells: the editors for a pick (the reader's own comment), else the commenter."""
     if notification.is_pick:
-        return gettext_lazy("The editors")
+        return _("The editors")
     comment = notification.comment
     return f"{comment.shown_name} (@{comment.author.handle})" if comment.author_id else comment.shown_name
 

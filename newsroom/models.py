@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 __all__ = ["User", "ImportedAccount"]
@@ -161,4 +162,7 @@ class ImportedAccount(models.Model):
         constraints = [models.UniqueConstraint(fields=["source", "username"], name="imported_account_once")]
 
     def __str__(self):
-        return f"{self.get_source_display()} user {self.username}"
+        return gettext("%(source)s user %(username)s") % {
+            "source": self.get_source_display(),
+            "username": self.username,
+        }
