@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from js_asset import Media
 
 from articles import body, search, selectors, services
@@ -96,8 +98,9 @@ class FocalPointPicker(forms.NumberInput):
         picture = format_html(
             '<div class="focal-picker" data-focal-x="id_focal_x" data-focal-y="id_focal_y">'
             '<img src="{}" alt="" draggable="false"><span class="focal-marker" hidden></span></div>'
-            '<p class="help">Click the centre of interest on the picture, or type it below (0 to 1).</p>',
+            '<p class="help">{}</p>',
             self.picture_url,
+            gettext("Click the centre of interest on the picture, or type it below (0 to 1)."),
         )
         # One block, so the admin's row lays out the picture, the advice and the input one under the other.
         return format_html('<div class="focal-point">{}{}</div>', picture, super().render(name, value, attrs, renderer))
@@ -105,7 +108,7 @@ class FocalPointPicker(forms.NumberInput):
 
 class ImageForm(forms.ModelForm):
     # A plain file field: our own checks give the editor a precise reason for each refusal.
-    file = forms.FileField(help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed on upload.")
+    file = forms.FileField(help_text=_("JPEG, PNG, WebP or GIF. Location and camera data are removed on upload."))
 
     class Meta:
         model = Image
@@ -130,7 +133,11 @@ def warn_failed_renditions(request, images) -> None:
     """Say which images have no renditions and why (articles.tasks records it); pages show their original."""
     for image in images:
         if image.renditions_error:
-            messages.warning(request, f"Image “{image.alt_text}” (#{image.pk}): {image.renditions_error}")
+            messages.warning(
+                request,
+                gettext("Image “%(alt)s” (#%(pk)s): %(error)s")
+                % {"alt": image.alt_text, "pk": image.pk, "error": image.renditions_error},
+            )
 
 
 @admin.register(Image)
@@ -144,15 +151,17 @@ class ImageAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin.css"]}
         js = ["js/admin-focal-point.js"]
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview(self, obj):
         return thumbnail(obj)
 
-    @admin.display(description="Renditions")
+    @admin.display(description=_("Renditions"))
     def renditions_state(self, obj):
         if obj.renditions_error:
-            return "failed (the original is shown)"
-        return f"{len(obj.renditions)} ready" if obj.renditions else "being made (the original is shown)"
+            return gettext("failed (the original is shown)")
+        if obj.renditions:
+            return ngettext("%(count)d ready", "%(count)d ready", len(obj.renditions)) % {"count": len(obj.renditions)}
+        return gettext("being made (the original is shown)")
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
@@ -181,14 +190,14 @@ class BylineInline(admin.TabularInline):
     extra = 1
     min_num = 1
     autocomplete_fields = ["author"]
-    verbose_name = "author"
-    verbose_name_plural = "byline (in order)"
+    verbose_name = _("author")
+    verbose_name_plural = _("byline (in order)")
 
 
 class LeadImageInline(admin.StackedInline):
     model = LeadImage
     autocomplete_fields = ["image"]
-    verbose_name = "lead image"
+    verbose_name = _("lead image")
     # A caption is a sentence or two: as wide as the form, not a 20-character box.
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})}}
 
@@ -247,11 +256,11 @@ class BlocksEditor(ContentEditor):
 
 
 class StateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("draft", "Draft"), ("review", "In review"), ("scheduled", "Scheduled"), ("live", "Live")]
+        return [("draft", _("Draft")), ("review", _("In review")), ("scheduled", _("Scheduled")), ("live", _("Live"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -276,7 +285,7 @@ class ArticleForm(StoryForm):
         status = self.fields.get("status")
         if status is not None and not self.can_publish:
             status.choices = [(s.value, s.label) for s in (Article.Status.DRAFT, Article.Status.REVIEW)]
-            status.error_messages["invalid_choice"] = (
+            status.error_messages["invalid_choice"] = gettext(
                 "Only editors publish or schedule stories: choose “In review” and leave a note for the editor."
             )
 
@@ -285,21 +294,23 @@ class ArticleForm(StoryForm):
         if not self.can_publish and "publish_at" in self.changed_data:
             self.add_error(
                 "publish_at",
-                "Only editors set the publishing time; say the time you have in mind in the note to the editor.",
+                gettext(
+                    "Only editors set the publishing time; say the time you have in mind in the note to the editor."
+                ),
             )
         if cleaned.get("status") == Article.Status.REVIEW and not cleaned.get("review_note", "").strip():
-            self.add_error("review_note", "Tell the editor what to check before it is published.")
+            self.add_error("review_note", gettext("Tell the editor what to check before it is published."))
         return cleaned
 
 
 class BrokenLinksFilter(admin.SimpleListFilter):
     """Stories whose body holds a MORE link to a story since deleted (readers do not see it): the list to mend."""
 
-    title = "MORE links"
+    title = _("MORE links")
     parameter_name = "more_links"
 
     def lookups(self, request, model_admin):
-        return [("broken", "Broken (story deleted)")]
+        return [("broken", _("Broken (story deleted)"))]
 
     def queryset(self, request, queryset):
         if self.value() == "broken":
@@ -316,7 +327,7 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
     list_select_related = ["section", "lead__image"]
     # get_search_results: the words through the search index, or the start of a slug; never a scan of every story.
     search_fields = ["headline", "deck", "slug"]
-    search_help_text = "The start of words of the headline, deck or body, or the start of the slug."
+    search_help_text = _("The start of words of the headline, deck or body, or the start of the slug.")
     # No date_hierarchy: its DISTINCT over every story's date cost 0.4 s per page at 100,000 stories.
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -327,20 +338,22 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
     actions = ["publish_now", "unpublish"]
     fieldsets = [
         (None, {"fields": ["section", "headline", "deck", "slug"]}),
-        ("Publishing", {"fields": ["status", "review_note", "publish_at", "updated_at", "correction", "tags"]}),
+        (_("Publishing"), {"fields": ["status", "review_note", "publish_at", "updated_at", "correction", "tags"]}),
         (
-            "Live blog",
+            _("Live blog"),
             {
                 "classes": ["collapse"],
-                "description": "A live blog lists timestamped entries under its summary, written under Live entries.",
+                "description": _(
+                    "A live blog lists timestamped entries under its summary, written under Live entries."
+                ),
                 "fields": ["is_live_blog", "live_ended_at", "live_entries_link"],
             },
         ),
         (
-            "Headlines for other places",
+            _("Headlines for other places"),
             {
                 "classes": ["collapse"],
-                "description": "Optional. Empty fields use the headline and the deck.",
+                "description": _("Optional. Empty fields use the headline and the deck."),
                 "fields": ["social_headline", "social_description", "seo_title", "seo_description"],
             },
         ),
@@ -350,13 +363,19 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
         css = {"all": ["css/admin.css"]}
         js = [forms.Script("js/admin-word-count.js", **{"data-words-per-minute": body.WORDS_PER_MINUTE})]
 
-    @admin.display(description="Entries")
+    @admin.display(description=_("Entries"))
     def live_entries_link(self, obj):
         if obj is None or obj.pk is None or not obj.is_live_blog:
-            return "Save the story as a live blog first."
+            return gettext("Save the story as a live blog first.")
         url = reverse("admin:articles_liveentry_changelist") + f"?blog={obj.pk}"
         add = reverse("admin:articles_liveentry_add") + f"?article={obj.pk}"
-        return format_html('<a href="{}">The entries of this blog</a> · <a href="{}">Write an entry</a>', url, add)
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            url,
+            gettext("The entries of this blog"),
+            add,
+            gettext("Write an entry"),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -395,15 +414,15 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
             kwargs["widget"] = forms.Textarea(attrs={"class": "vLargeTextField", "rows": 2})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    @admin.display(description="State")
+    @admin.display(description=_("State"))
     def state(self, obj):
         if obj.is_scheduled:
-            return "Scheduled"
+            return gettext("Scheduled")
         if obj.is_live:
-            return "Live"
+            return gettext("Live")
         return obj.get_status_display()
 
-    @admin.display(description="Note to the editor")
+    @admin.display(description=_("Note to the editor"))
     def note_to_editor(self, obj):
         # The review queue (the "In review" state filter) reads the reporter's note beside the headline.
         return Truncator(obj.review_note).chars(120) if obj.status == Article.Status.REVIEW else ""
@@ -424,14 +443,14 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
             return form
         return type(form.__name__, (form,), {"can_publish": False})
 
-    @admin.display(description="Lead image")
+    @admin.display(description=_("Lead image"))
     def lead_thumbnail(self, obj):
         lead = getattr(obj, "lead", None)
         return thumbnail(lead.image if lead else None)
 
-    @admin.display(description="On site")
+    @admin.display(description=_("On site"))
     def view_link(self, obj):
-        label = "View" if obj.is_live else "Preview"
+        label = gettext("View") if obj.is_live else gettext("Preview")
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), label)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -456,23 +475,33 @@ class ArticleAdmin(StoryPreviewAdmin, StoryEditingAdmin, BlocksEditor):
         if change:
             services.article_record_slug_change(article=obj, old_slug=old_slug)
 
-    @admin.action(description="Publish selected stories now", permissions=["publish"])
+    @admin.action(description=_("Publish selected stories now"), permissions=["publish"])
     def publish_now(self, request, queryset):
         for article in queryset:
             services.article_publish(article=article, by=request.user)
-        self.message_user(request, f"Published {len(queryset)} stories.", messages.SUCCESS)
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext("Published %(count)d story.", "Published %(count)d stories.", count) % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Unpublish selected stories", permissions=["publish"])
+    @admin.action(description=_("Unpublish selected stories"), permissions=["publish"])
     def unpublish(self, request, queryset):
         for article in queryset:
             services.article_unpublish(article=article, by=request.user)
-        self.message_user(request, f"Unpublished {len(queryset)} stories.", messages.SUCCESS)
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext("Unpublished %(count)d story.", "Unpublished %(count)d stories.", count) % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 class LiveBlogFilter(admin.SimpleListFilter):
     """The entries of one live blog (there are a few live blogs, and many entries each)."""
 
-    title = "live blog"
+    title = _("live blog")
     parameter_name = "blog"
 
     def lookups(self, request, model_admin):
@@ -532,10 +561,12 @@ class LiveEntryAdmin(BlocksEditor):
     def has_promote_permission(self, request):
         return request.user.has_perm("articles.add_article")
 
-    @admin.action(description="Promote to a story (a draft, linked both ways)", permissions=["promote"])
+    @admin.action(description=_("Promote to a story (a draft, linked both ways)"), permissions=["promote"])
     def promote(self, request, queryset):
         for entry in queryset:
             story = services.live_entry_promote(entry=entry)
             url = reverse("admin:articles_article_change", args=[story.pk])
-            note = format_html('“{}” is a draft story now: <a href="{}">edit it</a>.', story, url)
+            note = format_html(
+                gettext('“{story}” is a draft story now: <a href="{url}">edit it</a>.'), story=story, url=url
+            )
             self.message_user(request, note, messages.SUCCESS)

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles import revisions, services
 from articles.models import Article
@@ -78,9 +79,11 @@ class StoryForm(forms.ModelForm):
         self.data = self.data.copy()
         self.data[self.add_prefix("loaded_edit_version")] = current
         raise ValidationError(
-            "%(who)s saved this story at %(when)s, after you opened it: your changes are not saved. What they "
-            "changed is shown below, and everything you typed is still in the form. Save again to replace their "
-            "version with yours.",
+            _(
+                "%(who)s saved this story at %(when)s, after you opened it: your changes are not saved. What they "
+                "changed is shown below, and everything you typed is still in the form. Save again to replace their "
+                "version with yours."
+            ),
             code="edit_conflict",
             params={"who": who, "when": when},
         )
@@ -123,7 +126,7 @@ class StoryEditingAdmin:
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        reversion.set_comment(entry.get_change_message() or "Saved with no changes.")
+        reversion.set_comment(entry.get_change_message() or _("Saved with no changes."))
         return entry
 
     def save_model(self, request, obj, form, change):
@@ -198,12 +201,12 @@ class StoryEditingAdmin:
             try:
                 ids.append(int(request.GET.get(name, "")))
             except ValueError:
-                messages.error(request, "Choose two revisions to compare.")
+                messages.error(request, _("Choose two revisions to compare."))
                 return redirect("admin:articles_article_history", article.pk)
         older, newer = (get_object_or_404(revisions.versions_of(article), pk=pk) for pk in sorted(ids))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Changes to {article}",
+            "title": _("Changes to %(story)s") % {"story": article},
             "object": article,
             "opts": self.model._meta,
             "older": older,
@@ -230,11 +233,14 @@ class StoryEditingAdmin:
         # The same path as a save: a restore chosen from a history someone has saved past is refused.
         if not services.article_claim_edit_version(article_pk=article.pk, loaded=loaded):
             latest = revisions.versions_of(article).first()
-            who = revisions.author_of(latest.revision) if latest else "someone"
+            who = revisions.author_of(latest.revision) if latest else _("someone")
             messages.error(
                 request,
-                f"{who} saved this story after you opened its history: nothing was restored. Look at the history "
-                "again and choose the revision to restore.",
+                _(
+                    "%(who)s saved this story after you opened its history: nothing was restored. Look at the "
+                    "history again and choose the revision to restore."
+                )
+                % {"who": who},
             )
             return redirect("admin:articles_article_history", article.pk)
         restored = revisions.restore(article=article, version=version, user=request.user, edit_version=loaded + 1)
@@ -242,11 +248,13 @@ class StoryEditingAdmin:
         if restored.left_out:
             messages.warning(
                 request,
-                f"Restored the revision of {when}, except: {'; '.join(restored.left_out)}. Choose a replacement "
-                "and save.",
+                _("Restored the revision of %(when)s, except: %(left_out)s. Choose a replacement and save.")
+                % {"when": when, "left_out": "; ".join(restored.left_out)},
             )
         else:
-            messages.success(request, f"Restored the revision of {when}. The restore is itself a new revision.")
+            messages.success(
+                request, _("Restored the revision of %(when)s. The restore is itself a new revision.") % {"when": when}
+            )
         return redirect("admin:articles_article_change", article.pk)
 
 
@@ -289,4 +297,7 @@ def presence_leave(article_pk: int, user) -> None:
 
 
 def presence_text(others: list[dict]) -> str:
-    return "; ".join(f"Also being edited by {other['name']} (since {other['since']})" for other in others)
+    return "; ".join(
+        _("Also being edited by %(name)s (since %(since)s)") % {"name": other["name"], "since": other["since"]}
+        for other in others
+    )

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 __all__ = ["Embed", "PROVIDERS", "HELP_TEXT", "FRAME_ORIGINS", "parse", "validate_embed_url"]
 
@@ -54,12 +58,19 @@ def _mastodon_social(url, host, path, query):
 
 # The kinds an editor may embed, as the refusal names them, and the parser that recognises each.
 PROVIDERS = {
-    "YouTube videos (youtube.com/watch?v=…, youtu.be/…)": _youtube,
-    "Vimeo videos (vimeo.com/…)": _vimeo,
-    "Bluesky posts (bsky.app/profile/…/post/…)": _bluesky,
-    "Mastodon posts on mastodon.social": _mastodon_social,
+    gettext_noop("YouTube videos (youtube.com/watch?v=…, youtu.be/…)"): _youtube,
+    gettext_noop("Vimeo videos (vimeo.com/…)"): _vimeo,
+    gettext_noop("Bluesky posts (bsky.app/profile/…/post/…)"): _bluesky,
+    gettext_noop("Mastodon posts on mastodon.social"): _mastodon_social,
 }
-HELP_TEXT = "The address of one of: " + "; ".join(PROVIDERS) + "."
+
+
+def _kinds() -> str:
+    """The kinds, in the active language."""
+    return "; ".join(_(kind) for kind in PROVIDERS)
+
+
+HELP_TEXT = format_lazy(gettext_lazy("The address of one of: {}."), lazy(_kinds, str)())
 # What the CSP's frame-src allows: the players above, and nothing else.
 FRAME_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
 
@@ -78,7 +89,7 @@ def parse(url: str) -> Embed | None:
 def validate_embed_url(url: str) -> None:
     if parse(url) is None:
         raise ValidationError(
-            "This address cannot be embedded. Allowed: %(kinds)s. Put other addresses in a text block as a link.",
-            params={"kinds": "; ".join(PROVIDERS)},
+            _("This address cannot be embedded. Allowed: %(kinds)s. Put other addresses in a text block as a link."),
+            params={"kinds": _kinds()},
             code="embed_not_allowed",
         )

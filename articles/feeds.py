@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from articles import body, selectors
 from articles.models import Article, LiveEntry, Section
@@ -114,8 +115,11 @@ class StoryRssFeed(Feed):
 
     def description(self, obj):
         if obj:
-            return obj.description or f"The latest {obj.name} stories from {settings.SITE_NAME}."
-        return f"The latest stories from {settings.SITE_NAME}."
+            return obj.description or gettext("The latest %(section)s stories from %(site)s.") % {
+                "section": obj.name,
+                "site": settings.SITE_NAME,
+            }
+        return gettext("The latest stories from %(site)s.") % {"site": settings.SITE_NAME}
 
     def link(self, obj):
         return obj.get_absolute_url() if obj else reverse("articles:home")

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
 from articles import embeds
@@ -93,19 +95,23 @@ RESERVED_SECTION_SLUGS = frozenset(
 
 def validate_section_slug(value):
     if value in RESERVED_SECTION_SLUGS:
-        raise ValidationError(f"“{value}” is one of the site's own addresses; choose another slug.")
+        raise ValidationError(
+            gettext("“%(slug)s” is one of the site's own addresses; choose another slug.") % {"slug": value}
+        )
 
 
 class Section(models.Model):
-    name = models.CharField(max_length=60, unique=True, help_text="Shown above headlines, e.g. “World”.")
+    name = models.CharField(max_length=60, unique=True, help_text=_("Shown above headlines, e.g. “World”."))
     slug = models.SlugField(
         max_length=60,
         unique=True,
         validators=[validate_section_slug],
-        help_text="The first part of every story URL in the section.",
+        help_text=_("The first part of every story URL in the section."),
     )
-    order = models.PositiveSmallIntegerField(default=0, help_text="Sections are listed in this order, lowest first.")
-    description = models.CharField(max_length=300, blank=True, help_text="One sentence for the section page and feeds.")
+    order = models.PositiveSmallIntegerField(default=0, help_text=_("Sections are listed in this order, lowest first."))
+    description = models.CharField(
+        max_length=300, blank=True, help_text=_("One sentence for the section page and feeds.")
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -123,16 +129,16 @@ class Section(models.Model):
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=100, help_text="As printed in bylines.")
-    slug = models.SlugField(max_length=100, unique=True, help_text="The author page's address.")
-    bio = models.TextField(blank=True, help_text="One or two sentences for the author page.")
+    name = models.CharField(max_length=100, help_text=_("As printed in bylines."))
+    slug = models.SlugField(max_length=100, unique=True, help_text=_("The author page's address."))
+    bio = models.TextField(blank=True, help_text=_("One or two sentences for the author page."))
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="author_profile",
-        help_text="The reporter's site account: their comments under their own stories carry an “Author” badge.",
+        help_text=_("The reporter's site account: their comments under their own stories carry an “Author” badge."),
     )
 
     class Meta:
@@ -151,7 +157,7 @@ class Author(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=60, unique=True, help_text="A topic shared by several stories.")
+    name = models.CharField(max_length=60, unique=True, help_text=_("A topic shared by several stories."))
     slug = models.SlugField(max_length=60, unique=True)
 
     class Meta:
@@ -174,22 +180,22 @@ class Image(models.Model):
 
     file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
     alt_text = models.CharField(
-        max_length=250, help_text="What the picture shows, for readers who cannot see it. Required."
+        max_length=250, help_text=_("What the picture shows, for readers who cannot see it. Required.")
     )
     credit = models.CharField(
-        max_length=120, blank=True, help_text="“Agency / Photographer”, or just the agency. Stories may override it."
+        max_length=120, blank=True, help_text=_("“Agency / Photographer”, or just the agency. Stories may override it.")
     )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     focal_x = models.FloatField(
         default=0.5,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="Horizontal centre of interest, 0 (left) to 1 (right); crops keep it in frame.",
+        help_text=_("Horizontal centre of interest, 0 (left) to 1 (right); crops keep it in frame."),
     )
     focal_y = models.FloatField(
         default=0.5,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="Vertical centre of interest, 0 (top) to 1 (bottom).",
+        help_text=_("Vertical centre of interest, 0 (top) to 1 (bottom)."),
     )
     # [{"crop": "full", "width": 800, "height": 450, "format": "WEBP", "name": "renditions/..."}], written by services.
     renditions = models.JSONField(default=list, editable=False)
@@ -252,15 +258,16 @@ class ArticleQuerySet(models.QuerySet):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
 
-    headline = models.CharField(max_length=200, help_text="One line; keep it under about 120 characters.")
+    headline = models.CharField(max_length=200, help_text=_("One line; keep it under about 120 characters."))
     deck = models.CharField(
-        max_length=400, help_text="One or two sentences under the headline; also the description for search and feeds."
+        max_length=400,
+        help_text=_("One or two sentences under the headline; also the description for search and feeds."),
     )
-    slug = models.SlugField(max_length=200, unique=True, help_text="The last part of the story's URL.")
+    slug = models.SlugField(max_length=200, unique=True, help_text=_("The last part of the story's URL."))
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles")
     # The body is its blocks (BODY_BLOCKS, below); this is their words as plain text, written by
@@ -269,45 +276,54 @@ class Article(models.Model):
     body = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     publish_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the story goes live. A future time schedules it; empty means on publish."
+        null=True,
+        blank=True,
+        help_text=_("When the story goes live. A future time schedules it; empty means on publish."),
     )
     updated_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set only for a substantive update; shown to readers as “Updated”."
+        null=True, blank=True, help_text=_("Set only for a substantive update; shown to readers as “Updated”.")
     )
-    correction = models.TextField(blank=True, help_text="A correction note shown at the foot of the story.")
+    correction = models.TextField(blank=True, help_text=_("A correction note shown at the foot of the story."))
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     # The workflow (issue 16): a reporter submits a story "In review" with a note; an editor publishes it.
     review_note = models.TextField(
-        "note to the editor",
+        _("note to the editor"),
         blank=True,
-        help_text="What the editor should check before publishing: sources, timing, legal worries. Never shown to "
-        "readers; required when a story goes into review.",
+        help_text=_(
+            "What the editor should check before publishing: sources, timing, legal worries. Never shown to "
+            "readers; required when a story goes into review."
+        ),
     )
     # Headlines for other places (issue 16): each falls back to the headline or the deck when empty.
     social_headline = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The title of the card on social networks (Open Graph, Twitter). About 60 to 90 characters; "
-        "empty means the headline.",
+        help_text=_(
+            "The title of the card on social networks (Open Graph, Twitter). About 60 to 90 characters; "
+            "empty means the headline."
+        ),
     )
     social_description = models.CharField(
         max_length=300,
         blank=True,
-        help_text="The text of the social card. About 150 characters, most networks cut the rest; empty means "
-        "the deck.",
+        help_text=_(
+            "The text of the social card. About 150 characters, most networks cut the rest; empty means the deck."
+        ),
     )
     seo_title = models.CharField(
-        "search title",
+        _("search title"),
         max_length=200,
         blank=True,
-        help_text="The page title in the browser tab and search results. About 60 characters (the site's name is "
-        "added after it); empty means the headline.",
+        help_text=_(
+            "The page title in the browser tab and search results. About 60 characters (the site's name is "
+            "added after it); empty means the headline."
+        ),
     )
     seo_description = models.CharField(
-        "search description",
+        _("search description"),
         max_length=300,
         blank=True,
-        help_text="The snippet under the title in search results. About 155 characters; empty means the deck.",
+        help_text=_("The snippet under the title in search results. About 155 characters; empty means the deck."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
@@ -320,16 +336,18 @@ class Article(models.Model):
     search_document = SearchVectorField(null=True, editable=False)
     # Live coverage (issue 18): a live blog is a story whose page also lists timestamped entries (LiveEntry).
     is_live_blog = models.BooleanField(
-        "live blog",
+        _("live blog"),
         default=False,
-        help_text="The story page lists live entries under the summary, newest first, and readers are offered "
-        "new ones as they are published.",
+        help_text=_(
+            "The story page lists live entries under the summary, newest first, and readers are offered "
+            "new ones as they are published."
+        ),
     )
     live_ended_at = models.DateTimeField(
-        "live coverage ended",
+        _("live coverage ended"),
         null=True,
         blank=True,
-        help_text="When the live coverage ended; empty while it runs. Readers' pages stop asking for new entries.",
+        help_text=_("When the live coverage ended; empty while it runs. Readers' pages stop asking for new entries."),
     )
     # Counts the writes to the live blog's entries (services.live_entry_save and friends, the one place that bumps
     # it): what a reader's page was rendered at, and what the "since" endpoint compares it with (live-contract).
@@ -340,7 +358,7 @@ class Article(models.Model):
     class Meta:
         ordering = ["-publish_at", "-pk"]
         # Editors hold it (newsroom.services); reporters write and submit for review without it.
-        permissions = [("publish_article", "Can publish, schedule and unpublish stories")]
+        permissions = [("publish_article", _("Can publish, schedule and unpublish stories"))]
         indexes = [
             models.Index(fields=["status", "-publish_at"], name="article_live_idx"),
             # Keyset pages of a section (articles.views): its live stories newest first, read in index order.
@@ -411,14 +429,14 @@ class Article(models.Model):
 class Byline(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
-    order = models.PositiveSmallIntegerField(default=0, help_text="Authors are named in this order.")
+    order = models.PositiveSmallIntegerField(default=0, help_text=_("Authors are named in this order."))
 
     class Meta:
         ordering = ["order", "pk"]
         constraints = [models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author")]
 
     def __str__(self):
-        return f"{self.author} on {self.article}"
+        return gettext("%(author)s on %(story)s") % {"author": self.author, "story": self.article}
 
 
 class LeadImage(models.Model):
@@ -426,11 +444,11 @@ class LeadImage(models.Model):
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="lead")
     image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="uses")
-    caption = models.CharField(max_length=400, help_text="What is in the picture, and where.")
-    credit = models.CharField(max_length=120, blank=True, help_text="Overrides the library credit for this story.")
+    caption = models.CharField(max_length=400, help_text=_("What is in the picture, and where."))
+    credit = models.CharField(max_length=120, blank=True, help_text=_("Overrides the library credit for this story."))
 
     def __str__(self):
-        return f"Lead image of {self.article}"
+        return gettext("Lead image of %(story)s") % {"story": self.article}
 
     @property
     def effective_credit(self):
@@ -445,7 +463,7 @@ class SlugHistory(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "slug history"
+        verbose_name_plural = _("slug history")
 
     def __str__(self):
         return self.slug
@@ -463,7 +481,7 @@ class SavedArticle(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "article"], name="saved_article_once")]
 
     def __str__(self):
-        return f"{self.article} saved by {self.user}"
+        return gettext("%(story)s saved by %(user)s") % {"story": self.article, "user": self.user}
 
 
 class StorySearchEntry(models.Model):
@@ -481,7 +499,7 @@ class StorySearchEntry(models.Model):
         db_table = "articles_storysearch"
 
     def __str__(self):
-        return f"Search entry of {self.article_id}"
+        return gettext("Search entry of %(story)s") % {"story": self.article_id}
 
 
 class LiveEntryQuerySet(models.QuerySet):
@@ -498,43 +516,43 @@ class LiveEntry(models.Model):
     """A timestamped update of a live blog, newest first on the story's page."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     article = models.ForeignKey(
         Article,
         on_delete=models.CASCADE,
         related_name="live_entries",
         limit_choices_to={"is_live_blog": True},
-        help_text="The live blog this entry belongs to.",
+        help_text=_("The live blog this entry belongs to."),
     )
-    headline = models.CharField(max_length=200, blank=True, help_text="Optional: one line above the entry.")
+    headline = models.CharField(max_length=200, blank=True, help_text=_("Optional: one line above the entry."))
     # The body is its blocks (LIVE_BLOCKS, the kinds of a story's body); this is their words as plain text, written
     # by services.live_entry_body_refresh whenever they change: what the entry's title falls back on (the key events,
     # the admin's list), JSON-LD's articleBody and a promoted story's deck read, without loading every block.
     body_text = models.TextField(blank=True, editable=False)
     authors = models.ManyToManyField(
-        Author, blank=True, related_name="live_entries", help_text="Who wrote the entry; shown beside its time."
+        Author, blank=True, related_name="live_entries", help_text=_("Who wrote the entry; shown beside its time.")
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.PUBLISHED)
     published_at = models.DateTimeField(
-        default=timezone.now, help_text="The time shown on the entry; entries are listed newest first by it."
+        default=timezone.now, help_text=_("The time shown on the entry; entries are listed newest first by it.")
     )
     updated_at = models.DateTimeField(auto_now=True)
     is_key_event = models.BooleanField(
-        "key event", default=False, help_text="Listed under “Key events” at the top and kept by the filter."
+        _("key event"), default=False, help_text=_("Listed under “Key events” at the top and kept by the filter.")
     )
     is_pinned = models.BooleanField(
-        "pinned", default=False, help_text="Shown first, above the key events; one pinned entry per live blog."
+        _("pinned"), default=False, help_text=_("Shown first, above the key events; one pinned entry per live blog.")
     )
-    correction = models.TextField(blank=True, help_text="A correction note shown under the entry.")
+    correction = models.TextField(blank=True, help_text=_("A correction note shown under the entry."))
     promoted_to = models.OneToOneField(
         Article,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="live_source",
-        help_text="The story made from this entry (the admin's “Promote to a story”); the entry links to it.",
+        help_text=_("The story made from this entry (the admin's “Promote to a story”); the entry links to it."),
     )
     # The blog's live_version when the entry was first published: "since" counts the entries above a version, so an
     # edit of an old entry (which bumps the blog's version) is not announced as a new one.
@@ -544,15 +562,15 @@ class LiveEntry(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        verbose_name = "live entry"
-        verbose_name_plural = "live entries"
+        verbose_name = _("live entry")
+        verbose_name_plural = _("live entries")
         indexes = [models.Index(fields=["article", "-published_at", "-id"], name="liveentry_blog_time_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["article"],
                 condition=Q(is_pinned=True),
                 name="liveentry_one_pinned",
-                violation_error_message="This live blog already has a pinned entry: unpin it first.",
+                violation_error_message=_("This live blog already has a pinned entry: unpin it first."),
             )
         ]
 
@@ -626,19 +644,19 @@ class LiveBlock(LiveBlockBase):
 class TextFields(BlockFields):
     """Paragraphs, with links, emphasis and line breaks."""
 
-    text = ProseEditorField(extensions=TEXT_EXTENSIONS, sanitize=True, help_text="One or more paragraphs.")
+    text = ProseEditorField(extensions=TEXT_EXTENSIONS, sanitize=True, help_text=_("One or more paragraphs."))
     template_name = "articles/blocks/text.html"
 
     class Meta:
         abstract = True
-        verbose_name = "text"
-        verbose_name_plural = "text"
+        verbose_name = _("text")
+        verbose_name_plural = _("text")
 
 
 class HeadingFields(BlockFields):
     class Level(models.IntegerChoices):
-        SUBHEADING = 2, "Subheading"
-        MINOR = 3, "Minor subheading"
+        SUBHEADING = 2, _("Subheading")
+        MINOR = 3, _("Minor subheading")
 
     text = models.CharField(max_length=200)
     level = models.PositiveSmallIntegerField(choices=Level, default=Level.SUBHEADING)
@@ -646,37 +664,37 @@ class HeadingFields(BlockFields):
 
     class Meta:
         abstract = True
-        verbose_name = "subheading"
+        verbose_name = _("subheading")
 
 
 class QuoteFields(BlockFields):
     class Style(models.TextChoices):
-        BLOCK = "block", "Block quote (in the text)"
-        PULL = "pull", "Pull quote (set apart, large)"
+        BLOCK = "block", _("Block quote (in the text)")
+        PULL = "pull", _("Pull quote (set apart, large)")
 
-    text = ProseEditorField(extensions=INLINE_MARKS, sanitize=True, help_text="The words quoted.")
+    text = ProseEditorField(extensions=INLINE_MARKS, sanitize=True, help_text=_("The words quoted."))
     attribution = models.CharField(
-        max_length=200, blank=True, help_text="Who said or wrote it, e.g. “Maria Ortiz, mayor”."
+        max_length=200, blank=True, help_text=_("Who said or wrote it, e.g. “Maria Ortiz, mayor”.")
     )
     style = models.CharField(max_length=5, choices=Style, default=Style.BLOCK)
     template_name = "articles/blocks/quote.html"
 
     class Meta:
         abstract = True
-        verbose_name = "quote"
+        verbose_name = _("quote")
 
 
 class ListFields(BlockFields):
     items = ProseEditorField(
         extensions=LIST_EXTENSIONS,
         sanitize=True,
-        help_text="A bulleted or a numbered list (the toolbar's list buttons).",
+        help_text=_("A bulleted or a numbered list (the toolbar's list buttons)."),
     )
     template_name = "articles/blocks/list.html"
 
     class Meta:
         abstract = True
-        verbose_name = "list"
+        verbose_name = _("list")
 
     @property
     def summary(self):
@@ -688,13 +706,13 @@ class ImageFields(BlockFields):
 
     # Each table's own reverse name, e.g. Image.imageblock_uses and Image.liveimageblock_uses.
     image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="%(class)s_uses")
-    caption = models.CharField(max_length=400, help_text="What is in the picture, and where.")
-    credit = models.CharField(max_length=120, blank=True, help_text="Overrides the library credit for this story.")
+    caption = models.CharField(max_length=400, help_text=_("What is in the picture, and where."))
+    credit = models.CharField(max_length=120, blank=True, help_text=_("Overrides the library credit for this story."))
     template_name = "articles/blocks/image.html"
 
     class Meta:
         abstract = True
-        verbose_name = "image"
+        verbose_name = _("image")
 
     @property
     def summary(self):
@@ -708,12 +726,12 @@ class ImageFields(BlockFields):
 class Gallery(models.Model):
     """Pictures shown together, each with its caption and credit; a gallery block places one in a story."""
 
-    title = models.CharField(max_length=200, help_text="Shown above the pictures, e.g. “The flood in pictures”.")
+    title = models.CharField(max_length=200, help_text=_("Shown above the pictures, e.g. “The flood in pictures”."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "galleries"
+        verbose_name_plural = _("galleries")
 
     def __str__(self):
         return self.title
@@ -723,15 +741,15 @@ class GalleryImage(models.Model):
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
     image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="gallery_uses")
     caption = models.CharField(max_length=400)
-    credit = models.CharField(max_length=120, blank=True, help_text="Overrides the library credit.")
+    credit = models.CharField(max_length=120, blank=True, help_text=_("Overrides the library credit."))
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["order", "pk"]
-        verbose_name = "picture"
+        verbose_name = _("picture")
 
     def __str__(self):
-        return f"{self.image} in {self.gallery}"
+        return gettext("%(image)s in %(gallery)s") % {"image": self.image, "gallery": self.gallery}
 
     @property
     def effective_credit(self):
@@ -744,7 +762,7 @@ class GalleryFields(BlockFields):
 
     class Meta:
         abstract = True
-        verbose_name = "gallery"
+        verbose_name = _("gallery")
 
     @property
     def summary(self):
@@ -761,27 +779,27 @@ class MoreFields(BlockFields):
         null=True,
         blank=True,
         related_name="%(class)s_links",
-        help_text="A story of this site. Its current headline is the link text unless a label is given.",
+        help_text=_("A story of this site. Its current headline is the link text unless a label is given."),
     )
-    url = HttpsURLField("URL", blank=True, help_text="Or an outside address (then a label is required).")
-    label = models.CharField(max_length=200, blank=True, help_text="Link text; empty means the story's headline.")
+    url = HttpsURLField("URL", blank=True, help_text=_("Or an outside address (then a label is required)."))
+    label = models.CharField(max_length=200, blank=True, help_text=_("Link text; empty means the story's headline."))
     # The target's headline when the block was saved: names the link in the admin once the story is deleted.
     target_headline = models.CharField(max_length=200, blank=True, editable=False)
     template_name = "articles/blocks/more.html"
 
     class Meta:
         abstract = True
-        verbose_name = "MORE link"
+        verbose_name = _("MORE link")
         constraints = [
             models.CheckConstraint(
                 condition=Q(target__isnull=True) | Q(url=""),
                 name="%(class)s_story_or_url",
-                violation_error_message="A MORE link points either at a story or at an outside address.",
+                violation_error_message=_("A MORE link points either at a story or at an outside address."),
             ),
             models.CheckConstraint(
                 condition=Q(url="") | ~Q(label=""),
                 name="%(class)s_url_needs_label",
-                violation_error_message="A link to an outside address needs a label.",
+                violation_error_message=_("A link to an outside address needs a label."),
             ),
         ]
 
@@ -792,16 +810,18 @@ class MoreFields(BlockFields):
 
     def clean(self):
         if self.target_id is None and not self.url:
-            raise ValidationError("Choose a story or type an outside address.")
+            raise ValidationError(gettext("Choose a story or type an outside address."))
         if self.target_id and self.url:
-            raise ValidationError("A MORE link points either at a story or at an outside address, not both.")
+            raise ValidationError(gettext("A MORE link points either at a story or at an outside address, not both."))
         if self.url and not self.label:
-            raise ValidationError({"label": "A link to an outside address needs a label."})
+            raise ValidationError({"label": gettext("A link to an outside address needs a label.")})
 
     @property
     def summary(self):
         if self.is_broken:
-            return f"Broken: “{self.target_headline}” was deleted" if self.target_headline else "Broken link"
+            if self.target_headline:
+                return gettext("Broken: “%(headline)s” was deleted") % {"headline": self.target_headline}
+            return gettext("Broken link")
         return self.text if (self.target_id or self.url) else ""
 
     @property
@@ -821,16 +841,16 @@ class EmbedFields(BlockFields):
     """A video or a post from an allow-listed service (articles.embeds), shown as a link card: nothing loads from
     the service until the reader asks for it."""
 
-    url = HttpsURLField("address", validators=[embeds.validate_embed_url], help_text=embeds.HELP_TEXT)
+    url = HttpsURLField(_("address"), validators=[embeds.validate_embed_url], help_text=embeds.HELP_TEXT)
     title = models.CharField(
-        max_length=200, help_text="What the video or post is, for the card, e.g. “The flood at dawn”."
+        max_length=200, help_text=_("What the video or post is, for the card, e.g. “The flood at dawn”.")
     )
     caption = models.CharField(max_length=400, blank=True)
     template_name = "articles/blocks/embed.html"
 
     class Meta:
         abstract = True
-        verbose_name = "embed"
+        verbose_name = _("embed")
 
     @property
     def summary(self):

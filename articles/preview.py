@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from articles import selectors, services
@@ -58,7 +59,7 @@ class StoryPreviewAdmin:
     def _preview(self, request, object_id):
         story = self.get_object(request, unquote(object_id)) if object_id else None
         if object_id and story is None:
-            raise Http404("No story with that id.")
+            raise Http404(_("No story with that id."))
         allowed = self.has_change_permission(request, story) if story else self.has_add_permission(request)
         if not allowed:
             raise PermissionDenied
@@ -67,7 +68,7 @@ class StoryPreviewAdmin:
             form = self.get_form(request, story, change=story is not None)(request.POST, request.FILES, instance=story)
             valid = form.is_valid()
             article = form.save(commit=False) if valid else form.instance
-            formsets, _ = self._create_formsets(request, article, change=story is not None)
+            formsets, _inlines = self._create_formsets(request, article, change=story is not None)
             if valid and all_valid(formsets):
                 if article.status == Article.Status.PUBLISHED and article.publish_at is None:
                     article.publish_at = timezone.now()

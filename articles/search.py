@@ -18,6 +18,8 @@ from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
 from django.db.models import F, FloatField, Func, Lookup, QuerySet, Value
 from django.utils.functional import cached_property
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from articles import text
 from articles.models import Article, StorySearchEntry
@@ -54,12 +56,14 @@ _WORD = re.compile(r"[^\W_]+")
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label="Search stories",
+        label=_("Search stories"),
         max_length=MAX_QUERY_LENGTH,
         strip=True,
         error_messages={
-            "required": "Type one or more words to search for.",
-            "max_length": f"That search is too long: use at most {MAX_QUERY_LENGTH} characters.",
+            "required": _("Type one or more words to search for."),
+            "max_length": format_lazy(
+                _("That search is too long: use at most {limit} characters."), limit=MAX_QUERY_LENGTH
+            ),
         },
     )
 

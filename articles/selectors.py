@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from articles.models import Article, Byline, LeadImage, LiveEntry, MoreBlock, SavedArticle, Section
 
@@ -50,28 +51,40 @@ def prepublish_problems(article: Article) -> list[str]:
     """What an editor should fix before the story goes out; shown in the admin form, never blocking."""
     problems = []
     if len(article.headline) > HEADLINE_MAX:
-        problems.append(f"The headline is {len(article.headline)} characters; keep it under {HEADLINE_MAX}.")
+        problems.append(
+            _("The headline is %(length)d characters; keep it under %(limit)d.")
+            % {"length": len(article.headline), "limit": HEADLINE_MAX}
+        )
     if len(article.deck) > DECK_MAX:
-        problems.append(f"The deck is {len(article.deck)} characters; keep it under {DECK_MAX}.")
+        problems.append(
+            _("The deck is %(length)d characters; keep it under %(limit)d.")
+            % {"length": len(article.deck), "limit": DECK_MAX}
+        )
     if article.pk is None:
         return problems
     lead = LeadImage.objects.select_related("image").filter(article=article).first()
     if lead is None:
-        problems.append("The story has no lead image.")
+        problems.append(_("The story has no lead image."))
     else:
         if not lead.image.alt_text.strip():
-            problems.append("The lead image has no alt text.")
+            problems.append(_("The lead image has no alt text."))
         if not lead.effective_credit.strip():
-            problems.append("The lead image has no credit, in the library or for this story.")
+            problems.append(_("The lead image has no credit, in the library or for this story."))
     for link in MoreBlock.objects.filter(parent=article).select_related("target").order_by("ordering"):
         if link.is_broken:
             problems.append(
-                f"The MORE link to “{link.target_headline or 'a story'}” points at a story that was deleted: readers "
-                "do not see it; remove it or choose another story."
+                _(
+                    "The MORE link to “%(headline)s” points at a story that was deleted: readers do not see it; "
+                    "remove it or choose another story."
+                )
+                % {"headline": link.target_headline or _("a story")}
             )
         elif link.target_id and not link.target.is_live:
-            state = "is scheduled" if link.target.is_scheduled else "is not published"
-            problems.append(f"The MORE link to “{link.target.headline}” {state}: readers will not see it until it is.")
+            if link.target.is_scheduled:
+                problem = _("The MORE link to “%(headline)s” is scheduled: readers will not see it until it is.")
+            else:
+                problem = _("The MORE link to “%(headline)s” is not published: readers will not see it until it is.")
+            problems.append(problem % {"headline": link.target.headline})
     return problems
 
 

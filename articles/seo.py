@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from articles.models import Article, Image, LiveEntry
 
@@ -63,6 +63,8 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
             "name": settings.SITE_NAME,
             "url": request.build_absolute_uri(reverse("articles:home")),
         },
+        # The page's language (the reader's, LocaleMiddleware's): its words are in it.
+        "inLanguage": translation.get_language() or settings.LANGUAGE_CODE,
         "articleSection": article.section.name,
         "articleBody": article.body,
         "wordCount": len(article.body.split()),

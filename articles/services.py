@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
+from django.utils.translation import gettext as _
 
 from articles import body, images, signals
 from articles.models import (
@@ -116,7 +117,7 @@ PUBLISH_PERMISSION = "articles.publish_article"
 def _may_publish(user) -> None:
     # Every way a story goes live or stops being live passes the acting user here: reporters cannot.
     if not user.has_perm(PUBLISH_PERMISSION):
-        raise PermissionDenied("Only editors publish, schedule and unpublish stories.")
+        raise PermissionDenied(_("Only editors publish, schedule and unpublish stories."))
 
 
 def article_claim_edit_version(*, article_pk: int, loaded: int) -> bool:
@@ -303,13 +304,13 @@ def image_delete(*, image: Image) -> None:
 
 
 def saved_article_add(*, user, article: Article) -> SavedArticle:
-    saved, _ = SavedArticle.objects.get_or_create(user=user, article=article)
+    saved, _created = SavedArticle.objects.get_or_create(user=user, article=article)
     return saved
 
 
 def saved_article_toggle(*, user, article: Article) -> bool:
     """Save the story for later, or take it off the list; returns whether it is saved now."""
-    deleted, _ = SavedArticle.objects.filter(user=user, article=article).delete()
+    deleted, _counts = SavedArticle.objects.filter(user=user, article=article).delete()
     if deleted:
         return False
     saved_article_add(user=user, article=article)

@@ -9,6 +9,8 @@ from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from articles import body, search, selectors, services
@@ -77,10 +79,10 @@ def search_results(request):
                 try:
                     page = search.CappedPaginator(results, STORIES_PER_PAGE).page(page_number(request))
                 except EmptyPage:
-                    raise Http404(NO_SUCH_PAGE) from None
+                    raise Http404(str(NO_SUCH_PAGE)) from None
                 page.object_list = list(page.object_list)  # read now, within the time limit
         except search.SearchTooBroad:
-            form.add_error("q", "So many stories match that the search took too long. Add a word or use a “phrase”.")
+            form.add_error("q", _("So many stories match that the search took too long. Add a word or use a “phrase”."))
     response = render(
         request,
         "articles/search.html",
@@ -114,7 +116,7 @@ def article_detail(request, section, year, month, day, slug):
         old = SlugHistory.objects.select_related("article__section").filter(slug=slug).first()
         if old is not None and (request.user.is_staff or old.article.is_live):
             return HttpResponsePermanentRedirect(old.article.get_absolute_url())
-        raise Http404("No story at this address.")
+        raise Http404(_("No story at this address."))
     if request.path != article.get_absolute_url():
         # Right story, stale section or date in the address (e.g. moved section): one canonical URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
@@ -165,11 +167,13 @@ def _live_blog(request, pk: int) -> Article:
     stories = Article.objects.visible_to(request.user).filter(pk=pk, is_live_blog=True)
     article = stories.select_related("section").only(*fields).first()
     if article is None:
-        raise Http404("No live blog at this address.")
+        raise Http404(_("No live blog at this address."))
     return article
 
 
-BAD_LIVE_VERSION = "The version must be a whole number from 0 to the blog's current version: reload the page."
+BAD_LIVE_VERSION = gettext_lazy(
+    "The version must be a whole number from 0 to the blog's current version: reload the page."
+)
 
 
 def _asked_version(article: Article, version: str) -> int | None:
@@ -232,9 +236,9 @@ def read_later_toggle(request, pk):
     saved = services.saved_article_toggle(user=request.user, article=article)
     # Named: on the Read later page the story the message is about has just left the list.
     if saved:
-        messages.success(request, f"Saved “{article.headline}” to Read later.")
+        messages.success(request, _("Saved “%(headline)s” to Read later.") % {"headline": article.headline})
     else:
-        messages.success(request, f"Removed “{article.headline}” from Read later.")
+        messages.success(request, _("Removed “%(headline)s” from Read later.") % {"headline": article.headline})
     return redirect(safe_next(request, default=article.get_absolute_url()))
 
 

@@ -26,8 +26,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from articles.admin import ArticleAdmin
 from articles.models import Article
@@ -55,22 +58,31 @@ def excerpt(text: str, words: int = 16) -> str:
 
 # Every moderation action writes, so each names the permission it needs; without one, Django offers an action to
 # anyone who may merely view the list.
-@admin.action(description="Approve (make visible)", permissions=["change"])
+@admin.action(description=_("Approve (make visible)"), permissions=["change"])
 def approve(modeladmin, request, queryset):
     count = services.comment_approve(comments=queryset, moderator=request.user)
-    modeladmin.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
+    modeladmin.message_user(request, gettext("Approved %(count)d comment(s).") % {"count": count}, messages.SUCCESS)
+
+
+# A label in lower case, in the language of the page that shows it.
+lower_lazy = lazy(lambda text: str(text).lower(), str)
 
 
 def _remove_action(reason: RemovalReason):
     def action(modeladmin, request, queryset):
         count = services.comment_remove(comments=queryset, moderator=request.user, reason=reason.label)
-        modeladmin.message_user(request, f"Removed {count} comment(s): {reason.label}.", messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            gettext("Removed %(count)d comment(s): %(reason)s.") % {"count": count, "reason": reason.label},
+            messages.SUCCESS,
+        )
 
     action.__name__ = f"remove_{reason.value}"
-    return admin.action(description=f"Remove: {reason.label.lower()}", permissions=["change"])(action)
+    description = format_lazy("{}: {}", pgettext_lazy("admin action", "Remove"), lower_lazy(reason.label))
+    return admin.action(description=description, permissions=["change"])(action)
 
 
-@admin.action(description="Suspend or ban the authors…", permissions=["restrict"])
+@admin.action(description=_("Suspend or ban the authors…"), permissions=["restrict"])
 def restrict_authors(modeladmin, request, queryset):
     """An intermediate page: the moderator types the length and the reason (shown to the readers), then every
     distinct author of the selected comments is restricted through services.reader_restrict."""
@@ -85,15 +97,17 @@ def restrict_authors(modeladmin, request, queryset):
             services.reader_restrict(
                 user=author, moderator=request.user, kind=data["kind"], days=days, reason=data["reason"]
             )
-        what = f"Suspended for {days} days" if days else "Banned"
-        modeladmin.message_user(request, f"{what}: {len(authors)} reader(s).", messages.SUCCESS)
+        what = gettext("Suspended for %(days)d days") % {"days": days} if days else gettext("Banned")
+        modeladmin.message_user(
+            request, gettext("%(what)s: %(count)d reader(s).") % {"what": what, "count": len(authors)}, messages.SUCCESS
+        )
         return None
     return TemplateResponse(
         request,
         "admin/comments/restrict_authors.html",
         {
             **modeladmin.admin_site.each_context(request),
-            "title": "Suspend or ban the authors",
+            "title": gettext("Suspend or ban the authors"),
             "form": form,
             "authors": authors.order_by("handle")[:50],
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
@@ -127,7 +141,7 @@ class BaseCommentAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     # get_search_results reads them through indexes: an author's handle or a comment's number, never the bodies.
     search_fields = ["author__handle"]
-    search_help_text = "An author's handle (with or without @), or a comment's number."
+    search_help_text = _("An author's handle (with or without @), or a comment's number.")
     ordering = ["-id"]  # newest first by the primary key: mptt's default order sorted all the comments
     paginator = EstimatedCountPaginator
     raw_id_fields = ["article", "author", "parent"]
@@ -183,11 +197,11 @@ class BaseCommentAdmin(admin.ModelAdmin):
         for comment in queryset:
             services.comment_purge(comment=comment)
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def excerpt(self, obj):
         return excerpt(obj.body)
 
-    @admin.display(description="reports")
+    @admin.display(description=_("reports"))
     def report_count(self, obj):
         return obj.report_count
 
@@ -200,11 +214,11 @@ class CommentAdmin(BaseCommentAdmin):
 class QueueFilter(admin.SimpleListFilter):
     """The two ways into the queue (the comment lists' status filter would offer states the queue never holds)."""
 
-    title = "why it is here"
+    title = _("why it is here")
     parameter_name = "held"
 
     def lookups(self, request, model_admin):
-        return [("pending", "Waiting for a moderator"), ("reported", "Reported by readers")]
+        return [("pending", _("Waiting for a moderator")), ("reported", _("Reported by readers"))]
 
     def queryset(self, request, queryset):
         if self.value() == "pending":
@@ -228,36 +242,38 @@ class ModerationQueueAdmin(BaseCommentAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
-            "title": "Moderation queue: comments waiting for a moderator or reported",
+            "title": gettext("Moderation queue: comments waiting for a moderator or reported"),
             **(extra_context or {}),
         }
         alert_surges(request)
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="reports")
+    @admin.display(description=_("reports"))
     def reasons(self, obj):
         """How many readers reported it and why, most given reason first."""
         counts = Counter(report.get_reason_display() for report in obj.reports.all())
         given = [f"{reason} ({count})" if count > 1 else reason for reason, count in counts.most_common()]
         return f"{obj.report_count}: {', '.join(given)}" if given else "—"
 
-    @admin.display(description="in reply to")
+    @admin.display(description=_("in reply to"))
     def in_reply_to(self, obj):
         return excerpt(obj.parent.body, 10) if obj.parent_id else "—"
 
     # The author and the time, as the story page shows them, link to the reader's moderation history and to the
     # comment in context (its permalink): the queue keeps its columns, and a moderator reaches both in one click.
-    @admin.display(description="author", ordering="author")
+    @admin.display(description=_("author"), ordering="author")
     def author_history(self, obj):
         if not obj.author_id:
             return obj.shown_name
         history = reverse("comments:reader_history", args=[obj.author_id])
         return format_html('{} <a href="{}">(history)</a>', obj.author, history)
 
-    @admin.display(description="created at", ordering="created_at")
+    @admin.display(description=_("created at"), ordering="created_at")
     def time_in_context(self, obj):
         when = date_format(timezone.localtime(obj.created_at), "DATETIME_FORMAT")
-        return format_html('<a href="{}" title="The comment in context">{}</a>', obj.get_absolute_url(), when)
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', obj.get_absolute_url(), gettext("The comment in context"), when
+        )
 
 
 @admin.register(ModerationRule)
@@ -270,7 +286,7 @@ class ModerationRuleAdmin(admin.ModelAdmin):
     list_filter = ["kind", "enabled"]
     fields = ["name", "kind", "order", "enabled", "outcome", "words", "days", "count", "percent"]
 
-    @admin.display(description="parameters")
+    @admin.display(description=_("parameters"))
     def parameters(self, obj):
         if obj.kind == ModerationRule.Kind.WORDS:
             return f"{len(obj.word_list)} words or phrases"
@@ -337,11 +353,11 @@ class IllegalContentNoticeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a legal record
 
-    @admin.display(description="state", ordering="decided_at")
+    @admin.display(description=_("state"), ordering="decided_at")
     def state(self, obj):
-        return "open" if obj.is_open else obj.get_decision_display()
+        return gettext("open") if obj.is_open else obj.get_decision_display()
 
-    @admin.display(description="reported")
+    @admin.display(description=_("reported"))
     def target(self, obj):
         if obj.comment_id:
             return format_html(
@@ -355,14 +371,14 @@ class IllegalContentNoticeAdmin(admin.ModelAdmin):
                 reverse("admin:articles_article_change", args=[obj.article_id]),
                 obj.article.headline,
             )
-        return "deleted since"
+        return gettext("deleted since")
 
     def save_model(self, request, obj, form, change):
         # The decision goes through the service (final, logged, e-mailed), never a plain save.
         services.notice_decide(notice=obj, moderator=request.user, decision=obj.decision, reason=obj.decision_reason)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "Illegal-content notices: open ones first", **(extra_context or {})}
+        extra_context = {"title": gettext("Illegal-content notices: open ones first"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
 
@@ -449,11 +465,11 @@ class ModerationActionAdmin(LogAdmin):
 
 
 class AppealQueueFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", "Waiting for a decision"), ("decided", "Decided")]
+        return [("open", _("Waiting for a decision")), ("decided", _("Decided"))]
 
     def queryset(self, request, queryset):
         if self.value() == "decided":
@@ -497,11 +513,11 @@ class AppealAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         services.appeal_decide(appeal=obj, moderator=request.user, outcome=data["outcome"], note=data["moderator_note"])
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def comment_excerpt(self, obj):
         return excerpt(obj.comment.body)
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def comment_in_context(self, obj):
         return format_html(
             '<blockquote>{}</blockquote><a href="{}">in context</a> · <a href="{}">the author\'s history</a>',
@@ -510,7 +526,7 @@ class AppealAdmin(admin.ModelAdmin):
             reverse("comments:reader_history", args=[obj.author_id]),
         )
 
-    @admin.display(description="decision appealed")
+    @admin.display(description=_("decision appealed"))
     def decision_reason(self, obj):
         return f"{obj.decision.get_action_display()}: {obj.decision.reason}" + (
             f" ({obj.decision.note})" if obj.decision.note else ""
@@ -521,18 +537,19 @@ def alert_surges(request) -> None:
     """The moderators' banner: an admin message for each story whose comments are surging (one small query over
     the few discussions in surge mode)."""
     for discussion in Discussion.objects.filter(surge_mode=True).select_related("article").order_by("-surge_since"):
-        since = f" since {timezone.localtime(discussion.surge_since):%H:%M}" if discussion.surge_since else ""
-        how = "automatically" if discussion.surge_automatic else "by hand"
-        messages.warning(
-            request,
-            format_html(
-                'Surge of comments on <a href="{}">{}</a>: surge mode is on{} ({}).',
-                reverse("admin:comments_discussion_change", args=[discussion.pk]),
-                discussion.article.headline,
-                since,
-                how,
-            ),
+        how = gettext("automatically") if discussion.surge_automatic else gettext("by hand")
+        link = format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:comments_discussion_change", args=[discussion.pk]),
+            discussion.article.headline,
         )
+        if discussion.surge_since:
+            text = gettext("Surge of comments on {story}: surge mode is on since {time} ({how}).")
+            since = f"{timezone.localtime(discussion.surge_since):%H:%M}"
+            messages.warning(request, format_html(text, story=link, time=since, how=how))
+        else:
+            text = gettext("Surge of comments on {story}: surge mode is on ({how}).")
+            messages.warning(request, format_html(text, story=link, how=how))
 
 
 class DiscussionForm(forms.ModelForm):
@@ -557,7 +574,7 @@ class DiscussionForm(forms.ModelForm):
     def clean_slow_mode_seconds(self):
         seconds = self.cleaned_data["slow_mode_seconds"]
         if seconds is not None and seconds > 3600:
-            raise forms.ValidationError("Slow mode is at most 3,600 seconds (one post an hour).")
+            raise forms.ValidationError(gettext("Slow mode is at most 3,600 seconds (one post an hour)."))
         return seconds
 
     def save(self, commit=True):
@@ -600,7 +617,7 @@ class DiscussionInline(admin.StackedInline):
     form = DiscussionForm
     can_delete = False
     max_num = 1
-    verbose_name = verbose_name_plural = "discussion"
+    verbose_name = verbose_name_plural = _("discussion")
     readonly_fields = ["state"]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -608,7 +625,7 @@ class DiscussionInline(admin.StackedInline):
         formset.form = _form_for(request, formset.form)
         return formset
 
-    @admin.display(description="now")
+    @admin.display(description=_("now"))
     def state(self, obj):
         return _state_and_chart(obj)
 
@@ -647,7 +664,7 @@ class DiscussionAdmin(admin.ModelAdmin):
         alert_surges(request)
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="now")
+    @admin.display(description=_("now"))
     def state(self, obj):
         return _state_and_chart(obj)
 

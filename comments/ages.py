@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 __all__ = ["ago"]
 
@@ -12,5 +13,5 @@ def ago(then: datetime, now: datetime | None = None) -> str:
     """ "just now" under a minute, else the largest unit alone: "2 hours ago", never "2 hours, 33 minutes ago"."""
     now = now or timezone.now()
     if (now - then).total_seconds() < 60:
-        return "just now"
-    return f"{timesince(then, now, depth=1)} ago"
+        return gettext("just now")
+    return gettext("%(time)s ago") % {"time": timesince(then, now, depth=1)}

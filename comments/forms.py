@@ -3,6 +3,8 @@ import secrets
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from comments.models import Appeal, CommentReport, Discussion, IllegalContentNotice, RemovalReason, Restriction
 
@@ -20,10 +22,10 @@ class CommentForm(forms.Form):
     cut a pasted text silently, where the counter warns and the server explains and keeps the text."""
 
     body = forms.CharField(
-        label="Your comment",
+        label=_("Your comment"),
         strip=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write something first: the comment is empty."},
+        error_messages={"required": _("Write something first: the comment is empty.")},
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # One-time, fresh in each form shown (the callable); a form shown again after an error keeps the one it
@@ -48,15 +50,15 @@ class ReportForm(forms.Form):
 class DiscussionControlsForm(forms.Form):
     """The surge controls in a story's discussion header (editors and moderators, comments.views.controls)."""
 
-    mode = forms.ChoiceField(label="Comments", choices=Discussion.Mode.choices)
+    mode = forms.ChoiceField(label=_("Comments"), choices=Discussion.Mode.choices)
     slow_mode_seconds = forms.IntegerField(
-        label="Slow mode (seconds between a reader's posts; 0 is off)", min_value=0, max_value=3600
+        label=_("Slow mode (seconds between a reader's posts; 0 is off)"), min_value=0, max_value=3600
     )
     close_after_days = forms.IntegerField(
-        label="Close after (days; empty: site default, 0: never)", min_value=0, max_value=3650, required=False
+        label=_("Close after (days; empty: site default, 0: never)"), min_value=0, max_value=3650, required=False
     )
-    ignore_night = forms.BooleanField(label="Open at night", required=False)
-    surge_mode = forms.BooleanField(label="Surge mode", required=False)
+    ignore_night = forms.BooleanField(label=_("Open at night"), required=False)
+    surge_mode = forms.BooleanField(label=_("Surge mode"), required=False)
 
     @classmethod
     def of(cls, discussion: Discussion) -> "DiscussionControlsForm":
@@ -72,12 +74,12 @@ class RemoveForm(forms.Form):
     """A moderator takes a comment down from the story page: a reason from the list, and a note for its author."""
 
     reason = forms.ChoiceField(
-        label="Reason",
-        choices=[("", "Choose a reason"), *RemovalReason.choices],
-        error_messages={"required": "Choose a reason for the removal: its author is told it."},
+        label=_("Reason"),
+        choices=[("", _("Choose a reason")), *RemovalReason.choices],
+        error_messages={"required": _("Choose a reason for the removal: its author is told it.")},
     )
     note = forms.CharField(
-        label="Note to the author (optional)",
+        label=_("Note to the author (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -90,10 +92,10 @@ class RemoveForm(forms.Form):
 
 class AppealForm(forms.Form):
     note = forms.CharField(
-        label="Why should the decision be looked at again?",
+        label=_("Why should the decision be looked at again?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Say why you appeal: the moderator reads it with your comment."},
+        error_messages={"required": _("Say why you appeal: the moderator reads it with your comment.")},
     )
 
 
@@ -115,20 +117,20 @@ class RestrictForm(forms.Form):
     """A suspension with a length and a reason typed by the moderator, or a ban (the admin action and the reader's
     history page alike, through services.reader_restrict)."""
 
-    kind = forms.ChoiceField(label="What", choices=Restriction.Kind.choices, initial=Restriction.Kind.SUSPENSION)
+    kind = forms.ChoiceField(label=_("What"), choices=Restriction.Kind.choices, initial=Restriction.Kind.SUSPENSION)
     days = forms.IntegerField(
-        label="Length in days (a suspension)", min_value=1, max_value=365, required=False, initial=7
+        label=_("Length in days (a suspension)"), min_value=1, max_value=365, required=False, initial=7
     )
     reason = forms.CharField(
-        label="Reason (shown to the reader)",
+        label=_("Reason (shown to the reader)"),
         max_length=200,
-        error_messages={"required": "Give a reason: the reader is shown it when refused."},
+        error_messages={"required": _("Give a reason: the reader is shown it when refused.")},
     )
 
     def clean(self):
         data = super().clean()
         if data.get("kind") == Restriction.Kind.SUSPENSION and not data.get("days"):
-            self.add_error("days", "Give the suspension's length in days (1 to 365).")
+            self.add_error("days", gettext("Give the suspension's length in days (1 to 365)."))
         return data
 
 
@@ -136,27 +138,29 @@ class IllegalContentNoticeForm(forms.Form):
     """The DSA art. 16 notice: what, why, where, who (optional) and the good-faith statement."""
 
     category = forms.ChoiceField(
-        label="What kind of illegal content is it?",
+        label=_("What kind of illegal content is it?"),
         choices=IllegalContentNotice.Category.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the kind of illegal content."},
+        error_messages={"required": _("Choose the kind of illegal content.")},
     )
     explanation = forms.CharField(
-        label="Why do you believe it is illegal?",
+        label=_("Why do you believe it is illegal?"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Explain why you believe this is illegal."},
+        error_messages={"required": _("Explain why you believe this is illegal.")},
     )
     location = forms.CharField(
-        label="Where is it? (its exact address)", max_length=500, widget=forms.TextInput(attrs={"readonly": True})
+        label=_("Where is it? (its exact address)"), max_length=500, widget=forms.TextInput(attrs={"readonly": True})
     )
-    notifier_name = forms.CharField(label="Your name (optional)", max_length=100, required=False)
+    notifier_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
     notifier_email = forms.EmailField(
-        label="Your e-mail address (optional)",
+        label=_("Your e-mail address (optional)"),
         required=False,
-        help_text="Give it to receive the acknowledgement of your notice and our decision.",
+        help_text=_("Give it to receive the acknowledgement of your notice and our decision."),
     )
     good_faith = forms.BooleanField(
-        label="I confirm in good faith that the information and allegations in this notice are accurate and complete.",
-        error_messages={"required": "Confirm that the notice is given in good faith."},
+        label=_(
+            "I confirm in good faith that the information and allegations in this notice are accurate and complete."
+        ),
+        error_messages={"required": _("Confirm that the notice is given in good faith.")},
     )

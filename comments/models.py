@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from mptt.fields import TreeForeignKey
 from mptt.models import MPTTModel
 from mptt.querysets import TreeQuerySet
@@ -46,57 +49,59 @@ class Discussion(models.Model):
     open, no comments; the row is made by the first write (comments.locking.lock_discussion, or discussion_changed)."""
 
     class Mode(models.TextChoices):
-        OPEN = "open", "Open"
-        PREMODERATED = "premoderated", "Open, held for moderation"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        PREMODERATED = "premoderated", _("Open, held for moderation")
+        CLOSED = "closed", _("Closed")
 
     article = models.OneToOneField(
         "articles.Article", on_delete=models.CASCADE, primary_key=True, related_name="discussion"
     )
     mode = models.CharField(
-        "comments", max_length=12, choices=Mode, default=Mode.OPEN, help_text="Whether readers may comment."
+        _("comments"), max_length=12, choices=Mode, default=Mode.OPEN, help_text=_("Whether readers may comment.")
     )
     comment_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Visible comments, moved by what each comment write changes."
+        default=0, editable=False, help_text=_("Visible comments, moved by what each comment write changes.")
     )
     version = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Bumped by every write to the discussion; keys its cached fragments."
+        default=0, editable=False, help_text=_("Bumped by every write to the discussion; keys its cached fragments.")
     )
 
     # Surge controls (docs/architecture.md, "Surge controls"); set by hand through comments.services.
     slow_mode_seconds = models.PositiveIntegerField(
-        "slow mode (seconds)",
+        _("slow mode (seconds)"),
         default=0,
-        help_text="Each reader may post once per this many seconds on this story; 0 is off. Staff are exempt.",
+        help_text=_("Each reader may post once per this many seconds on this story; 0 is off. Staff are exempt."),
     )
     close_after_days = models.PositiveIntegerField(
-        "close after (days)",
+        _("close after (days)"),
         null=True,
         blank=True,
-        help_text="Close comments this many days after publication; empty uses the site's default, 0 never closes.",
+        help_text=_("Close comments this many days after publication; empty uses the site's default, 0 never closes."),
     )
     ignore_night = models.BooleanField(
-        "open at night",
+        _("open at night"),
         default=False,
-        help_text="Keep comments open during the site's night hours (COMMENTS_NIGHT_CLOSED).",
+        help_text=_("Keep comments open during the site's night hours (COMMENTS_NIGHT_CLOSED)."),
     )
     # Set when a post first finds the story past its closing day: from then on it stays closed whatever the clock
     # says, so a clock set back (or a wrong NTP step) never reopens it. Cleared when an editor changes the days.
     closed_for_good_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the closing by days was first seen; final."
+        null=True, blank=True, editable=False, help_text=_("When the closing by days was first seen; final.")
     )
     surge_mode = models.BooleanField(
         default=False,
-        help_text="New accounts' comments are held for a moderator and slow mode applies (switched on by hand or "
-        "when comments per minute pass COMMENTS_SURGE_PER_MINUTE).",
+        help_text=_(
+            "New accounts' comments are held for a moderator and slow mode applies (switched on by hand or "
+            "when comments per minute pass COMMENTS_SURGE_PER_MINUTE)."
+        ),
     )
     surge_automatic = models.BooleanField(
-        default=False, editable=False, help_text="Surge mode was switched on automatically (and switches off so)."
+        default=False, editable=False, help_text=_("Surge mode was switched on automatically (and switches off so).")
     )
     surge_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self):
-        return f"Discussion of story {self.article_id}"
+        return gettext("Discussion of story %(pk)s") % {"pk": self.article_id}
 
     @classmethod
     def of(cls, article) -> "Discussion":
@@ -130,12 +135,18 @@ class Discussion(models.Model):
         for the night (with when it reopens). The one rule the post (comments.services.comment_create) and the page
         (_discussion.html) read."""
         if self.mode == self.Mode.CLOSED:
-            return Closure("mode", "Comments on this story are closed. The discussion stays readable.")
+            return Closure("mode", gettext("Comments on this story are closed."))
         closes_at = self.closes_at()
         if self.closed_for_good_at or (closes_at is not None and now >= closes_at):
             days = (closes_at - self.article.publish_at).days if closes_at else None
-            when = f" {days} day{'s' if days != 1 else ''} after publication" if days is not None else ""
-            return Closure("days", f"Comments on this story closed{when}. The discussion stays readable.")
+            if days is None:
+                return Closure("days", gettext("Comments on this story closed."))
+            closed = ngettext(
+                "Comments on this story closed %(days)d day after publication.",
+                "Comments on this story closed %(days)d days after publication.",
+                days,
+            )
+            return Closure("days", closed % {"days": days})
         night = parse_night(settings.COMMENTS_NIGHT_CLOSED)
         if night and not self.ignore_night:
             zone = timezone.get_default_timezone()
@@ -143,8 +154,8 @@ class Discussion(models.Model):
             if ends is not None:
                 return Closure(
                     "night",
-                    f"Comments are closed for the night; they reopen at {ends.astimezone(zone):%H:%M}. "
-                    "The discussion stays readable.",
+                    gettext("Comments are closed for the night; they reopen at %(time)s.")
+                    % {"time": f"{ends.astimezone(zone):%H:%M}"},
                     reopens_at=ends,
                 )
         return None
@@ -177,20 +188,20 @@ class SurgeSwitch(models.Model):
     read, and the marks on the comments-per-minute chart."""
 
     class What(models.TextChoices):
-        SURGE = "surge", "Surge mode"
-        SLOW_MODE = "slow_mode", "Slow mode"
-        CLOSING = "closing", "Closing"
+        SURGE = "surge", _("Surge mode")
+        SLOW_MODE = "slow_mode", _("Slow mode")
+        CLOSING = "closing", _("Closing")
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="surge_switches")
     what = models.CharField(max_length=10, choices=What)
-    on = models.BooleanField(help_text="Switched on (or closed); off (or reopened) otherwise.")
+    on = models.BooleanField(help_text=_("Switched on (or closed); off (or reopened) otherwise."))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who switched it; empty when it switched automatically.",
+        help_text=_("Who switched it; empty when it switched automatically."),
     )
     at = models.DateTimeField(default=timezone.now)
     note = models.CharField(max_length=200, blank=True)
@@ -205,7 +216,11 @@ class SurgeSwitch(models.Model):
 
     @property
     def who(self) -> str:
-        return self.by.display_name if self.by_id and self.by else "automatic"
+        return self.by.display_name if self.by_id and self.by else gettext("automatic")
+
+
+def _number(value: int) -> str:
+    return number_format(value, force_grouping=True)
 
 
 def validate_comment_length(body: str) -> None:
@@ -214,8 +229,11 @@ def validate_comment_length(body: str) -> None:
     limit, length = settings.COMMENTS_MAX_LENGTH, len(body)
     if length > limit:
         raise ValidationError(
-            f"Comments are at most {limit:,} characters; this one has {length:,}. "
-            f"Shorten it by {length - limit:,} and post it again.",
+            gettext(
+                "Comments are at most %(limit)s characters; this one has %(length)s. Shorten it by %(over)s and post "
+                "it again."
+            )
+            % {"limit": _number(limit), "length": _number(length), "over": _number(length - limit)},
             code="too_long",
         )
 
@@ -256,11 +274,11 @@ class RemovalReason(models.TextChoices):
     """The reasons a moderator gives for taking a comment down, in place and in the admin alike: the author is told
     the label (with the moderator's note, if any), and it is the reason stored on the comment and in the audit log."""
 
-    SPAM = "spam", "Spam"
-    ABUSE = "abuse", "Abuse or harassment"
-    OFF_TOPIC = "off_topic", "Off-topic"
-    PERSONAL_DATA = "personal_data", "Shares someone's personal information"
-    RULES = "rules", "Breaks the discussion rules"
+    SPAM = "spam", _("Spam")
+    ABUSE = "abuse", _("Abuse or harassment")
+    OFF_TOPIC = "off_topic", _("Off-topic")
+    PERSONAL_DATA = "personal_data", _("Shares someone's personal information")
+    RULES = "rules", _("Breaks the discussion rules")
 
 
 # What puts a comment in the moderation queue: waiting for a moderator, or reported (and still up).
@@ -285,10 +303,10 @@ class Comment(MPTTModel):
     """A reader's comment on a story. Write through comments.services only: tree writes need their tree's lock."""
 
     class Status(models.TextChoices):
-        VISIBLE = "visible", "Visible"
-        PENDING = "pending", "Waiting for moderation"
-        REMOVED = "removed", "Removed by a moderator"
-        DELETED = "deleted", "Deleted by its author"
+        VISIBLE = "visible", _("Visible")
+        PENDING = "pending", _("Waiting for moderation")
+        REMOVED = "removed", _("Removed by a moderator")
+        DELETED = "deleted", _("Deleted by its author")
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
@@ -297,10 +315,10 @@ class Comment(MPTTModel):
         null=True,
         blank=True,
         related_name="comments",
-        help_text="Empty for deleted accounts and imported comments; then the name below is shown.",
+        help_text=_("Empty for deleted accounts and imported comments; then the name below is shown."),
     )
     author_name = models.CharField(
-        max_length=60, blank=True, help_text="Shown name when the comment has no account (imported or deleted)."
+        max_length=60, blank=True, help_text=_("Shown name when the comment has no account (imported or deleted).")
     )
     parent = TreeForeignKey(
         "self",
@@ -308,12 +326,12 @@ class Comment(MPTTModel):
         null=True,
         blank=True,
         related_name="children",
-        help_text="The comment this one replies to; empty for a top-level comment.",
+        help_text=_("The comment this one replies to; empty for a top-level comment."),
     )
-    body = models.TextField(help_text="The text as the reader typed it.", validators=[validate_comment_length])
-    body_html = models.TextField(editable=False, help_text="The body rendered to safe HTML when it was written.")
+    body = models.TextField(help_text=_("The text as the reader typed it."), validators=[validate_comment_length])
+    body_html = models.TextField(editable=False, help_text=_("The body rendered to safe HTML when it was written."))
     status = models.CharField(max_length=10, choices=Status, default=Status.VISIBLE, db_index=True)
-    removal_reason = models.CharField(max_length=200, blank=True, help_text="Why a moderator removed or held it.")
+    removal_reason = models.CharField(max_length=200, blank=True, help_text=_("Why a moderator removed or held it."))
     # Kept on the row so "most liked" sorts and the like count shows without a query per comment.
     like_count = models.PositiveIntegerField(default=0, editable=False)
     # Kept on the row by comment_report and cleared by approval, so the moderation queue finds reported comments
@@ -328,7 +346,7 @@ class Comment(MPTTModel):
         blank=True,
         unique=True,
         editable=False,
-        help_text="The post's id in the Disqus export it was imported from; empty for comments written here.",
+        help_text=_("The post's id in the Disqus export it was imported from; empty for comments written here."),
     )
     # Set by comment_create from the one-time token of the form it came from (comments.forms): a retried or
     # double-clicked submit of the same form finds the comment it already stored instead of storing another.
@@ -337,18 +355,21 @@ class Comment(MPTTModel):
         blank=True,
         default="",
         editable=False,
-        help_text="Digest of the posting form's one-time token, story, parent and text; empty if not from a form.",
+        help_text=_("Digest of the posting form's one-time token, story, parent and text; empty if not from a form."),
     )
 
     # The discussion's version that made this comment visible (its post, or the approval of a held one): what the
     # live "N new comments" counts from (comments.selectors.live_count). 0 for comments from before it was kept.
     version = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Discussion.version when the comment became visible."
+        default=0, editable=False, help_text=_("Discussion.version when the comment became visible.")
     )
 
     # An editors' pick (comments.services.comment_pick): set by a moderator or editor from the story page.
     picked_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When an editor or moderator picked it; empty if not picked."
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When an editor or moderator picked it; empty if not picked."),
     )
     picked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -360,7 +381,7 @@ class Comment(MPTTModel):
         # No index: nothing looks comments up by who picked them (the audit log does), and an index on the big
         # table costs every write.
         db_index=False,
-        help_text="Who picked it.",
+        help_text=_("Who picked it."),
     )
 
     # Declared here rather than by django-mptt only to drop its index on tree_id alone: the (tree_id, lft) index
@@ -419,7 +440,7 @@ class Comment(MPTTModel):
         ]
 
     def __str__(self):
-        return f"Comment {self.pk} by {self.shown_name}"
+        return gettext("Comment %(pk)s by %(name)s") % {"pk": self.pk, "name": self.shown_name}
 
     def get_absolute_url(self):
         return reverse("comments:permalink", kwargs={"pk": self.pk})
@@ -428,7 +449,7 @@ class Comment(MPTTModel):
     def shown_name(self) -> str:
         if self.author_id and self.author:
             return self.author.display_name
-        return self.author_name or "Former reader"
+        return self.author_name or gettext("Former reader")
 
     @property
     def shown_as(self) -> str:
@@ -462,7 +483,7 @@ class Mention(models.Model):
         constraints = [models.UniqueConstraint(fields=["comment", "user"], name="mention_once")]
 
     def __str__(self):
-        return f"@{self.user_id} in comment {self.comment_id}"
+        return gettext("@%(user)s in comment %(comment)s") % {"user": self.user_id, "comment": self.comment_id}
 
 
 class CommentLike(models.Model):
@@ -475,27 +496,30 @@ class CommentLike(models.Model):
         indexes = [models.Index(fields=["user", "comment"], name="comment_like_user_idx")]
 
     def __str__(self):
-        return f"Like of comment {self.comment_id} by {self.user_id}"
+        return gettext("Like of comment %(comment)s by %(user)s") % {"comment": self.comment_id, "user": self.user_id}
 
 
 class CommentReport(models.Model):
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam"
-        ABUSE = "abuse", "Abuse or harassment"
-        OFF_TOPIC = "off_topic", "Off-topic"
-        OTHER = "other", "Something else"
+        SPAM = "spam", _("Spam")
+        ABUSE = "abuse", _("Abuse or harassment")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        OTHER = "other", _("Something else")
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_reports")
     reason = models.CharField(max_length=10, choices=Reason)
-    note = models.CharField(max_length=500, blank=True, help_text="What the reader added, if anything.")
+    note = models.CharField(max_length=500, blank=True, help_text=_("What the reader added, if anything."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["comment", "user"], name="comment_report_once")]
 
     def __str__(self):
-        return f"{self.get_reason_display()} report on comment {self.comment_id}"
+        return gettext("%(reason)s report on comment %(comment)s") % {
+            "reason": self.get_reason_display(),
+            "comment": self.comment_id,
+        }
 
 
 class ModerationRule(models.Model):
@@ -505,14 +529,14 @@ class ModerationRule(models.Model):
     posting reads them from the cache, which a save or delete replaces."""
 
     class Kind(models.TextChoices):
-        WORDS = "words", "Words or phrases"
-        NEW_ACCOUNT_LINKS = "links", "Links from new accounts"
-        REMOVAL_HISTORY = "history", "Readers often removed"
-        REPORTS = "reports", "Reported by several readers"
+        WORDS = "words", _("Words or phrases")
+        NEW_ACCOUNT_LINKS = "links", _("Links from new accounts")
+        REMOVAL_HISTORY = "history", _("Readers often removed")
+        REPORTS = "reports", _("Reported by several readers")
 
     class Outcome(models.TextChoices):
-        REJECT = "reject", "Reject (the reader is told why; nothing is stored)"
-        HOLD = "hold", "Hold for a moderator"
+        REJECT = "reject", _("Reject (the reader is told why; nothing is stored)")
+        HOLD = "hold", _("Hold for a moderator")
 
     # What each kind reads: the fields a moderator must fill in for it.
     NEEDS = {
@@ -522,30 +546,32 @@ class ModerationRule(models.Model):
         Kind.REPORTS: ("count",),
     }
 
-    name = models.CharField(max_length=80, help_text="Shown in the audit log as “rule: name”, e.g. “banned words”.")
-    kind = models.CharField(max_length=8, choices=Kind, help_text="What the rule looks at.")
+    name = models.CharField(max_length=80, help_text=_("Shown in the audit log as “rule: name”, e.g. “banned words”."))
+    kind = models.CharField(max_length=8, choices=Kind, help_text=_("What the rule looks at."))
     order = models.PositiveIntegerField(
-        default=100, help_text="Rules run from the lowest number; the first match wins."
+        default=100, help_text=_("Rules run from the lowest number; the first match wins.")
     )
     enabled = models.BooleanField(default=True)
     outcome = models.CharField(max_length=6, choices=Outcome, default=Outcome.HOLD)
     words = models.TextField(
-        blank=True, help_text="Words or phrases rule: one a line, matched as whole words in any case."
+        blank=True, help_text=_("Words or phrases rule: one a line, matched as whole words in any case.")
     )
     days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Links rule: accounts younger than this many days are held."
+        null=True, blank=True, help_text=_("Links rule: accounts younger than this many days are held.")
     )
     count = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Removal history rule: how many of the reader's last decided comments to look at. Reports rule: "
-        "reports from this many readers hold a comment.",
+        help_text=_(
+            "Removal history rule: how many of the reader's last decided comments to look at. Reports rule: "
+            "reports from this many readers hold a comment."
+        ),
     )
     percent = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Removal history rule: hold when at least this share of those comments were removed.",
+        help_text=_("Removal history rule: hold when at least this share of those comments were removed."),
     )
 
     class Meta:
@@ -555,11 +581,14 @@ class ModerationRule(models.Model):
         return self.name
 
     def clean(self):
-        missing = {name: "This kind of rule needs it." for name in self.NEEDS[self.kind] if not getattr(self, name)}
+        needs_it = gettext("This kind of rule needs it.")
+        missing = {name: needs_it for name in self.NEEDS[self.kind] if not getattr(self, name)}
         if missing:
             raise ValidationError(missing)
         if self.kind == self.Kind.REPORTS and self.outcome != self.Outcome.HOLD:
-            raise ValidationError({"outcome": "A reported comment is already up: the reports rule can only hold it."})
+            raise ValidationError(
+                {"outcome": gettext("A reported comment is already up: the reports rule can only hold it.")}
+            )
 
     @property
     def word_list(self) -> list[str]:
@@ -575,13 +604,13 @@ class Restriction(models.Model):
     """A suspension (until a time) or a ban (no end) that stops a reader from commenting."""
 
     class Kind(models.TextChoices):
-        SUSPENSION = "suspension", "Suspended"
-        BAN = "ban", "Banned"
+        SUSPENSION = "suspension", _("Suspended")
+        BAN = "ban", _("Banned")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_restrictions")
     kind = models.CharField(max_length=10, choices=Kind)
-    until = models.DateTimeField(null=True, blank=True, help_text="End of a suspension; empty for a ban.")
-    reason = models.CharField(max_length=200, blank=True, help_text="Shown to the reader.")
+    until = models.DateTimeField(null=True, blank=True, help_text=_("End of a suspension; empty for a ban."))
+    reason = models.CharField(max_length=200, blank=True, help_text=_("Shown to the reader."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -595,7 +624,7 @@ class Restriction(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="ban", until__isnull=True) | Q(kind="suspension", until__isnull=False),
                 name="restriction_ban_has_no_end",
-                violation_error_message="A suspension needs an end; a ban has none.",
+                violation_error_message=_("A suspension needs an end; a ban has none."),
             )
         ]
 
@@ -608,8 +637,8 @@ class ModerationItem(Comment):
 
     class Meta:
         proxy = True
-        verbose_name = "comment to moderate"
-        verbose_name_plural = "comments to moderate"
+        verbose_name = _("comment to moderate")
+        verbose_name_plural = _("comments to moderate")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -640,8 +669,8 @@ class Notification(models.Model):
     mentions in their own comment."""
 
     class Kind(models.TextChoices):
-        COMMENT = "comment", "A reply or a mention"
-        DECISION = "decision", "A moderator's decision on your comment"
+        COMMENT = "comment", _("A reply or a mention")
+        DECISION = "decision", _("A moderator's decision on your comment")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
@@ -658,7 +687,7 @@ class Notification(models.Model):
         blank=True,
         db_index=False,
         related_name="+",
-        help_text="The decision told (kind 'decision'): its action, reason and note.",
+        help_text=_("The decision told (kind 'decision'): its action, reason and note."),
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -667,11 +696,11 @@ class Notification(models.Model):
         """The e-mail outbox, one row per notification (comments.notifications): written with the notification, so
         a mail relay or queue that is down never loses it; sent by a task, several per reader together."""
 
-        NONE = "", "no e-mail"
-        PENDING = "pending", "waiting to be sent"
-        SENDING = "sending", "being sent"
-        SENT = "sent", "sent"
-        SKIPPED = "skipped", "not sent (switched off, no address, or the comment is gone)"
+        NONE = "", _("no e-mail")
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("not sent (switched off, no address, or the comment is gone)")
 
     email = models.CharField(max_length=8, choices=Email.choices, default=Email.NONE, blank=True)
     # Who claimed a pending row (a random token per sending run) and when it was claimed or sent.
@@ -696,25 +725,25 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.summary} (for {self.recipient_id})"
+        return gettext("%(summary)s (for %(recipient)s)") % {"summary": self.summary, "recipient": self.recipient_id}
 
     @property
     def summary(self) -> str:
         if self.kind == self.Kind.DECISION:
-            return DECISION_SUMMARIES.get(self.action.action if self.action_id else "", "decided on your comment")
+            return DECISION_SUMMARIES.get(self.action.action if self.action_id else "", _("decided on your comment"))
         if self.is_pick:
-            return "picked your comment"
+            return gettext("picked your comment")
         if self.is_reply and self.is_mention:
-            return "replied to you and mentioned you"
-        return "replied to your comment" if self.is_reply else "mentioned you"
+            return gettext("replied to you and mentioned you")
+        return gettext("replied to your comment") if self.is_reply else gettext("mentioned you")
 
 
 # What a decision notification says, by the audit log's action it tells.
 DECISION_SUMMARIES = {
-    "remove": "A moderator removed your comment",
-    "reject": "A moderator rejected your comment",
-    "uphold": "Your appeal was decided: the removal stands",
-    "overturn": "Your appeal was decided: your comment is restored",
+    "remove": _("A moderator removed your comment"),
+    "reject": _("A moderator rejected your comment"),
+    "uphold": _("Your appeal was decided: the removal stands"),
+    "overturn": _("Your appeal was decided: your comment is restored"),
 }
 
 
@@ -723,20 +752,20 @@ class ModerationAction(models.Model):
     itself (`actor` empty, `by` naming the rule or process). Rows are only ever added (comments.audit.record)."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        REMOVE = "remove", "Removed"
-        HOLD = "hold", "Held for review"
-        REJECT = "reject", "Rejected"
-        PICK = "pick", "Picked"
-        UNPICK = "unpick", "Unpicked"
-        RESTRICT = "restrict", "Restricted the reader"
-        LIFT = "lift", "Lifted a restriction"
-        APPEAL = "appeal", "Appealed"
-        UPHOLD = "uphold", "Upheld on appeal"
-        OVERTURN = "overturn", "Overturned on appeal"
-        REPORT = "report", "Reported"
-        NOTICE = "notice", "Illegal-content notice"
-        NOTICE_DECIDED = "notice_done", "Decided an illegal-content notice"
+        APPROVE = "approve", _("Approved")
+        REMOVE = "remove", _("Removed")
+        HOLD = "hold", _("Held for review")
+        REJECT = "reject", _("Rejected")
+        PICK = "pick", _("Picked")
+        UNPICK = "unpick", _("Unpicked")
+        RESTRICT = "restrict", _("Restricted the reader")
+        LIFT = "lift", _("Lifted a restriction")
+        APPEAL = "appeal", _("Appealed")
+        UPHOLD = "uphold", _("Upheld on appeal")
+        OVERTURN = "overturn", _("Overturned on appeal")
+        REPORT = "report", _("Reported")
+        NOTICE = "notice", _("Illegal-content notice")
+        NOTICE_DECIDED = "notice_done", _("Decided an illegal-content notice")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=12, choices=Action)
@@ -746,10 +775,10 @@ class ModerationAction(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who acted; empty when the site did (a rule, a classifier, a surge).",
+        help_text=_("Who acted; empty when the site did (a rule, a classifier, a surge)."),
     )
     by = models.CharField(
-        max_length=100, blank=True, help_text="What acted when no one did, e.g. 'rule: banned words'."
+        max_length=100, blank=True, help_text=_("What acted when no one did, e.g. 'rule: banned words'.")
     )
     comment = models.ForeignKey(
         "Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="moderation_actions"
@@ -760,13 +789,13 @@ class ModerationAction(models.Model):
         null=True,
         blank=True,
         related_name="moderation_actions",
-        help_text="The reader acted on: the comment's author, or the reader restricted.",
+        help_text=_("The reader acted on: the comment's author, or the reader restricted."),
     )
     article = models.ForeignKey(
         "articles.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="moderation_actions"
     )
     reason = models.CharField(max_length=200, blank=True)
-    note = models.TextField(blank=True, help_text="The moderator's own words, if any.")
+    note = models.TextField(blank=True, help_text=_("The moderator's own words, if any."))
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -776,13 +805,17 @@ class ModerationAction(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_action_display()} by {self.who} at {self.at:%Y-%m-%d %H:%M}"
+        return gettext("%(action)s by %(who)s at %(time)s") % {
+            "action": self.get_action_display(),
+            "who": self.who,
+            "time": f"{self.at:%Y-%m-%d %H:%M}",
+        }
 
     @property
     def who(self) -> str:
         if self.actor_id and self.actor:
             return self.actor.display_name
-        return self.by or "the site"
+        return self.by or gettext("the site")
 
 
 class Mute(models.Model):
@@ -804,7 +837,7 @@ class Mute(models.Model):
         indexes = [models.Index(fields=["muted", "muter"], name="mute_muted_idx")]
 
     def __str__(self):
-        return f"{self.muter_id} muted {self.muted_id}"
+        return gettext("%(muter)s muted %(muted)s") % {"muter": self.muter_id, "muted": self.muted_id}
 
 
 class AppealQuerySet(models.QuerySet):
@@ -817,8 +850,8 @@ class Appeal(models.Model):
     decision, within COMMENTS_APPEAL_DAYS (comments.services.appeal_create). Deciding it is final."""
 
     class Outcome(models.TextChoices):
-        UPHELD = "upheld", "Upheld: the comment stays removed"
-        OVERTURNED = "overturned", "Overturned: the comment is restored"
+        UPHELD = "upheld", _("Upheld: the comment stays removed")
+        OVERTURNED = "overturned", _("Overturned: the comment is restored")
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="appeals")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals")
@@ -826,12 +859,12 @@ class Appeal(models.Model):
         ModerationAction,
         on_delete=models.CASCADE,
         related_name="appeal",
-        help_text="The removal or rejection appealed: one appeal per decision.",
+        help_text=_("The removal or rejection appealed: one appeal per decision."),
     )
     note = models.TextField(
         max_length=2000,
         validators=[MaxLengthValidator(2000)],
-        help_text="Why the author thinks the decision was wrong.",
+        help_text=_("Why the author thinks the decision was wrong."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     decided_by = models.ForeignKey(
@@ -839,7 +872,7 @@ class Appeal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome, blank=True)
-    moderator_note = models.TextField(blank=True, help_text="Told to the author with the outcome.")
+    moderator_note = models.TextField(blank=True, help_text=_("Told to the author with the outcome."))
 
     objects = AppealQuerySet.as_manager()
 
@@ -853,12 +886,15 @@ class Appeal(models.Model):
             models.CheckConstraint(
                 condition=Q(decided_at__isnull=True, outcome="") | Q(decided_at__isnull=False) & ~Q(outcome=""),
                 name="appeal_decided_has_outcome",
-                violation_error_message="A decided appeal has an outcome; an open one has none.",
+                violation_error_message=_("A decided appeal has an outcome; an open one has none."),
             )
         ]
 
     def __str__(self):
-        return f"Appeal on comment {self.comment_id} by {self.author_id}"
+        return gettext("Appeal on comment %(comment)s by %(user)s") % {
+            "comment": self.comment_id,
+            "user": self.author_id,
+        }
 
 
 class IllegalContentNotice(models.Model):
@@ -868,23 +904,23 @@ class IllegalContentNotice(models.Model):
     and `content` still say what was reported. Written through comments.services only."""
 
     class Category(models.TextChoices):
-        HATE = "hate", "Illegal hate speech"
-        TERRORISM = "terrorism", "Terrorist content"
-        CHILD_ABUSE = "csam", "Child sexual abuse material"
-        DEFAMATION = "defamation", "Defamation"
-        PRIVACY = "privacy", "Privacy violation"
-        INTELLECTUAL_PROPERTY = "ip", "Intellectual property infringement"
-        FRAUD = "fraud", "Scam or fraud"
-        OTHER = "other", "Other illegal content"
+        HATE = "hate", _("Illegal hate speech")
+        TERRORISM = "terrorism", _("Terrorist content")
+        CHILD_ABUSE = "csam", _("Child sexual abuse material")
+        DEFAMATION = "defamation", _("Defamation")
+        PRIVACY = "privacy", _("Privacy violation")
+        INTELLECTUAL_PROPERTY = "ip", _("Intellectual property infringement")
+        FRAUD = "fraud", _("Scam or fraud")
+        OTHER = "other", _("Other illegal content")
 
     class Decision(models.TextChoices):
-        ACTION_TAKEN = "action", "Action taken"
-        NO_ACTION = "no_action", "No action"
+        ACTION_TAKEN = "action", _("Action taken")
+        NO_ACTION = "no_action", _("No action")
 
-    reference = models.CharField(max_length=20, unique=True, editable=False, help_text="Given to the notifier.")
+    reference = models.CharField(max_length=20, unique=True, editable=False, help_text=_("Given to the notifier."))
     category = models.CharField(max_length=10, choices=Category)
-    explanation = models.TextField(help_text="Why the notifier believes it is illegal, in their words.")
-    location = models.CharField(max_length=500, help_text="The exact address of what was reported.")
+    explanation = models.TextField(help_text=_("Why the notifier believes it is illegal, in their words."))
+    location = models.CharField(max_length=500, help_text=_("The exact address of what was reported."))
     comment = models.ForeignKey(
         Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="illegal_content_notices"
     )
@@ -894,25 +930,27 @@ class IllegalContentNotice(models.Model):
         null=True,
         blank=True,
         related_name="illegal_content_notices",
-        help_text="Set when the story itself was reported; a reported comment's story is the comment's.",
+        help_text=_("Set when the story itself was reported; a reported comment's story is the comment's."),
     )
-    content = models.TextField(editable=False, help_text="What was reported, as it read then.")
+    content = models.TextField(editable=False, help_text=_("What was reported, as it read then."))
     notifier = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     notifier_name = models.CharField(max_length=100, blank=True)
-    notifier_email = models.EmailField(blank=True, help_text="Where the acknowledgement and the decision go.")
-    good_faith = models.BooleanField(help_text="The notifier confirmed the notice is accurate and complete.")
+    notifier_email = models.EmailField(blank=True, help_text=_("Where the acknowledgement and the decision go."))
+    # The language the notifier wrote in (the page's): their acknowledgement and decision come in it.
+    language = models.CharField(max_length=10, blank=True, editable=False)
+    good_faith = models.BooleanField(help_text=_("The notifier confirmed the notice is accurate and complete."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     decision = models.CharField(max_length=10, choices=Decision, blank=True)
-    decision_reason = models.TextField(blank=True, help_text="Sent to the notifier with the decision.")
+    decision_reason = models.TextField(blank=True, help_text=_("Sent to the notifier with the decision."))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = "illegal-content notice"
+        verbose_name = _("illegal-content notice")
         # The queue: open notices first, oldest first among them (the DSA asks for timely decisions).
         ordering = [F("decided_at").desc(nulls_first=True), "created_at"]
         indexes = [models.Index(fields=["decided_at", "created_at"], name="notice_queue_idx")]

@@ -18,7 +18,8 @@ from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from comments.models import Comment, ModerationAction, Mute, Notification
 from newsroom.tasks import can_defer, enqueue_on_commit
@@ -274,7 +275,13 @@ def _kind(notification: Notification) -> str | None:
 
 
 def _message(group: list[Notification], kind: str) -> EmailMessage:
-    """One message for a reader's notifications of one kind, so its one-click unsubscribe stops exactly that kind."""
+    """One message for a reader's notifications of one kind, so its one-click unsubscribe stops exactly that kind;
+    written in the reader's language (their account's, else the site's: it is sent outside any request)."""
+    with translation.override(group[0].recipient.email_language):
+        return _message_in_active_language(group, kind)
+
+
+def _message_in_active_language(group: list[Notification], kind: str) -> EmailMessage:
     base = settings.NEWSROOM_BASE_URL.rstrip("/")
     recipient = group[0].recipient
     unsubscribe = base + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(recipient, kind)})
@@ -316,7 +323,7 @@ def _link(notification: Notification) -> str:
 def _who(notification: Notification) -> str:
     """Who did what the notification tells: the editors for a pick (the reader's own comment), else the commenter."""
     if notification.is_pick:
-        return "The editors"
+        return _("The editors")
     comment = notification.comment
     return f"{comment.shown_name} (@{comment.author.handle})" if comment.author_id else comment.shown_name
 
@@ -337,28 +344,40 @@ def send_surge_alert(article_pk: int) -> int:
     discussion = Discussion.objects.select_related("article").filter(pk=article_pk, surge_mode=True).first()
     if discussion is None:
         return 0
-    addresses = sorted(
+    moderators = (
         get_user_model()
         .objects.filter(groups__name="Moderators", is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
+        .values_list("email", "language")
         .distinct()
     )
-    if not addresses:
+    # One message per language the moderators read, each of them in its Bcc.
+    by_language: dict[str, set[str]] = {}
+    for email, language in moderators:
+        by_language.setdefault(language or settings.LANGUAGE_CODE, set()).add(email)
+    if not by_language:
         return 0
     base = settings.NEWSROOM_BASE_URL.rstrip("/")
     story = discussion.article
     admin = base + reverse("admin:comments_discussion_change", args=[story.pk])
-    EmailMessage(
-        subject=_one_line(f"Surge of comments on “{story.headline}”"),
-        body=(
-            f"Comments on “{story.headline}” passed {settings.COMMENTS_SURGE_PER_MINUTE} a minute, so surge mode "
-            f"is on: new accounts' comments are held for moderation and slow mode applies.\n\n"
-            f"The story: {base}{story.get_absolute_url()}\nIts discussion in the admin: {admin}\n"
-        ),
-        bcc=addresses,
-    ).send()
-    return len(addresses)
+    for language, addresses in sorted(by_language.items()):
+        with translation.override(language):
+            EmailMessage(
+                subject=_one_line(_("Surge of comments on “%(headline)s”") % {"headline": story.headline}),
+                body=_(
+                    "Comments on “%(headline)s” passed %(per_minute)s a minute, so surge mode is on: new accounts' "
+                    "comments are held for moderation and slow mode applies.\n\n"
+                    "The story: %(story)s\nIts discussion in the admin: %(admin)s\n"
+                )
+                % {
+                    "headline": story.headline,
+                    "per_minute": settings.COMMENTS_SURGE_PER_MINUTE,
+                    "story": base + story.get_absolute_url(),
+                    "admin": admin,
+                },
+                bcc=sorted(addresses),
+            ).send()
+    return sum(len(addresses) for addresses in by_language.values())
 
 
 def send_notice_email(notice_pk: int, what: str) -> bool:
@@ -376,13 +395,16 @@ def send_notice_email(notice_pk: int, what: str) -> bool:
         "site_name": settings.SITE_NAME,
         "link": base + reverse("comments:notice_done", args=[notice.reference]),
     }
-    subject = {
-        "received": f"Your notice {notice.reference} was received",
-        "decided": f"Our decision on your notice {notice.reference}",
-    }[what]
-    EmailMessage(
-        subject=_one_line(subject),
-        body=render_to_string(f"comments/email/notice_{what}.txt", context),
-        to=[notice.notifier_email],
-    ).send()
+    language = (notice.notifier and notice.notifier.language) or notice.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject = {
+            "received": _("Your notice %(reference)s was received"),
+            "decided": _("Our decision on your notice %(reference)s"),
+        }[what] % {"reference": notice.reference}
+        message = EmailMessage(
+            subject=_one_line(subject),
+            body=render_to_string(f"comments/email/notice_{what}.txt", context),
+            to=[notice.notifier_email],
+        )
+    message.send()
     return True

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from comments import classifiers, text
 from comments.models import Comment, ModerationRule
@@ -112,15 +113,23 @@ def _match(rule: Rule, *, body: str, author) -> str | None:
         if word is None:
             return None
         if rule.outcome == ModerationRule.Outcome.REJECT:
-            return f"Comments may not contain “{word}”. Change your text and post it again; it is kept below."
-        return f"Held for review: contains “{word}”."
+            return gettext(
+                "Comments may not contain “%(word)s”. Change your text and post it again; it is kept below."
+            ) % {"word": word}
+        return gettext("Held for review: contains “%(word)s”.") % {"word": word}
     if rule.kind == ModerationRule.Kind.NEW_ACCOUNT_LINKS:
         if author.date_joined > timezone.now() - timedelta(days=rule.days) and _has_link(body):
-            return f"Links from accounts younger than {rule.days} days are checked by a moderator first."
+            return ngettext(
+                "Links from accounts younger than %(days)d day are checked by a moderator first.",
+                "Links from accounts younger than %(days)d days are checked by a moderator first.",
+                rule.days,
+            ) % {"days": rule.days}
         return None
     if rule.kind == ModerationRule.Kind.REMOVAL_HISTORY:
         if _often_removed(author, rule):
-            return "Several of your recent comments were removed, so a moderator checks yours before they appear."
+            return gettext(
+                "Several of your recent comments were removed, so a moderator checks yours before they appear."
+            )
         return None
     return None  # the reports rule acts on reports (report_threshold), not on posts
 
@@ -143,7 +152,7 @@ def check(*, body: str, author, article, classify: bool = True) -> Verdict | Non
         return Verdict(
             outcome=ModerationRule.Outcome.HOLD,
             by=f"classifier: {classifiers.name()}",
-            reason="Held for review: our automatic check asks a moderator to look at it first.",
+            reason=gettext("Held for review: our automatic check asks a moderator to look at it first."),
             note=f"score {score:.3f} (holds from {settings.COMMENTS_CLASSIFIER_HOLD})",
         )
     return None

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
+
 __all__ = ["Night", "parse_night", "night_window", "Closure"]
 
 
@@ -61,8 +63,13 @@ def night_window(night: Night, now: datetime, zone: ZoneInfo) -> tuple[datetime 
 @dataclass(frozen=True)
 class Closure:
     """Why a discussion is closed now: `kind` is "mode" (closed by hand), "days" (N days after publication, final)
-    or "night"; `reopens_at` when it reopens on its own (nights only)."""
+    or "night"; `reason` says so in a sentence, `message` adds that the discussion stays readable; `reopens_at`
+    when it reopens on its own (nights only)."""
 
     kind: str
-    message: str
+    reason: str
     reopens_at: datetime | None = None
+
+    @property
+    def message(self) -> str:
+        return f"{self.reason} {gettext('The discussion stays readable.')}"

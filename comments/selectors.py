@@ -23,7 +23,8 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncMinute
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Byline
 from comments.forms import CommentForm
@@ -90,10 +91,10 @@ SORTS = {
     "newest": ("-created_at", "-pk"),
     "liked": ("-like_count", "created_at", "pk"),
 }
-SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "liked": "Most liked"}
+SORT_LABELS = {"oldest": _("Oldest"), "newest": _("Newest"), "liked": _("Most liked")}
 # Views of the discussion beside the sorts (the `sort` of the address, so links, pages and cached fragments work as
 # for a sort): the editors' picks alone, newest pick first, and the threads the newsroom replied in, oldest first.
-VIEWS = {"picks": "Editors' picks", "newsroom": "Replies from the newsroom"}
+VIEWS = {"picks": _("Editors' picks"), "newsroom": _("Replies from the newsroom")}
 
 # What a page shows of a comment and its author; the rest of the row is never read.
 _COLUMNS = (
@@ -295,7 +296,7 @@ def story_threads(
         .order_by("tree_id", "lft")
     )
     if page > 1 and not comments:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     # A page past the end has no rows, and so no count: None.
     pages = -(-comments[0].threads // per_page) if comments else None
     comments = _in_thread_order(comments, sort)
@@ -356,7 +357,7 @@ def story_picks(*, article: Article, user, page: int = 1) -> Threads:
         .order_by("-picked_at", "-pk")[offset : offset + per_page + 1]
     )
     if page > 1 and not comments:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     next_page = page + 1 if len(comments) > per_page else None
     pages = -(-comments[0].picks // per_page) if comments else None
     author_ids = story_author_ids(article)
@@ -393,7 +394,7 @@ def all_threads(*, article: Article, user, sort: str | None = "oldest", after: i
     if after is not None:
         start = roots.filter(pk=after).first()
         if start is None:
-            raise Http404(NO_SUCH_PAGE)
+            raise Http404(str(NO_SUCH_PAGE))
         roots = roots.filter(_beyond(start, SORTS[sort], after=True))
     # Every thread holds at least one comment, so no more than `budget` threads can fit on the page.
     candidates = list(roots.values_list("pk", "tree_id", "lft", "rght")[: budget + 1])
@@ -411,7 +412,7 @@ def all_threads(*, article: Article, user, sort: str | None = "oldest", after: i
         .order_by("tree_id", "lft")[:budget]
     )
     if after is not None and not comments:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     comments = _in_thread_order(comments, sort)
     shown = _placed(comments, base_level=0, author_ids=story_author_ids(article), every_depth=True)
     _mark_cut_threads(shown, comments)
@@ -543,10 +544,11 @@ class StoryDiscussion:
     @property
     def fragment_key(self) -> str:
         """What the cached fragment of this page depends on: the discussion's version (every write moves it), the
-        story's last edit (bylines make the "Author" badges), the sort and the page."""
+        story's last edit (bylines make the "Author" badges), the sort, the page and the language it is written in."""
         edited = int(self.article.modified_at.timestamp()) if self.article.modified_at else 0
         where = f"after{self.after}" if self.after else f"page{self.page}"
-        return f"{self.article.pk}:{self.discussion.version}:{edited}:{self.sort}:{where}"
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return f"{self.article.pk}:{self.discussion.version}:{edited}:{self.sort}:{where}:{language}"
 
     @property
     def cache_seconds(self) -> int:

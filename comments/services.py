@@ -17,7 +17,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest, Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext
 
 from articles.models import Article
 from comments import audit, rules, signals, text
@@ -88,9 +91,9 @@ User = get_user_model()
 MAX_SUSPENSION_DAYS = 365
 
 # One answer for a parent that never existed, that the author may not see, or that is on another story.
-PARENT_NOT_AVAILABLE = "The comment you replied to is not available."
-THREAD_FULL = (
-    "This thread is full: it has {replies:,} replies, the most a thread takes. Please start a new comment at the "
+PARENT_NOT_AVAILABLE = gettext_lazy("The comment you replied to is not available.")
+THREAD_FULL = gettext_lazy(
+    "This thread is full: it has %(replies)s replies, the most a thread takes. Please start a new comment at the "
     "top of the discussion instead; your text is kept below."
 )
 
@@ -108,7 +111,7 @@ class RateLimited(ValidationError):
 def _clean_body(body: str) -> str:
     body = text.clean_text(body)
     if not body:
-        raise ValidationError({"body": "Write something first: the comment is empty."}, code="empty")
+        raise ValidationError({"body": _("Write something first: the comment is empty.")}, code="empty")
     try:
         validate_comment_length(body)
     except ValidationError as error:
@@ -337,45 +340,90 @@ def reader_restriction(user) -> Restriction | None:
     return Restriction.objects.active().filter(user=user).order_by("until").first() if user.is_authenticated else None
 
 
+def _sentence_date(moment) -> str:
+    """A date as a sentence says it ("December 3, 2026"), in the active language."""
+    return date_format(timezone.localtime(moment), pgettext("date in a sentence", "F j, Y"))
+
+
 def _check_may_comment(user) -> None:
     restriction = reader_restriction(user)
     if restriction is None:
         return
     if restriction.kind == Restriction.Kind.BAN:
-        message = "Your account may no longer comment."
+        message = _("Your account may no longer comment.")
     else:
-        message = f"Your account may not comment until {timezone.localtime(restriction.until):%B %-d, %Y %H:%M}."
+        until = date_format(
+            timezone.localtime(restriction.until), pgettext("date and time in a sentence", "F j, Y H:i")
+        )
+        message = _("Your account may not comment until %(until)s.") % {"until": until}
     if restriction.reason:
-        message += f" Reason: {restriction.reason}"
+        message += " " + _("Reason: %(reason)s") % {"reason": restriction.reason}
     raise PermissionDenied(message)
 
 
 def _count_towards_rate_limit(user, *, action: str = "comment") -> None:
     """Count an action against the reader's allowance in the shared cache; over it raises RateLimited."""
-    what, limit, window = {
-        "comment": ("comments", settings.COMMENTS_RATE_PER_MINUTE, 60),
-        "like": ("likes", settings.COMMENTS_LIKES_PER_MINUTE, 60),
-        "report": ("reports", settings.COMMENTS_REPORTS_PER_HOUR, 3600),
-        "edit": ("edits", settings.COMMENTS_EDITS_PER_MINUTE, 60),
+    limit, window = {
+        "comment": (settings.COMMENTS_RATE_PER_MINUTE, 60),
+        "like": (settings.COMMENTS_LIKES_PER_MINUTE, 60),
+        "report": (settings.COMMENTS_REPORTS_PER_HOUR, 3600),
+        "edit": (settings.COMMENTS_EDITS_PER_MINUTE, 60),
     }[action]
     if limit <= 0 or user.is_staff:
         return
     state = ratelimit.hit(action, str(user.pk), limit=limit, window=window)
     if state.unavailable:
-        raise RateLimited(
-            "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in "
-            "a minute.",
-            retry_after=state.retry_after,
-            status=503,
-        )
+        raise RateLimited(UNAVAILABLE, retry_after=state.retry_after, status=503)
     if not state.allowed:
-        span = "minute" if window == 60 else "hour"
-        what = what if limit != 1 else what.removesuffix("s")
         raise RateLimited(
-            f"You have sent {limit} {what} in the last {span}. Wait {state.retry_after} seconds, then try again; "
-            "your text is kept.",
+            _SENT[action, window == 60] % {"limit": limit}
+            + " "
+            + ngettext(
+                "Wait %(seconds)d second, then try again; your text is kept.",
+                "Wait %(seconds)d seconds, then try again; your text is kept.",
+                state.retry_after,
+            )
+            % {"seconds": state.retry_after},
             retry_after=state.retry_after,
         )
+
+
+UNAVAILABLE = gettext_lazy(
+    "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in a minute."
+)
+# (action, per minute): the refusal's first sentence, singular or plural by the limit.
+_SENT = {
+    ("comment", True): ngettext_lazy(
+        "You have sent %(limit)d comment in the last minute.",
+        "You have sent %(limit)d comments in the last minute.",
+        "limit",
+    ),
+    ("comment", False): ngettext_lazy(
+        "You have sent %(limit)d comment in the last hour.",
+        "You have sent %(limit)d comments in the last hour.",
+        "limit",
+    ),
+    ("like", True): ngettext_lazy(
+        "You have sent %(limit)d like in the last minute.", "You have sent %(limit)d likes in the last minute.", "limit"
+    ),
+    ("like", False): ngettext_lazy(
+        "You have sent %(limit)d like in the last hour.", "You have sent %(limit)d likes in the last hour.", "limit"
+    ),
+    ("report", True): ngettext_lazy(
+        "You have sent %(limit)d report in the last minute.",
+        "You have sent %(limit)d reports in the last minute.",
+        "limit",
+    ),
+    ("report", False): ngettext_lazy(
+        "You have sent %(limit)d report in the last hour.", "You have sent %(limit)d reports in the last hour.", "limit"
+    ),
+    ("edit", True): ngettext_lazy(
+        "You have sent %(limit)d edit in the last minute.", "You have sent %(limit)d edits in the last minute.", "limit"
+    ),
+    ("edit", False): ngettext_lazy(
+        "You have sent %(limit)d edit in the last hour.", "You have sent %(limit)d edits in the last hour.", "limit"
+    ),
+}
 
 
 def _held_reason(*, discussion: Discussion, author) -> str | None:
@@ -384,14 +432,14 @@ def _held_reason(*, discussion: Discussion, author) -> str | None:
     if author.is_staff:
         return None
     if discussion.mode == Discussion.Mode.PREMODERATED:
-        return "This story's comments are moderated before they appear."
+        return _("This story's comments are moderated before they appear.")
     hours = settings.COMMENTS_SURGE_NEW_ACCOUNT_HOURS
     if discussion.surge_mode and hours > 0 and author.date_joined > timezone.now() - timedelta(hours=hours):
-        return "This story has a surge of comments: new accounts' comments are checked by a moderator first."
+        return _("This story has a surge of comments: new accounts' comments are checked by a moderator first.")
     first = settings.COMMENTS_PREMODERATE_FIRST
     # Whether the author has `first` visible comments: reads at most that many rows, where a COUNT would read all.
     if first > 0 and not Comment.objects.filter(author=author, status=Comment.Status.VISIBLE)[first - 1 :].exists():
-        return "New readers' first comments are checked by a moderator."
+        return _("New readers' first comments are checked by a moderator.")
     return None
 
 
@@ -429,16 +477,26 @@ def _slow_mode_take(*, discussion: Discussion, author) -> str | None:
         since = counter.get(key)
     except Exception as error:  # as the rate limits do: refuse, text kept, rather than let everything through
         raise RateLimited(
-            "This cannot be saved for a moment because of a problem on our side. Your text is kept: try again in "
-            "a minute.",
+            UNAVAILABLE,
             retry_after=ratelimit.UNAVAILABLE_RETRY_AFTER,
             status=503,
         ) from error
     left = max(1, math.ceil(since + seconds - now)) if since is not None else 1
     left = min(left, seconds)
     raise RateLimited(
-        f"This story is in slow mode: each reader may post once every {seconds} seconds. Wait {left} "
-        f"second{'s' if left != 1 else ''}, then post again; your text is kept.",
+        ngettext(
+            "This story is in slow mode: each reader may post once every %(seconds)d second.",
+            "This story is in slow mode: each reader may post once every %(seconds)d seconds.",
+            seconds,
+        )
+        % {"seconds": seconds}
+        + " "
+        + ngettext(
+            "Wait %(left)d second, then post again; your text is kept.",
+            "Wait %(left)d seconds, then post again; your text is kept.",
+            left,
+        )
+        % {"left": left},
         retry_after=left,
         code="slow_mode",
     )
@@ -456,7 +514,7 @@ def _closed_refusal(discussion: Discussion, now: datetime) -> ValidationError | 
     closure = discussion.closed_reason(now)
     if closure is None:
         return None
-    message = closure.message.replace(" The discussion stays readable.", "") + " Your text is kept below."
+    message = f"{closure.reason} {_('Your text is kept below.')}"
     return ValidationError(message, code="closed")
 
 
@@ -551,17 +609,20 @@ def comment_create(
                 raise ValidationError({"parent": PARENT_NOT_AVAILABLE}, code="no_parent")
             if not parent.shows_text:
                 raise ValidationError(
-                    {"parent": "That comment has been removed, so it can no longer be replied to."},
+                    {"parent": _("That comment has been removed, so it can no longer be replied to.")},
                     code="parent_gone",
                 )
             if parent.status == Comment.Status.PENDING and parent.author_id != author.pk:
                 # Only a moderator sees someone else's held comment; a reply waits for the approval.
                 raise ValidationError(
-                    {"parent": "That comment is waiting for moderation; approve it before replying."},
+                    {"parent": _("That comment is waiting for moderation; approve it before replying.")},
                     code="parent_pending",
                 )
             if (replies := thread_replies(parent.thread_rght)) >= settings.COMMENTS_MAX_THREAD_SIZE:
-                raise ValidationError({"parent": THREAD_FULL.format(replies=replies)}, code="thread_full")
+                raise ValidationError(
+                    {"parent": THREAD_FULL % {"replies": number_format(replies, force_grouping=True)}},
+                    code="thread_full",
+                )
         held = verdict.reason if verdict else _held_reason(discussion=discussion, author=author)
         html, mentioned = render_body(body)
         comment = Comment(
@@ -617,11 +678,15 @@ def edit_deadline(comment: Comment) -> datetime:
 def comment_edit_refusal(comment: Comment) -> ValidationError | None:
     """Why the comment can no longer be edited (removed, deleted, or its edit window has closed), or None."""
     if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
-        return ValidationError("This comment can no longer be edited.", code="gone")
+        return ValidationError(_("This comment can no longer be edited."), code="gone")
     if timezone.now() > edit_deadline(comment):
         return ValidationError(
-            f"Comments can be edited for {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes after posting; "
-            "the time to edit this one has passed.",
+            ngettext(
+                "Comments can be edited for %(minutes)d minute after posting; the time to edit this one has passed.",
+                "Comments can be edited for %(minutes)d minutes after posting; the time to edit this one has passed.",
+                settings.COMMENTS_EDIT_WINDOW_MINUTES,
+            )
+            % {"minutes": settings.COMMENTS_EDIT_WINDOW_MINUTES},
             code="edit_window",
         )
     return None
@@ -630,7 +695,7 @@ def comment_edit_refusal(comment: Comment) -> ValidationError | None:
 def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     """The author changes their text within the edit window; the comment is then marked "edited"."""
     if comment.author_id != user.pk:
-        raise PermissionDenied("You can only edit your own comments.")
+        raise PermissionDenied(_("You can only edit your own comments."))
     _count_towards_rate_limit(user, action="edit")  # each edit replaces the story's cached discussion
     body = _clean_body(body)
     verdict = _pipeline_verdict(body=body, author=user, article=comment.article) if body != comment.body else None
@@ -679,7 +744,7 @@ def comment_delete(*, comment: Comment, user) -> Comment | None:
     keep their place); without replies it disappears. Returns the tombstone, or None. Deleting a comment already
     deleted changes nothing."""
     if comment.author_id != user.pk:
-        raise PermissionDenied("You can only delete your own comments.")
+        raise PermissionDenied(_("You can only delete your own comments."))
     with transaction.atomic():
         lock_trees([comment.tree_id])
         # Read again under the lock: a delete sent twice at once finds the first one done, and does nothing more.
@@ -839,15 +904,15 @@ def comment_like(*, comment: Comment, user, liked: bool = True) -> bool:
     """Like the comment, or with `liked=False` take the like back; returns whether the reader now likes it. Saying
     what the reader wants, not toggling: a double click or two tabs sending the same like leave it liked once."""
     if comment.author_id == user.pk:
-        raise ValidationError("You cannot like your own comment.", code="own")
+        raise ValidationError(_("You cannot like your own comment."), code="own")
     if comment.status != Comment.Status.VISIBLE:
-        raise ValidationError("Only visible comments can be liked.", code="not_visible")
+        raise ValidationError(_("Only visible comments can be liked."), code="not_visible")
     _count_towards_rate_limit(user, action="like")
     with transaction.atomic():
         if liked:
             # The unique constraint decides between simultaneous likes: the loser's insert fails inside a savepoint
             # and it finds the winner's row (get_or_create), so only one of them counts.
-            _, changed = CommentLike.objects.get_or_create(comment=comment, user=user)
+            _like, changed = CommentLike.objects.get_or_create(comment=comment, user=user)
         else:
             changed = CommentLike.objects.filter(comment=comment, user=user).delete()[0] > 0
         if changed:
@@ -860,12 +925,14 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
     """One report per reader; once as many readers as the reports rule says (comments.rules) have reported it, it
     waits for review."""
     if comment.author_id == user.pk:
-        raise ValidationError("You cannot report your own comment.", code="own")
+        raise ValidationError(_("You cannot report your own comment."), code="own")
     _count_towards_rate_limit(user, action="report")
     with transaction.atomic():
         lock_trees([comment.tree_id])
         if CommentReport.objects.filter(comment=comment, user=user).exists():
-            raise ValidationError("You have already reported this comment. A moderator will look at it.", code="twice")
+            raise ValidationError(
+                _("You have already reported this comment. A moderator will look at it."), code="twice"
+            )
         report = CommentReport(comment=comment, user=user, reason=reason, note=text.clean_text(note)[:500])
         report.full_clean()
         report.save()
@@ -875,7 +942,9 @@ def comment_report(*, comment: Comment, user, reason: str, note: str = "") -> Co
         held = 0
         rule = rules.report_threshold()
         if rule is not None and count >= rule[1]:
-            reason = f"Held for review after {count} reports."
+            reason = ngettext(
+                "Held for review after %(count)d report.", "Held for review after %(count)d reports.", count
+            ) % {"count": count}
             held = Comment.objects.filter(pk=comment.pk, status=Comment.Status.VISIBLE).update(
                 status=Comment.Status.PENDING, removal_reason=reason
             )
@@ -950,7 +1019,7 @@ def comment_remove(*, comments: QuerySet[Comment] | Iterable[Comment], moderator
     reason and the note (comments.notifications.notify_decision). Comments already removed are left as they are:
     their author was told once."""
     if not reason.strip():
-        raise ValidationError("Give a reason for the removal.", code="no_reason")
+        raise ValidationError(_("Give a reason for the removal."), code="no_reason")
     rows = list(
         _selected(comments)
         .exclude(status__in=[Comment.Status.DELETED, Comment.Status.REMOVED])
@@ -974,22 +1043,31 @@ def appeal_refusal(*, comment: Comment, author, now: datetime | None = None) -> 
     appeal_create read. Once per decision, within COMMENTS_APPEAL_DAYS of it, on a comment still removed."""
     now = now or timezone.now()
     if comment.author_id != author.pk:
-        return ValidationError("Only the author of a comment may appeal a decision on it.", code="not_author")
+        return ValidationError(_("Only the author of a comment may appeal a decision on it."), code="not_author")
     decision = decision_of(comment).action
     if comment.status != Comment.Status.REMOVED or decision is None:
-        return ValidationError("This comment is not removed, so there is no decision to appeal.", code="nothing")
+        return ValidationError(_("This comment is not removed, so there is no decision to appeal."), code="nothing")
     appealed = Appeal.objects.filter(decision=decision).first()
     if appealed is not None:
         return ValidationError(
-            f"You already appealed this decision on {timezone.localtime(appealed.created_at):%B %-d, %Y}. "
-            "A decision may be appealed once, and the decision on an appeal is final.",
+            _(
+                "You already appealed this decision on %(date)s. A decision may be appealed once, and the decision "
+                "on an appeal is final."
+            )
+            % {"date": _sentence_date(appealed.created_at)},
             code="second_appeal",
         )
     days = settings.COMMENTS_APPEAL_DAYS
     if now > decision.at + timedelta(days=days):
         return ValidationError(
-            f"A decision may be appealed within {days} days; this one was made on "
-            f"{timezone.localtime(decision.at):%B %-d, %Y}, so the time to appeal it has passed.",
+            ngettext(
+                "A decision may be appealed within %(days)d day; this one was made on %(date)s, so the time to "
+                "appeal it has passed.",
+                "A decision may be appealed within %(days)d days; this one was made on %(date)s, so the time to "
+                "appeal it has passed.",
+                days,
+            )
+            % {"days": days, "date": _sentence_date(decision.at)},
             code="too_late",
         )
     return None
@@ -1009,7 +1087,7 @@ def appeal_create(*, comment: Comment, author, note: str) -> Appeal:
             audit.record(ModerationAction.Action.APPEAL, actor=author, comment=comment, note=appeal.note)
     except IntegrityError:
         # Another appeal of the same decision was stored first (a double submit): refused as a second appeal.
-        refusal = appeal_refusal(comment=comment, author=author) or ValidationError("Your appeal is already sent.")
+        refusal = appeal_refusal(comment=comment, author=author) or ValidationError(_("Your appeal is already sent."))
         raise refusal from None
     return appeal
 
@@ -1019,11 +1097,13 @@ def appeal_decide(*, appeal: Appeal, moderator, outcome: str, note: str = "") ->
     through _moderate), upheld keeps it removed. Recorded in the audit log and told to the author. An appeal decided
     meanwhile by someone else is refused, never decided twice."""
     if outcome not in Appeal.Outcome.values:
-        raise ValidationError("Choose whether the decision is upheld or overturned.", code="no_outcome")
+        raise ValidationError(_("Choose whether the decision is upheld or overturned."), code="no_outcome")
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("comment").get(pk=appeal.pk)
         if appeal.decided_at is not None:
-            raise ValidationError("This appeal is already decided; the decision on an appeal is final.", code="final")
+            raise ValidationError(
+                _("This appeal is already decided; the decision on an appeal is final."), code="final"
+            )
         appeal.outcome, appeal.moderator_note = outcome, note.strip()
         appeal.decided_by, appeal.decided_at = moderator, timezone.now()
         appeal.save(update_fields=["outcome", "moderator_note", "decided_by", "decided_at"])
@@ -1048,7 +1128,11 @@ def reader_restrict(*, user, moderator, kind: str, days: int | None = None, reas
     """Suspend a reader for `days`, or ban them (kind "ban", no end). The reason is shown to them where they are
     refused (_check_may_comment)."""
     if kind == Restriction.Kind.SUSPENSION and not (days and 1 <= days <= MAX_SUSPENSION_DAYS):
-        raise ValidationError(f"A suspension lasts from 1 to {MAX_SUSPENSION_DAYS:,} days.", code="days")
+        raise ValidationError(
+            _("A suspension lasts from 1 to %(days)s days.")
+            % {"days": number_format(MAX_SUSPENSION_DAYS, force_grouping=True)},
+            code="days",
+        )
     until = timezone.now() + timedelta(days=days) if kind == Restriction.Kind.SUSPENSION else None
     restriction = Restriction(user=user, kind=kind, until=until, reason=reason, created_by=moderator)
     restriction.full_clean()
@@ -1071,9 +1155,9 @@ def comment_pick(*, comment: Comment, by, picked: bool = True) -> bool:
     notification back; both are in the audit log, and both change what the story's pages show, so the discussion's
     version moves (its cached fragments and the edge's copies go)."""
     if not may_pick(by):
-        raise PermissionDenied("Only editors and moderators pick comments.")
+        raise PermissionDenied(_("Only editors and moderators pick comments."))
     if picked and comment.status != Comment.Status.VISIBLE:
-        raise ValidationError("Only visible comments can be picked.", code="not_visible")
+        raise ValidationError(_("Only visible comments can be picked."), code="not_visible")
     with transaction.atomic():
         if picked:
             # Conditional on the state it changes: of two editors picking at once, one records the pick.
@@ -1098,13 +1182,13 @@ def comment_pick(*, comment: Comment, by, picked: bool = True) -> bool:
 
 # The most readers one reader may mute (issue 19's cap): a list past it is no longer a way to hide a few readers.
 MUTE_LIMIT = 1000
-MUTE_SELF = "You cannot mute yourself."
-MUTE_STAFF = (
+MUTE_SELF = gettext_lazy("You cannot mute yourself.")
+MUTE_STAFF = gettext_lazy(
     "Staff accounts cannot be muted: moderators and the newsroom must be able to reach every reader in the "
     "discussion. Report a comment if a staff member's words are a problem."
 )
-MUTE_FULL = (
-    "You have muted {limit:,} readers, the most one reader may mute. Unmute someone in your muted readers' list "
+MUTE_FULL = gettext_lazy(
+    "You have muted %(limit)s readers, the most one reader may mute. Unmute someone in your muted readers' list "
     "first, or report comments that break the rules."
 )
 
@@ -1129,7 +1213,7 @@ def reader_mute(*, muter, muted, mute: bool = True) -> bool:
         if Mute.objects.filter(muter=muter, muted=muted).exists():
             return True
         if Mute.objects.filter(muter=muter)[MUTE_LIMIT - 1 :].exists():
-            raise ValidationError(MUTE_FULL.format(limit=MUTE_LIMIT), code="full")
+            raise ValidationError(MUTE_FULL % {"limit": number_format(MUTE_LIMIT, force_grouping=True)}, code="full")
         Mute.objects.get_or_create(muter=muter, muted=muted)
     return True
 
@@ -1159,23 +1243,36 @@ def notice_create(
     counted against COMMENTS_NOTICES_PER_HOUR for `sender_key` (the client's address), recorded in the audit log,
     and acknowledged by e-mail through the task queue when the notifier gave an address (art. 16(4))."""
     if not good_faith:
-        raise ValidationError({"good_faith": "Confirm that the notice is given in good faith."}, code="good_faith")
+        raise ValidationError({"good_faith": _("Confirm that the notice is given in good faith.")}, code="good_faith")
     explanation = text.clean_text(explanation)
     if not explanation:
-        raise ValidationError({"explanation": "Explain why you believe this is illegal."}, code="required")
+        raise ValidationError({"explanation": _("Explain why you believe this is illegal.")}, code="required")
     limit = settings.COMMENTS_NOTICES_PER_HOUR
     state = ratelimit.hit("notice", sender_key, limit=limit, window=3600) if limit > 0 else None
     if state is not None and not state.allowed:
         if state.unavailable:
             raise RateLimited(
-                "Your notice cannot be sent for a moment because of a problem on our side. What you wrote is kept: "
-                "try again in a minute.",
+                _(
+                    "Your notice cannot be sent for a moment because of a problem on our side. What you wrote is "
+                    "kept: try again in a minute."
+                ),
                 retry_after=state.retry_after,
                 status=503,
             )
         raise RateLimited(
-            f"{limit} notices have been sent from your address in the last hour. Wait {state.retry_after_minutes} "
-            "minutes, then send it again; what you wrote is kept.",
+            ngettext(
+                "%(limit)d notice has been sent from your address in the last hour.",
+                "%(limit)d notices have been sent from your address in the last hour.",
+                limit,
+            )
+            % {"limit": limit}
+            + " "
+            + ngettext(
+                "Wait %(minutes)d minute, then send it again; what you wrote is kept.",
+                "Wait %(minutes)d minutes, then send it again; what you wrote is kept.",
+                state.retry_after_minutes,
+            )
+            % {"minutes": state.retry_after_minutes},
             retry_after=state.retry_after,
         )
     is_comment = isinstance(target, Comment)
@@ -1191,6 +1288,7 @@ def notice_create(
         notifier=notifier if getattr(notifier, "is_authenticated", False) else None,
         notifier_name=notifier_name.strip(),
         notifier_email=notifier_email.strip(),
+        language=translation.get_language() or "",
         good_faith=True,
         created_at=now,
     )
@@ -1219,18 +1317,23 @@ def notice_decide(*, notice: IllegalContentNotice, moderator, decision: str, rea
     goes to the audit log and, when the notifier gave an address, to them by e-mail through the task queue."""
     reason = text.clean_text(reason)
     if decision not in IllegalContentNotice.Decision.values:
-        raise ValidationError({"decision": "Choose a decision."}, code="decision")
+        raise ValidationError({"decision": _("Choose a decision.")}, code="decision")
     if not reason:
-        raise ValidationError({"decision_reason": "Give the reason the notifier will read."}, code="no_reason")
+        raise ValidationError({"decision_reason": _("Give the reason the notifier will read.")}, code="no_reason")
     with transaction.atomic():
         notice = IllegalContentNotice.objects.select_for_update().get(pk=notice.pk)
         if not notice.is_open:
-            raise ValidationError(f"Notice {notice.reference} was already decided.", code="decided")
+            raise ValidationError(
+                _("Notice %(reference)s was already decided.") % {"reference": notice.reference}, code="decided"
+            )
         notice.decision, notice.decision_reason = decision, reason
         notice.decided_by, notice.decided_at = moderator, timezone.now()
         notice.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
         if decision == IllegalContentNotice.Decision.ACTION_TAKEN and notice.comment_id:
-            removal = f"Illegal content ({notice.get_category_display().lower()}): {reason}"
+            removal = _("Illegal content (%(category)s): %(reason)s") % {
+                "category": notice.get_category_display().lower(),
+                "reason": reason,
+            }
             comment_remove(comments=[notice.comment], moderator=moderator, reason=removal[:200])
         audit.record(
             ModerationAction.Action.NOTICE_DECIDED,

@@ -14,6 +14,8 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,7 +46,7 @@ from newsroom.http import (
 logger = logging.getLogger(__name__)
 
 # A failed write (a lock timeout under load, a lost connection) rolled back whole: say so and keep the text.
-NOT_SAVED = (
+NOT_SAVED = gettext_lazy(
     "Sorry, your comment could not be saved just now: the site is busy or had a problem. Nothing was posted. "
     "Your text is still here: post it again in a moment."
 )
@@ -55,11 +57,11 @@ def member(request, pk):
     """Where an @mention links: by account, so the link survives a change of handle."""
     user = get_user_model().objects.with_profile().filter(pk=pk).first()
     if user is None:
-        raise Http404("This reader's account is closed.")
+        raise Http404(_("This reader's account is closed."))
     return redirect(user.get_absolute_url())
 
 
-NOT_AVAILABLE = "This comment is not available."
+NOT_AVAILABLE = gettext_lazy("This comment is not available.")
 
 
 def _comment(request, pk, *, with_text: bool = False) -> Comment:
@@ -70,7 +72,7 @@ def _comment(request, pk, *, with_text: bool = False) -> Comment:
         Comment.objects.visible_to(request.user).select_related("article__section", "author"), pk=pk
     )
     if with_text and not comment.shows_text:
-        raise Http404("This comment was removed, so it can no longer be replied to, liked or reported.")
+        raise Http404(_("This comment was removed, so it can no longer be replied to, liked or reported."))
     return comment
 
 
@@ -86,7 +88,7 @@ def _position(request, name: str) -> int | None:
     if not value:
         return None
     if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     return int(value)
 
 
@@ -97,7 +99,7 @@ def thread(request, pk):
         comment=comment, user=request.user, start=_position(request, "from")
     )
     if not threads.comments:
-        raise Http404(NOT_AVAILABLE)
+        raise Http404(str(NOT_AVAILABLE))
     response = render(
         request,
         "comments/thread.html",
@@ -146,10 +148,10 @@ def story_all(request, article_pk):
 # past the story's is a 400 asking for a refresh (the page is not from this discussion), an unknown story a 404.
 # ---------------------------------------------------------------------------------------------------------------
 
-LIVE_BAD_VERSION = "The version must be a whole number from this story's page."
-LIVE_FUTURE_VERSION = "This page is newer than the discussion we have: refresh the page."
-LIVE_NO_STORY = "There is no such story, or it is not published."
-LIVE_NO_THREAD = "There is no such thread in this story."
+LIVE_BAD_VERSION = gettext_lazy("The version must be a whole number from this story's page.")
+LIVE_FUTURE_VERSION = gettext_lazy("This page is newer than the discussion we have: refresh the page.")
+LIVE_NO_STORY = gettext_lazy("There is no such story, or it is not published.")
+LIVE_NO_THREAD = gettext_lazy("There is no such thread in this story.")
 
 
 class _LiveRefused(Exception):
@@ -232,12 +234,19 @@ def live_new(request, article_pk: str, version: str):
     return shared_by_signed_out_readers(request, response, article.surrogate_key)
 
 
-def _form_page(request, *, article, form, parent=None, status=400, title="Your comment", action="", **buttons):
+def _form_page(request, *, article, form, parent=None, status=400, title=None, action="", **buttons):
     """The comment form on a page of its own; `buttons` may name the `submit` label and a `cancel` address."""
     return render(
         request,
         "comments/form_page.html",
-        {"article": article, "form": form, "parent": parent, "title": title, "action": action, **buttons},
+        {
+            "article": article,
+            "form": form,
+            "parent": parent,
+            "title": title or _("Your comment"),
+            "action": action,
+            **buttons,
+        },
         status=status,
     )
 
@@ -296,9 +305,9 @@ def post(request, article_pk):
             _apply_errors(form, error)
         else:
             if comment.status == Comment.Status.PENDING:
-                messages.info(request, f"Your comment is waiting for moderation. {comment.removal_reason}")
+                messages.info(request, f"{_('Your comment is waiting for moderation.')} {comment.removal_reason}")
             else:
-                messages.success(request, "Your reply is posted." if parent_id else "Your comment is posted.")
+                messages.success(request, _("Your reply is posted.") if parent_id else _("Your comment is posted."))
             return redirect(selectors.comment_place(comment, user=request.user))
     parent = _parent(request, article, parent_id)
     # A parent the reader may not see is answered as one that never existed: 404, their text kept, nothing quoted.
@@ -311,15 +320,15 @@ def controls(request, article_pk):
     """An editor or moderator sets the story's surge controls from the discussion header; anyone else is refused
     (403). Back to the discussion with what changed, or what was wrong."""
     if not services.may_set_controls(request.user):
-        return HttpResponseForbidden("Only editors and moderators set a story's discussion controls.")
+        return HttpResponseForbidden(_("Only editors and moderators set a story's discussion controls."))
     article = get_object_or_404(Article.objects.visible_to(request.user), pk=article_pk)
     form = DiscussionControlsForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
-        messages.error(request, f"The controls were not changed. {problems}")
+        messages.error(request, _("The controls were not changed. %(problems)s") % {"problems": problems})
         return redirect(selectors.story_comments_url(article))
     services.discussion_set_controls(article=article, by=request.user, **form.cleaned_data)
-    messages.success(request, "The discussion controls are saved.")
+    messages.success(request, _("The discussion controls are saved."))
     return redirect(selectors.story_comments_url(article))
 
 
@@ -343,16 +352,16 @@ def reply(request, pk):
 def edit(request, pk):
     comment = _comment(request, pk)
     if comment.author_id != request.user.pk or not request.user.is_authenticated:
-        return HttpResponseForbidden("You can only edit your own comments.")
+        return HttpResponseForbidden(_("You can only edit your own comments."))
     if request.method == "GET" and (refusal := services.comment_edit_refusal(comment)):
         # Never the form once it can no longer be saved. (A POST keeps the text it brings, with the same reason.)
         return render(request, "comments/edit_closed.html", {"comment": comment, "reason": refusal.message}, status=403)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     page = {
         "article": comment.article,
-        "title": "Edit your comment",
+        "title": _("Edit your comment"),
         "action": f"{comment.get_absolute_url()}edit/",
-        "submit": "Save changes",
+        "submit": _("Save changes"),
         "cancel": comment.get_absolute_url(),
     }
     if request.method == "POST" and form.is_valid():
@@ -368,7 +377,7 @@ def edit(request, pk):
         except DatabaseError:
             return _not_saved(request, form, **page)
         else:
-            messages.success(request, "Your changes are saved.")
+            messages.success(request, _("Your changes are saved."))
             return redirect(comment.get_absolute_url())
     return _form_page(request, form=form, status=400 if form.errors else 200, **page)
 
@@ -377,10 +386,10 @@ def edit(request, pk):
 def delete(request, pk):
     comment = _comment(request, pk)
     if comment.author_id != request.user.pk or not request.user.is_authenticated:
-        return HttpResponseForbidden("You can only delete your own comments.")
+        return HttpResponseForbidden(_("You can only delete your own comments."))
     if request.method == "POST":
         services.comment_delete(comment=comment, user=request.user)
-        messages.success(request, "Your comment was deleted.")
+        messages.success(request, _("Your comment was deleted."))
         return redirect(selectors.story_comments_url(comment.article))
     return render(request, "comments/delete.html", {"comment": comment, "article": comment.article})
 
@@ -426,7 +435,7 @@ def report(request, pk):
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, "Thank you: a moderator will look at this comment.")
+            messages.success(request, _("Thank you: a moderator will look at this comment."))
             return redirect(comment.get_absolute_url())
     return render(
         request,
@@ -442,18 +451,18 @@ def pick(request, pk):
     is refused (403). Back to the comment, which now shows the mark."""
     comment = _comment(request, pk)
     if not services.may_pick(request.user):
-        return HttpResponseForbidden("Only editors and moderators pick comments.")
+        return HttpResponseForbidden(_("Only editors and moderators pick comments."))
     picked = request.POST.get("picked") != "false"
     try:
         services.comment_pick(comment=comment, by=request.user, picked=picked)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The comment is an editors' pick." if picked else "The pick is taken back.")
+        messages.success(request, _("The comment is an editors' pick.") if picked else _("The pick is taken back."))
     return redirect(comment.get_absolute_url())
 
 
-MUTE_NO_READER = "There is no such reader, or their account is closed."
+MUTE_NO_READER = gettext_lazy("There is no such reader, or their account is closed.")
 
 
 @require_POST
@@ -462,7 +471,7 @@ def mute(request, pk):
     page, and go back there (`next`). Refusals (yourself, staff, the cap) say why on a page of their own (400)."""
     member = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if member is None:
-        raise Http404(MUTE_NO_READER)
+        raise Http404(str(MUTE_NO_READER))
     if not request.user.is_authenticated:
         return redirect_to_login(member.get_absolute_url())
     back = safe_next(request, member.get_absolute_url())
@@ -475,11 +484,11 @@ def mute(request, pk):
     if mute:
         messages.success(
             request,
-            f"You muted @{member.handle}: their comments show collapsed and they no longer notify you. "
-            "They are not told.",
+            _("You muted @%(handle)s: their comments show collapsed and they no longer notify you. They are not told.")
+            % {"handle": member.handle},
         )
     else:
-        messages.success(request, f"You unmuted @{member.handle}.")
+        messages.success(request, _("You unmuted @%(handle)s.") % {"handle": member.handle})
     return redirect(back)
 
 
@@ -488,7 +497,7 @@ def mute(request, pk):
 # forms: they work without JavaScript and land back on the comment with a message.
 # ---------------------------------------------------------------------------------------------------------------
 
-NOT_A_MODERATOR = "Only moderators may moderate comments."
+NOT_A_MODERATOR = gettext_lazy("Only moderators may moderate comments.")
 
 
 def _moderated(request, pk) -> Comment:
@@ -499,7 +508,7 @@ def _moderated(request, pk) -> Comment:
         raise PermissionDenied(NOT_A_MODERATOR)
     comment = get_object_or_404(Comment.objects.select_related("article", "author"), pk=pk)
     if not comment.shows_text:
-        raise Http404("This comment was removed or deleted already: there is nothing to moderate.")
+        raise Http404(_("This comment was removed or deleted already: there is nothing to moderate."))
     return comment
 
 
@@ -507,7 +516,7 @@ def _moderated(request, pk) -> Comment:
 def moderate_approve(request, pk):
     comment = _moderated(request, pk)
     services.comment_approve(comments=[comment], moderator=request.user)
-    messages.success(request, "The comment is approved.")
+    messages.success(request, _("The comment is approved."))
     return redirect(comment.get_absolute_url())
 
 
@@ -523,9 +532,12 @@ def moderate_remove(request, pk):
             comments=[comment], moderator=request.user, reason=form.reason_label, note=note
         )
         if removed:
-            messages.success(request, f"The comment is removed ({form.reason_label}); its author is told why.")
+            messages.success(
+                request,
+                _("The comment is removed (%(reason)s); its author is told why.") % {"reason": form.reason_label},
+            )
         else:
-            messages.info(request, "This comment was already removed or deleted.")
+            messages.info(request, _("This comment was already removed or deleted."))
         return redirect(comment.get_absolute_url())
     status = 400 if form.errors else 200
     return render(request, "comments/moderate_remove.html", {"comment": comment, "form": form}, status=status)
@@ -536,7 +548,7 @@ HISTORY_COMMENTS_PER_PAGE = 30
 
 def _member_for_moderator(request, pk):
     if not moderates(request.user):
-        raise PermissionDenied("Only moderators may read a reader's moderation history.")
+        raise PermissionDenied(_("Only moderators may read a reader's moderation history."))
     return get_object_or_404(get_user_model(), pk=pk)
 
 
@@ -568,7 +580,7 @@ def reader_restrict(request, pk):
     """Suspend (for a length typed) or ban a reader from their history page, with a reason they are shown."""
     member = _member_for_moderator(request, pk)
     if not request.user.has_perm("comments.add_restriction") or member.is_staff:
-        raise PermissionDenied("You may not restrict this account.")
+        raise PermissionDenied(_("You may not restrict this account."))
     form = RestrictForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -593,7 +605,7 @@ def appeal(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk, author=request.user)
     decision = selectors.decision_of(comment)
     if decision.action is None:
-        raise Http404("There is no moderator's decision on this comment.")
+        raise Http404(_("There is no moderator's decision on this comment."))
     form = AppealForm(request.POST or None)
     refusal = services.appeal_refusal(comment=comment, author=request.user)
     status = 200
@@ -608,7 +620,7 @@ def appeal(request, pk):
                 form.add_error(None, error)
                 status = 403
             else:
-                messages.success(request, "Your appeal is sent: a moderator will look at it, and you will be told.")
+                messages.success(request, _("Your appeal is sent: a moderator will look at it, and you will be told."))
                 return redirect("comments:appeal", pk=comment.pk)
         else:
             status = 400
@@ -636,7 +648,7 @@ def notifications(request):
 def notifications_read(request, pk=None):
     notifications_mark_read(user=request.user, pk=pk)
     if pk is None:
-        messages.success(request, "All notifications are marked read.")
+        messages.success(request, _("All notifications are marked read."))
     if pk is not None:
         # Opening one notification marks it read and goes to the comment it is about, if the reader may still see it.
         notification = get_object_or_404(request.user.notifications, pk=pk)

@@ -35,9 +35,9 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["handle", "password"]}),
         # An admin may confirm an address they know to be right (a staff account made here) by giving the date.
-        ("Profile", {"fields": ["display_name", "email", "email_confirmed_at", "pending_email"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Profile"), {"fields": ["display_name", "email", "email_confirmed_at", "pending_email"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["handle", "display_name", "email", "password1", "password2"]}),

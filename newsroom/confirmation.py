@@ -10,6 +10,9 @@ from django.core import signing
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from newsroom.models import User
 
@@ -25,7 +28,7 @@ __all__ = [
 ]
 
 SALT = "newsroom.confirm-email"
-NOT_OURS = "This confirmation link is not one of ours: it may have been cut short or changed on the way."
+NOT_OURS = gettext_lazy("This confirmation link is not one of ours: it may have been cut short or changed on the way.")
 
 
 class LinkRefused(Exception):
@@ -41,8 +44,14 @@ def confirmation_read(token: str) -> tuple[int, str]:
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.ACCOUNT_CONFIRM_DAYS * 24 * 3600)
     except signing.SignatureExpired as error:
+        days = settings.ACCOUNT_CONFIRM_DAYS
         raise LinkRefused(
-            f"This confirmation link has expired: links work for {settings.ACCOUNT_CONFIRM_DAYS} days."
+            ngettext(
+                "This confirmation link has expired: links work for %(days)d day.",
+                "This confirmation link has expired: links work for %(days)d days.",
+                days,
+            )
+            % {"days": days}
         ) from error
     except signing.BadSignature as error:
         raise LinkRefused(NOT_OURS) from error
@@ -75,20 +84,26 @@ def confirmation_target(user_pk: int, email: str, *, for_update: bool = False) -
     accounts = User.objects.select_for_update() if for_update else User.objects
     user = accounts.filter(pk=user_pk, is_active=True).first()
     if user is None:
-        raise LinkRefused("This confirmation link is for an account that is closed or no longer exists.")
+        raise LinkRefused(_("This confirmation link is for an account that is closed or no longer exists."))
     if user.pending_email and user.pending_email.lower() == email:
         if email_taken(email, instance=user):
             raise LinkRefused(
-                f"The address {email} is now on another account, so it cannot replace yours; your address stays "
-                f"{user.email}."
+                _(
+                    "The address %(email)s is now on another account, so it cannot replace yours; your address stays "
+                    "%(current)s."
+                )
+                % {"email": email, "current": user.email}
             )
     elif user.email.lower() != email:
         raise LinkRefused(
-            f"This link is for {email}, which is no longer the address on the account @{user.handle} nor the one it "
-            "asked for: only the link for the newest address works."
+            _(
+                "This link is for %(email)s, which is no longer the address on the account @%(handle)s nor the one "
+                "it asked for: only the link for the newest address works."
+            )
+            % {"email": email, "handle": user.handle}
         )
     elif user.email_confirmed:
-        raise LinkRefused(f"This link was already used: {user.email} is confirmed.")
+        raise LinkRefused(_("This link was already used: %(email)s is confirmed.") % {"email": user.email})
     return user
 
 
@@ -108,11 +123,12 @@ def confirmation_message(user, email: str) -> EmailMessage:
         "days": settings.ACCOUNT_CONFIRM_DAYS,
         "site_name": settings.SITE_NAME,
     }
-    return EmailMessage(
-        subject=_one_line(render_to_string("registration/confirm_email_subject.txt", context)),
-        body=render_to_string("registration/confirm_email.txt", context),
-        to=[email],
-    )
+    with translation.override(user.email_language):
+        return EmailMessage(
+            subject=_one_line(render_to_string("registration/confirm_email_subject.txt", context)),
+            body=render_to_string("registration/confirm_email.txt", context),
+            to=[email],
+        )
 
 
 def change_notice_message(user, new_email: str) -> EmailMessage:
@@ -124,8 +140,9 @@ def change_notice_message(user, new_email: str) -> EmailMessage:
         "reset": base + reverse("password_reset"),
         "site_name": settings.SITE_NAME,
     }
-    return EmailMessage(
-        subject=_one_line(f"A new e-mail address was asked for on {settings.SITE_NAME}"),
-        body=render_to_string("registration/email_change_notice.txt", context),
-        to=[user.email],
-    )
+    with translation.override(user.email_language):
+        return EmailMessage(
+            subject=_one_line(_("A new e-mail address was asked for on %(site)s") % {"site": settings.SITE_NAME}),
+            body=render_to_string("registration/email_change_notice.txt", context),
+            to=[user.email],
+        )

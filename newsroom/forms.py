@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from newsroom import ratelimit
@@ -18,8 +19,8 @@ from newsroom.names import (
     without_refused_characters,
 )
 
-HANDLE_TAKEN = "That handle is taken. Please choose another."
-EMAIL_TAKEN = (
+HANDLE_TAKEN = _("That handle is taken. Please choose another.")
+EMAIL_TAKEN = _(
     "That address is already on an account. If it is yours, sign in, or reset your password (which also claims "
     "an account brought over from our old comment system)."
 )
@@ -32,7 +33,7 @@ def _handle_taken(handle: str, *, instance: User | None = None) -> bool:
 def clean_handle(handle: str, *, instance: User | None = None) -> str:
     handle = handle.strip().lstrip("@")
     if is_reserved_handle(handle):
-        raise forms.ValidationError("That handle is reserved for the site. Please choose another.")
+        raise forms.ValidationError(_("That handle is reserved for the site. Please choose another."))
     if _handle_taken(handle, instance=instance):
         raise forms.ValidationError(HANDLE_TAKEN)
     return handle
@@ -62,33 +63,35 @@ def save_account(form: forms.ModelForm) -> User | None:
 def clean_display_name(name: str, *, instance: User | None = None) -> str:
     """A display name on one line, NFKC-normalised with single spaces, that no reader can take for staff or the site."""
     if has_refused_characters(name):
-        raise forms.ValidationError("A name may not hold line breaks, invisible characters or text-direction controls.")
+        raise forms.ValidationError(
+            _("A name may not hold line breaks, invisible characters or text-direction controls.")
+        )
     name = one_line(name)
     if not name:
-        raise forms.ValidationError("Please enter the name to show beside your comments.")
+        raise forms.ValidationError(_("Please enter the name to show beside your comments."))
     skeleton = name_skeleton(name)
     staff = User.objects.filter(is_staff=True).exclude(pk=getattr(instance, "pk", None))
     if skeleton == name_skeleton(settings.SITE_NAME) or any(
         skeleton == name_skeleton(other) for other in staff.values_list("display_name", flat=True)
     ):
-        raise forms.ValidationError("That name belongs to the site or a member of its staff. Please choose another.")
+        raise forms.ValidationError(_("That name belongs to the site or a member of its staff. Please choose another."))
     return name
 
 
 class SignUpForm(forms.ModelForm):
     password1 = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     password2 = forms.CharField(
-        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
     class Meta:
         model = User
         fields = ["display_name", "handle", "email"]
         help_texts = {
-            "display_name": "The name shown beside your comments.",
-            "handle": "3 to 30 letters, digits or underscores. Others mention you as @handle.",
+            "display_name": _("The name shown beside your comments."),
+            "handle": _("3 to 30 letters, digits or underscores. Others mention you as @handle."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -109,7 +112,7 @@ class SignUpForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         return cleaned
 
     def _post_clean(self):
@@ -155,10 +158,12 @@ class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
 
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
-        "invalid_login": "That handle and password do not match. Check them and try again.",
-        "throttled": "Too many failed sign-in attempts from here. Please wait %(minutes)s minutes and try again, "
-        "or reset your password.",
-        "unavailable": "Signing in is unavailable for a moment on our side. Please try again in a minute.",
+        "invalid_login": _("That handle and password do not match. Check them and try again."),
+        "throttled": _(
+            "Too many failed sign-in attempts from here. Please wait %(minutes)s minutes and try again, "
+            "or reset your password."
+        ),
+        "unavailable": _("Signing in is unavailable for a moment on our side. Please try again in a minute."),
     }
 
     throttled: ratelimit.Limit | None = None
@@ -187,6 +192,11 @@ class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Also reaches accounts imported from another platform and not yet claimed: setting a password claims them."""
 
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        """The link in its reader's language: the account's when set, else the page's they asked from."""
+        with translation.override(context["user"].language or translation.get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, **kwargs)
+
     def get_users(self, email):
         yield from super().get_users(email)
         yield from User.objects.filter(
@@ -202,16 +212,26 @@ class AccountForm(forms.ModelForm):
     (newsroom.services.email_change_request), so it is a plain field the view hands on."""
 
     email = forms.EmailField(
-        label="Email", max_length=254, help_text="A new address replaces this one once you follow the link we send it."
+        label=_("Email"),
+        max_length=254,
+        help_text=_("A new address replaces this one once you follow the link we send it."),
     )
-    field_order = ["display_name", "handle", "email", "email_on_reply", "email_on_mention"]
+    field_order = ["display_name", "handle", "email", "language", "email_on_reply", "email_on_mention"]
 
     class Meta:
         model = User
-        fields = ["display_name", "handle", "email_on_reply", "email_on_mention", "email_on_pick", "email_on_decision"]
+        fields = [
+            "display_name",
+            "handle",
+            "language",
+            "email_on_reply",
+            "email_on_mention",
+            "email_on_pick",
+            "email_on_decision",
+        ]
         help_texts = {
-            "display_name": "The name shown beside your comments.",
-            "handle": "Changing it keeps your old mentions pointing at you.",
+            "display_name": _("The name shown beside your comments."),
+            "handle": _("Changing it keeps your old mentions pointing at you."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -219,6 +239,7 @@ class AccountForm(forms.ModelForm):
         # A new address that waits for its link shows here, so saving other settings does not undo the change.
         self.fields["email"].initial = self.instance.pending_email or self.instance.email
         self.fields["email"].widget.attrs.update(autocomplete="email")
+        self.fields["language"].choices = language_choices()
 
     def clean_email(self):
         return clean_email(self.cleaned_data["email"], instance=self.instance)
@@ -251,3 +272,24 @@ class ApiTokenForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Give the token a name, so that you know it again."), code="required")
         return name
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The offered languages, each named in itself (a reader who cannot read the page's language finds theirs), after
+    the choice to follow the browser."""
+    return [("", _("As my browser asks")), *settings.LANGUAGES]
+
+
+class LanguageForm(forms.Form):
+    """The language chooser (/accounts/language/): the site's pages in this language, and, when signed in, the
+    account's e-mail too."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The language of the site and of the e-mail we send you."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 
 __all__ = [
     "MAX_PAGE",
@@ -32,12 +33,14 @@ __all__ = [
     "live_refused",
     "position_token",
     "parse_position",
+    "remember_language",
 ]
 
 # Past any list the site has (100,000 pages of 20 stories is two million stories); a number beyond it never becomes
 # an OFFSET (PostgreSQL's bigint ends at 19 digits: `?page=99999999999999999999` was a DataError, a 500).
 MAX_PAGE = 100_000
-NO_SUCH_PAGE = "There is no such page of this list: its pages are numbered from 1 to the last one."
+# Lazy, so each reader reads them in their language; a 404 needs them as text (str()), which Django's page shows.
+NO_SUCH_PAGE = gettext_lazy("There is no such page of this list: its pages are numbered from 1 to the last one.")
 
 
 def safe_next(request, default: str = "/") -> str:
@@ -67,7 +70,7 @@ def page_number(request) -> int:
         return 1
     number = whole_number(value, digits=len(str(MAX_PAGE)))
     if number is None or not 1 <= number <= MAX_PAGE:
-        raise Http404(NO_SUCH_PAGE)
+        raise Http404(str(NO_SUCH_PAGE))
     return number
 
 
@@ -77,7 +80,7 @@ def paginate(request, items, per_page: int) -> Page:
     try:
         return Paginator(items, per_page).page(page_number(request))
     except EmptyPage:
-        raise Http404(NO_SUCH_PAGE) from None
+        raise Http404(str(NO_SUCH_PAGE)) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def paginate(request, items, per_page: int) -> Page:
 # ---------------------------------------------------------------------------------------------------------------
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-NO_SUCH_POSITION = "There is no such place in this list: follow its “newer” and “older” links."
+NO_SUCH_POSITION = gettext_lazy("There is no such place in this list: follow its “newer” and “older” links.")
 
 
 def _token(moment: datetime, pk: int) -> str:
@@ -99,11 +102,11 @@ def _parse_token(value: str) -> tuple[datetime, int]:
     micros, _, pk = value.partition(".")
     micros, pk = whole_number(micros, digits=21), whole_number(pk)
     if micros is None or pk is None:
-        raise Http404(NO_SUCH_POSITION)
+        raise Http404(str(NO_SUCH_POSITION))
     try:
         return _EPOCH + timedelta(microseconds=micros), pk
     except OverflowError:
-        raise Http404(NO_SUCH_POSITION) from None
+        raise Http404(str(NO_SUCH_POSITION)) from None
 
 
 def older_than_query(key: tuple[datetime, int]) -> str:
@@ -162,7 +165,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
     makes it read no more than that at any depth. A position that is not one of ours, or past the end, is a 404."""
     before, after = request.GET.get("before"), request.GET.get("after")
     if before and after:
-        raise Http404(NO_SUCH_POSITION)
+        raise Http404(str(NO_SUCH_POSITION))
     if after:
         # The page just newer than the position: read upwards from it, shown newest first.
         moment, pk = _parse_token(after)
@@ -171,7 +174,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
         more_newer = len(rows) > per_page
         rows = rows[:per_page][::-1]
         if not rows:
-            raise Http404(NO_SUCH_POSITION)
+            raise Http404(str(NO_SUCH_POSITION))
         return KeysetPage(
             rows,
             newer_query=f"after={_token(*_key(rows[0], time_field))}" if more_newer else None,
@@ -184,7 +187,7 @@ def keyset_page(request, items: QuerySet, per_page: int, *, time_field: str) -> 
     more_older = len(rows) > per_page
     rows = rows[:per_page]
     if before and not rows:
-        raise Http404(NO_SUCH_POSITION)
+        raise Http404(str(NO_SUCH_POSITION))
     return KeysetPage(
         rows,
         newer_query=f"after={_token(*_key(rows[0], time_field))}" if before else None,
@@ -264,4 +267,25 @@ def live_refused(message: str, *, status: int = 400, refresh: bool = False) -> J
     `refresh` when the page itself is the problem (its version is garbage or from the future). Never kept by anyone."""
     response = JsonResponse({"error": message, **({"refresh": True} if refresh else {})}, status=status)
     patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Keep the reader's chosen language in Django's language cookie, which LocaleMiddleware reads before the
+    browser's Accept-Language (and the edge too, deploy/varnish); blank forgets it: the browser's choice again."""
+    if not language:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN
+        )
+        return response
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     return response

@@ -9,6 +9,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.middleware.http import ConditionalGetMiddleware
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 __all__ = [
     "ApiConditionalGetMiddleware",
@@ -31,7 +32,7 @@ def refuse_control_characters(get_response):
         if CONTROL_CHARACTERS.search(request.path) or any(
             CONTROL_CHARACTERS.search(text) for key in query for text in (key, *query.getlist(key))
         ):
-            raise BadRequest("The address holds a character that is not allowed there (NUL or a control character).")
+            raise BadRequest(_("The address holds a character that is not allowed there (NUL or a control character)."))
         return get_response(request)
 
     return middleware
@@ -75,7 +76,7 @@ class _ClosingBoundaryCheck:
             self._closed = self._delimiter in window
             self._tail = window[1 - len(self._delimiter) :]
         if at_end and not self._closed:
-            raise CutShortBody("The form arrived cut short, before its end, so nothing was saved.")
+            raise CutShortBody(_("The form arrived cut short, before its end, so nothing was saved."))
         return data
 
     def read(self, size=-1) -> bytes:

@@ -3,23 +3,27 @@
 import base64
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["User", "ImportedAccount", "ApiToken"]
-
-
-__all__ = ["User", "ImportedAccount", "WebhookEndpoint", "WebhookDelivery"]
+__all__ = ["User", "ImportedAccount", "ApiToken", "WebhookEndpoint", "WebhookDelivery"]
 
 handle_validator = RegexValidator(
     r"^[A-Za-z0-9_]{3,30}\Z",
-    "A handle is 3 to 30 letters, digits or underscores.",
+    _("A handle is 3 to 30 letters, digits or underscores."),
 )
+
+
+def language_choices():
+    """The languages a reader may choose: the site's offered ones (a callable, so the migration does not copy them)."""
+    return settings.LANGUAGES
 
 
 class UserManager(BaseUserManager):
@@ -58,35 +62,46 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=30,
         unique=True,
         validators=[handle_validator],
-        help_text="Shown as @handle beside comments; 3-30 letters, digits or underscores.",
+        help_text=_("Shown as @handle beside comments; 3-30 letters, digits or underscores."),
     )
-    display_name = models.CharField(max_length=60, help_text="The name shown beside the reader's comments.")
-    email = models.EmailField(blank=True, help_text="Used for password resets and notifications.")
+    display_name = models.CharField(max_length=60, help_text=_("The name shown beside the reader's comments."))
+    email = models.EmailField(blank=True, help_text=_("Used for password resets and notifications."))
     # Notification e-mail waits for this (newsroom.confirmation): an address typed at sign-up may be anyone's.
     email_confirmed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the reader followed the link sent to the address; empty until then."
+        null=True, blank=True, help_text=_("When the reader followed the link sent to the address; empty until then.")
     )
     pending_email = models.EmailField(
-        blank=True, help_text="A new address the reader asked for; it replaces the current one once confirmed."
+        blank=True, help_text=_("A new address the reader asked for; it replaces the current one once confirmed.")
     )
-    is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
-    is_active = models.BooleanField(default=True, help_text="Unticked accounts cannot sign in.")
+    is_staff = models.BooleanField(default=False, help_text=_("Can sign in to the admin."))
+    is_active = models.BooleanField(default=True, help_text=_("Unticked accounts cannot sign in."))
     date_joined = models.DateTimeField(default=timezone.now)
-    email_on_reply = models.BooleanField("e-mail me replies", default=True, help_text="When someone replies to you.")
+    email_on_reply = models.BooleanField(
+        _("e-mail me replies"), default=True, help_text=_("When someone replies to you.")
+    )
     email_on_mention = models.BooleanField(
-        "e-mail me mentions", default=True, help_text="When someone mentions your @handle."
+        _("e-mail me mentions"), default=True, help_text=_("When someone mentions your @handle.")
     )
     email_on_pick = models.BooleanField(
-        "e-mail me editors' picks", default=True, help_text="When an editor picks one of your comments."
+        _("e-mail me editors' picks"), default=True, help_text=_("When an editor picks one of your comments.")
     )
     email_on_decision = models.BooleanField(
-        "e-mail me moderators' decisions",
+        _("e-mail me moderators' decisions"),
         default=True,
-        help_text="When a moderator removes one of your comments, or decides your appeal.",
+        help_text=_("When a moderator removes one of your comments, or decides your appeal."),
+    )
+    # The reader's language (one of settings.LANGUAGES): the site's pages once they sign in, and every e-mail sent to
+    # them. Blank follows the browser (Accept-Language) on the site, and the site's LANGUAGE_CODE in e-mail.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=language_choices,
+        help_text=_("The language of the site and of the e-mail we send you; blank follows your browser."),
     )
     # Set when the reader deletes the account: it is closed at once, and a task erases it (newsroom.tasks).
     closed_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the reader deleted the account; erased soon after."
+        null=True, blank=True, editable=False, help_text=_("When the reader deleted the account; erased soon after.")
     )
 
     objects = UserManager()
@@ -101,7 +116,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("handle"),
                 name="user_handle_unique_ci",
-                violation_error_message="That handle is taken.",
+                violation_error_message=_("That handle is taken."),
             ),
         ]
 
@@ -118,6 +133,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return reverse("profile", kwargs={"handle": self.handle})
 
     @property
+    def email_language(self) -> str:
+        """The language of the e-mail the reader gets: theirs, else the site's (e-mail is sent outside any request)."""
+        return self.language or settings.LANGUAGE_CODE
+
+    @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
 
@@ -131,21 +151,24 @@ class ImportedAccount(models.Model):
     """
 
     class Source(models.TextChoices):
-        DISQUS = "disqus", "Disqus"
+        DISQUS = "disqus", _("Disqus")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="imported_account")
-    source = models.CharField(max_length=20, choices=Source, help_text="The platform the account was imported from.")
-    username = models.CharField(max_length=255, help_text="The commenter's username on that platform.")
+    source = models.CharField(max_length=20, choices=Source, help_text=_("The platform the account was imported from."))
+    username = models.CharField(max_length=255, help_text=_("The commenter's username on that platform."))
     imported_at = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its owner took the account over; empty while unclaimed."
+        null=True, blank=True, help_text=_("When its owner took the account over; empty while unclaimed.")
     )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "username"], name="imported_account_once")]
 
     def __str__(self):
-        return f"{self.get_source_display()} user {self.username}"
+        return gettext("%(source)s user %(username)s") % {
+            "source": self.get_source_display(),
+            "username": self.username,
+        }
 
 
 class ApiToken(models.Model):

@@ -18,6 +18,7 @@ accounts = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("settings/", views.account_settings, name="account"),
+    path("language/", views.language_choose, name="language"),
     path("confirm/again/", views.confirmation_resend, name="confirmation_resend"),
     path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("delete/", views.account_delete, name="account_delete"),

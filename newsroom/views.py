@@ -21,9 +21,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -36,13 +38,14 @@ from newsroom.confirmation import LinkRefused, confirmation_read, confirmation_t
 from newsroom.forms import (
     AccountForm,
     ApiTokenForm,
+    LanguageForm,
     PasswordResetForm,
     SignUpForm,
     ThrottledAuthenticationForm,
     forget_login_failures,
     save_account,
 )
-from newsroom.http import keyset_page, safe_next
+from newsroom.http import keyset_page, remember_language, safe_next
 from newsroom.models import ApiToken
 from newsroom.replica import replica_status
 
@@ -64,7 +67,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        forget_login_failures(self.request, form.get_user().handle)
+        user = form.get_user()
+        forget_login_failures(self.request, user.handle)
+        if user.language:
+            remember_language(response, user.language)  # the account's language, on this browser too from now on
         return response
 
     def form_invalid(self, form):
@@ -88,12 +94,19 @@ def signup(request):
         if not limit.allowed:
             return too_many(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")}, limit)
         if form.is_valid() and (user := save_account(form)) is not None:
+            if (chosen := _chosen_language(request)) and not user.language:
+                # The language this browser chose (the chooser's cookie) becomes the account's, e-mail included.
+                user.language = chosen
+                user.save(update_fields=["language"])
             login(request, user, backend="newsroom.backends.ModelBackend")
             services.email_confirmation_send(user=user)
             messages.success(
                 request,
-                f"Welcome, {user.display_name}. You are signed in as @{user.handle}. We sent a link to {user.email}: "
-                "follow it to confirm your address.",
+                _(
+                    "Welcome, %(name)s. You are signed in as @%(handle)s. We sent a link to %(email)s: follow it to "
+                    "confirm your address."
+                )
+                % {"name": user.display_name, "handle": user.handle, "email": user.email},
             )
             return redirect(safe_next(request))
     return render(
@@ -142,16 +155,59 @@ def account_settings(request):
     form = AccountForm(request.POST or None, instance=get_user_model().objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid() and (user := save_account(form)) is not None:
         services.email_change_request(user=user, email=form.cleaned_data["email"])
+        language_changed = "language" in form.changed_data
+        if language_changed:
+            _activate_chosen(request, user.language)  # the message below is in the new language already
         if user.pending_email:
             messages.success(
                 request,
-                f"Your account is updated. We sent a link to {user.pending_email}: it replaces {user.email} once you "
-                "follow it.",
+                _("Your account is updated. We sent a link to %(new)s: it replaces %(email)s once you follow it.")
+                % {"new": user.pending_email, "email": user.email},
             )
         else:
-            messages.success(request, "Your account is updated.")
-        return redirect("account")
+            messages.success(request, _("Your account is updated."))
+        response = redirect("account")
+        return remember_language(response, user.language) if language_changed else response
     return render(request, "newsroom/account.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def language_choose(request):
+    """The language chooser: the site in one of the offered languages, or as the browser asks (blank). Kept in the
+    language cookie, and on the account when signed in (its e-mail follows it). Private: never cached."""
+    user = request.user
+    initial = user.language if user.is_authenticated else _chosen_language(request)
+    form = LanguageForm(request.POST or None, initial={"language": initial})
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        if user.is_authenticated:
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
+        _activate_chosen(request, language)
+        messages.success(request, _("The site is now shown in %(language)s.") % {"language": _language_name()})
+        return remember_language(redirect(safe_next(request)), language)
+    context = {"form": form, "next": safe_next(request, "")}
+    return render(request, "newsroom/language.html", context, status=400 if form.errors else 200)
+
+
+def _chosen_language(request) -> str:
+    """The offered language the reader chose on this browser (the language cookie), or ""."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in dict(settings.LANGUAGES) else ""
+
+
+def _activate_chosen(request, language: str) -> None:
+    """Speak the language just chosen for the rest of this request; blank: the browser's, as if no cookie said."""
+    if not language:
+        request.COOKIES.pop(settings.LANGUAGE_COOKIE_NAME, None)
+        language = translation.get_language_from_request(request)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+
+
+def _language_name() -> str:
+    """The active language's name, in that language ("English", "Español")."""
+    return translation.get_language_info(translation.get_language())["name_local"]
 
 
 @login_required
@@ -165,9 +221,17 @@ def confirmation_resend(request):
         return too_many(request, "newsroom/account.html", {"form": form}, limit)
     email = services.email_confirmation_send(user=user)
     if email is None:
-        messages.info(request, f"Your address {user.email} is already confirmed.")
+        messages.info(request, _("Your address %(email)s is already confirmed.") % {"email": user.email})
     else:
-        messages.success(request, f"We sent a new link to {email}. It works for {settings.ACCOUNT_CONFIRM_DAYS} days.")
+        messages.success(
+            request,
+            ngettext(
+                "We sent a new link to %(email)s. It works for %(days)d day.",
+                "We sent a new link to %(email)s. It works for %(days)d days.",
+                settings.ACCOUNT_CONFIRM_DAYS,
+            )
+            % {"email": email, "days": settings.ACCOUNT_CONFIRM_DAYS},
+        )
     return redirect("account")
 
 
@@ -180,7 +244,7 @@ def confirm_email(request, token):
         user_pk, email = confirmation_read(token)
         if request.method == "POST":
             user = services.email_confirm(token=token)
-            messages.success(request, f"Thank you: {user.email} is confirmed.")
+            messages.success(request, _("Thank you: %(email)s is confirmed.") % {"email": user.email})
             return redirect("account")
         user = confirmation_target(user_pk, email)
     except LinkRefused as refused:
@@ -222,15 +286,17 @@ def _json_document(head: dict, key: str, items) -> Iterator[str]:
 def account_delete(request):
     if request.method == "POST":
         if not request.user.check_password(request.POST.get("password", "")):
-            messages.error(request, "That password is not right; your account was not deleted.")
+            messages.error(request, _("That password is not right; your account was not deleted."))
             return render(request, "newsroom/account_delete.html", status=400)
         user = request.user
         logout(request)
         services.account_delete(user=user)
         messages.success(
             request,
-            "Your account is deleted and you are signed out. Your comments are being taken down: within a few "
-            "minutes they show as from a deleted account, with their text removed.",
+            _(
+                "Your account is deleted and you are signed out. Your comments are being taken down: within a few "
+                "minutes they show as from a deleted account, with their text removed."
+            ),
         )
         return redirect("articles:home")
     return render(request, "newsroom/account_delete.html")

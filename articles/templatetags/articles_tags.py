@@ -3,8 +3,11 @@
 from urllib.parse import quote, urlencode, urljoin
 
 from django import template
+from django.conf import settings
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from articles import seo
 
@@ -92,7 +95,9 @@ def social_meta(context, title="", description="", og_type="website", image=None
         image = seo.lead_image_of(article)
     return {
         "title": title or site_name,
-        "description": description or f"News, analysis and discussion from {site_name}.",
+        "description": description
+        or gettext("News, analysis and discussion from %(site_name)s.") % {"site_name": site_name},
+        "locale": translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE),
         "og_type": og_type,
         "url": canonical_url(context),
         "site_name": site_name,

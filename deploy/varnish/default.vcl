@@ -60,6 +60,23 @@ acl purgers {
     ("worker");
 }
 
+# Pages vary by Accept-Language (Django's LocaleMiddleware). Left as browsers send it, that would keep one copy per
+# header ("es-ES,es;q=0.9", "es", "es-MX,en;q=0.5", ...); instead the header becomes the one offered language the
+# reader gets, so the cache keeps one copy per language. The language cookie (django_language, which the language
+# chooser sets) comes first, as in Django, then the first offered language the browser lists, else the site's.
+# The offered languages are NEWSROOM_LANGUAGES and the site's LANGUAGE_CODE: keep "en|es" and "en" in step.
+sub normalise_language {
+    if (req.http.Cookie ~ "(^|;\s*)django_language=(en|es)(;|$)") {
+        set req.http.Accept-Language = regsub(req.http.Cookie, "^(.*;\s*)?django_language=(en|es)(;.*)?$", "\2");
+    } elsif (req.http.Accept-Language ~ "(?i)(^|,)\s*(en|es)([-_][a-z0-9]+)*\s*(;\s*q=(1|0\.0*[1-9])[0-9.]*)?\s*(,|$)") {
+        # The first tag whose primary language is offered (and not refused with q=0); browsers list their best first.
+        set req.http.Accept-Language = std.tolower(regsub(req.http.Accept-Language,
+            "(?i)^(.*?,)??\s*(en|es)([-_][a-z0-9]+)*\s*(;\s*q=(1|0\.0*[1-9])[0-9.]*)?\s*(,.*)?$", "\2"));
+    } else {
+        set req.http.Accept-Language = "en";
+    }
+}
+
 sub vcl_recv {
     set req.backend_hint = web.backend();
     if (std.healthy(req.backend_hint)) {
@@ -81,6 +98,7 @@ sub vcl_recv {
         return (synth(200, "Purged " + req.http.x-edge-purged + " objects"));
     }
 
+    call normalise_language;
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }

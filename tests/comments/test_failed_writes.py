@@ -48,7 +48,7 @@ def assert_not_saved_page(response, text: str) -> None:
     assert response.status_code == 503
     assert response["Retry-After"] == str(views.NOT_SAVED_RETRY_AFTER)
     form = response.context["form"]
-    assert views.NOT_SAVED in form.non_field_errors()
+    assert str(views.NOT_SAVED) in form.non_field_errors()
     assert form["body"].value() == text
     html = response.content.decode()
     assert 'role="alert"' in html and "could not be saved just now" in html

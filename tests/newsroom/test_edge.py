@@ -67,6 +67,30 @@ def test_a_signed_out_story_page_is_a_miss_then_a_hit_with_cookies_stripped(edge
     assert (status, headers["X-Cache"], second) == (200, "HIT", first)
 
 
+def test_the_edge_keeps_one_copy_per_language_not_one_per_accept_language(edge_cache):
+    """Pages vary by Accept-Language; the VCL turns the header (and the language cookie) into the one offered
+    language the reader gets, so "es-ES,es;q=0.9" and "es" share a copy, and English has its own."""
+    url = ArticleFactory().get_absolute_url()
+
+    def get(language: str | None = None, cookies=None):
+        status, headers, text = request(
+            edge_cache, url, headers={"Accept-Language": language} if language else None, cookies=cookies
+        )
+        assert status == 200
+        return headers["X-Cache"], headers["Content-Language"], text
+
+    cache, language, spanish = get("es-ES,es;q=0.9")
+    assert (cache, language) == ("MISS", "es") and "Idioma" in spanish
+    assert get("es") == ("HIT", "es", spanish)
+    assert get("fr-FR,es;q=0.5,en;q=0.3") == ("HIT", "es", spanish)  # the first offered language the browser lists
+    cache, language, english = get("en-US,en;q=0.9")
+    assert (cache, language) == ("MISS", "en") and english != spanish and "Language" in english
+    assert get("de") == ("HIT", "en", english)  # nothing offered: the site's language
+    assert get() == ("HIT", "en", english)
+    # The chooser's cookie outranks the browser, and goes with the other cookies of a signed-out reader.
+    assert get("en-US,en;q=0.9", cookies={"django_language": "es", "_ga": "tracking"}) == ("HIT", "es", spanish)
+
+
 def test_a_page_that_sets_a_cookie_is_never_kept(edge_cache, settings):
     settings.ROOT_URLCONF = "tests.newsroom.edge_urls"
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("private_when_setting_cookies")]
