@@ -46,6 +46,13 @@ def chromium() -> str:
     return path
 
 
+def gettext() -> None:
+    """GNU gettext's tools (xgettext, msgmerge, msgattrib, msgfmt): makemessages and compilemessages run them."""
+    for tool in ("xgettext", "msgmerge", "msgattrib", "msgfmt"):
+        if shutil.which(tool) is None:
+            _missing(f"{tool} (apt-get install gettext)")
+
+
 def java() -> str:
     path = shutil.which("java")
     if path is None:
