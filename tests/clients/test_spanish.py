@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from comments.models import Comment
+from tests import tools
 from tests.clients.conftest import TIMEOUT_MS
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -29,6 +30,7 @@ def story(db):
 
 
 def test_a_spanish_reader_reads_a_story_and_joins_the_discussion_in_spanish(page, sign_in, story):
+    tools.compiled_catalogues()
     sign_in(UserFactory(handle="lucia"))
     page.goto(story.get_absolute_url())
     expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -36,7 +38,7 @@ def test_a_spanish_reader_reads_a_story_and_joins_the_discussion_in_spanish(page
     expect(page.locator(".story__byline p").first).to_contain_text(re.compile(r"^Por "))
     spanish_date = re.compile(r"^\d{1,2} de [a-z]+ de \d{4}, \d\d:\d\d ")
     expect(page.locator(".story__dates time").first).to_have_text(spanish_date)
-    share = page.get_by_role("group", name="Compartir este artículo")
+    share = page.get_by_role("group", name="Compartir esta noticia")
     expect(share).to_contain_text("Compartir")
     expect(page.get_by_role("button", name="Guardar para después")).to_be_visible()
     expect(page.get_by_role("heading", name="1 comentario", exact=True)).to_be_visible()

@@ -143,6 +143,7 @@ def test_the_spanish_catalogues_have_nothing_untranslated_or_fuzzy(catalogue):
 
 @pytest.mark.django_db
 def test_the_same_address_answers_in_the_language_the_browser_asks_for(client):
+    tools.compiled_catalogues()
     article = ArticleFactory()
     CommentFactory(article=article)
     spanish = client.get(article.get_absolute_url(), headers={"accept-language": "es-ES,es;q=0.9"}).content.decode()
@@ -155,6 +156,7 @@ def test_the_same_address_answers_in_the_language_the_browser_asks_for(client):
 
 @pytest.mark.django_db
 def test_the_javascript_catalogue_is_small_shared_and_per_language(client):
+    tools.compiled_catalogues()
     response = client.get(reverse("javascript_catalog", args=["es"]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
     assert "Enlace copiado" in response.content.decode()
