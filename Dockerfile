@@ -14,6 +14,10 @@ RUN mkdir newsroom articles comments && touch newsroom/__init__.py articles/__in
     && pip install --upgrade pip && pip install --editable .
 
 COPY . .
+# The translation catalogues' .mo files are built, not committed: gettext's msgfmt compiles them, then goes.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && DJANGO_DEBUG=true python manage.py compilemessages \
+    && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 EXPOSE 8000
 ENV GUNICORN_BIND=0.0.0.0:8000

@@ -21,7 +21,7 @@ CHROMIUM := /usr/bin/chromium
 NODE_STAMP := node_modules/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: help install tools run worker cron migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
+.PHONY: help install catalogues messages tools run worker cron migrate seed test lint check test-sqlite test-postgres import-bench clean bench \
 	bench-ours bench-peer bench-editor bench-queue bench-archive bench-megathread bench-live bench-api load backup backup-check search-bench lockwait \
 	stack stack-down load-stack
 
@@ -38,7 +38,17 @@ $(STAMP): $(RUN_STAMP)
 	$(PY) -m pip install --quiet --editable . --group dev
 	touch $@
 
-install: $(STAMP) ## Create .venv and install the project with its dev tools
+install: $(STAMP) catalogues ## Create .venv and install the project with its dev tools
+
+# The translation catalogues: newsroom/locale/*/LC_MESSAGES/*.po are the source, their .mo files are built here (Debian's
+# gettext: `make tools` installs it).
+catalogues: $(RUN_STAMP) ## Compile the translation catalogues (.po into .mo)
+	$(DEV) $(PY) manage.py compilemessages
+
+messages: $(RUN_STAMP) ## Update the catalogues from the code (makemessages), then translate the new entries and compile
+	$(DEV) $(PY) manage.py makemessages --domain django
+	$(DEV) $(PY) manage.py makemessages --domain djangojs
+	$(DEV) $(PY) manage.py compilemessages
 
 # A development checkout's settings: written once from .env.example (debug on), then the developer's to change,
 # so `.venv/bin/python manage.py <command>` works without exports. Production never reads this file's values.
@@ -48,7 +58,7 @@ install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 # Only what is missing, so a second `make test` installs nothing. Without root (and no sudo) the browser and validator
 # tests skip saying what is missing; under CI=true (root) a failed install fails the run.
-tools: ## Install what the real-server tests need from Debian (Chromium, Java, Node.js, nginx, Redis, Varnish, PostgreSQL 15, PgBouncer) and npm
+tools: ## Install what the real-server tests need from Debian (Chromium, Java, Node.js, nginx, Redis, Varnish, PostgreSQL 15, PgBouncer, gettext) and npm
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
@@ -59,6 +69,7 @@ tools: ## Install what the real-server tests need from Debian (Chromium, Java, N
 	test -n "$$(find /usr/lib -name libvmod_xkey.so -print -quit 2>/dev/null)" || missing="$$missing varnish-modules"; \
 	test -x /usr/lib/postgresql/15/bin/pg_basebackup || missing="$$missing postgresql-15"; \
 	test -x /usr/sbin/pgbouncer || missing="$$missing pgbouncer"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing from Debian:$$missing"; \
 		if ! { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; then \
@@ -80,7 +91,7 @@ seed: $(RUN_STAMP) .env ## Load the demo content (idempotent)
 
 # Tasks (e-mail, image renditions) run at once inside the request here: .env sets no TASKS_URL. With TASKS_URL set to
 # a Redis, run `make worker` beside it, as docker compose and production do (docs/deployment.md).
-run: $(RUN_STAMP) .env ## Migrate, load the demo and serve http://127.0.0.1:8000/ (another port: PORT=8101)
+run: $(RUN_STAMP) .env catalogues ## Migrate, load the demo and serve http://127.0.0.1:8000/ (another port: PORT=8101)
 	$(PY) manage.py migrate --noinput
 	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py seed_demo
 	NEWSROOM_BASE_URL=$(BASE_URL) $(PY) manage.py runserver $(ADDR)
@@ -99,10 +110,10 @@ check: $(STAMP) ## Django system checks and missing migrations
 	$(DEV) $(PY) manage.py check
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: $(STAMP) ## The test suite on SQLite
+test-sqlite: $(STAMP) catalogues ## The test suite on SQLite
 	env -u DATABASE_URL $(BIN)/pytest -n auto
 
-test-postgres: $(STAMP) ## The test suite on PostgreSQL (DATABASE_URL, default $(POSTGRES_URL))
+test-postgres: $(STAMP) catalogues ## The test suite on PostgreSQL (DATABASE_URL, default $(POSTGRES_URL))
 	@if $(PY) scripts/postgres_ready.py "$${DATABASE_URL:-$(POSTGRES_URL)}"; then \
 		DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_URL)}" $(BIN)/pytest -n auto; \
 	elif [ "$$CI" = "true" ]; then \

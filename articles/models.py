@@ -80,6 +80,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "news-sitemap.xml",
         "notifications",
         "healthz",
+        "jsi18n",
         "live",
         "readyz",
         "robots.txt",

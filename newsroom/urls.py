@@ -41,6 +41,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("@<str:handle>/", views.profile, name="profile"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("jsi18n/<str:language>.js", views.javascript_catalog, name="javascript_catalog"),
     path("readyz", views.readyz, name="readyz"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),

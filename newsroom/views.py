@@ -16,18 +16,19 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.i18n import JavaScriptCatalog
 
 from comments import selectors as comment_selectors
 from comments.selectors import comments_of_reader
@@ -385,6 +386,24 @@ password_change = login_required(
 def favicon(request):
     """Browsers ask for /favicon.ico on whatever names no icon (the admin, files opened directly): no 404 for it."""
     return redirect(static("favicon.svg"))
+
+
+# The scripts' catalogue changes only with a deploy; until a browser or the edge asks again, a new string shows in
+# English, which gettext() falls back to.
+JAVASCRIPT_CATALOG_MAX_AGE = 3600
+_javascript_catalog = JavaScriptCatalog.as_view(packages=["newsroom"])  # our djangojs.po only, not the admin's
+
+
+@require_GET
+def javascript_catalog(request, language: str):
+    """The words of static/js in `language`, for every page's <script> (base.html names the page's language in the
+    address): the same for every reader, so browsers and the edge keep it; allowed by the CSP as the site's own."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404(translation.gettext("The site is not offered in that language."))
+    with translation.override(language):
+        response = _javascript_catalog(request)
+    patch_cache_control(response, public=True, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
+    return response
 
 
 @require_GET

@@ -46,6 +46,25 @@ def chromium() -> str:
     return path
 
 
+def gettext() -> None:
+    """GNU gettext's tools (xgettext, msgmerge, msgattrib, msgfmt): makemessages and compilemessages run them."""
+    for tool in ("xgettext", "msgmerge", "msgattrib", "msgfmt"):
+        if shutil.which(tool) is None:
+            _missing(f"{tool} (apt-get install gettext)")
+
+
+def compiled_catalogues() -> None:
+    """The translation catalogues' .mo files, built by `make catalogues` (install, run and test depend on it): without
+    them the site answers in English whatever the reader asks, which would read as a failure of the translations."""
+    stale = [
+        str(po.relative_to(ROOT))
+        for po in sorted((ROOT / "newsroom" / "locale").glob("*/LC_MESSAGES/*.po"))
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        pytest.fail(f"not compiled, or older than their .po: {stale}; run `make catalogues`")
+
+
 def java() -> str:
     path = shutil.which("java")
     if path is None:

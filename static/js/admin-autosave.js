@@ -126,13 +126,15 @@ function watch() {
     var at = new Date(saved.at);
     var hhmm = ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
     var text = document.createElement("p");
-    text.textContent = "Unsaved changes from " + hhmm + (saved.version !== prompt.dataset.version
-      ? " (made on an earlier version of the story: restoring replaces what was saved since)" : "") + ".";
-    prompt.append(text, button("Restore", function () {
+    // Words from the form's JavaScript catalogue (templates/admin/articles/article/change_form.html).
+    text.textContent = interpolate(saved.version !== prompt.dataset.version
+      ? gettext("Unsaved changes from %s (made on an earlier version of the story: restoring replaces what was saved since).")
+      : gettext("Unsaved changes from %s."), [hhmm]);
+    prompt.append(text, button(gettext("Restore"), function () {
       write(saved.values);
       prompt.hidden = true;
       keep();
-    }), " ", button("Discard", function () {
+    }), " ", button(gettext("Discard"), function () {
       store.removeItem(key);
       prompt.hidden = true;
     }));

@@ -34,8 +34,10 @@
   function update() {
     if (!output) return;
     const total = count();
-    const label = `${total} ${total === 1 ? "word" : "words"}`;
-    output.textContent = total ? `${label} · ${Math.max(1, Math.ceil(total / wordsPerMinute))} min read` : label;
+    // Words from the form's JavaScript catalogue (templates/admin/articles/article/change_form.html).
+    const label = interpolate(ngettext("%s word", "%s words", total), [total]);
+    const minutes = Math.max(1, Math.ceil(total / wordsPerMinute));
+    output.textContent = total ? interpolate(gettext("%(words)s · %(minutes)s min read"), { words: label, minutes }, true) : label;
   }
 
   // Once content-editor has built the Body region (its tabs and the ordered blocks).

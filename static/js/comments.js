@@ -1,5 +1,8 @@
-// Discussion enhancements; posting, replying and "Show more comments" all work without this script.
+// Discussion enhancements; posting, replying and "Show more comments" all work without this script. Words and
+// numbers in the page's language: gettext from its JavaScript catalogue (base.html), numbers as <html lang> says.
 (() => {
+  const number = (n) => n.toLocaleString(document.documentElement.lang || undefined);
+
   const counters = (root) => {
     for (const area of root.querySelectorAll("textarea[data-counter]")) {
       if (area.dataset.counted) continue;
@@ -12,8 +15,8 @@
         // Characters as the server counts them: code points (not UTF-16 units), outer blank space trimmed.
         const length = [...area.value.trim()].length;
         const over = length - max;
-        output.textContent = `${length.toLocaleString()} / ${max.toLocaleString()} characters`
-          + (over > 0 ? `: ${over.toLocaleString()} too many` : "");
+        output.textContent = interpolate(gettext("%(length)s / %(max)s characters"), { length: number(length), max: number(max) }, true)
+          + (over > 0 ? interpolate(gettext(": %(over)s too many"), { over: number(over) }, true) : "");
         output.classList.toggle("counter--over", over > 0);
       };
       area.addEventListener("input", update);
@@ -37,10 +40,10 @@
     area.id = `reply-to-${link.dataset.replyTo}`;
     area.value = "";
     form.querySelector("label").htmlFor = area.id;
-    form.querySelector("label").textContent = "Your reply";
+    form.querySelector("label").textContent = gettext("Your reply");
     form.querySelector(".counter")?.remove();
     delete area.dataset.counted;
-    form.querySelector("button[type=submit]").textContent = "Post reply";
+    form.querySelector("button[type=submit]").textContent = gettext("Post reply");
     item.append(form);
     counters(form);
     area.focus();
@@ -63,7 +66,10 @@
     // The pages now shown, in place of "Page 2 of 5": "Pages 2–3 of 5".
     const label = link.closest("nav")?.querySelector("[data-page-label]");
     const shown = Number(new URL(link.dataset.moreUrl, location.href).searchParams.get("page"));
-    if (label && shown) label.textContent = `Pages ${label.dataset.page}–${shown} of ${label.dataset.pages}`;
+    if (label && shown) {
+      label.textContent = interpolate(gettext("Pages %(first)s–%(last)s of %(pages)s"),
+        { first: label.dataset.page, last: shown, pages: label.dataset.pages }, true);
+    }
     const next = page.querySelector("a[data-more-url]");
     if (next) {
       link.dataset.moreUrl = next.dataset.moreUrl;

@@ -1,6 +1,7 @@
 // Live "N new comments" / "N new updates" for any container with data-live-* attributes (docs/architecture.md,
 // "Live updates"): polls a small count that edges cache, and offers a button. Nothing on the page moves until the
 // reader asks: the button sits in a bar of no height, and items go in only on a click. Without it, nothing changes.
+// Its words come from the page's JavaScript catalogue (base.html): gettext, ngettext, interpolate.
 (() => {
   const IDLE = 5 * 60 * 1000; // no input for this long: poll four times less often
   let lastInput = Date.now();
@@ -8,6 +9,21 @@
     addEventListener(name, () => { lastInput = Date.now(); }, { passive: true, capture: true });
   }
   const indentOf = (item) => Number((/\bindent-(\d+)/.exec(item.className) || [0, 0])[1]);
+  // What a list holds (its data-live-noun), each in the words a language needs: "3 new comments", "many new replies".
+  const NOUNS = {
+    comment: {
+      count: (n) => ngettext("%s new comment", "%s new comments", n),
+      many: () => gettext("Many new comments: refresh the page"),
+    },
+    reply: {
+      count: (n) => ngettext("%s new reply", "%s new replies", n),
+      many: () => gettext("Many new replies: refresh the page"),
+    },
+    update: {
+      count: (n) => ngettext("%s new update", "%s new updates", n),
+      many: () => gettext("Many new updates: refresh the page"),
+    },
+  };
 
   const start = (box, index) => {
     const data = box.dataset;
@@ -18,10 +34,9 @@
     list.id ||= `live-list-${index}`;
     const until = data.liveUntil ? Date.parse(data.liveUntil) : Infinity;
     const base = Math.max(Number(data.liveInterval) || 15, 1) * 1000;
-    const noun = data.liveNoun || "comment";
-    const plural = data.livePlural || `${noun}s`;
+    const noun = NOUNS[data.liveNoun] || NOUNS.comment;
     const newest = data.liveOrder === "newest";
-    const words = (n) => `${n} new ${n === 1 ? noun : plural}`;
+    const words = (n) => interpolate(noun.count(n), [n]);
     const address = (template) => template.replace("{version}", data.liveVersion);
 
     const bar = document.createElement("div");
@@ -63,11 +78,11 @@
         const response = await fetch(address(data.liveSince), { credentials: "omit" });
         if (response.status === 404) return stop();
         const answer = await response.json();
-        if (answer.refresh) return askRefresh("This page is out of date: refresh the page");
+        if (answer.refresh) return askRefresh(gettext("This page is out of date: refresh the page"));
         if (!response.ok) throw new Error(String(response.status));
-        if (answer.many) return askRefresh(`Many new ${plural}: refresh the page`);
+        if (answer.many) return askRefresh(noun.many());
         if (answer.new > 0) {
-          offer(`Show ${words(answer.new)}`);
+          offer(interpolate(gettext("Show %s"), [words(answer.new)]));
         } else {
           // Nothing new to show (likes, edits, removals move the version too): count from the current version,
           // whose address more readers share at the edge.
@@ -108,7 +123,7 @@
         const link = document.createElement("a");
         link.className = "live__button";
         link.href = data.liveMore || location.href;
-        link.textContent = `${words(loose.length)}: see them`;
+        link.textContent = interpolate(gettext("%s: see them"), [words(loose.length)]);
         bar.append(link);
         shown.push(link);
       }
@@ -137,9 +152,10 @@
         shown[0]?.focus();
         const added = shown.filter((item) => item.tagName === "LI").length;
         const link = shown.find((item) => item.tagName === "A");
-        status.textContent = [added && `${words(added)} shown`, link?.textContent].filter(Boolean).join(". ");
+        status.textContent = [added && interpolate(gettext("%s shown"), [words(added)]), link?.textContent]
+          .filter(Boolean).join(". ");
       } catch {
-        offer("They could not be loaded: try again");
+        offer(gettext("They could not be loaded: try again"));
       }
       button.disabled = false;
       next();

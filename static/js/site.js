@@ -1,4 +1,5 @@
-// Small enhancements; every feature they touch also works without JavaScript.
+// Small enhancements; every feature they touch also works without JavaScript. Their words come from the page's
+// JavaScript catalogue (gettext, loaded before this script by base.html).
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-copy-link]")) {
     if (!navigator.clipboard) continue;
@@ -6,9 +7,9 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", async () => {
       try {
         await navigator.clipboard.writeText(button.dataset.copyLink);
-        button.textContent = "Link copied";
+        button.textContent = gettext("Link copied");
       } catch {
-        button.textContent = "Copy failed";
+        button.textContent = gettext("Copy failed");
       }
     });
   }

@@ -140,6 +140,7 @@ def test_hostile_headline_cannot_break_out_of_json_ld_or_attributes(client):
     head = parse(response)
     # The only scripts are the site's own files and the data block: nothing the headline injected.
     assert sorted(attrs.get("type") or attrs.get("src") for attrs, _ in head.scripts) == [
+        "/jsi18n/en.js",
         "/static/js/comments.js",
         "/static/js/live.js",
         "/static/js/site.js",

@@ -253,4 +253,4 @@ def test_the_thread_page_polls_for_replies_under_its_comment(client):
     root = CommentFactory(article=article)
     html = client.get(reverse("comments:thread", kwargs={"pk": root.pk})).content.decode()
     assert f'data-live-since="/comments/story/{article.pk}/since/{{version}}/?thread={root.pk}"' in html
-    assert 'data-live-plural="replies"' in html
+    assert 'data-live-noun="reply"' in html

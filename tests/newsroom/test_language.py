@@ -2,8 +2,6 @@
 it, Accept-Language choosing for everyone else, e-mail in the recipient's language, the JSON-LD inLanguage, and the
 compiled catalogue kept in step with its source."""
 
-import gettext
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -204,25 +202,6 @@ def test_the_shared_discussion_fragment_is_kept_once_per_language(client):
     client.get(url, HTTP_ACCEPT_LANGUAGE="en")  # fills the fragment cache in English
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Más antiguos" in page and ">Oldest<" not in page  # the sort links, from the Spanish fragment
-
-
-def test_the_compiled_catalogue_matches_its_source(tmp_path):
-    """django.mo ships with the code (the image has no gettext tools): it must be compiled from django.po as it is
-    now. After editing or merging the catalogue: `manage.py compilemessages -l es`."""
-    compiled = tmp_path / "django.mo"
-    subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(LOCALE / "django.po")], check=True)
-    with open(compiled, "rb") as fresh, open(LOCALE / "django.mo", "rb") as shipped:
-        assert gettext.GNUTranslations(shipped)._catalog == gettext.GNUTranslations(fresh)._catalog
-
-
-@pytest.mark.parametrize("which", ["--untranslated", "--only-fuzzy"])
-def test_every_python_string_has_its_spanish(which):
-    """Nothing from the code left untranslated, nor with a guess makemessages made (fuzzy: never shown)."""
-    entries = subprocess.run(
-        ["msgattrib", which, "--no-obsolete", str(LOCALE / "django.po")], check=True, capture_output=True, text=True
-    ).stdout
-    python_entries = [block for block in entries.split("\n\n") if "#: " in block and ".py:" in block]
-    assert python_entries == []
 
 
 def test_the_language_field_offers_the_sites_languages():
