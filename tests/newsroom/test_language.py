@@ -3,7 +3,6 @@ it, Accept-Language choosing for everyone else, e-mail in the recipient's langua
 compiled catalogue kept in step with its source."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,7 +23,6 @@ from tests.factories import ArticleFactory, CommentFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 COOKIE = settings.LANGUAGE_COOKIE_NAME
-LOCALE = Path(settings.LOCALE_PATHS[0]) / "es" / "LC_MESSAGES"
 
 
 def signed_in(user, **headers) -> Client:
