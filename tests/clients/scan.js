@@ -17,7 +17,7 @@
   for (const el of document.querySelectorAll(embedders)) note(el, el.outerHTML);
   for (const script of document.scripts) {
     const url = script.src && new URL(script.src);
-    const ours = url && url.origin === location.origin && url.pathname.startsWith("/static/");
+    const ours = url && url.origin === location.origin && (url.pathname.startsWith("/static/") || /^\/jsi18n\/[a-z-]+\.js$/.test(url.pathname));
     if (!ours && script.type !== "application/ld+json") note(script, script.outerHTML);
   }
   for (const el of document.querySelectorAll(".comment__body *, .comment__name *")) {

@@ -33,6 +33,10 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+CATALOGUE_GLOBALS = {
+    "django", "gettext", "ngettext", "gettext_noop", "pgettext", "npgettext", "interpolate", "get_format", "pluralidx"
+}  # fmt: skip
+
 class Watch:
     """What the tab did that a payload could have caused, across navigations."""
 
@@ -68,7 +72,8 @@ class Watch:
         self.findings += result["found"]
         self.calls += result["calls"]
         self.violations += result["violations"]
-        self.globals |= set(result["globals"])
+        # Our own: the functions Django's JavaScript catalogue (/jsi18n/) defines for the page's scripts.
+        self.globals |= set(result["globals"]) - CATALOGUE_GLOBALS
 
     def script_ran(self) -> dict[str, list]:
         return {

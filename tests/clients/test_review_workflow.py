@@ -34,6 +34,6 @@ def test_a_reporter_submits_for_review_and_an_editor_publishes_from_the_queue(pa
     row.locator("input.action-select").check()
     page.locator("select[name=action]").select_option(label="Publish selected stories now")
     page.locator("button[name=index]").click()
-    expect(page.locator(".messagelist .success")).to_contain_text("Published 1 stories.")
+    expect(page.locator(".messagelist .success")).to_contain_text("Published 1 story.")
     story.refresh_from_db()
     assert story.is_live
