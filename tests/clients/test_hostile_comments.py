@@ -37,6 +37,7 @@ CATALOGUE_GLOBALS = {
     "django", "gettext", "ngettext", "gettext_noop", "pgettext", "npgettext", "interpolate", "get_format", "pluralidx"
 }  # fmt: skip
 
+
 class Watch:
     """What the tab did that a payload could have caused, across navigations."""
 
